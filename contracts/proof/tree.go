@@ -1,0 +1,252 @@
+package proof
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// ChunkDepth is the height of the subtree over one chunk: a chunk is the
+// 64 cells (16 KiB) a downloader verifies at once. SlotTree keeps only chunk
+// roots and the levels above them, so memory is 1/512 of the slot's size and a
+// proof recomputes the bottom of its path from the chunk's bytes on disk.
+const ChunkDepth = 6
+
+// ChunkSize is the number of bytes under one chunk root.
+const ChunkSize = CellSize << ChunkDepth
+
+// SlotTree is the Merkle tree of one slot, minus the levels below the chunks.
+type SlotTree struct {
+	cells  uint64   // real cells; leaves past this are zero cells
+	depth  int      // height of the whole tree
+	cdepth int      // height of a chunk subtree: min(ChunkDepth, depth)
+	levels [][]Hash // levels[0] are the chunk roots, the last level is the root
+}
+
+// ErrTree reports tree input that cannot describe a slot.
+var ErrTree = errors.New("invalid slot tree")
+
+// Cells is the number of real (unpadded) cells in the slot.
+func (t *SlotTree) Cells() uint64 { return t.cells }
+
+// Depth is the number of siblings in a cell's Merkle path.
+func (t *SlotTree) Depth() int { return t.depth }
+
+// Root is the slot root.
+func (t *SlotTree) Root() Hash { return t.levels[len(t.levels)-1][0] }
+
+// ChunkCells is the number of cells under one chunk root of this tree.
+func (t *SlotTree) ChunkCells() uint64 { return 1 << t.cdepth }
+
+// Chunks returns the chunk roots; the caller must not modify them.
+func (t *SlotTree) Chunks() []Hash { return t.levels[0] }
+
+// NewSlotTree builds the upper tree from chunk roots, as a downloader does after
+// fetching them from a provider: compare Root with the expected slot root before
+// trusting any chunk root.
+func NewSlotTree(cells uint64, chunks []Hash) (*SlotTree, error) {
+	if cells == 0 {
+		return nil, fmt.Errorf("%w: a slot has at least one cell", ErrTree)
+	}
+	depth := depthFor(cells)
+	if depth > maxDepth {
+		return nil, fmt.Errorf("%w: %d cells is more than 2^%d", ErrTree, cells, maxDepth)
+	}
+	cdepth := min(ChunkDepth, depth)
+	want := (cells + (1 << cdepth) - 1) >> cdepth
+	if uint64(len(chunks)) != want {
+		return nil, fmt.Errorf("%w: %d cells need %d chunk roots, got %d", ErrTree, cells, want, len(chunks))
+	}
+	t := &SlotTree{cells: cells, depth: depth, cdepth: cdepth}
+	h := newHasher()
+	level := chunks
+	t.levels = append(t.levels, level)
+	for height := cdepth; height < depth; height++ {
+		next := make([]Hash, (len(level)+1)/2)
+		for i := range next {
+			r := zeroSubtree[height]
+			if 2*i+1 < len(level) {
+				r = level[2*i+1]
+			}
+			next[i] = h.node(level[2*i], r)
+		}
+		level = next
+		t.levels = append(t.levels, level)
+	}
+	return t, nil
+}
+
+// BuildSlotTree hashes a slot's bytes as they stream past. size must be the
+// slot's size; a short final cell is zero-padded.
+func BuildSlotTree(r io.Reader, size uint64) (*SlotTree, error) {
+	cells := max((size+CellSize-1)/CellSize, 1)
+	b := NewChunkHasher(cells)
+	chunk := make([]byte, b.ChunkSize())
+	var chunks []Hash
+	remaining := size
+	for remaining > 0 {
+		n := min(uint64(len(chunk)), remaining)
+		if _, err := io.ReadFull(r, chunk[:n]); err != nil {
+			return nil, fmt.Errorf("read chunk %d: %w", len(chunks), err)
+		}
+		chunks = append(chunks, b.Root(chunk[:n]))
+		remaining -= n
+	}
+	if len(chunks) == 0 {
+		chunks = append(chunks, b.Root(nil))
+	}
+	return NewSlotTree(cells, chunks)
+}
+
+// ChunkHasher computes chunk roots for a slot of a given cell count.
+type ChunkHasher struct {
+	cdepth int
+	h      *hasher
+	leaves []Hash
+}
+
+// NewChunkHasher returns a hasher for the chunks of a slot with cells cells.
+// It is not safe for concurrent use; make one per goroutine.
+func NewChunkHasher(cells uint64) *ChunkHasher {
+	cdepth := min(ChunkDepth, depthFor(max(cells, 1)))
+	return &ChunkHasher{cdepth: cdepth, h: newHasher(), leaves: make([]Hash, 1<<cdepth)}
+}
+
+// ChunkSize is the number of bytes under one chunk root.
+func (c *ChunkHasher) ChunkSize() int { return CellSize << c.cdepth }
+
+// Root is the root of the chunk subtree over data (at most ChunkSize bytes;
+// cells past its end are zero cells).
+func (c *ChunkHasher) Root(data []byte) Hash {
+	c.fillLeaves(data)
+	n := len(c.leaves)
+	for n > 1 {
+		for i := 0; i < n/2; i++ {
+			c.leaves[i] = c.h.node(c.leaves[2*i], c.leaves[2*i+1])
+		}
+		n /= 2
+	}
+	return c.leaves[0]
+}
+
+func (c *ChunkHasher) fillLeaves(data []byte) {
+	for i := range c.leaves {
+		lo := i * CellSize
+		if lo >= len(data) {
+			c.leaves[i] = zeroSubtree[0]
+			continue
+		}
+		c.leaves[i] = c.h.leaf(data[lo:min(lo+CellSize, len(data))])
+	}
+}
+
+// path returns the siblings of leaf `index` in a chunk over data, leaf first.
+func (c *ChunkHasher) path(data []byte, index int) []Hash {
+	c.fillLeaves(data)
+	var path []Hash
+	n := len(c.leaves)
+	for n > 1 {
+		path = append(path, c.leaves[index^1])
+		for i := 0; i < n/2; i++ {
+			c.leaves[i] = c.h.node(c.leaves[2*i], c.leaves[2*i+1])
+		}
+		n /= 2
+		index /= 2
+	}
+	return path
+}
+
+// upperPath returns the siblings of chunk `chunk` from the chunk level to the root.
+func (t *SlotTree) upperPath(chunk uint64) []Hash {
+	path := make([]Hash, 0, t.depth-t.cdepth)
+	for l := 0; l < len(t.levels)-1; l++ {
+		sib := chunk ^ 1
+		s := zeroSubtree[t.cdepth+l]
+		if sib < uint64(len(t.levels[l])) {
+			s = t.levels[l][sib]
+		}
+		path = append(path, s)
+		chunk /= 2
+	}
+	return path
+}
+
+// CellPath returns cell `index`'s bytes (zero-padded to CellSize) and its
+// Merkle path, reading the cell's chunk from data (the slot's bytes).
+func (t *SlotTree) CellPath(data io.ReaderAt, index uint64) ([]byte, []Hash, error) {
+	if index >= t.cells {
+		return nil, nil, fmt.Errorf("%w: cell %d of %d", ErrTree, index, t.cells)
+	}
+	c := NewChunkHasher(t.cells)
+	chunk := index >> t.cdepth
+	buf := make([]byte, c.ChunkSize())
+	off := int64(chunk) * int64(len(buf))
+	n, err := data.ReadAt(buf, off)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, nil, fmt.Errorf("read chunk %d: %w", chunk, err)
+	}
+	clear(buf[n:])
+	within := int(index & (1<<t.cdepth - 1))
+	cell := append([]byte(nil), buf[within*CellSize:(within+1)*CellSize]...)
+	path := append(c.path(buf, within), t.upperPath(chunk)...)
+	return cell, path, nil
+}
+
+// ChunkPath is the Merkle path from chunk root `chunk` up to the slot root.
+func (t *SlotTree) ChunkPath(chunk uint64) []Hash { return t.upperPath(chunk) }
+
+// treeMagic starts an encoded SlotTree so a file of something else is refused.
+var treeMagic = [8]byte{'s', 'l', 'o', 't', 't', 'r', 'e', 1}
+
+// WriteTo stores the tree (cell count and chunk roots) so a host can prove
+// without rehashing its slot.
+func (t *SlotTree) WriteTo(w io.Writer) (int64, error) {
+	bw := bufio.NewWriter(w)
+	bw.Write(treeMagic[:])
+	binary.Write(bw, binary.BigEndian, t.cells)
+	for _, c := range t.levels[0] {
+		bw.Write(c[:])
+	}
+	if err := bw.Flush(); err != nil {
+		return 0, fmt.Errorf("write slot tree: %w", err)
+	}
+	return int64(16 + 32*len(t.levels[0])), nil
+}
+
+// ReadSlotTree reads a tree written by WriteTo and checks it against root.
+func ReadSlotTree(r io.Reader, root Hash) (*SlotTree, error) {
+	br := bufio.NewReader(r)
+	var hdr [16]byte
+	if _, err := io.ReadFull(br, hdr[:]); err != nil {
+		return nil, fmt.Errorf("read slot tree header: %w", err)
+	}
+	if [8]byte(hdr[:8]) != treeMagic {
+		return nil, fmt.Errorf("%w: not a slot tree file", ErrTree)
+	}
+	cells := binary.BigEndian.Uint64(hdr[8:])
+	if cells == 0 || depthFor(cells) > maxDepth {
+		return nil, fmt.Errorf("%w: bad cell count %d", ErrTree, cells)
+	}
+	cdepth := min(ChunkDepth, depthFor(cells))
+	// Grow as roots arrive rather than trusting the header's count with one
+	// allocation: a corrupt header must not ask for terabytes.
+	want := (cells + (1 << cdepth) - 1) >> cdepth
+	var chunks []Hash
+	for i := uint64(0); i < want; i++ {
+		var c Hash
+		if _, err := io.ReadFull(br, c[:]); err != nil {
+			return nil, fmt.Errorf("read chunk root %d of %d: %w", i, want, err)
+		}
+		chunks = append(chunks, c)
+	}
+	t, err := NewSlotTree(cells, chunks)
+	if err != nil {
+		return nil, err
+	}
+	if t.Root() != root {
+		return nil, fmt.Errorf("%w: stored tree has root %s, want %s", ErrTree, t.Root(), root)
+	}
+	return t, nil
+}
