@@ -1,0 +1,107 @@
+package persist
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Agent is the persisted state of one sales agent (one slot this node is
+// selling or holds). It changes State only through Tx.Transition, which
+// journals the change in the same transaction.
+type Agent struct {
+	SlotID         ID        `json:"slotId,omitzero"` // the key; not repeated in the value
+	RequestID      ID        `json:"requestId"`
+	SlotIndex      uint64    `json:"slotIndex"`
+	State          string    `json:"state"`
+	Seq            uint64    `json:"seq"` // seq of the last journal entry
+	AvailabilityID uint64    `json:"availabilityId"`
+	Reserved       uint64    `json:"reserved"` // bytes reserved for the slot
+	Reason         string    `json:"reason"`   // why it is Errored/Failed
+	Updated        time.Time `json:"updated"`
+	Block          uint64    `json:"block"` // chain block of the last transition
+}
+
+// Agent returns the agent for slot, or ErrNotFound.
+func (tx *Tx) Agent(slot ID) (Agent, error) {
+	var a Agent
+	if err := tx.get(bucketAgents, slot[:], "agent "+slot.String(), &a); err != nil {
+		return Agent{}, err
+	}
+	a.SlotID = slot
+	return a, nil
+}
+
+// Transition moves the agent a.SlotID from e.From to e.To. It checks that
+// the stored state is e.From ("" when the slot has no agent yet) and fails
+// with ErrConflict otherwise, so two racing transitions cannot both
+// commit. It appends e to the slot's journal with the next sequence number
+// and stores a with State, Seq, Updated and Block taken from e; on return
+// a and e hold what was written. Do it in the same Update as the
+// transition's queue, reservation and cursor changes.
+func (tx *Tx) Transition(a *Agent, e *JournalEntry) error {
+	if a.SlotID.IsZero() {
+		return errors.New("transition: agent has no slot id")
+	}
+	if e.To == "" {
+		return fmt.Errorf("transition %s: empty target state", a.SlotID)
+	}
+	cur := ""
+	switch old, err := tx.Agent(a.SlotID); {
+	case err == nil:
+		cur = old.State
+	case !errors.Is(err, ErrNotFound):
+		return err
+	}
+	if e.From != cur {
+		return fmt.Errorf("transition %s %q→%q: %w: stored state is %q", a.SlotID, e.From, e.To, ErrConflict, cur)
+	}
+	last, err := tx.lastJournalSeq(a.SlotID)
+	if err != nil {
+		return err
+	}
+	e.SlotID, e.Seq = a.SlotID, last+1
+	a.State, a.Seq, a.Updated, a.Block = e.To, e.Seq, e.Time, e.Block
+	if err := tx.putJournal(e); err != nil {
+		return err
+	}
+	return tx.putAgent(a)
+}
+
+// PutAgent rewrites an agent's other fields (reason, reserved size, ...).
+// Its State and Seq must match the stored ones (ErrConflict otherwise):
+// state changes go through Transition.
+func (tx *Tx) PutAgent(a Agent) error {
+	old, err := tx.Agent(a.SlotID)
+	if err != nil {
+		return fmt.Errorf("put agent: %w (create agents with Transition)", err)
+	}
+	if old.State != a.State || old.Seq != a.Seq {
+		return fmt.Errorf("put agent %s: %w: stored %q seq %d, given %q seq %d", a.SlotID, ErrConflict, old.State, old.Seq, a.State, a.Seq)
+	}
+	return tx.putAgent(&a)
+}
+
+func (tx *Tx) putAgent(a *Agent) error {
+	v := *a
+	v.SlotID = ID{}
+	return tx.put(bucketAgents, a.SlotID[:], v)
+}
+
+// DeleteAgent removes the agent for slot (its journal stays; see
+// DeleteJournal) and reports whether there was one.
+func (tx *Tx) DeleteAgent(slot ID) (bool, error) {
+	return tx.del(bucketAgents, slot[:])
+}
+
+// ForEachAgent streams every agent in slot id order.
+func (tx *Tx) ForEachAgent(fn func(Agent) error) error {
+	return scan(tx, bucketAgents, nil, func(k []byte, a *Agent) error {
+		id, err := idFromKey(k)
+		if err != nil {
+			return err
+		}
+		a.SlotID = id
+		return fn(*a)
+	})
+}

@@ -1,0 +1,96 @@
+package persist
+
+import (
+	"encoding/json"
+	"errors"
+	"math/big"
+	"time"
+)
+
+// Tx record statuses.
+const (
+	TxPending  = "pending"
+	TxMined    = "mined"
+	TxFailed   = "failed"
+	TxReplaced = "replaced"
+)
+
+// TxRecord is a transaction's intent, persisted before it is broadcast so
+// that after a crash the node rebroadcasts or reconciles it instead of
+// sending a second one. Purpose (e.g. "fill:0x…") is the key: one live
+// transaction per purpose.
+type TxRecord struct {
+	Purpose   string    `json:"purpose,omitzero"` // the key
+	Nonce     uint64    `json:"nonce"`
+	Hash      ID        `json:"hash"`
+	Raw       Bytes     `json:"raw"` // signed transaction
+	To        Address   `json:"to"`
+	Value     *big.Int  `json:"value"`
+	GasFeeCap *big.Int  `json:"gasFeeCap"`
+	GasTipCap *big.Int  `json:"gasTipCap"`
+	Status    string    `json:"status"`
+	Sent      time.Time `json:"sent"`
+	Block     uint64    `json:"block"` // block it was mined in, if mined
+}
+
+// MarshalJSON writes the amounts as decimal strings.
+func (r TxRecord) MarshalJSON() ([]byte, error) {
+	type plain TxRecord
+	return json.Marshal(struct {
+		plain
+		Value     *decimal `json:"value"`
+		GasFeeCap *decimal `json:"gasFeeCap"`
+		GasTipCap *decimal `json:"gasTipCap"`
+	}{plain(r), dec(r.Value), dec(r.GasFeeCap), dec(r.GasTipCap)})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (r *TxRecord) UnmarshalJSON(b []byte) error {
+	type plain TxRecord
+	var v struct {
+		plain
+		Value     *decimal `json:"value"`
+		GasFeeCap *decimal `json:"gasFeeCap"`
+		GasTipCap *decimal `json:"gasTipCap"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*r = TxRecord(v.plain)
+	r.Value, r.GasFeeCap, r.GasTipCap = bigOf(v.Value), bigOf(v.GasFeeCap), bigOf(v.GasTipCap)
+	return nil
+}
+
+// PutTxRecord stores r under r.Purpose, replacing what was there.
+func (tx *Tx) PutTxRecord(r TxRecord) error {
+	if r.Purpose == "" {
+		return errors.New("put tx record: empty purpose")
+	}
+	key := []byte(r.Purpose)
+	r.Purpose = ""
+	return tx.put(bucketTxs, key, r)
+}
+
+// TxRecord returns the record for purpose, or ErrNotFound.
+func (tx *Tx) TxRecord(purpose string) (TxRecord, error) {
+	var r TxRecord
+	if err := tx.get(bucketTxs, []byte(purpose), "tx "+purpose, &r); err != nil {
+		return TxRecord{}, err
+	}
+	r.Purpose = purpose
+	return r, nil
+}
+
+// DeleteTxRecord removes the record for purpose and reports whether it
+// existed.
+func (tx *Tx) DeleteTxRecord(purpose string) (bool, error) {
+	return tx.del(bucketTxs, []byte(purpose))
+}
+
+// ForEachTxRecord streams tx records in purpose order.
+func (tx *Tx) ForEachTxRecord(fn func(TxRecord) error) error {
+	return scan(tx, bucketTxs, nil, func(k []byte, r *TxRecord) error {
+		r.Purpose = string(k)
+		return fn(*r)
+	})
+}
