@@ -1,0 +1,290 @@
+package contracts
+
+import (
+	"context"
+	"fmt"
+	"math/big"
+
+	"github.com/ethereum/go-ethereum"
+	bind "github.com/ethereum/go-ethereum/accounts/abi/bind/v2"
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
+
+	"github.com/slotd/slotd/contracts/bindings"
+)
+
+// Market is everything the node asks of the Marketplace: client, host and
+// validator transactions, the views that tell it what to do, and events.
+// EthMarket is the real one; tests of higher layers may fake it.
+type Market interface {
+	Address() common.Address // the Marketplace contract
+	Account() common.Address // the node's signing account
+	Config(ctx context.Context) (Config, error)
+	Token(ctx context.Context) (common.Address, error)
+	TokenBalance(ctx context.Context, who common.Address) (*big.Int, error)
+
+	// Client.
+	RequestStorage(ctx context.Context, r Request) (RequestID, *types.Receipt, error)
+	WithdrawFunds(ctx context.Context, id RequestID) (*types.Receipt, error)
+
+	// Host.
+	FillSlot(ctx context.Context, id RequestID, index uint64, slotRoot common.Hash, rootPath []common.Hash, p Proof) (*types.Receipt, error)
+	SubmitProof(ctx context.Context, slot SlotID, p Proof) (*types.Receipt, error)
+	FreeSlot(ctx context.Context, slot SlotID) (*types.Receipt, error)
+
+	// Validator.
+	MarkProofAsMissing(ctx context.Context, slot SlotID, period uint64) (*types.Receipt, error)
+
+	// Views, at the latest block.
+	GetRequest(ctx context.Context, id RequestID) (Request, error)
+	RequestState(ctx context.Context, id RequestID) (RequestState, error)
+	RequestEnd(ctx context.Context, id RequestID) (uint64, error)
+	RequestExpiry(ctx context.Context, id RequestID) (uint64, error)
+	SlotState(ctx context.Context, slot SlotID) (SlotState, error)
+	GetSlot(ctx context.Context, slot SlotID) (SlotInfo, error)
+	GetHost(ctx context.Context, slot SlotID) (common.Address, error)
+	MissingProofs(ctx context.Context, slot SlotID) (uint64, error)
+	IsProofRequired(ctx context.Context, slot SlotID) (bool, error)
+	WillProofBeRequired(ctx context.Context, slot SlotID) (bool, error)
+	GetChallenge(ctx context.Context, slot SlotID) (common.Hash, error)
+	CurrentPeriod(ctx context.Context) (uint64, error)
+	RequestsOf(ctx context.Context, client common.Address) ([]RequestID, error)
+	SlotsOf(ctx context.Context, host common.Address) ([]SlotID, error)
+
+	// Events: past ones page by page, and new ones as they are mined.
+	PastEvents(ctx context.Context, from, to uint64, fn func(last uint64, events []Event) error) error
+	SubscribeEvents(ctx context.Context, sink chan<- Event) (ethereum.Subscription, error)
+}
+
+// EthMarket is Market over a go-ethereum client and a Sender.
+type EthMarket struct {
+	client   Backend
+	sender   Sender
+	addr     common.Address
+	abi      *bindings.Marketplace
+	token    *bindings.TestToken
+	contract *bind.BoundContract
+	// PageSize is the block range of one log query (DefaultPage if zero).
+	PageSize uint64
+}
+
+var _ Market = (*EthMarket)(nil)
+
+// NewEthMarket binds the Marketplace at addr; sender signs its transactions.
+func NewEthMarket(client Backend, sender Sender, addr common.Address) *EthMarket {
+	m := bindings.NewMarketplace()
+	return &EthMarket{client: client, sender: sender, addr: addr, abi: m, token: bindings.NewTestToken(), contract: m.Instance(client, addr)}
+}
+
+func (m *EthMarket) Address() common.Address { return m.addr }
+func (m *EthMarket) Account() common.Address { return m.sender.From() }
+
+// call runs a view and decodes its contract error, if any.
+func call[T any](ctx context.Context, m *EthMarket, what string, data []byte, unpack func([]byte) (T, error)) (T, error) {
+	v, err := bind.Call(m.contract, &bind.CallOpts{Context: ctx}, data, unpack)
+	if err != nil {
+		var zero T
+		return zero, fmt.Errorf("%s: %w", what, decodeCallError(err))
+	}
+	return v, nil
+}
+
+func (m *EthMarket) send(ctx context.Context, purpose string, data []byte) (*types.Receipt, error) {
+	return m.sender.Send(ctx, purpose, &m.addr, data)
+}
+
+func (m *EthMarket) Config(ctx context.Context) (Config, error) {
+	return call(ctx, m, "config", m.abi.PackConfig(), m.abi.UnpackConfig)
+}
+
+func (m *EthMarket) Token(ctx context.Context) (common.Address, error) {
+	return call(ctx, m, "token", m.abi.PackToken(), m.abi.UnpackToken)
+}
+
+func (m *EthMarket) TokenBalance(ctx context.Context, who common.Address) (*big.Int, error) {
+	token, err := m.Token(ctx)
+	if err != nil {
+		return nil, err
+	}
+	t := m.token.Instance(m.client, token)
+	return bind.Call(t, &bind.CallOpts{Context: ctx}, m.token.PackBalanceOf(who), m.token.UnpackBalanceOf)
+}
+
+// approve makes sure the Marketplace may take amount of the account's tokens.
+func (m *EthMarket) approve(ctx context.Context, purpose string, amount *big.Int) error {
+	if amount.Sign() == 0 {
+		return nil
+	}
+	token, err := m.Token(ctx)
+	if err != nil {
+		return err
+	}
+	t := m.token.Instance(m.client, token)
+	allowed, err := bind.Call(t, &bind.CallOpts{Context: ctx}, m.token.PackAllowance(m.Account(), m.addr), m.token.UnpackAllowance)
+	if err != nil {
+		return fmt.Errorf("allowance: %w", err)
+	}
+	if allowed.Cmp(amount) >= 0 {
+		return nil
+	}
+	if _, err := m.sender.Send(ctx, "approve:"+purpose, &token, m.token.PackApprove(m.addr, amount)); err != nil {
+		return fmt.Errorf("approve %s: %w", amount, err)
+	}
+	return nil
+}
+
+func (m *EthMarket) RequestStorage(ctx context.Context, r Request) (RequestID, *types.Receipt, error) {
+	id, err := GetRequestID(r)
+	if err != nil {
+		return id, nil, err
+	}
+	purpose := "request:" + id.Hex()
+	if err := m.approve(ctx, purpose, Deposit(r.Ask)); err != nil {
+		return id, nil, fmt.Errorf("request storage: %w", err)
+	}
+	rc, err := m.send(ctx, purpose, m.abi.PackRequestStorage(r))
+	return id, rc, err
+}
+
+func (m *EthMarket) WithdrawFunds(ctx context.Context, id RequestID) (*types.Receipt, error) {
+	return m.send(ctx, "withdraw:"+id.Hex(), m.abi.PackWithdrawFunds(id))
+}
+
+func (m *EthMarket) FillSlot(ctx context.Context, id RequestID, index uint64, slotRoot common.Hash, rootPath []common.Hash, p Proof) (*types.Receipt, error) {
+	slot := GetSlotID(id, index)
+	purpose := "fill:" + slot.Hex()
+	req, err := m.GetRequest(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("fill slot %s: %w", slot, err)
+	}
+	if err := m.approve(ctx, purpose, SlotCollateral(req.Ask)); err != nil {
+		return nil, fmt.Errorf("fill slot %s: %w", slot, err)
+	}
+	return m.send(ctx, purpose, m.abi.PackFillSlot(id, index, slotRoot, hashes32(rootPath), p))
+}
+
+func (m *EthMarket) SubmitProof(ctx context.Context, slot SlotID, p Proof) (*types.Receipt, error) {
+	period, err := m.CurrentPeriod(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return m.send(ctx, fmt.Sprintf("proof:%s:%d", slot.Hex(), period), m.abi.PackSubmitProof(slot, p))
+}
+
+func (m *EthMarket) FreeSlot(ctx context.Context, slot SlotID) (*types.Receipt, error) {
+	return m.send(ctx, "free:"+slot.Hex(), m.abi.PackFreeSlot(slot))
+}
+
+func (m *EthMarket) MarkProofAsMissing(ctx context.Context, slot SlotID, period uint64) (*types.Receipt, error) {
+	return m.send(ctx, fmt.Sprintf("mark:%s:%d", slot.Hex(), period), m.abi.PackMarkProofAsMissing(slot, new(big.Int).SetUint64(period)))
+}
+
+func (m *EthMarket) GetRequest(ctx context.Context, id RequestID) (Request, error) {
+	return call(ctx, m, "get request "+id.Hex(), m.abi.PackGetRequest(id), m.abi.UnpackGetRequest)
+}
+
+func (m *EthMarket) RequestState(ctx context.Context, id RequestID) (RequestState, error) {
+	s, err := call(ctx, m, "request state "+id.Hex(), m.abi.PackRequestState(id), m.abi.UnpackRequestState)
+	return RequestState(s), err
+}
+
+func (m *EthMarket) RequestEnd(ctx context.Context, id RequestID) (uint64, error) {
+	return call(ctx, m, "request end "+id.Hex(), m.abi.PackRequestEnd(id), m.abi.UnpackRequestEnd)
+}
+
+func (m *EthMarket) RequestExpiry(ctx context.Context, id RequestID) (uint64, error) {
+	return call(ctx, m, "request expiry "+id.Hex(), m.abi.PackRequestExpiry(id), m.abi.UnpackRequestExpiry)
+}
+
+func (m *EthMarket) SlotState(ctx context.Context, slot SlotID) (SlotState, error) {
+	s, err := call(ctx, m, "slot state "+slot.Hex(), m.abi.PackSlotState(slot), m.abi.UnpackSlotState)
+	return SlotState(s), err
+}
+
+func (m *EthMarket) GetSlot(ctx context.Context, slot SlotID) (SlotInfo, error) {
+	return call(ctx, m, "get slot "+slot.Hex(), m.abi.PackGetSlot(slot), m.abi.UnpackGetSlot)
+}
+
+func (m *EthMarket) GetHost(ctx context.Context, slot SlotID) (common.Address, error) {
+	return call(ctx, m, "get host "+slot.Hex(), m.abi.PackGetHost(slot), m.abi.UnpackGetHost)
+}
+
+func (m *EthMarket) MissingProofs(ctx context.Context, slot SlotID) (uint64, error) {
+	n, err := call(ctx, m, "missing proofs "+slot.Hex(), m.abi.PackMissingProofs(slot), m.abi.UnpackMissingProofs)
+	if err != nil {
+		return 0, err
+	}
+	return n.Uint64(), nil
+}
+
+func (m *EthMarket) IsProofRequired(ctx context.Context, slot SlotID) (bool, error) {
+	return call(ctx, m, "is proof required "+slot.Hex(), m.abi.PackIsProofRequired(slot), m.abi.UnpackIsProofRequired)
+}
+
+func (m *EthMarket) WillProofBeRequired(ctx context.Context, slot SlotID) (bool, error) {
+	return call(ctx, m, "will proof be required "+slot.Hex(), m.abi.PackWillProofBeRequired(slot), m.abi.UnpackWillProofBeRequired)
+}
+
+func (m *EthMarket) GetChallenge(ctx context.Context, slot SlotID) (common.Hash, error) {
+	c, err := call(ctx, m, "challenge "+slot.Hex(), m.abi.PackGetChallenge(slot), m.abi.UnpackGetChallenge)
+	return common.Hash(c), err
+}
+
+func (m *EthMarket) CurrentPeriod(ctx context.Context) (uint64, error) {
+	p, err := call(ctx, m, "current period", m.abi.PackCurrentPeriod(), m.abi.UnpackCurrentPeriod)
+	if err != nil {
+		return 0, err
+	}
+	return p.Uint64(), nil
+}
+
+func (m *EthMarket) RequestsOf(ctx context.Context, client common.Address) ([]RequestID, error) {
+	ids, err := call(ctx, m, "requests of "+client.Hex(), m.abi.PackRequestsOf(client), m.abi.UnpackRequestsOf)
+	return toHashes(ids), err
+}
+
+func (m *EthMarket) SlotsOf(ctx context.Context, host common.Address) ([]SlotID, error) {
+	ids, err := call(ctx, m, "slots of "+host.Hex(), m.abi.PackSlotsOf(host), m.abi.UnpackSlotsOf)
+	return toHashes(ids), err
+}
+
+func (m *EthMarket) PastEvents(ctx context.Context, from, to uint64, fn func(last uint64, events []Event) error) error {
+	return PastLogs(ctx, m.client, m.addr, from, to, m.PageSize, func(last uint64, logs []types.Log) error {
+		events := make([]Event, 0, len(logs))
+		for i := range logs {
+			e, err := DecodeLog(&logs[i])
+			if err != nil {
+				continue // not ours to understand; a newer contract's event, say
+			}
+			events = append(events, e)
+		}
+		return fn(last, events)
+	})
+}
+
+// SubscribeEvents needs a client that can subscribe (WebSocket, IPC or the
+// simulated backend). Logs that do not decode are dropped.
+func (m *EthMarket) SubscribeEvents(ctx context.Context, sink chan<- Event) (ethereum.Subscription, error) {
+	logs := make(chan types.Log, 64)
+	sub, err := m.client.SubscribeFilterLogs(ctx, ethereum.FilterQuery{Addresses: []common.Address{m.addr}, Topics: [][]common.Hash{eventTopics}}, logs)
+	if err != nil {
+		return nil, fmt.Errorf("subscribe to marketplace logs: %w", err)
+	}
+	return newEventSub(sub, logs, sink), nil
+}
+
+func hashes32(hs []common.Hash) [][32]byte {
+	out := make([][32]byte, len(hs))
+	for i, h := range hs {
+		out[i] = h
+	}
+	return out
+}
+
+func toHashes(bs [][32]byte) []common.Hash {
+	out := make([]common.Hash, len(bs))
+	for i, b := range bs {
+		out[i] = b
+	}
+	return out
+}
