@@ -25,7 +25,7 @@ type Agent struct {
 // Agent returns the agent for slot, or ErrNotFound.
 func (tx *Tx) Agent(slot ID) (Agent, error) {
 	var a Agent
-	if err := tx.get(bucketAgents, slot[:], "agent "+slot.String(), &a); err != nil {
+	if err := tx.get(bucketAgents, slot[:], &a); err != nil {
 		return Agent{}, err
 	}
 	a.SlotID = slot
@@ -46,11 +46,8 @@ func (tx *Tx) Transition(a *Agent, e *JournalEntry) error {
 	if e.To == "" {
 		return fmt.Errorf("transition %s: empty target state", a.SlotID)
 	}
-	cur := ""
-	switch old, err := tx.Agent(a.SlotID); {
-	case err == nil:
-		cur = old.State
-	case !errors.Is(err, ErrNotFound):
+	cur, err := tx.agentState(a.SlotID)
+	if err != nil {
 		return err
 	}
 	if e.From != cur {
@@ -66,6 +63,19 @@ func (tx *Tx) Transition(a *Agent, e *JournalEntry) error {
 		return err
 	}
 	return tx.putAgent(a)
+}
+
+// agentState is the stored state of slot's agent, "" if it has none. It
+// decodes only that field: Transition runs on every state change.
+func (tx *Tx) agentState(slot ID) (string, error) {
+	var v struct {
+		State string `json:"state"`
+	}
+	err := tx.get(bucketAgents, slot[:], &v)
+	if errors.Is(err, ErrNotFound) {
+		return "", nil
+	}
+	return v.State, err
 }
 
 // PutAgent rewrites an agent's other fields (reason, reserved size, ...).

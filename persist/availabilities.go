@@ -91,7 +91,7 @@ func (tx *Tx) putAvailability(a *Availability) error {
 // Availability returns availability id, or ErrNotFound.
 func (tx *Tx) Availability(id uint64) (Availability, error) {
 	var a Availability
-	if err := tx.get(bucketAvailabilities, u64key(id), fmt.Sprintf("availability %d", id), &a); err != nil {
+	if err := tx.get(bucketAvailabilities, u64key(id), &a); err != nil {
 		return Availability{}, err
 	}
 	a.ID = id

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime/debug"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -76,24 +77,53 @@ func (s *Store) commitLoop() {
 	defer close(s.loopDone)
 	debug.SetPanicOnFault(true) // a damaged page fails the batch, not the node
 	batch := make([]*request, 0, s.maxBatch)
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	last := 1 // size of the previous batch
 	for first := range s.reqs {
 		batch = append(batch[:0], first)
-	fill:
+		// Take everything already waiting.
+	drain:
 		for len(batch) < s.maxBatch {
 			select {
 			case r, ok := <-s.reqs:
 				if !ok {
-					break fill
+					break drain
 				}
 				batch = append(batch, r)
 			default:
-				break fill
+				break drain
 			}
 		}
+		// The writers of the previous batch were all woken at once and
+		// are still coming back; without this short wait the batches
+		// alternate between a few early ones and everyone else. A lone
+		// writer (last == 1) never waits.
+		if want := min(last, s.maxBatch); len(batch) < want {
+			timer.Reset(batchWait)
+		wait:
+			for len(batch) < want {
+				select {
+				case r, ok := <-s.reqs:
+					if !ok {
+						break wait
+					}
+					batch = append(batch, r)
+				case <-timer.C:
+					break wait
+				}
+			}
+			timer.Stop()
+		}
+		last = len(batch)
 		s.runBatch(batch)
 		clear(batch)
 	}
 }
+
+// batchWait bounds how long a batch waits for the writers of the previous
+// one: well under the cost of the fsync it saves them.
+const batchWait = 200 * time.Microsecond
 
 // runBatch commits batch, retrying without any fn that fails.
 func (s *Store) runBatch(batch []*request) {

@@ -20,7 +20,7 @@ type BlockRef struct {
 // SetCursor.
 func (tx *Tx) Cursor() (Cursor, error) {
 	var c Cursor
-	err := tx.get(bucketCursor, keyCursor, "cursor", &c)
+	err := tx.get(bucketCursor, keyCursor, &c)
 	return c, err
 }
 

@@ -35,7 +35,7 @@ func (tx *Tx) PutDataset(d Dataset) error {
 // Dataset returns the dataset with cid, or ErrNotFound.
 func (tx *Tx) Dataset(cid string) (Dataset, error) {
 	var d Dataset
-	if err := tx.get(bucketDatasets, []byte(cid), "dataset "+cid, &d); err != nil {
+	if err := tx.get(bucketDatasets, []byte(cid), &d); err != nil {
 		return Dataset{}, err
 	}
 	d.CID = cid

@@ -29,7 +29,7 @@ func (tx *Tx) PutDownload(d Download) error {
 // Download returns slot's download progress, or ErrNotFound.
 func (tx *Tx) Download(slot ID) (Download, error) {
 	var d Download
-	if err := tx.get(bucketDownloads, slot[:], "download of "+slot.String(), &d); err != nil {
+	if err := tx.get(bucketDownloads, slot[:], &d); err != nil {
 		return Download{}, err
 	}
 	d.SlotID = slot

@@ -80,7 +80,7 @@ func (tx *Tx) LastJournalEntry(slot ID) (JournalEntry, error) {
 		return JournalEntry{}, fmt.Errorf("journal of %s: %w", slot, ErrNotFound)
 	}
 	var e JournalEntry
-	if err := tx.get(bucketJournal, journalKey(slot, seq), "journal entry", &e); err != nil {
+	if err := tx.get(bucketJournal, journalKey(slot, seq), &e); err != nil {
 		return JournalEntry{}, err
 	}
 	e.SlotID, e.Seq = slot, seq

@@ -30,7 +30,7 @@ func (tx *Tx) PutPurchase(p Purchase) error {
 // Purchase returns the purchase of request, or ErrNotFound.
 func (tx *Tx) Purchase(request ID) (Purchase, error) {
 	var p Purchase
-	if err := tx.get(bucketPurchases, request[:], "purchase "+request.String(), &p); err != nil {
+	if err := tx.get(bucketPurchases, request[:], &p); err != nil {
 		return Purchase{}, err
 	}
 	p.RequestID = request

@@ -78,7 +78,7 @@ func (tx *Tx) PutQueueItem(item *QueueItem) error {
 // QueueItem returns the queued item for slot, or ErrNotFound.
 func (tx *Tx) QueueItem(slot ID) (QueueItem, error) {
 	var q QueueItem
-	if err := tx.get(bucketQueue, slot[:], "queue item "+slot.String(), &q); err != nil {
+	if err := tx.get(bucketQueue, slot[:], &q); err != nil {
 		return QueueItem{}, err
 	}
 	q.SlotID = slot

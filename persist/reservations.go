@@ -108,7 +108,7 @@ func (tx *Tx) Release(slot ID) (uint64, error) {
 // Reservation returns slot's reservation, or ErrNotFound.
 func (tx *Tx) Reservation(slot ID) (Reservation, error) {
 	var r Reservation
-	if err := tx.get(bucketReservations, slot[:], "reservation of "+slot.String(), &r); err != nil {
+	if err := tx.get(bucketReservations, slot[:], &r); err != nil {
 		return Reservation{}, err
 	}
 	r.SlotID = slot

@@ -2,6 +2,7 @@ package persist
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 
@@ -33,14 +34,14 @@ func (tx *Tx) bucket(name []byte) (*bolt.Bucket, error) {
 }
 
 // get decodes the value at name/key into v, or returns ErrNotFound.
-func (tx *Tx) get(name, key []byte, what string, v any) error {
+func (tx *Tx) get(name, key []byte, v any) error {
 	b, err := tx.bucket(name)
 	if err != nil {
 		return err
 	}
 	data := b.Get(key)
 	if data == nil {
-		return fmt.Errorf("%s: %w", what, ErrNotFound)
+		return fmt.Errorf("%s/%s: %w", name, keyString(key), ErrNotFound)
 	}
 	return decodeValue(name, key, data, v)
 }
@@ -111,4 +112,24 @@ func scan[T any](tx *Tx, name, prefix []byte, fn func(key []byte, v *T) error) e
 		}
 	}
 	return nil
+}
+
+// keyString shows a key the way an operator would type it: ids as 0x hex,
+// 8-byte keys as numbers, text keys as text.
+func keyString(k []byte) string {
+	switch {
+	case len(k) == 32:
+		return ID(k).String()
+	case len(k) == journalKeyLen:
+		id, seq, _ := parseJournalKey(k)
+		return fmt.Sprintf("%s/%d", id, seq)
+	case len(k) == 8:
+		return fmt.Sprint(binary.BigEndian.Uint64(k))
+	}
+	for _, c := range k {
+		if c < 0x20 || c > 0x7e {
+			return fmt.Sprintf("%x", k)
+		}
+	}
+	return string(k)
 }

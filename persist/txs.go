@@ -74,7 +74,7 @@ func (tx *Tx) PutTxRecord(r TxRecord) error {
 // TxRecord returns the record for purpose, or ErrNotFound.
 func (tx *Tx) TxRecord(purpose string) (TxRecord, error) {
 	var r TxRecord
-	if err := tx.get(bucketTxs, []byte(purpose), "tx "+purpose, &r); err != nil {
+	if err := tx.get(bucketTxs, []byte(purpose), &r); err != nil {
 		return TxRecord{}, err
 	}
 	r.Purpose = purpose
