@@ -4,6 +4,7 @@ go 1.26.8
 
 require (
 	github.com/ethereum/go-ethereum v1.17.10
+	github.com/klauspost/reedsolomon v1.14.2
 	go.etcd.io/bbolt v1.4.3
 )
 

@@ -1,0 +1,359 @@
+package datastore
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/slotd/slotd/contracts/proof"
+)
+
+// ErrNotFound reports a dataset or slot this node does not hold.
+var ErrNotFound = errors.New("not found")
+
+// Recorder indexes datasets in the node's store once they are safely on disk.
+// The directory stays the source of truth: a dataset whose record failed is
+// still served, and RecordAll re-records every dataset.
+type Recorder interface {
+	RecordDataset(ctx context.Context, m *Manifest, dir string) error
+}
+
+// Options configure Open. The zero value is usable.
+type Options struct {
+	Recorder Recorder // nil: datasets are not recorded anywhere else
+}
+
+// Store is the data directory of one node. Its methods are safe for
+// concurrent use.
+type Store struct {
+	dir string
+	rec Recorder
+
+	mu     sync.Mutex
+	hosted map[slotKey]proof.Hash // (cid, index) → slot id of a complete hosted slot
+}
+
+type slotKey struct {
+	cid   CID
+	index int
+}
+
+// Slot locates one slot's files.
+type Slot struct {
+	Root     proof.Hash
+	Size     uint64
+	DataPath string
+	TreePath string
+}
+
+// HostedSlot is the record of a slot this node downloaded (or repaired) as a
+// host. It carries the dataset's manifest so the node can serve the slot to
+// the next host by (cid, index) as well as by slot id.
+type HostedSlot struct {
+	SlotID   proof.Hash `json:"slotId"`
+	CID      CID        `json:"cid"`
+	Index    int        `json:"index"`
+	Root     proof.Hash `json:"root"`
+	Size     uint64     `json:"size"`
+	Manifest *Manifest  `json:"manifest"`
+	Stored   time.Time  `json:"stored"`
+}
+
+const (
+	datasetsDir   = "datasets"
+	slotsDir      = "slots"
+	partialPrefix = ".partial-"
+	tmpPrefix     = ".tmp-"
+	manifestName  = "manifest.json"
+)
+
+// Open opens (creating if needed) the data directory dir. It removes the
+// partial uploads a crash left behind and indexes the hosted slots.
+func Open(dir string, opts *Options) (*Store, error) {
+	s := &Store{dir: dir, hosted: map[slotKey]proof.Hash{}}
+	if opts != nil {
+		s.rec = opts.Recorder
+	}
+	for _, d := range []string{datasetsDir, slotsDir} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+			return nil, fmt.Errorf("open data dir: %w", err)
+		}
+	}
+	if err := s.cleanPartials(); err != nil {
+		return nil, err
+	}
+	if err := s.indexHosted(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Dir is the data directory.
+func (s *Store) Dir() string { return s.dir }
+
+func (s *Store) cleanPartials() error {
+	for _, d := range []string{datasetsDir, slotsDir} {
+		ents, err := os.ReadDir(filepath.Join(s.dir, d))
+		if err != nil {
+			return fmt.Errorf("open data dir: %w", err)
+		}
+		for _, e := range ents {
+			if n := e.Name(); strings.HasPrefix(n, partialPrefix) || strings.HasPrefix(n, tmpPrefix) {
+				if err := os.RemoveAll(filepath.Join(s.dir, d, n)); err != nil {
+					return fmt.Errorf("remove partial upload: %w", err)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func (s *Store) indexHosted() error {
+	ents, err := os.ReadDir(filepath.Join(s.dir, slotsDir))
+	if err != nil {
+		return fmt.Errorf("open data dir: %w", err)
+	}
+	for _, e := range ents {
+		id, ok := strings.CutSuffix(e.Name(), ".json")
+		if !ok {
+			continue
+		}
+		slot, err := ParseHash("slot id", id)
+		if err != nil {
+			continue
+		}
+		h, err := s.HostedSlot(slot)
+		if err != nil {
+			return err
+		}
+		s.hosted[slotKey{h.CID, h.Index}] = h.SlotID
+	}
+	return nil
+}
+
+func (s *Store) datasetDir(cid CID) string { return s.DatasetDir(cid) }
+
+func slotName(i int) string { return fmt.Sprintf("slot-%d.bin", i) }
+func treeName(i int) string { return fmt.Sprintf("slot-%d.tree", i) }
+
+// Manifest returns the manifest of dataset cid, from an uploaded dataset or
+// from a hosted slot of it.
+func (s *Store) Manifest(cid CID) (*Manifest, error) {
+	m, err := s.readManifest(cid)
+	if !errors.Is(err, ErrNotFound) {
+		return m, err
+	}
+	s.mu.Lock()
+	var slot proof.Hash
+	var found bool
+	for k, id := range s.hosted {
+		if k.cid == cid {
+			slot, found = id, true
+			break
+		}
+	}
+	s.mu.Unlock()
+	if !found {
+		return nil, fmt.Errorf("dataset %s: %w", cid, ErrNotFound)
+	}
+	h, err := s.HostedSlot(slot)
+	if err != nil {
+		return nil, err
+	}
+	return h.Manifest, nil
+}
+
+func (s *Store) readManifest(cid CID) (*Manifest, error) {
+	b, err := os.ReadFile(filepath.Join(s.datasetDir(cid), manifestName))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("dataset %s: %w", cid, ErrNotFound)
+	} else if err != nil {
+		return nil, fmt.Errorf("dataset %s: %w", cid, err)
+	}
+	m, err := ReadManifest(bytes.NewReader(b), cid)
+	if err != nil {
+		return nil, fmt.Errorf("dataset %s: %w", cid, err)
+	}
+	return m, nil
+}
+
+// Datasets lists the datasets uploaded to this node, by id.
+func (s *Store) Datasets() ([]*Manifest, error) {
+	ents, err := os.ReadDir(filepath.Join(s.dir, datasetsDir))
+	if err != nil {
+		return nil, fmt.Errorf("list datasets: %w", err)
+	}
+	var out []*Manifest
+	for _, e := range ents {
+		cid, err := ParseCID(e.Name())
+		if err != nil || !e.IsDir() {
+			continue
+		}
+		m, err := s.readManifest(cid)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// RecordAll passes every dataset to the Recorder, for a node that starts
+// with a store that missed some (a crash between rename and record).
+func (s *Store) RecordAll(ctx context.Context) error {
+	if s.rec == nil {
+		return nil
+	}
+	ms, err := s.Datasets()
+	if err != nil {
+		return err
+	}
+	for _, m := range ms {
+		if err := s.rec.RecordDataset(ctx, m, s.datasetDir(m.CID)); err != nil {
+			return fmt.Errorf("record dataset %s: %w", m.CID, err)
+		}
+	}
+	return nil
+}
+
+// DatasetSlot locates slot i of dataset cid, uploaded here or hosted here.
+func (s *Store) DatasetSlot(cid CID, i int) (Slot, error) {
+	m, err := s.readManifest(cid)
+	switch {
+	case err == nil:
+		if i < 0 || i >= len(m.SlotRoots) {
+			return Slot{}, fmt.Errorf("dataset %s slot %d: %w", cid, i, ErrNotFound)
+		}
+		d := s.datasetDir(cid)
+		return Slot{Root: m.SlotRoots[i], Size: m.SlotSize,
+			DataPath: filepath.Join(d, slotName(i)), TreePath: filepath.Join(d, treeName(i))}, nil
+	case !errors.Is(err, ErrNotFound):
+		return Slot{}, err
+	}
+	s.mu.Lock()
+	id, ok := s.hosted[slotKey{cid, i}]
+	s.mu.Unlock()
+	if !ok {
+		return Slot{}, fmt.Errorf("dataset %s slot %d: %w", cid, i, ErrNotFound)
+	}
+	return s.HostedSlotFiles(id)
+}
+
+// HostedSlotPaths are where a hosted slot's data and tree live (or will).
+func (s *Store) HostedSlotPaths(slotID proof.Hash) (data, tree string) {
+	base := filepath.Join(s.dir, slotsDir, slotID.Hex())
+	return base + ".bin", base + ".tree"
+}
+
+func (s *Store) hostedRecordPath(slotID proof.Hash) string {
+	return filepath.Join(s.dir, slotsDir, slotID.Hex()+".json")
+}
+
+// HostedSlot returns the record of a complete hosted slot.
+func (s *Store) HostedSlot(slotID proof.Hash) (*HostedSlot, error) {
+	b, err := os.ReadFile(s.hostedRecordPath(slotID))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("hosted slot %s: %w", slotID, ErrNotFound)
+	} else if err != nil {
+		return nil, fmt.Errorf("hosted slot %s: %w", slotID, err)
+	}
+	var h HostedSlot
+	if err := json.Unmarshal(b, &h); err != nil {
+		return nil, fmt.Errorf("hosted slot %s: decode record: %w", slotID, err)
+	}
+	if h.SlotID != slotID || h.Manifest == nil {
+		return nil, fmt.Errorf("hosted slot %s: record is for %s or has no manifest", slotID, h.SlotID)
+	}
+	if err := h.Manifest.Verify(h.CID); err != nil {
+		return nil, fmt.Errorf("hosted slot %s: %w", slotID, err)
+	}
+	if h.Index < 0 || h.Index >= len(h.Manifest.SlotRoots) || h.Manifest.SlotRoots[h.Index] != h.Root {
+		return nil, fmt.Errorf("hosted slot %s: index %d and root do not match the manifest", slotID, h.Index)
+	}
+	return &h, nil
+}
+
+// HostedSlotFiles locates a complete hosted slot.
+func (s *Store) HostedSlotFiles(slotID proof.Hash) (Slot, error) {
+	h, err := s.HostedSlot(slotID)
+	if err != nil {
+		return Slot{}, err
+	}
+	data, tree := s.HostedSlotPaths(slotID)
+	return Slot{Root: h.Root, Size: h.Size, DataPath: data, TreePath: tree}, nil
+}
+
+// CommitHostedSlot makes a downloaded slot complete: it writes the slot's tree
+// and then its record (both fsynced), after which the slot is served. The
+// caller has written and fsynced the data at HostedSlotPaths and checked that
+// tree's root is h.Root.
+func (s *Store) CommitHostedSlot(h *HostedSlot, tree *proof.SlotTree) error {
+	if tree.Root() != h.Root || h.Manifest == nil || h.Index < 0 || h.Index >= len(h.Manifest.SlotRoots) ||
+		h.Manifest.SlotRoots[h.Index] != h.Root {
+		return fmt.Errorf("commit hosted slot %s: root, index and manifest disagree", h.SlotID)
+	}
+	_, treePath := s.HostedSlotPaths(h.SlotID)
+	var buf bytes.Buffer
+	if _, err := tree.WriteTo(&buf); err != nil {
+		return err
+	}
+	if err := writeFileAtomic(treePath, buf.Bytes()); err != nil {
+		return fmt.Errorf("commit hosted slot %s: %w", h.SlotID, err)
+	}
+	if h.Stored.IsZero() {
+		h.Stored = time.Now().UTC()
+	}
+	rec, err := json.MarshalIndent(h, "", "  ")
+	if err != nil {
+		return fmt.Errorf("commit hosted slot %s: %w", h.SlotID, err)
+	}
+	if err := writeFileAtomic(s.hostedRecordPath(h.SlotID), rec); err != nil {
+		return fmt.Errorf("commit hosted slot %s: %w", h.SlotID, err)
+	}
+	s.mu.Lock()
+	s.hosted[slotKey{h.CID, h.Index}] = h.SlotID
+	s.mu.Unlock()
+	return nil
+}
+
+// RemoveHostedSlot deletes a hosted slot (record first, so a crash midway
+// leaves an unserved slot rather than a served one without data).
+func (s *Store) RemoveHostedSlot(slotID proof.Hash) error {
+	h, err := s.HostedSlot(slotID)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	if h != nil {
+		s.mu.Lock()
+		delete(s.hosted, slotKey{h.CID, h.Index})
+		s.mu.Unlock()
+	}
+	data, tree := s.HostedSlotPaths(slotID)
+	for _, p := range []string{s.hostedRecordPath(slotID), tree, data} {
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("remove hosted slot %s: %w", slotID, err)
+		}
+	}
+	return syncDir(filepath.Join(s.dir, slotsDir))
+}
+
+// HostedSlots lists the complete hosted slots, by slot id.
+func (s *Store) HostedSlots() []proof.Hash {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]proof.Hash, 0, len(s.hosted))
+	for _, id := range s.hosted {
+		out = append(out, id)
+	}
+	sort.Slice(out, func(i, j int) bool { return bytes.Compare(out[i][:], out[j][:]) < 0 })
+	return out
+}
