@@ -131,10 +131,24 @@ func (e *env) now() uint64 {
 }
 
 // advance mines one block `seconds` after the head.
+// The pool can still list a just-mined transaction as pending for a moment,
+// which AdjustTime refuses; wait that out.
 func (e *env) advance(seconds uint64) {
-	if err := e.sim.AdjustTime(time.Duration(seconds) * time.Second); err != nil {
-		e.t.Fatal(err)
+	var err error
+	for range 200 {
+		if err = e.sim.AdjustTime(time.Duration(seconds) * time.Second); err == nil {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
+	e.t.Fatal(err)
+}
+
+// startPeriod moves to the first second of the next period, so the calls
+// that follow have a whole period before the challenge moves.
+func (e *env) startPeriod() {
+	_, end := e.period()
+	e.advanceTo(end)
 }
 
 // advanceTo mines a block at unix time ts (or one second after the head).

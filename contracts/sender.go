@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/big"
 	"sync"
+	"time"
 
 	"github.com/ethereum/go-ethereum"
 	bind "github.com/ethereum/go-ethereum/accounts/abi/bind/v2"
@@ -69,7 +70,7 @@ func (s *KeySender) Send(ctx context.Context, purpose string, to *common.Address
 		return nil, fmt.Errorf("%s: send: %w", purpose, decodeCallError(err))
 	}
 	if s.Mine != nil {
-		s.Mine()
+		s.mineUntilIncluded(ctx, signed.Hash())
 	}
 	receipt, err := bind.WaitMined(ctx, s.client, signed.Hash())
 	if err != nil {
@@ -109,6 +110,18 @@ func (s *KeySender) sign(ctx context.Context, to *common.Address, data []byte) (
 		return nil, fmt.Errorf("sign: %w", err)
 	}
 	return signed, nil
+}
+
+// mineUntilIncluded commits blocks until tx is in one: the pool may take a
+// moment to see a freshly sent transaction.
+func (s *KeySender) mineUntilIncluded(ctx context.Context, tx common.Hash) {
+	for range 100 {
+		s.Mine()
+		if _, err := s.client.TransactionReceipt(ctx, tx); err == nil {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // revertReason replays a reverted transaction as a call in its block.

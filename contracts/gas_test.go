@@ -1,0 +1,160 @@
+package contracts_test
+
+import (
+	"fmt"
+	"math/big"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
+
+	"github.com/slotd/slotd/contracts"
+	"github.com/slotd/slotd/contracts/proof"
+)
+
+// periodicSlot is a 1 GiB slot whose bytes repeat one random 16 KiB chunk:
+// its cells and paths are as incompressible as real data (calldata is priced
+// per non-zero byte), but the tree is built from one chunk root.
+type periodicSlot struct{ chunk []byte }
+
+func (p periodicSlot) ReadAt(b []byte, off int64) (int, error) {
+	for i := range b {
+		b[i] = p.chunk[(off+int64(i))%int64(len(p.chunk))]
+	}
+	return len(b), nil
+}
+
+func gibSlot(t testing.TB, seed uint64) slotData {
+	const size = 1 << 30
+	r := rand.New(rand.NewPCG(seed, 1))
+	chunk := make([]byte, proof.ChunkSize)
+	for i := range chunk {
+		chunk[i] = byte(r.Uint32())
+	}
+	cells := uint64(size / proof.CellSize)
+	roots := make([]common.Hash, cells/(1<<proof.ChunkDepth))
+	root := proof.NewChunkHasher(cells).Root(chunk)
+	for i := range roots {
+		roots[i] = root
+	}
+	tree, err := proof.NewSlotTree(cells, roots)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return slotData{data: periodicSlot{chunk}, tree: tree}
+}
+
+type gasLine struct {
+	call string
+	gas  []uint64
+}
+
+func (g gasLine) String() string {
+	lo, hi := g.gas[0], g.gas[0]
+	for _, x := range g.gas {
+		lo, hi = min(lo, x), max(hi, x)
+	}
+	// The amount is the worst case seen; first writes to storage cost more.
+	return fmt.Sprintf("gas %s %d (min %d over %d calls)", g.call, hi, lo, len(g.gas))
+}
+
+// measure runs the market's calls on a 1 GiB slot request and returns the gas
+// of each (first and later calls can differ: a first write to a slot costs more).
+func measure(t *testing.T, cfg contracts.Config) map[string]*gasLine {
+	e := newEnv(t, cfg)
+	const slots = 4
+	var ds dataset
+	for i := range slots {
+		sd := gibSlot(t, uint64(i))
+		ds.slots = append(ds.slots, sd)
+		ds.roots = append(ds.roots, sd.tree.Root())
+	}
+	ds.content = proof.ContentRoot(ds.roots)
+	ask := contracts.Ask{
+		Slots: slots, SlotSize: 1 << 30, Duration: 1000, MaxSlotLoss: 1,
+		ProofProbability: big.NewInt(1), PricePerBytePerSecond: big.NewInt(1), CollateralPerByte: big.NewInt(1000),
+	}
+	lines := map[string]*gasLine{}
+	add := func(call string, rc *types.Receipt, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("%s: %v", call, err)
+		}
+		if lines[call] == nil {
+			lines[call] = &gasLine{call: call}
+		}
+		lines[call].gas = append(lines[call].gas, rc.GasUsed)
+	}
+	for n := range 2 {
+		r := e.newRequest(ds, ask)
+		r.Nonce[31] = byte(n)
+		_, rc, err := e.client.m.RequestStorage(e.ctx, r)
+		add("requestStorage", rc, err)
+	}
+	id, _, err := e.client.m.RequestStorage(e.ctx, e.newRequest(ds, ask))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hosts := []actor{e.hosts[0], e.hosts[1], e.hosts[2], e.hosts[0]}
+	for i := range slots {
+		rc, err := e.fill(hosts[i], id, uint64(i), ds)
+		add("fillSlot", rc, err)
+	}
+	lazy := contracts.GetSlotID(id, 3)
+	for range 3 {
+		p, end := e.period()
+		e.advanceTo(end + 1)
+		for i := range 3 {
+			rc, err := e.prove(hosts[i], contracts.GetSlotID(id, uint64(i)), ds.slots[i])
+			add("submitProof", rc, err)
+		}
+		if p > 0 {
+			rc, err := e.validator.m.MarkProofAsMissing(e.ctx, lazy, p)
+			if err == nil || !isNotRequired(err) {
+				add("markProofAsMissing", rc, err)
+			}
+		}
+	}
+	end, _ := e.client.m.RequestEnd(e.ctx, id)
+	e.advanceTo(end + 1)
+	for i := range 3 {
+		rc, err := hosts[i].m.FreeSlot(e.ctx, contracts.GetSlotID(id, uint64(i)))
+		add("freeSlot", rc, err)
+	}
+	rc, err := e.client.m.WithdrawFunds(e.ctx, id)
+	add("withdrawFunds", rc, err)
+	return lines
+}
+
+func isNotRequired(err error) bool { return err != nil && contracts.ErrProofNotRequired.Is(unwrapContract(err)) }
+
+// TestGasReport prints the gas of each call on a 1 GiB slot at the default
+// samples per proof, on Osaka rules, and holds the ceilings the design sets.
+func TestGasReport(t *testing.T) {
+	if testing.Short() {
+		t.Skip("gas report builds 1 GiB slot trees")
+	}
+	cfg := testConfig()
+	lines := measure(t, cfg)
+	for _, call := range []string{"requestStorage", "fillSlot", "submitProof", "markProofAsMissing", "freeSlot", "withdrawFunds"} {
+		if lines[call] == nil {
+			t.Fatalf("no measurement of %s", call)
+		}
+		fmt.Println(lines[call])
+	}
+	more := cfg
+	more.Proofs.Samples++
+	extra := measure(t, more)
+	perSample := int64(extra["submitProof"].gas[0]) - int64(lines["submitProof"].gas[0])
+	fmt.Printf("gas submitProof-extra-sample %d (samples %d -> %d)\n", perSample, cfg.Proofs.Samples, more.Proofs.Samples)
+
+	ceilings := map[string]uint64{"submitProof": 160_000, "fillSlot": 300_000, "markProofAsMissing": 100_000}
+	for call, ceiling := range ceilings {
+		for _, g := range lines[call].gas {
+			if g > ceiling {
+				t.Errorf("%s used %d gas, ceiling %d", call, g, ceiling)
+			}
+		}
+	}
+}
