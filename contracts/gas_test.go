@@ -127,7 +127,9 @@ func measure(t *testing.T, cfg contracts.Config) map[string]*gasLine {
 	return lines
 }
 
-func isNotRequired(err error) bool { return err != nil && contracts.ErrProofNotRequired.Is(unwrapContract(err)) }
+func isNotRequired(err error) bool {
+	return err != nil && contracts.ErrProofNotRequired.Is(unwrapContract(err))
+}
 
 // TestGasReport prints the gas of each call on a 1 GiB slot at the default
 // samples per proof, on Osaka rules, and holds the ceilings the design sets.
