@@ -1,0 +1,192 @@
+package transfer
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/slotd/slotd/contracts/proof"
+	"github.com/slotd/slotd/node/datastore"
+)
+
+// Options tune a Downloader. Zero fields take the defaults in parentheses.
+type Options struct {
+	Client         *http.Client  // (a client with a keep-alive pool sized for Parallel)
+	BlockSize      uint64        // bytes per range request, a multiple of 16 KiB (1 MiB)
+	Parallel       int           // range requests in flight per slot (4)
+	MaxAttempts    int           // transient failures per range before giving up (8)
+	BackoffMin     time.Duration // first wait after a transient failure (100 ms)
+	BackoffMax     time.Duration // longest wait (5 s)
+	RequestTimeout time.Duration // bound on one HTTP request (2 min)
+	// SyncBytes is how much newly verified data may be waiting for an fsync
+	// and a progress record: what a crash can cost in refetching (16 MiB).
+	SyncBytes uint64
+	// OnProgress, when set, is called with the verified bytes of the slot
+	// each time progress is recorded.
+	OnProgress func(done, total uint64)
+	// OnFault, when set, is called when a provider is dropped for bad data.
+	OnFault func(provider string, err error)
+}
+
+func (o *Options) withDefaults() Options {
+	var r Options
+	if o != nil {
+		r = *o
+	}
+	if r.BlockSize == 0 {
+		r.BlockSize = 1 << 20
+	}
+	r.BlockSize = max(r.BlockSize/datastore.StripeUnit, 1) * datastore.StripeUnit
+	if r.Parallel <= 0 {
+		r.Parallel = 4
+	}
+	if r.MaxAttempts <= 0 {
+		r.MaxAttempts = 8
+	}
+	if r.BackoffMin <= 0 {
+		r.BackoffMin = 100 * time.Millisecond
+	}
+	if r.BackoffMax <= 0 {
+		r.BackoffMax = 5 * time.Second
+	}
+	if r.RequestTimeout <= 0 {
+		r.RequestTimeout = 2 * time.Minute
+	}
+	if r.SyncBytes == 0 {
+		r.SyncBytes = 16 << 20
+	}
+	return r
+}
+
+// Downloader fetches slots from providers into a node's data store.
+type Downloader struct {
+	store    *datastore.Store
+	progress ProgressStore
+	opt      Options
+	client   *http.Client
+}
+
+// NewDownloader returns a downloader writing into store and recording
+// progress in progress (which may be nil only for RemoteSources and
+// DownloadFile, which keep none).
+func NewDownloader(store *datastore.Store, progress ProgressStore, opt *Options) *Downloader {
+	d := &Downloader{store: store, progress: progress, opt: opt.withDefaults()}
+	d.client = d.opt.Client
+	if d.client == nil {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConnsPerHost = 64
+		t.ResponseHeaderTimeout = 30 * time.Second
+		d.client = &http.Client{Transport: t}
+	}
+	return d
+}
+
+// SlotRequest names a slot to fetch and where to look for it.
+type SlotRequest struct {
+	SlotID    proof.Hash    // where it is stored and how progress is keyed
+	CID       datastore.CID // the dataset: the request's content.merkleRoot
+	Index     int           // the slot's index in the request
+	Providers []string      // base URLs (DecodeProviders plus configured peers)
+	// SlotSize, when not zero, is the size the request promises (ask.slotSize);
+	// a manifest that disagrees is refused.
+	SlotSize uint64
+	// Manifest, when set, is used instead of fetching one; it is verified
+	// against CID all the same.
+	Manifest *datastore.Manifest
+}
+
+// Result describes a finished slot transfer.
+type Result struct {
+	Root    proof.Hash
+	Size    uint64
+	Fetched uint64  // slot bytes received from providers in this run, including rejected ones
+	Resumed uint64  // bytes verified by an earlier run and not fetched again
+	Faults  []Fault // providers dropped for serving bad data
+}
+
+func manifestURL(base string, cid datastore.CID) string {
+	return base + "/api/v1/data/" + cid.Hex() + "/manifest"
+}
+
+func slotURL(base string, cid datastore.CID, i int) string {
+	return base + "/api/v1/data/" + cid.Hex() + "/slots/" + strconv.Itoa(i)
+}
+
+// FetchManifest gets dataset cid's manifest from the first provider that
+// serves one whose slot roots hash to cid.
+func (d *Downloader) FetchManifest(ctx context.Context, cid datastore.CID, providers []string) (*datastore.Manifest, error) {
+	return d.newSession().manifest(ctx, cid, providers, nil)
+}
+
+func (s *session) manifest(ctx context.Context, cid datastore.CID, providers []string, given *datastore.Manifest) (*datastore.Manifest, error) {
+	if given != nil {
+		if err := given.Verify(cid); err != nil {
+			return nil, err
+		}
+		return given, nil
+	}
+	var m *datastore.Manifest
+	err := s.try(ctx, s.pool(providers), "fetch manifest of "+cid.Hex(), func(ctx context.Context, base string) error {
+		b, err := s.d.getSmall(ctx, manifestURL(base, cid), 1<<20)
+		if err != nil {
+			return err
+		}
+		got, err := datastore.ReadManifest(bytesReader(b), cid)
+		if err != nil {
+			return fmt.Errorf("%w: %w", ErrBadData, err)
+		}
+		m = got
+		return nil
+	})
+	return m, err
+}
+
+// fetchTree gets slot index's chunk roots from p and checks them against
+// root and the slot's cell count.
+func (s *session) fetchTree(ctx context.Context, p *pool, cid datastore.CID, index int, root proof.Hash, cells uint64) (*proof.SlotTree, error) {
+	chunkCells := proof.NewChunkHasher(cells).ChunkSize() / proof.CellSize
+	limit := int64(16 + 32*((cells+uint64(chunkCells)-1)/uint64(chunkCells)))
+	var tree *proof.SlotTree
+	err := s.try(ctx, p, fmt.Sprintf("fetch tree of slot %d", index), func(ctx context.Context, base string) error {
+		b, err := s.d.getSmall(ctx, slotURL(base, cid, index)+"/tree", limit)
+		if err != nil {
+			return err
+		}
+		t, err := proof.ReadSlotTree(bytesReader(b), root)
+		if err != nil {
+			return fmt.Errorf("%w: tree of slot %d: %w", ErrBadData, index, err)
+		}
+		if t.Cells() != cells {
+			return fmt.Errorf("%w: tree of slot %d has %d cells, want %d", ErrBadData, index, t.Cells(), cells)
+		}
+		tree = t
+		return nil
+	})
+	return tree, err
+}
+
+// verifyChunks checks buf, which starts at chunk first of the slot, against
+// the tree's chunk roots, storing the roots it computes in roots (if not nil).
+func verifyChunks(h *proof.ChunkHasher, tree *proof.SlotTree, first uint64, buf []byte, roots []proof.Hash) error {
+	cs := h.ChunkSize()
+	want := tree.Chunks()
+	for c := 0; c*cs < len(buf); c++ {
+		idx := first + uint64(c)
+		if idx >= uint64(len(want)) {
+			return fmt.Errorf("%w: chunk %d is past the slot's end", ErrBadData, idx)
+		}
+		got := h.Root(buf[c*cs : min((c+1)*cs, len(buf))])
+		if got != want[idx] {
+			return fmt.Errorf("%w: chunk %d (bytes %d-%d) does not match its root", ErrBadData, idx, idx*uint64(cs), idx*uint64(cs)+uint64(min(cs, len(buf)-c*cs))-1)
+		}
+		if roots != nil {
+			roots[idx] = got
+		}
+	}
+	return nil
+}
+
+func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
