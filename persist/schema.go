@@ -61,6 +61,12 @@ var allBuckets = [][]byte{
 	bucketPurchases, bucketDatasets,
 }
 
+// startupBuckets are what a node loads when it starts (see prefetch).
+var startupBuckets = [][]byte{
+	bucketMeta, bucketAgents, bucketQueue, bucketAvailabilities,
+	bucketReservations, bucketCursor, bucketTxs,
+}
+
 // readSchema returns the schema version stored in meta, or 0 when the file
 // has no meta bucket at all (a new, empty bbolt file), and whether the file
 // holds any bucket.

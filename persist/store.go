@@ -62,6 +62,7 @@ func Open(path string, opts *Options) (*Store, error) {
 		if err := precheckFile(path); err != nil {
 			return nil, err
 		}
+		prefetch(path)
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
@@ -94,6 +95,8 @@ func OpenReadOnly(path string, timeout time.Duration) (*Store, error) {
 	if err := precheckFile(path); err != nil {
 		return nil, err
 	}
+	// No prefetch here: with the pages in the page cache, the kernel's
+	// fault-around maps their neighbours too, and a dump's RSS would grow.
 	db, err := openBolt(path, &bolt.Options{Timeout: timeout, ReadOnly: true})
 	if err != nil {
 		return nil, err

@@ -115,6 +115,7 @@ flags:
 		return code
 	}
 	err = s.View(func(tx *persist.Tx) error {
+		p.release = tx.ReleaseMapped
 		if what == "all" {
 			return dumpAll(tx, p)
 		}

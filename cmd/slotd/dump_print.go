@@ -19,12 +19,17 @@ import (
 // a table is flushed every flushRows rows, so memory stays flat however
 // many records there are (columns may shift slightly between blocks).
 type printer struct {
-	w    *bufio.Writer
-	json bool
-	buf  bytes.Buffer
+	w       *bufio.Writer
+	json    bool
+	buf     bytes.Buffer
+	rows    int
+	release func() // drops mapped store pages: keeps RSS flat
 }
 
-const flushRows = 1000
+const (
+	flushRows   = 1000
+	releaseRows = 4096
+)
 
 // table is one kind of record being printed.
 type table struct {
@@ -48,6 +53,9 @@ func (p *printer) table(kind, noun, plural string, header ...string) *table {
 // row prints rec as JSON, or the cells cells() returns as a table row.
 func (t *table) row(rec any, cells func() []string) error {
 	t.n++
+	if t.p.rows++; t.p.rows%releaseRows == 0 && t.p.release != nil {
+		t.p.release()
+	}
 	if t.p.json {
 		return t.p.jsonRecord(t.kind, rec)
 	}
