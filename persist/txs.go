@@ -31,6 +31,11 @@ type TxRecord struct {
 	Status    string    `json:"status"`
 	Sent      time.Time `json:"sent"`
 	Block     uint64    `json:"block"` // block it was mined in, if mined
+	// Previous holds the hashes of earlier signings of this transaction
+	// (same nonce, lower fees) that fee bumps superseded, oldest first.
+	// Any of them or Hash may be the one mined; the shared nonce makes
+	// sure at most one is.
+	Previous []ID `json:"previous,omitempty"`
 }
 
 // MarshalJSON writes the amounts as decimal strings.

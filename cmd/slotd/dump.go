@@ -105,7 +105,7 @@ flags:
 	defer cleanup()
 
 	w := bufio.NewWriterSize(stdout, 64<<10)
-	p := &printer{w: w, json: o.json}
+	p := &printer{ctx: ctx, w: w, json: o.json}
 	if what == "check" {
 		code := dumpCheck(s, p)
 		if err := w.Flush(); err != nil {
@@ -124,7 +124,10 @@ flags:
 	if ferr := w.Flush(); err == nil {
 		err = ferr
 	}
-	if err != nil {
+	if errors.Is(err, context.Canceled) {
+		fmt.Fprintln(stderr, "slotd dump: interrupted")
+		return exitError
+	} else if err != nil {
 		fmt.Fprintf(stderr, "slotd dump: %v\n", err)
 		return exitError
 	}

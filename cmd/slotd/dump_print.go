@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,6 +20,7 @@ import (
 // a table is flushed every flushRows rows, so memory stays flat however
 // many records there are (columns may shift slightly between blocks).
 type printer struct {
+	ctx     context.Context // checked every releaseRows rows: Ctrl-C stops a long dump
 	w       *bufio.Writer
 	json    bool
 	buf     bytes.Buffer
@@ -53,8 +55,13 @@ func (p *printer) table(kind, noun, plural string, header ...string) *table {
 // row prints rec as JSON, or the cells cells() returns as a table row.
 func (t *table) row(rec any, cells func() []string) error {
 	t.n++
-	if t.p.rows++; t.p.rows%releaseRows == 0 && t.p.release != nil {
-		t.p.release()
+	if t.p.rows++; t.p.rows%releaseRows == 0 {
+		if t.p.release != nil {
+			t.p.release()
+		}
+		if t.p.ctx != nil && t.p.ctx.Err() != nil {
+			return t.p.ctx.Err()
+		}
 	}
 	if t.p.json {
 		return t.p.jsonRecord(t.kind, rec)
