@@ -30,6 +30,12 @@ type Recorder interface {
 // Options configure Open. The zero value is usable.
 type Options struct {
 	Recorder Recorder // nil: datasets are not recorded anywhere else
+	// Shared says another process (a running node) may be using the
+	// directory, so Open must not clean what looks like an abandoned
+	// partial upload: it may be that process's upload in progress. The
+	// owner of the directory (the process holding the node's store lock)
+	// leaves it false.
+	Shared bool
 }
 
 // Store is the data directory of one node. Its methods are safe for
@@ -76,20 +82,25 @@ const (
 	manifestName  = "manifest.json"
 )
 
-// Open opens (creating if needed) the data directory dir. It removes the
-// partial uploads a crash left behind and indexes the hosted slots.
+// Open opens (creating if needed) the data directory dir. Unless
+// opts.Shared, it removes the partial uploads a crash left behind. It
+// indexes the hosted slots.
 func Open(dir string, opts *Options) (*Store, error) {
 	s := &Store{dir: dir, hosted: map[slotKey]proof.Hash{}}
+	var o Options
 	if opts != nil {
-		s.rec = opts.Recorder
+		o = *opts
 	}
+	s.rec = o.Recorder
 	for _, d := range []string{datasetsDir, slotsDir} {
 		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
 			return nil, fmt.Errorf("open data dir: %w", err)
 		}
 	}
-	if err := s.cleanPartials(); err != nil {
-		return nil, err
+	if !o.Shared {
+		if err := s.cleanPartials(); err != nil {
+			return nil, err
+		}
 	}
 	if err := s.indexHosted(); err != nil {
 		return nil, err
