@@ -68,13 +68,23 @@ func (tx *Tx) Transition(a *Agent, e *JournalEntry) error {
 // agentState is the stored state of slot's agent, "" if it has none. It
 // decodes only that field: Transition runs on every state change.
 func (tx *Tx) agentState(slot ID) (string, error) {
+	b, err := tx.bucket(bucketAgents)
+	if err != nil {
+		return "", err
+	}
+	data := b.Get(slot[:])
+	if data == nil {
+		return "", nil
+	}
+	if len(data) > 1 && data[0] == valueVersion {
+		if st, ok := fastState(data[1:]); ok {
+			return st, nil
+		}
+	}
 	var v struct {
 		State string `json:"state"`
 	}
-	err := tx.get(bucketAgents, slot[:], &v)
-	if errors.Is(err, ErrNotFound) {
-		return "", nil
-	}
+	err = decodeValue(bucketAgents, slot[:], data, &v)
 	return v.State, err
 }
 

@@ -14,6 +14,13 @@ import (
 const valueVersion byte = 1
 
 func encodeValue(v any) ([]byte, error) {
+	if a, ok := v.(appender); ok {
+		buf := make([]byte, 1, 256)
+		buf[0] = valueVersion
+		if out, ok := a.appendJSON(buf); ok {
+			return out, nil
+		}
+	}
 	b, err := json.Marshal(v)
 	if err != nil {
 		return nil, fmt.Errorf("encode %T: %w", v, err)

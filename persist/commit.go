@@ -39,7 +39,10 @@ type request struct {
 // Update runs fn in a read-write transaction shared with concurrent
 // callers and returns once the transaction is durably committed (nil) or
 // rolled back (fn's error or the commit's). fn may be called more than
-// once (see above) and must be idempotent.
+// once (see above) and must be idempotent. It runs on the committer
+// goroutine while other writers wait, so it must be quick and do no I/O of
+// its own; it must not call Update (that would deadlock). A panic in fn
+// becomes its error.
 //
 // ctx bounds only the wait to enter a batch: once fn has been handed to
 // the committer, Update waits for the outcome, because returning early
@@ -164,7 +167,7 @@ func (s *Store) commit(fn func(*bolt.Tx) error) (err error) {
 func callFn(fn func(*Tx) error, tx *Tx) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			err = fmt.Errorf("update function panicked: %v", p)
+			err = fmt.Errorf("update function panicked: %v\n%s", p, debug.Stack())
 		}
 	}()
 	return fn(tx)
