@@ -1,0 +1,104 @@
+package queue
+
+import (
+	"context"
+	"math/big"
+	"math/rand/v2"
+	"path/filepath"
+	"testing"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/slotd/slotd/contracts"
+	"github.com/slotd/slotd/persist"
+)
+
+var bg = context.Background()
+
+// reqID is a deterministic request id.
+func reqID(n byte) contracts.RequestID {
+	var h contracts.RequestID
+	h[0], h[31] = n, 0xee
+	return h
+}
+
+// askOf builds an ask; price and collateral are per byte.
+func askOf(slots, size, dur uint64, price, coll int64) contracts.Ask {
+	return contracts.Ask{
+		Slots:                 slots,
+		SlotSize:              size,
+		Duration:              dur,
+		PricePerBytePerSecond: big.NewInt(price),
+		CollateralPerByte:     big.NewInt(coll),
+		ProofProbability:      big.NewInt(1),
+	}
+}
+
+// mk is slot idx of request r with the given terms.
+func mk(r byte, idx uint64, size, dur uint64, price, coll int64, expiry uint64) Item {
+	return NewItem(reqID(r), idx, askOf(4, size, dur, price, coll), expiry)
+}
+
+func testOpts(max int, seed uint64) Options {
+	return Options{MaxSize: max, Rand: rand.New(rand.NewPCG(seed, seed+1)), Logger: hclog.NewNullLogger()}
+}
+
+func openStore(t testing.TB, path string) *persist.Store {
+	t.Helper()
+	s, err := persist.Open(path, &persist.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// tempStore opens a store in t's temp dir, closed at cleanup.
+func tempStore(t testing.TB) (*persist.Store, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "slotd.db")
+	s := openStore(t, path)
+	t.Cleanup(func() { s.Close() })
+	return s, path
+}
+
+func openQueue(t testing.TB, s *persist.Store, opts Options) *Queue {
+	t.Helper()
+	q, err := Open(bg, s, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return q
+}
+
+// stored reads the queue bucket: slot id → item.
+func stored(t testing.TB, s *persist.Store) map[persist.ID]persist.QueueItem {
+	t.Helper()
+	m := map[persist.ID]persist.QueueItem{}
+	err := s.View(func(tx *persist.Tx) error {
+		return tx.ForEachQueueItem(func(qi persist.QueueItem) error {
+			m[qi.SlotID] = qi
+			return nil
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func slotsOf(items []Item) []persist.ID {
+	out := make([]persist.ID, len(items))
+	for i, it := range items {
+		out[i] = it.SlotID
+	}
+	return out
+}
+
+func mustPush(t testing.TB, q *Queue, items ...Item) int {
+	t.Helper()
+	n, err := q.Push(bg, items...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
