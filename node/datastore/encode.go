@@ -318,10 +318,12 @@ func (e *encoder) hash(b *stripeBuf) {
 }
 
 func (e *encoder) write(b *stripeBuf) error {
+	off := int64(e.lay.ShardOffset(b.j))
 	for i, sh := range b.shards {
 		if _, err := e.files[i].Write(sh); err != nil {
 			return fmt.Errorf("write slot %d: %w", i, err)
 		}
+		StartWriteback(e.files[i], off, int64(len(sh)))
 	}
 	if e.progress != nil {
 		e.progress(min(e.lay.FileSize, e.lay.StreamOffset(b.j+1)))
@@ -345,7 +347,7 @@ func (e *encoder) finish(sum hash.Hash) ([]proof.Hash, []byte, error) {
 		if err := writeFileSync(filepath.Join(e.dir, treeName(i)), buf.Bytes()); err != nil {
 			return nil, nil, err
 		}
-		if err := f.Sync(); err != nil {
+		if err := SyncData(f); err != nil {
 			return nil, nil, fmt.Errorf("sync slot %d: %w", i, err)
 		}
 	}

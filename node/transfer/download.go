@@ -106,6 +106,8 @@ func (s *session) fetchBlocks(ctx context.Context, p *pool, req SlotRequest, sf 
 				if err == nil {
 					if _, werr := sf.f.WriteAt(b, int64(off)); werr != nil {
 						err = fmt.Errorf("write slot at %d: %w", off, werr)
+					} else {
+						datastore.StartWriteback(sf.f, int64(off), int64(n))
 					}
 				}
 				if err != nil {

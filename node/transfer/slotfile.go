@@ -123,7 +123,7 @@ func (sf *slotFile) commit(ctx context.Context, done uint64) error {
 	if done <= sf.verified {
 		return nil
 	}
-	if err := sf.f.Sync(); err != nil {
+	if err := datastore.SyncData(sf.f); err != nil {
 		return fmt.Errorf("slot %s: sync data: %w", sf.id, err)
 	}
 	p := Progress{SlotID: sf.id, Root: sf.root, Size: sf.size, Verified: done, Path: sf.path, Updated: time.Now().UTC()}
