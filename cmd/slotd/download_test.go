@@ -133,4 +133,3 @@ func checkFileHash(t *testing.T, path string, want [32]byte) {
 		t.Fatalf("%s differs from the uploaded file", path)
 	}
 }
-
