@@ -86,6 +86,12 @@ const (
 // opts.Shared, it removes the partial uploads a crash left behind. It
 // indexes the hosted slots.
 func Open(dir string, opts *Options) (*Store, error) {
+	// Absolute, so that paths recorded in progress records still match
+	// when the node restarts from another working directory.
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("open data dir: %w", err)
+	}
 	s := &Store{dir: dir, hosted: map[slotKey]proof.Hash{}}
 	var o Options
 	if opts != nil {

@@ -202,8 +202,8 @@ func (e *statusError) Error() string {
 	return fmt.Sprintf("HTTP %d: %s", e.code, strings.TrimSpace(e.body))
 }
 
-// classify turns an HTTP status into errNotHeld (the provider has no such
-// item) or a transient error.
+// checkStatus accepts the wanted statuses and turns the others into
+// errNotHeld (the provider has no such item) or a transient error.
 func checkStatus(resp *http.Response, want ...int) error {
 	for _, w := range want {
 		if resp.StatusCode == w {
@@ -268,6 +268,9 @@ func (d *Downloader) getRange(ctx context.Context, url string, off uint64, dst [
 		return err
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusOK {
+		return fmt.Errorf("%w: it ignored the Range header", errNotHeld)
+	}
 	if err := checkStatus(resp, http.StatusPartialContent); err != nil {
 		return err
 	}

@@ -84,6 +84,10 @@ func NewDownloader(store *datastore.Store, progress ProgressStore, opt *Options)
 	return d
 }
 
+// CloseIdleConnections closes the keep-alive connections the downloader's
+// client holds (and the goroutines that serve them).
+func (d *Downloader) CloseIdleConnections() { d.client.CloseIdleConnections() }
+
 // SlotRequest names a slot to fetch and where to look for it.
 type SlotRequest struct {
 	SlotID    proof.Hash    // where it is stored and how progress is keyed

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"runtime"
 	"strings"
@@ -225,7 +226,7 @@ func TestCancelledDownloadResumesWithoutRefetching(t *testing.T) {
 	if err != nil || pr.Verified < man.SlotSize/3 || pr.Verified >= man.SlotSize {
 		t.Fatalf("progress after cancel: %+v %v", pr, err)
 	}
-	d.client.CloseIdleConnections()
+	d.CloseIdleConnections()
 	waitGoroutines(t, baseline)
 
 	p.takeRanges()
@@ -460,4 +461,24 @@ func FuzzDecodeProviders(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestProviderIgnoringRangeIsSkipped(t *testing.T) {
+	s, man := upload(t, randomBytes(12, 200_000), 2, 1, 0)
+	good := newProvider(t, s)
+	h := Handler(s)
+	ignoring := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Header.Del("Range")
+		h.ServeHTTP(w, r)
+	}))
+	defer ignoring.Close()
+	d := NewDownloader(openStore(t), &MemProgress{}, fastOptions())
+	req := SlotRequest{SlotID: slotIDFor(man.CID, 0), CID: man.CID, Index: 0, Providers: []string{ignoring.URL}}
+	if _, err := d.DownloadSlot(context.Background(), req); !errors.Is(err, ErrNoProviders) || !strings.Contains(err.Error(), "Range") {
+		t.Fatalf("only a range-ignoring provider: %v", err)
+	}
+	req.Providers = []string{ignoring.URL, good.URL}
+	if _, err := d.DownloadSlot(context.Background(), req); err != nil {
+		t.Fatalf("with a good provider too: %v", err)
+	}
 }
