@@ -126,14 +126,12 @@ func readFileMeta(f io.ReaderAt, size int64) (fileMeta, error) {
 	return m, nil
 }
 
-// precheckFile validates the meta pages of an existing file before bbolt
-// maps it. It returns an ErrCorrupt-wrapped error naming the file.
-func precheckFile(path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
+// precheckFile validates, through f (locked by the caller), the meta
+// pages and the freelist of an existing store file: everything bbolt reads
+// while opening it, after mapping it and before any transaction could
+// recover from a panic. It returns an ErrCorrupt-wrapped error naming the
+// file.
+func precheckFile(f *os.File, path string) error {
 	fi, err := f.Stat()
 	if err != nil {
 		return err
@@ -145,10 +143,6 @@ func precheckFile(path string) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w: %v", path, ErrCorrupt, err)
 	}
-	// bbolt reads the freelist inside Open, after mapping the file; a
-	// panic there would leak the mapping and with it the file lock, so
-	// the freelist is checked here too. Everything else bbolt reads later,
-	// inside transactions that recover.
 	w := &pageWalker{f: f, m: m, seen: make(map[uint64]bool)}
 	w.freelist()
 	if len(w.errs) > 0 {

@@ -17,12 +17,7 @@ import (
 // the same depth, so one peek at the first child of a level tells whether
 // the level is leaves, which are then only advised, not read. Errors are
 // ignored; this is advice.
-func prefetch(path string) {
-	f, err := os.Open(path)
-	if err != nil {
-		return
-	}
-	defer f.Close()
+func prefetch(f *os.File) {
 	fi, err := f.Stat()
 	if err != nil {
 		return

@@ -2,4 +2,6 @@
 
 package persist
 
-func prefetch(string) {}
+import "os"
+
+func prefetch(*os.File) {}

@@ -58,15 +58,13 @@ func Open(path string, opts *Options) (*Store, error) {
 	if o.MaxBatch <= 0 {
 		o.MaxBatch = 256
 	}
-	if _, err := os.Stat(path); err == nil {
-		if err := precheckFile(path); err != nil {
-			return nil, err
-		}
-		prefetch(path)
-	} else if !errors.Is(err, fs.ErrNotExist) {
+	existed := true
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		existed = false
+	} else if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
-	db, err := openBolt(path, &bolt.Options{Timeout: o.LockTimeout, NoSync: o.NoSync, FreelistType: bolt.FreelistMapType})
+	db, err := openBolt(path, &bolt.Options{Timeout: o.LockTimeout, NoSync: o.NoSync, FreelistType: bolt.FreelistMapType}, existed)
 	if err != nil {
 		return nil, err
 	}
@@ -92,12 +90,7 @@ func OpenReadOnly(path string, timeout time.Duration) (*Store, error) {
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
-	if err := precheckFile(path); err != nil {
-		return nil, err
-	}
-	// No prefetch here: with the pages in the page cache, the kernel's
-	// fault-around maps their neighbours too, and a dump's RSS would grow.
-	db, err := openBolt(path, &bolt.Options{Timeout: timeout, ReadOnly: true})
+	db, err := openBolt(path, &bolt.Options{Timeout: timeout, ReadOnly: true}, true)
 	if err != nil {
 		return nil, err
 	}
@@ -127,12 +120,40 @@ func OpenReadOnly(path string, timeout time.Duration) (*Store, error) {
 // openBolt opens the bbolt file, turning a lock timeout into ErrLocked and
 // a damaged file (including one that makes bbolt panic or fault) into
 // ErrCorrupt.
-func openBolt(path string, bo *bolt.Options) (db *bolt.DB, err error) {
+//
+// The file is locked and validated inside bbolt's OpenFile hook, on the
+// descriptor bbolt then uses: validating before locking could read a page
+// that a running node is rewriting and call a healthy store corrupt, and
+// bbolt itself reads the meta pages and the freelist right after taking
+// the lock. bbolt's own flock on the same descriptor then succeeds at
+// once. A writable open also prefetches (see prefetch); a read-only one
+// does not, since with the pages in the page cache the kernel's
+// fault-around maps their neighbours too and a dump's RSS would grow.
+func openBolt(path string, bo *bolt.Options, validate bool) (db *bolt.DB, err error) {
 	var file *os.File
+	var hookErr error
 	bo.OpenFile = func(name string, flag int, perm os.FileMode) (*os.File, error) {
 		f, err := os.OpenFile(name, flag, perm)
+		if err != nil {
+			return nil, err
+		}
+		if err := lockFile(f, !bo.ReadOnly, bo.Timeout); err != nil {
+			f.Close()
+			hookErr = err
+			return nil, err
+		}
+		if fi, err := f.Stat(); validate || (err == nil && fi.Size() > 0) {
+			if err := precheckFile(f, path); err != nil {
+				f.Close()
+				hookErr = err
+				return nil, err
+			}
+		}
+		if !bo.ReadOnly {
+			prefetch(f)
+		}
 		file = f
-		return f, err
+		return f, nil
 	}
 	defer func() {
 		if p := recover(); p != nil {
@@ -152,8 +173,10 @@ func openBolt(path string, bo *bolt.Options) (db *bolt.DB, err error) {
 	switch {
 	case err == nil:
 		return db, nil
-	case errors.Is(err, berrors.ErrTimeout):
+	case errors.Is(hookErr, berrors.ErrTimeout), errors.Is(err, berrors.ErrTimeout):
 		return nil, lockedError(path)
+	case hookErr != nil && errors.Is(hookErr, ErrCorrupt):
+		return nil, hookErr
 	case errors.Is(err, fs.ErrNotExist), errors.Is(err, fs.ErrPermission):
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrChecksum),

@@ -595,3 +595,34 @@ func TestTornCommitFallsBack(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestLockedWhileWriting probes a store that a "node" is busy writing:
+// every probe must say locked, never corrupt (the file is only read once
+// the lock is held).
+func TestLockedWhileWriting(t *testing.T) {
+	s, path := openTemp(t, nil)
+	fillSample(t, s)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for n := uint64(1); n < 400; n++ {
+			s.Update(context.Background(), func(tx *Tx) error { return crashStep(tx, 0, n) })
+		}
+	}()
+	for i := 0; ; i++ {
+		select {
+		case <-done:
+			if i < 5 {
+				t.Errorf("only %d probes", i)
+			}
+			return
+		default:
+		}
+		if _, err := OpenReadOnly(path, time.Millisecond); !errors.Is(err, ErrLocked) {
+			t.Fatalf("probe %d: OpenReadOnly: %v", i, err)
+		}
+		if _, err := Open(path, &Options{LockTimeout: time.Millisecond}); !errors.Is(err, ErrLocked) {
+			t.Fatalf("probe %d: Open: %v", i, err)
+		}
+	}
+}
