@@ -1,0 +1,434 @@
+package chain_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"errors"
+	"fmt"
+	"math/big"
+	"math/rand/v2"
+	"path/filepath"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ethereum/go-ethereum"
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/ethereum/go-ethereum/ethclient/simulated"
+
+	"github.com/slotd/slotd/contracts"
+	"github.com/slotd/slotd/contracts/proof"
+	"github.com/slotd/slotd/node/chain"
+	"github.com/slotd/slotd/persist"
+)
+
+const slotSize = 64 * proof.CellSize
+
+// env is a simulated chain with the Marketplace deployed, a client and two
+// hosts, as in contracts/env_test.go.
+type env struct {
+	t      testing.TB
+	ctx    context.Context
+	sim    *simulated.Backend
+	cl     simulated.Client
+	cfg    contracts.Config
+	dep    contracts.Deployment
+	client actor
+	hosts  []actor
+	nonce  uint64
+}
+
+type actor struct {
+	key  *ecdsa.PrivateKey
+	addr common.Address
+	m    *contracts.EthMarket
+}
+
+func newEnv(t testing.TB) *env {
+	t.Helper()
+	keys := make([]*ecdsa.PrivateKey, 4)
+	alloc := types.GenesisAlloc{}
+	for i := range keys {
+		keys[i], _ = crypto.GenerateKey()
+		alloc[crypto.PubkeyToAddress(keys[i].PublicKey)] = types.Account{Balance: new(big.Int).Lsh(big.NewInt(1), 80)}
+	}
+	sim := simulated.NewBackend(alloc, contracts.WithDevChainConfig())
+	t.Cleanup(func() { sim.Close() })
+	cfg := contracts.DefaultConfig()
+	cfg.Proofs.Downtime = 0
+	e := &env{t: t, ctx: context.Background(), sim: sim, cl: sim.Client(), cfg: cfg}
+	deployer := e.sender(keys[0])
+	dep, err := contracts.Deploy(e.ctx, deployer, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.dep = dep
+	mk := func(k *ecdsa.PrivateKey) actor {
+		a := actor{key: k, addr: crypto.PubkeyToAddress(k.PublicKey)}
+		a.m = contracts.NewEthMarket(e.cl, e.sender(k), dep.Marketplace)
+		if err := contracts.Mint(e.ctx, deployer, dep.Token, a.addr, new(big.Int).Lsh(big.NewInt(1), 100)); err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	e.client = mk(keys[1])
+	e.hosts = []actor{mk(keys[2]), mk(keys[3])}
+	return e
+}
+
+func (e *env) sender(k *ecdsa.PrivateKey) *contracts.KeySender {
+	s, err := contracts.NewKeySender(e.ctx, e.cl, k)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	s.Mine = func() { e.sim.Commit() }
+	return s
+}
+
+func (e *env) head() *types.Header {
+	h, err := e.cl.HeaderByNumber(e.ctx, nil)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return h
+}
+
+func (e *env) mine(n int) {
+	for range n {
+		e.sim.Commit()
+	}
+}
+
+// dataset is a request's slots with their trees, built like a client would.
+type dataset struct {
+	data    [][]byte
+	trees   []*proof.SlotTree
+	roots   []common.Hash
+	content common.Hash
+}
+
+func newDataset(t testing.TB, seed uint64, n int) dataset {
+	r := rand.New(rand.NewPCG(seed, 7))
+	var ds dataset
+	for range n {
+		b := make([]byte, slotSize)
+		for i := range b {
+			b[i] = byte(r.Uint32())
+		}
+		tree, err := proof.BuildSlotTree(bytes.NewReader(b), slotSize)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ds.data = append(ds.data, b)
+		ds.trees = append(ds.trees, tree)
+		ds.roots = append(ds.roots, tree.Root())
+	}
+	ds.content = proof.ContentRoot(ds.roots)
+	return ds
+}
+
+// request publishes a storage request for ds and returns its id.
+func (e *env) request(ds dataset) contracts.RequestID {
+	e.t.Helper()
+	e.nonce++
+	r := contracts.Request{
+		Client: e.client.addr,
+		Ask: contracts.Ask{Slots: uint64(len(ds.roots)), SlotSize: slotSize, Duration: 1000, MaxSlotLoss: 1,
+			ProofProbability: big.NewInt(1), PricePerBytePerSecond: big.NewInt(3), CollateralPerByte: big.NewInt(1000)},
+		Content: contracts.Content{Cid: []byte("test"), MerkleRoot: ds.content},
+		Expiry:  300, Nonce: common.BigToHash(new(big.Int).SetUint64(e.nonce)),
+	}
+	id, _, err := e.client.m.RequestStorage(e.ctx, r)
+	if err != nil {
+		e.t.Fatalf("request storage: %v", err)
+	}
+	return id
+}
+
+// fill fills slot index of request id as host a.
+func (e *env) fill(a actor, id contracts.RequestID, index uint64, ds dataset) *types.Receipt {
+	e.t.Helper()
+	slot := contracts.GetSlotID(id, index)
+	path, err := proof.ContentPath(ds.roots, index)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for range 3 {
+		c, err := a.m.GetChallenge(e.ctx, slot)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		p, err := proof.Prove(ds.trees[index], bytes.NewReader(ds.data[index]), c, slot, int(e.cfg.Proofs.Samples))
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		rc, err := a.m.FillSlot(e.ctx, id, index, ds.roots[index], path, contracts.ToContractProof(p))
+		if errors.Is(err, contracts.ErrInvalidProof) {
+			continue // the challenge moved between reading it and the block
+		}
+		if err != nil {
+			e.t.Fatalf("fill slot %d: %v", index, err)
+		}
+		return rc
+	}
+	e.t.Fatal("fill: challenge kept moving")
+	return nil
+}
+
+// allLogs is every Marketplace event on the canonical chain in [from, to].
+func (e *env) allLogs(from, to uint64) []contracts.Event {
+	var out []contracts.Event
+	if err := e.client.m.PastEvents(e.ctx, from, to, func(_ uint64, evs []contracts.Event) error {
+		out = append(out, evs...)
+		return nil
+	}); err != nil {
+		e.t.Fatal(err)
+	}
+	return out
+}
+
+func openStore(t testing.TB, path string) *persist.Store {
+	t.Helper()
+	s, err := persist.Open(path, &persist.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func tempStore(t testing.TB) (*persist.Store, string) {
+	path := filepath.Join(t.TempDir(), "slotd.db")
+	s := openStore(t, path)
+	t.Cleanup(func() { s.Close() })
+	return s, path
+}
+
+// model is a test Handler that keeps, in the store (persist has no generic
+// bucket, so it borrows two):
+//   - a ledger of applied events, one purchases record per log, keyed by
+//     hash(block hash, log index): applying one twice or reverting one that
+//     is not there is an error, so a test can prove exactly-once delivery;
+//   - the set of filled slots, as queue items keyed by slot id (SlotFilled
+//     adds, SlotFreed removes), standing in for what the queue and the
+//     sales agents will track.
+//
+// It also records the calls it got, for assertions; those in-memory records
+// are only exact when no Update is retried, which holds in these tests.
+type model struct {
+	mu    sync.Mutex
+	calls []call
+	// failAt makes the n-th Apply (counting from 1) fail, to simulate a
+	// crash in the middle of a transaction.
+	failAt int
+	applys int
+}
+
+type call struct {
+	revert bool
+	block  chain.BlockRef
+	events []contracts.Event
+}
+
+var errCrash = errors.New("simulated crash")
+
+func ledgerKey(ev contracts.Event) persist.ID {
+	w := ev.Where()
+	return persist.ID(crypto.Keccak256Hash(w.BlockHash[:], new(big.Int).SetUint64(uint64(w.Index)).Bytes()))
+}
+
+func kind(ev contracts.Event) string { return fmt.Sprintf("%T", ev)[len("*contracts."):] }
+
+func (m *model) Apply(tx *persist.Tx, b chain.BlockRef, evs []contracts.Event) error {
+	m.mu.Lock()
+	m.applys++
+	fail := m.failAt > 0 && m.applys == m.failAt
+	m.calls = append(m.calls, call{block: b, events: evs})
+	m.mu.Unlock()
+	for _, ev := range evs {
+		if w := ev.Where(); w.BlockHash != b.Hash || w.Block != b.Number {
+			return fmt.Errorf("event of block %d handed over with block %d", w.Block, b.Number)
+		}
+		key := ledgerKey(ev)
+		if _, err := tx.Purchase(key); err == nil {
+			return fmt.Errorf("%s at %d/%d applied twice", kind(ev), ev.Where().Block, ev.Where().Index)
+		}
+		if err := tx.PutPurchase(persist.Purchase{RequestID: key, State: kind(ev), Block: b.Number}); err != nil {
+			return err
+		}
+		switch ev := ev.(type) {
+		case *contracts.SlotFilled:
+			slot := persist.ID(contracts.GetSlotID(ev.RequestID, ev.SlotIndex))
+			if _, err := tx.QueueItem(slot); err == nil {
+				return fmt.Errorf("slot %s filled twice", slot)
+			}
+			if err := tx.PutQueueItem(&persist.QueueItem{SlotID: slot, RequestID: persist.ID(ev.RequestID), SlotIndex: ev.SlotIndex}); err != nil {
+				return err
+			}
+		case *contracts.SlotFreed:
+			if _, err := tx.DeleteQueueItem(persist.ID(contracts.GetSlotID(ev.RequestID, ev.SlotIndex))); err != nil {
+				return err
+			}
+		}
+	}
+	if fail {
+		return errCrash
+	}
+	return nil
+}
+
+func (m *model) Revert(tx *persist.Tx, b chain.BlockRef, evs []contracts.Event) error {
+	m.mu.Lock()
+	m.calls = append(m.calls, call{revert: true, block: b, events: evs})
+	m.mu.Unlock()
+	for _, ev := range evs {
+		if ok, err := tx.DeletePurchase(ledgerKey(ev)); err != nil || !ok {
+			return fmt.Errorf("revert of %s at %d/%d that was never applied (%v)", kind(ev), ev.Where().Block, ev.Where().Index, err)
+		}
+		switch ev := ev.(type) {
+		case *contracts.SlotFilled:
+			if ok, err := tx.DeleteQueueItem(persist.ID(contracts.GetSlotID(ev.RequestID, ev.SlotIndex))); err != nil || !ok {
+				return fmt.Errorf("revert of a fill of slot %d that is not filled (%v)", ev.SlotIndex, err)
+			}
+		case *contracts.SlotFreed:
+			slot := persist.ID(contracts.GetSlotID(ev.RequestID, ev.SlotIndex))
+			if err := tx.PutQueueItem(&persist.QueueItem{SlotID: slot, RequestID: persist.ID(ev.RequestID), SlotIndex: ev.SlotIndex}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (m *model) reverts() []call {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []call
+	for _, c := range m.calls {
+		if c.revert {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// ledger is the model's applied events, keyed as ledgerKey does.
+func ledger(t testing.TB, s *persist.Store) map[persist.ID]persist.Purchase {
+	t.Helper()
+	out := map[persist.ID]persist.Purchase{}
+	if err := s.View(func(tx *persist.Tx) error {
+		return tx.ForEachPurchase(func(p persist.Purchase) error {
+			out[p.RequestID] = p
+			return nil
+		})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// filled is the model's set of filled slots.
+func filled(t testing.TB, s *persist.Store) []persist.ID {
+	t.Helper()
+	var out []persist.ID
+	if err := s.View(func(tx *persist.Tx) error {
+		return tx.ForEachQueueItem(func(q persist.QueueItem) error {
+			out = append(out, q.SlotID)
+			return nil
+		})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// wantLedger checks that the model applied exactly the events in want.
+func wantLedger(t testing.TB, s *persist.Store, want []contracts.Event) {
+	t.Helper()
+	got := ledger(t, s)
+	for _, ev := range want {
+		p, ok := got[ledgerKey(ev)]
+		if !ok {
+			t.Errorf("%s at block %d index %d missed", kind(ev), ev.Where().Block, ev.Where().Index)
+			continue
+		}
+		if p.State != kind(ev) || p.Block != ev.Where().Block {
+			t.Errorf("ledger has %s at %d for %s at %d", p.State, p.Block, kind(ev), ev.Where().Block)
+		}
+		delete(got, ledgerKey(ev))
+	}
+	for _, p := range got {
+		t.Errorf("applied %s at block %d, which is not on the canonical chain", p.State, p.Block)
+	}
+}
+
+func wantFilled(t testing.TB, s *persist.Store, slots ...contracts.SlotID) {
+	t.Helper()
+	var want []persist.ID
+	for _, sl := range slots {
+		want = append(want, persist.ID(sl))
+	}
+	got := filled(t, s)
+	slices.SortFunc(want, func(a, b persist.ID) int { return bytes.Compare(a[:], b[:]) })
+	if !slices.Equal(got, want) {
+		t.Fatalf("filled slots %v, want %v", got, want)
+	}
+}
+
+func newIngestor(t testing.TB, cfg chain.Config) *chain.Ingestor {
+	t.Helper()
+	if cfg.MinBackoff == 0 {
+		cfg.MinBackoff = 5 * time.Millisecond
+		cfg.MaxBackoff = 50 * time.Millisecond
+	}
+	in, err := chain.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return in
+}
+
+// clientOnly hides everything but chain.Client, so the ingestor must poll.
+type clientOnly struct{ chain.Client }
+
+// flaky wraps a client: FilterLogs says "too many results" for ranges wider
+// than maxRange, and fails every failEvery-th call with a transient error.
+type flaky struct {
+	simulated.Client
+	mu        sync.Mutex
+	maxRange  uint64
+	failEvery int
+	calls     int
+	ranges    []uint64
+}
+
+func (f *flaky) FilterLogs(ctx context.Context, q ethereum.FilterQuery) ([]types.Log, error) {
+	f.mu.Lock()
+	f.calls++
+	n := f.calls
+	if q.FromBlock != nil {
+		f.ranges = append(f.ranges, q.ToBlock.Uint64()-q.FromBlock.Uint64()+1)
+	}
+	f.mu.Unlock()
+	if f.failEvery > 0 && n%f.failEvery == 0 {
+		return nil, errors.New("dial tcp 127.0.0.1:8545: connect: connection refused")
+	}
+	if f.maxRange > 0 && q.FromBlock != nil && q.ToBlock.Uint64()-q.FromBlock.Uint64()+1 > f.maxRange {
+		return nil, errors.New("query returned more than 10000 results")
+	}
+	return f.Client.FilterLogs(ctx, q)
+}
+
+type testLogger struct{ t testing.TB }
+
+func (l testLogger) log(level, msg string, args ...any) {
+	l.t.Helper()
+	l.t.Log(append([]any{level, msg}, args...)...)
+}
+func (l testLogger) Debug(msg string, args ...any) { l.log("DEBUG", msg, args...) }
+func (l testLogger) Info(msg string, args ...any)  { l.log("INFO", msg, args...) }
+func (l testLogger) Warn(msg string, args ...any)  { l.log("WARN", msg, args...) }
+func (l testLogger) Error(msg string, args ...any) { l.log("ERROR", msg, args...) }
