@@ -50,6 +50,14 @@ type actor struct {
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
+	e := newEnvNoCleanup(t)
+	t.Cleanup(func() { e.sim.Close() })
+	return e
+}
+
+// newEnvNoCleanup is newEnv for fixtures that outlive one test.
+func newEnvNoCleanup(t testing.TB) *env {
+	t.Helper()
 	keys := make([]*ecdsa.PrivateKey, 4)
 	alloc := types.GenesisAlloc{}
 	for i := range keys {
@@ -57,7 +65,6 @@ func newEnv(t testing.TB) *env {
 		alloc[crypto.PubkeyToAddress(keys[i].PublicKey)] = types.Account{Balance: new(big.Int).Lsh(big.NewInt(1), 80)}
 	}
 	sim := simulated.NewBackend(alloc, contracts.WithDevChainConfig())
-	t.Cleanup(func() { sim.Close() })
 	cfg := contracts.DefaultConfig()
 	cfg.Proofs.Downtime = 0
 	e := &env{t: t, ctx: context.Background(), sim: sim, cl: sim.Client(), cfg: cfg}

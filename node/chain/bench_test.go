@@ -1,0 +1,193 @@
+package chain_test
+
+import (
+	"context"
+	"math/big"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ethereum/go-ethereum"
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
+
+	"github.com/slotd/slotd/contracts"
+	"github.com/slotd/slotd/contracts/bindings"
+	"github.com/slotd/slotd/node/chain"
+	"github.com/slotd/slotd/persist"
+)
+
+// benchRequests is how many StorageRequested logs the replay benchmarks
+// walk; benchTail empty blocks follow them, so that the range has both the
+// paged replay far below the head and the per-block path near it.
+const (
+	benchRequests = 4000
+	benchPerBlock = 200
+	benchTail     = 200
+)
+
+type benchFixture struct {
+	e        *env
+	from, to uint64
+	logs     int
+}
+
+var (
+	benchOnce sync.Once
+	bench     benchFixture
+)
+
+// fixture mines benchRequests storage requests, benchPerBlock to a block,
+// signed directly (the Sender mines one block per transaction).
+func fixture(b *testing.B) benchFixture {
+	benchOnce.Do(func() {
+		e := newEnvNoCleanup(b)
+		ctx := e.ctx
+		market := bindings.NewMarketplace()
+		token := bindings.NewTestToken()
+		chainID, _ := e.cl.ChainID(ctx)
+		signer := types.LatestSignerForChainID(chainID)
+		nonce, err := e.cl.PendingNonceAt(ctx, e.client.addr)
+		if err != nil {
+			b.Fatal(err)
+		}
+		tip, _ := e.cl.SuggestGasTipCap(ctx)
+		send := func(to common.Address, data []byte, gas uint64) {
+			head := e.head()
+			tx := types.MustSignNewTx(e.client.key, signer, &types.DynamicFeeTx{ChainID: chainID, Nonce: nonce, To: &to,
+				Gas: gas, GasTipCap: tip, GasFeeCap: new(big.Int).Add(tip, new(big.Int).Mul(head.BaseFee, big.NewInt(4))), Data: data})
+			if err := e.cl.SendTransaction(ctx, tx); err != nil {
+				b.Fatal(err)
+			}
+			nonce++
+		}
+		send(e.dep.Token, token.PackApprove(e.dep.Marketplace, new(big.Int).Lsh(big.NewInt(1), 100)), 100_000)
+		e.sim.Commit()
+		ds := newDataset(b, 9, 2)
+		req := func(i int) []byte {
+			return market.PackRequestStorage(contracts.Request{
+				Client: e.client.addr,
+				Ask: contracts.Ask{Slots: 2, SlotSize: slotSize, Duration: 1000, MaxSlotLoss: 1,
+					ProofProbability: big.NewInt(1), PricePerBytePerSecond: big.NewInt(3), CollateralPerByte: big.NewInt(1000)},
+				Content: contracts.Content{Cid: []byte("bench"), MerkleRoot: ds.content},
+				Expiry:  300, Nonce: common.BigToHash(big.NewInt(int64(1_000_000 + i))),
+			})
+		}
+		gas, err := e.cl.EstimateGas(ctx, ethereum.CallMsg{From: e.client.addr, To: &e.dep.Marketplace, Data: req(0)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		bench.e = e
+		bench.from = e.head().Number.Uint64() + 1
+		for i := range benchRequests {
+			send(e.dep.Marketplace, req(i), gas+gas/2)
+			if (i+1)%benchPerBlock == 0 {
+				e.sim.Commit()
+			}
+		}
+		e.sim.Commit()
+		e.mine(benchTail)
+		bench.to = e.head().Number.Uint64()
+		bench.logs = len(e.allLogs(bench.from, bench.to))
+		if bench.logs != benchRequests {
+			b.Fatalf("fixture has %d logs, want %d (a transaction failed?)", bench.logs, benchRequests)
+		}
+	})
+	if bench.e == nil {
+		b.Fatal("fixture failed")
+	}
+	return bench
+}
+
+// rawRate is the rate at which FilterLogs alone delivers the fixture's logs,
+// paged the way the ingestor pages them.
+func rawFilterLogs(b *testing.B, f benchFixture) {
+	n := 0
+	if err := contracts.PastLogs(context.Background(), f.e.cl, f.e.dep.Marketplace, f.from, f.to, contracts.DefaultPage, func(_ uint64, logs []types.Log) error {
+		n += len(logs)
+		return nil
+	}); err != nil {
+		b.Fatal(err)
+	}
+	if n != f.logs {
+		b.Fatalf("raw walk got %d logs, want %d", n, f.logs)
+	}
+}
+
+// BenchmarkRawFilterLogs is the baseline: the fixture's logs fetched with
+// eth_getLogs and nothing else.
+func BenchmarkRawFilterLogs(b *testing.B) {
+	f := fixture(b)
+	b.ResetTimer()
+	start := time.Now()
+	for b.Loop() {
+		rawFilterLogs(b, f)
+	}
+	b.ReportMetric(float64(f.logs)*float64(b.N)/time.Since(start).Seconds(), "logs/s")
+}
+
+// counter is a handler that only counts: replay's own cost.
+type counter struct{ n int }
+
+func (c *counter) Apply(_ *persist.Tx, _ chain.BlockRef, evs []contracts.Event) error {
+	c.n += len(evs)
+	return nil
+}
+func (c *counter) Revert(*persist.Tx, chain.BlockRef, []contracts.Event) error { return nil }
+
+// BenchmarkReplay ingests the fixture's range into a fresh store (with
+// fsync) from a cursor at its start: log queries, headers, decoding, the
+// handler calls and one durable transaction per page. "count" hands events
+// to a handler that only counts them; "ledger" to one that writes a record
+// per event, as the tests' model does. x-raw is the replay rate over the
+// raw FilterLogs rate measured in the same process.
+func BenchmarkReplay(b *testing.B) {
+	f := fixture(b)
+	var raw float64
+	{
+		start := time.Now()
+		const runs = 5
+		for range runs {
+			rawFilterLogs(b, f)
+		}
+		raw = float64(f.logs) * runs / time.Since(start).Seconds()
+	}
+	for _, bc := range []struct {
+		name    string
+		handler func() chain.Handler
+	}{
+		{"count", func() chain.Handler { return &counter{} }},
+		{"ledger", func() chain.Handler { return &model{} }},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			var elapsed time.Duration
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				s, err := persist.Open(filepath.Join(b.TempDir(), "bench.db"), nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				h := bc.handler()
+				in, err := chain.New(chain.Config{Client: f.e.cl, Store: s, Handler: h, Address: f.e.dep.Marketplace, StartBlock: f.from})
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+				start := time.Now()
+				if err := in.Sync(context.Background()); err != nil {
+					b.Fatal(err)
+				}
+				elapsed += time.Since(start)
+				b.StopTimer()
+				if st := in.Stats(); st.Events != uint64(f.logs) {
+					b.Fatalf("replayed %d events, want %d", st.Events, f.logs)
+				}
+				s.Close()
+			}
+			rate := float64(f.logs) * float64(b.N) / elapsed.Seconds()
+			b.ReportMetric(rate, "logs/s")
+			b.ReportMetric(rate/raw, "x-raw")
+		})
+	}
+}
