@@ -10,6 +10,7 @@ import (
 	"github.com/ethereum/go-ethereum/core/types"
 
 	"github.com/slotd/slotd/contracts"
+	ct "github.com/slotd/slotd/contracts/contractstest"
 	"github.com/slotd/slotd/contracts/proof"
 )
 
@@ -25,7 +26,7 @@ func (p periodicSlot) ReadAt(b []byte, off int64) (int, error) {
 	return len(b), nil
 }
 
-func gibSlot(t testing.TB, seed uint64) slotData {
+func gibSlot(t testing.TB, seed uint64) ct.SlotData {
 	const size = 1 << 30
 	r := rand.New(rand.NewPCG(seed, 1))
 	chunk := make([]byte, proof.ChunkSize)
@@ -42,7 +43,7 @@ func gibSlot(t testing.TB, seed uint64) slotData {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return slotData{data: periodicSlot{chunk}, tree: tree}
+	return ct.SlotData{Data: periodicSlot{chunk}, Tree: tree}
 }
 
 type gasLine struct {
@@ -62,15 +63,15 @@ func (g gasLine) String() string {
 // measure runs the market's calls on a 1 GiB slot request and returns the gas
 // of each (first and later calls can differ: a first write to a slot costs more).
 func measure(t *testing.T, cfg contracts.Config) map[string]*gasLine {
-	e := newEnv(t, cfg)
+	e := ct.NewEnv(t, cfg)
 	const slots = 4
-	var ds dataset
+	var ds ct.Dataset
 	for i := range slots {
 		sd := gibSlot(t, uint64(i))
-		ds.slots = append(ds.slots, sd)
-		ds.roots = append(ds.roots, sd.tree.Root())
+		ds.Slots = append(ds.Slots, sd)
+		ds.Roots = append(ds.Roots, sd.Tree.Root())
 	}
-	ds.content = proof.ContentRoot(ds.roots)
+	ds.Content = proof.ContentRoot(ds.Roots)
 	ask := contracts.Ask{
 		Slots: slots, SlotSize: 1 << 30, Duration: 1000, MaxSlotLoss: 1,
 		ProofProbability: big.NewInt(1), PricePerBytePerSecond: big.NewInt(1), CollateralPerByte: big.NewInt(1000),
@@ -87,42 +88,42 @@ func measure(t *testing.T, cfg contracts.Config) map[string]*gasLine {
 		lines[call].gas = append(lines[call].gas, rc.GasUsed)
 	}
 	for n := range 2 {
-		r := e.newRequest(ds, ask)
+		r := e.NewRequest(ds, ask)
 		r.Nonce[31] = byte(n)
-		_, rc, err := e.client.m.RequestStorage(e.ctx, r)
+		_, rc, err := e.Client.M.RequestStorage(e.Ctx, r)
 		add("requestStorage", rc, err)
 	}
-	id, _, err := e.client.m.RequestStorage(e.ctx, e.newRequest(ds, ask))
+	id, _, err := e.Client.M.RequestStorage(e.Ctx, e.NewRequest(ds, ask))
 	if err != nil {
 		t.Fatal(err)
 	}
-	hosts := []actor{e.hosts[0], e.hosts[1], e.hosts[2], e.hosts[0]}
+	hosts := []ct.Actor{e.Hosts[0], e.Hosts[1], e.Hosts[2], e.Hosts[0]}
 	for i := range slots {
-		rc, err := e.fill(hosts[i], id, uint64(i), ds)
+		rc, err := e.Fill(hosts[i], id, uint64(i), ds)
 		add("fillSlot", rc, err)
 	}
 	lazy := contracts.GetSlotID(id, 3)
 	for range 3 {
-		p, end := e.period()
-		e.advanceTo(end + 1)
+		p, end := e.Period()
+		e.AdvanceTo(end + 1)
 		for i := range 3 {
-			rc, err := e.prove(hosts[i], contracts.GetSlotID(id, uint64(i)), ds.slots[i])
+			rc, err := e.Prove(hosts[i], contracts.GetSlotID(id, uint64(i)), ds.Slots[i])
 			add("submitProof", rc, err)
 		}
 		if p > 0 {
-			rc, err := e.validator.m.MarkProofAsMissing(e.ctx, lazy, p)
+			rc, err := e.Validator.M.MarkProofAsMissing(e.Ctx, lazy, p)
 			if err == nil || !isNotRequired(err) {
 				add("markProofAsMissing", rc, err)
 			}
 		}
 	}
-	end, _ := e.client.m.RequestEnd(e.ctx, id)
-	e.advanceTo(end + 1)
+	end, _ := e.Client.M.RequestEnd(e.Ctx, id)
+	e.AdvanceTo(end + 1)
 	for i := range 3 {
-		rc, err := hosts[i].m.FreeSlot(e.ctx, contracts.GetSlotID(id, uint64(i)))
+		rc, err := hosts[i].M.FreeSlot(e.Ctx, contracts.GetSlotID(id, uint64(i)))
 		add("freeSlot", rc, err)
 	}
-	rc, err := e.client.m.WithdrawFunds(e.ctx, id)
+	rc, err := e.Client.M.WithdrawFunds(e.Ctx, id)
 	add("withdrawFunds", rc, err)
 	return lines
 }
@@ -137,7 +138,7 @@ func TestGasReport(t *testing.T) {
 	if testing.Short() {
 		t.Skip("gas report builds 1 GiB slot trees")
 	}
-	cfg := testConfig()
+	cfg := ct.TestConfig()
 	lines := measure(t, cfg)
 	for _, call := range []string{"requestStorage", "fillSlot", "submitProof", "markProofAsMissing", "freeSlot", "withdrawFunds"} {
 		if lines[call] == nil {

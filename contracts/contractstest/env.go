@@ -1,0 +1,289 @@
+// Package contractstest runs the Marketplace on go-ethereum's simulated
+// backend for tests: funded actors, deployed contracts, datasets with real
+// trees, time travel, and fill/prove helpers that retry a moved challenge the
+// way a host does.
+package contractstest
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"errors"
+	"math/big"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/ethereum/go-ethereum/ethclient/simulated"
+
+	"github.com/slotd/slotd/contracts"
+	"github.com/slotd/slotd/contracts/proof"
+)
+
+// Dataset is a request's slots with their trees, built like a client would.
+type Dataset struct {
+	Slots   []SlotData
+	Roots   []common.Hash
+	Content common.Hash
+}
+
+type SlotData struct {
+	Data interface {
+		ReadAt([]byte, int64) (int, error)
+	}
+	Tree *proof.SlotTree
+}
+
+func NewDataset(t testing.TB, seed uint64, n int, size int) Dataset {
+	t.Helper()
+	r := rand.New(rand.NewPCG(seed, 99))
+	var ds Dataset
+	for range n {
+		b := make([]byte, size)
+		for i := range b {
+			b[i] = byte(r.Uint32())
+		}
+		tree, err := proof.BuildSlotTree(bytes.NewReader(b), uint64(size))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ds.Slots = append(ds.Slots, SlotData{Data: bytes.NewReader(b), Tree: tree})
+		ds.Roots = append(ds.Roots, tree.Root())
+	}
+	ds.Content = proof.ContentRoot(ds.Roots)
+	return ds
+}
+
+type Actor struct {
+	Key  *ecdsa.PrivateKey
+	Addr common.Address
+	M    *contracts.EthMarket
+}
+
+type Env struct {
+	T         *testing.T
+	Ctx       context.Context
+	Sim       *simulated.Backend
+	Chain     simulated.Client
+	Cfg       contracts.Config
+	Dep       contracts.Deployment
+	Client    Actor
+	Hosts     []Actor
+	Validator Actor
+	Deployer  *contracts.KeySender
+	Nonce     byte
+}
+
+var HugeBalance = new(big.Int).Lsh(big.NewInt(1), 100)
+
+// TestConfig proves every period (no downtime) so tests can count on it.
+func TestConfig() contracts.Config {
+	c := contracts.DefaultConfig()
+	c.Proofs.Downtime = 0
+	return c
+}
+
+func NewEnv(t *testing.T, cfg contracts.Config) *Env {
+	t.Helper()
+	keys := make([]*ecdsa.PrivateKey, 6)
+	alloc := types.GenesisAlloc{}
+	for i := range keys {
+		keys[i], _ = crypto.GenerateKey()
+		alloc[crypto.PubkeyToAddress(keys[i].PublicKey)] = types.Account{Balance: new(big.Int).Lsh(big.NewInt(1), 80)}
+	}
+	sim := simulated.NewBackend(alloc, contracts.WithDevChainConfig())
+	t.Cleanup(func() { sim.Close() })
+	e := &Env{T: t, Ctx: context.Background(), Sim: sim, Chain: sim.Client(), Cfg: cfg}
+	e.Deployer = e.Sender(keys[0])
+	dep, err := contracts.Deploy(e.Ctx, e.Deployer, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Dep = dep
+	mk := func(k *ecdsa.PrivateKey) Actor {
+		a := Actor{Key: k, Addr: crypto.PubkeyToAddress(k.PublicKey)}
+		a.M = contracts.NewEthMarket(e.Chain, e.Sender(k), dep.Marketplace)
+		if err := contracts.Mint(e.Ctx, e.Deployer, dep.Token, a.Addr, HugeBalance); err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	e.Client = mk(keys[1])
+	e.Hosts = []Actor{mk(keys[2]), mk(keys[3]), mk(keys[4])}
+	e.Validator = mk(keys[5])
+	return e
+}
+
+func (e *Env) Sender(k *ecdsa.PrivateKey) *contracts.KeySender {
+	s, err := contracts.NewKeySender(e.Ctx, e.Chain, k)
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	s.Mine = func() { e.Sim.Commit() }
+	return s
+}
+
+func (e *Env) Now() uint64 {
+	h, err := e.Chain.HeaderByNumber(e.Ctx, nil)
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	return h.Time
+}
+
+// advance mines one block `seconds` after the head.
+// The pool can still list a just-mined transaction as pending for a moment,
+// which AdjustTime refuses; wait that out.
+func (e *Env) Advance(seconds uint64) {
+	var err error
+	for range 200 {
+		if err = e.Sim.AdjustTime(time.Duration(seconds) * time.Second); err == nil {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	e.T.Fatal(err)
+}
+
+// startPeriod moves to the first second of the next period, so the calls
+// that follow have a whole period before the challenge moves.
+func (e *Env) StartPeriod() {
+	_, end := e.Period()
+	e.AdvanceTo(end)
+}
+
+// advanceTo mines a block at unix time ts (or one second after the head).
+func (e *Env) AdvanceTo(ts uint64) {
+	if now := e.Now(); ts > now {
+		e.Advance(ts - now)
+	} else {
+		e.Advance(1)
+	}
+}
+
+func (e *Env) BlockTime(rc *types.Receipt) uint64 {
+	h, err := e.Chain.HeaderByNumber(e.Ctx, rc.BlockNumber)
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	return h.Time
+}
+
+func (e *Env) Balance(a common.Address) *big.Int {
+	b, err := e.Client.M.TokenBalance(e.Ctx, a)
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	return b
+}
+
+func (e *Env) Ask(slots, maxLoss uint64, size int) contracts.Ask {
+	return contracts.Ask{
+		Slots: slots, SlotSize: uint64(size), Duration: 1000, MaxSlotLoss: maxLoss,
+		ProofProbability: big.NewInt(1), PricePerBytePerSecond: big.NewInt(3), CollateralPerByte: big.NewInt(1000),
+	}
+}
+
+func (e *Env) NewRequest(ds Dataset, ask contracts.Ask) contracts.Request {
+	e.Nonce++
+	return contracts.Request{
+		Client: e.Client.Addr, Ask: ask,
+		Content: contracts.Content{Cid: []byte("http://127.0.0.1:8080"), MerkleRoot: ds.Content},
+		Expiry:  300, Nonce: [32]byte{e.Nonce},
+	}
+}
+
+// request publishes a request for ds and returns its id.
+func (e *Env) Request(ds Dataset, ask contracts.Ask) (contracts.RequestID, contracts.Request) {
+	e.T.Helper()
+	r := e.NewRequest(ds, ask)
+	id, _, err := e.Client.M.RequestStorage(e.Ctx, r)
+	if err != nil {
+		e.T.Fatalf("request storage: %v", err)
+	}
+	return id, r
+}
+
+// proofFor answers the slot's current challenge from the slot's data.
+func (e *Env) ProofFor(a Actor, slot contracts.SlotID, sd SlotData) contracts.Proof {
+	c, err := a.M.GetChallenge(e.Ctx, slot)
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	p, err := proof.Prove(sd.Tree, sd.Data, c, slot, int(e.Cfg.Proofs.Samples))
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	return contracts.ToContractProof(p)
+}
+
+// RetryChallenge retries when the challenge moved between reading it and the
+// transaction's block (a period boundary or a pointer wrap), as a host does.
+func RetryChallenge(f func() (*types.Receipt, error)) (*types.Receipt, error) {
+	var rc *types.Receipt
+	var err error
+	for range 3 {
+		rc, err = f()
+		if !errors.Is(err, contracts.ErrInvalidProof) {
+			return rc, err
+		}
+	}
+	return rc, err
+}
+
+func (e *Env) Fill(a Actor, id contracts.RequestID, index uint64, ds Dataset) (*types.Receipt, error) {
+	slot := contracts.GetSlotID(id, index)
+	path, err := proof.ContentPath(ds.Roots, index)
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	return RetryChallenge(func() (*types.Receipt, error) {
+		return a.M.FillSlot(e.Ctx, id, index, ds.Roots[index], path, e.ProofFor(a, slot, ds.Slots[index]))
+	})
+}
+
+func (e *Env) MustFill(a Actor, id contracts.RequestID, index uint64, ds Dataset) *types.Receipt {
+	e.T.Helper()
+	rc, err := e.Fill(a, id, index, ds)
+	if err != nil {
+		e.T.Fatalf("fill slot %d: %v", index, err)
+	}
+	return rc
+}
+
+func (e *Env) Prove(a Actor, slot contracts.SlotID, sd SlotData) (*types.Receipt, error) {
+	return RetryChallenge(func() (*types.Receipt, error) {
+		return a.M.SubmitProof(e.Ctx, slot, e.ProofFor(a, slot, sd))
+	})
+}
+
+// period returns the current period and when it ends.
+func (e *Env) Period() (uint64, uint64) {
+	p := e.Now() / e.Cfg.Proofs.Period
+	return p, (p + 1) * e.Cfg.Proofs.Period
+}
+
+func WantErr(t *testing.T, err, want error) {
+	t.Helper()
+	if !errors.Is(err, want) {
+		t.Fatalf("got error %v, want %v", err, want)
+	}
+}
+
+func WantEqual(t *testing.T, what string, got, want *big.Int) {
+	t.Helper()
+	if got.Cmp(want) != 0 {
+		t.Fatalf("%s: got %s, want %s (off by %s)", what, got, want, new(big.Int).Sub(got, want))
+	}
+}
+
+func Mul(xs ...uint64) *big.Int {
+	r := big.NewInt(1)
+	for _, x := range xs {
+		r.Mul(r, new(big.Int).SetUint64(x))
+	}
+	return r
+}
