@@ -75,9 +75,9 @@ var requestArgs = func() abi.Arguments {
 
 // GetRequestID is keccak256(abi.encode(request)), as the contract computes it.
 func GetRequestID(r Request) (RequestID, error) {
-	enc, err := requestArgs.Pack(r)
+	enc, err := EncodeRequest(r)
 	if err != nil {
-		return RequestID{}, fmt.Errorf("encode request: %w", err)
+		return RequestID{}, err
 	}
 	return crypto.Keccak256Hash(enc), nil
 }
@@ -111,4 +111,27 @@ func DefaultConfig() Config {
 		Collateral: CollateralConfig{SlashPercentage: 10, ValidatorRewardPercentage: 20, MaxNumberOfSlashes: 3},
 		Proofs:     ProofConfig{Period: 60, Timeout: 30, Downtime: 64, DowntimeProduct: 67, Samples: 3},
 	}
+}
+
+// EncodeRequest is abi.encode(request): what the contract hashes into the id,
+// and what a client persists to re-send the very same request.
+func EncodeRequest(r Request) ([]byte, error) {
+	enc, err := requestArgs.Pack(r)
+	if err != nil {
+		return nil, fmt.Errorf("encode request: %w", err)
+	}
+	return enc, nil
+}
+
+// DecodeRequest reverses EncodeRequest.
+func DecodeRequest(b []byte) (Request, error) {
+	vals, err := requestArgs.Unpack(b)
+	if err != nil {
+		return Request{}, fmt.Errorf("decode request: %w", err)
+	}
+	r, ok := abi.ConvertType(vals[0], new(Request)).(*Request)
+	if !ok {
+		return Request{}, fmt.Errorf("decode request: unexpected %T", vals[0])
+	}
+	return *r, nil
 }

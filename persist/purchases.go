@@ -7,14 +7,18 @@ import (
 
 // Purchase is a storage request this node made as a client.
 type Purchase struct {
-	RequestID ID        `json:"requestId,omitzero"` // the key
-	State     string    `json:"state"`
-	CID       string    `json:"cid"` // dataset the request stores
-	Expiry    uint64    `json:"expiry"`
-	Reason    string    `json:"reason"` // why it failed, if it did
-	Created   time.Time `json:"created"`
-	Updated   time.Time `json:"updated"`
-	Block     uint64    `json:"block"`
+	RequestID ID     `json:"requestId,omitzero"` // the key
+	State     string `json:"state"`
+	CID       string `json:"cid"` // dataset the request stores
+	Expiry    uint64 `json:"expiry"`
+	Reason    string `json:"reason"`    // why it failed, if it did
+	Withdrawn bool   `json:"withdrawn"` // the client collected what came back
+	// Request is the ABI encoding of the whole request, persisted before it
+	// is sent so a restart re-sends the same request (same id), never a second.
+	Request Bytes     `json:"request,omitempty"`
+	Created time.Time `json:"created"`
+	Updated time.Time `json:"updated"`
+	Block   uint64    `json:"block"`
 }
 
 // PutPurchase stores p under its request id.
