@@ -1,0 +1,773 @@
+// Package txmgr is slotd's transaction manager: a contracts.Sender that
+// persists every transaction's intent before it is broadcast, so that a
+// purpose ("fill:0x…", "proof:0x…:17") is never sent as two transactions
+// that could both succeed, whatever crashes, RPC failures or fee spikes
+// happen in between.
+//
+// Send first looks up the purpose's record in the store:
+//
+//   - mined (successfully or not): it returns that receipt (and the decoded
+//     revert) without sending anything;
+//   - pending: it waits for that same transaction, never a second one;
+//   - replaced (its nonce was used by a transaction that is none of ours, so
+//     it can never be mined): it sends anew;
+//   - none: it estimates gas (a revert here returns the decoded contract
+//     error and persists nothing), takes the next nonce, signs, persists the
+//     intent (nonce, signed bytes, hash, fees) in one Store.Update, and only
+//     then broadcasts.
+//
+// Pending transactions are rebroadcast now and then, and one not mined
+// within Config.BumpAfter is re-signed at the SAME nonce with both fees
+// raised (by at least the 10% geth's pool demands); every hash a purpose
+// was signed under is kept, so whichever of them is mined is found. Since
+// all of them share one nonce, at most one can be. On Start the manager
+// reconciles what a previous run left pending: by receipt of any of its
+// hashes, else by the account's nonce (a nonce that has moved past the
+// record without any of its hashes being mined marks it replaced), else by
+// rebroadcasting it.
+package txmgr
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/big"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ethereum/go-ethereum"
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/ethereum/go-ethereum/crypto"
+
+	"github.com/slotd/slotd/contracts"
+	"github.com/slotd/slotd/persist"
+)
+
+// Backend is the part of an Ethereum client the manager uses;
+// *ethclient.Client and the simulated backend's client satisfy it.
+type Backend interface {
+	ChainID(ctx context.Context) (*big.Int, error)
+	HeaderByNumber(ctx context.Context, number *big.Int) (*types.Header, error)
+	SuggestGasTipCap(ctx context.Context) (*big.Int, error)
+	EstimateGas(ctx context.Context, msg ethereum.CallMsg) (uint64, error)
+	CallContract(ctx context.Context, msg ethereum.CallMsg, block *big.Int) ([]byte, error)
+	PendingNonceAt(ctx context.Context, account common.Address) (uint64, error)
+	NonceAt(ctx context.Context, account common.Address, block *big.Int) (uint64, error)
+	SendTransaction(ctx context.Context, tx *types.Transaction) error
+	TransactionReceipt(ctx context.Context, hash common.Hash) (*types.Receipt, error)
+}
+
+// Logger is what the manager logs through; hclog.Logger and *slog.Logger
+// both satisfy it.
+type Logger interface {
+	Debug(msg string, args ...any)
+	Info(msg string, args ...any)
+	Warn(msg string, args ...any)
+	Error(msg string, args ...any)
+}
+
+// Config is what a Manager needs. Client, Store and Key are required.
+type Config struct {
+	Client Backend
+	Store  *persist.Store
+	Key    *ecdsa.PrivateKey
+	// PollInterval is how often pending transactions are checked for a
+	// receipt (default 1s).
+	PollInterval time.Duration
+	// RebroadcastInterval is how often a pending transaction is sent to the
+	// provider again, in case it lost it (default 1m).
+	RebroadcastInterval time.Duration
+	// BumpAfter is how long a transaction may stay unmined before it is
+	// replaced by one with higher fees at the same nonce (default 3m).
+	BumpAfter time.Duration
+	// BumpPercent is how much each bump raises both the tip and the fee
+	// cap (default 25; at least 10, which geth's pool requires).
+	BumpPercent int
+	// MaxFeeCap, if set, is the highest fee cap (wei per gas) the manager
+	// signs; a bump that would go above it is not made.
+	MaxFeeCap *big.Int
+	// GasMarginPercent is added to the gas estimate (default 20).
+	GasMarginPercent int
+	// NonceDepth is how many blocks deep the account's nonce must have
+	// passed a pending record, with none of the record's hashes mined, for
+	// the record to count as replaced (default 3). It guards against a
+	// provider whose receipts lag behind its nonces, which would otherwise
+	// make a mined transaction look replaced and get its purpose sent again.
+	NonceDepth uint64
+	// Logger gets what the manager has to say (default: nothing).
+	Logger Logger
+}
+
+// Errors.
+var (
+	// ErrNotStarted: Send was called before Start or after Stop.
+	ErrNotStarted = errors.New("txmgr: not started")
+	// ErrReplaced: the purpose's nonce was used by a transaction that is
+	// none of this purpose's, so its transaction can never be mined.
+	ErrReplaced = errors.New("nonce used by another transaction")
+)
+
+// Manager is the tx manager. Create it with New, Start it, and Stop it when
+// the node shuts down. Its methods are safe for concurrent use.
+type Manager struct {
+	cfg     Config
+	log     Logger
+	from    common.Address
+	chainID *big.Int
+	signer  types.Signer
+
+	purposes keyedMutex // one operation per purpose at a time
+
+	mu        sync.Mutex
+	started   bool
+	next      uint64               // next nonce to sign with
+	pending   map[string]struct{}  // purposes with a pending record
+	broadcast map[string]time.Time // when each pending purpose was last sent
+	stop      context.CancelFunc
+	done      chan struct{}
+
+	nonceMu sync.Mutex // held from taking a nonce until its record is stored
+}
+
+var _ contracts.Sender = (*Manager)(nil)
+
+// New checks cfg and returns a Manager. It does no I/O.
+func New(cfg Config) (*Manager, error) {
+	switch {
+	case cfg.Client == nil:
+		return nil, errors.New("txmgr: Config.Client is required")
+	case cfg.Store == nil:
+		return nil, errors.New("txmgr: Config.Store is required")
+	case cfg.Key == nil:
+		return nil, errors.New("txmgr: Config.Key is required")
+	}
+	if cfg.PollInterval <= 0 {
+		cfg.PollInterval = time.Second
+	}
+	if cfg.RebroadcastInterval <= 0 {
+		cfg.RebroadcastInterval = time.Minute
+	}
+	if cfg.BumpAfter <= 0 {
+		cfg.BumpAfter = 3 * time.Minute
+	}
+	if cfg.BumpPercent == 0 {
+		cfg.BumpPercent = 25
+	}
+	if cfg.BumpPercent < 10 {
+		return nil, fmt.Errorf("txmgr: BumpPercent %d is below the 10%% a replacement needs", cfg.BumpPercent)
+	}
+	if cfg.GasMarginPercent <= 0 {
+		cfg.GasMarginPercent = 20
+	}
+	if cfg.NonceDepth == 0 {
+		cfg.NonceDepth = 3
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Manager{
+		cfg: cfg, log: log, from: crypto.PubkeyToAddress(cfg.Key.PublicKey),
+		pending: map[string]struct{}{}, broadcast: map[string]time.Time{},
+	}, nil
+}
+
+// From is the account the manager signs for.
+func (m *Manager) From() common.Address { return m.from }
+
+// Start reads the chain id and the account's nonce, reconciles the records
+// a previous run left pending (see the package comment) and starts the
+// background loop that rebroadcasts and bumps pending transactions. It fails
+// only when the chain cannot be reached for the chain id and nonce; trouble
+// with single records is logged and retried by the loop.
+func (m *Manager) Start(ctx context.Context) error {
+	m.mu.Lock()
+	if m.started {
+		m.mu.Unlock()
+		return errors.New("txmgr: already started")
+	}
+	m.mu.Unlock()
+	id, err := m.cfg.Client.ChainID(ctx)
+	if err != nil {
+		return fmt.Errorf("txmgr: chain id: %w", err)
+	}
+	chainNext, err := m.cfg.Client.PendingNonceAt(ctx, m.from)
+	if err != nil {
+		return fmt.Errorf("txmgr: nonce of %s: %w", m.from, err)
+	}
+	next := chainNext
+	var pending []string
+	if err := m.cfg.Store.View(func(tx *persist.Tx) error {
+		return tx.ForEachTxRecord(func(r persist.TxRecord) error {
+			if r.Status == persist.TxPending {
+				pending = append(pending, r.Purpose)
+			}
+			if r.Status != persist.TxReplaced {
+				next = max(next, r.Nonce+1)
+			}
+			return nil
+		})
+	}); err != nil {
+		return fmt.Errorf("txmgr: read tx records: %w", err)
+	}
+	m.mu.Lock()
+	m.chainID, m.signer, m.next = id, types.LatestSignerForChainID(id), next
+	for _, p := range pending {
+		m.pending[p] = struct{}{}
+	}
+	m.started = true
+	loopCtx, cancel := context.WithCancel(context.Background())
+	m.stop, m.done = cancel, make(chan struct{})
+	m.mu.Unlock()
+	m.log.Info("tx manager started", "account", m.from, "nonce", next, "pending", len(pending))
+
+	// Reconcile before returning, so a caller that starts sending next
+	// finds the records settled where the chain allows it.
+	m.tendAll(ctx)
+	go m.loop(loopCtx)
+	return nil
+}
+
+// Stop ends the background loop and waits for it. Pending records stay in
+// the store for the next Start; Send fails with ErrNotStarted afterwards.
+func (m *Manager) Stop() {
+	m.mu.Lock()
+	if !m.started {
+		m.mu.Unlock()
+		return
+	}
+	m.started = false
+	stop, done := m.stop, m.done
+	m.mu.Unlock()
+	stop()
+	<-done
+}
+
+func (m *Manager) loop(ctx context.Context) {
+	defer close(m.done)
+	t := time.NewTicker(m.cfg.PollInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			m.tendAll(ctx)
+		}
+	}
+}
+
+// tendAll looks after every pending record once.
+func (m *Manager) tendAll(ctx context.Context) {
+	m.mu.Lock()
+	purposes := make([]string, 0, len(m.pending))
+	for p := range m.pending {
+		purposes = append(purposes, p)
+	}
+	m.mu.Unlock()
+	for _, p := range purposes {
+		if ctx.Err() != nil {
+			return
+		}
+		unlock := m.purposes.lock(p)
+		rec, err := m.record(p)
+		if err == nil && rec.Status == persist.TxPending {
+			_, _, err = m.tend(ctx, &rec)
+		}
+		unlock()
+		if err != nil && !errors.Is(err, ErrReplaced) && ctx.Err() == nil {
+			m.log.Warn("pending transaction: check failed, will retry", "purpose", p, "err", err)
+		}
+	}
+}
+
+// Send implements contracts.Sender; see the package comment. It returns when
+// the transaction is mined or ctx ends; in the latter case the transaction
+// stays pending (the background loop keeps after it), and a later Send of
+// the same purpose picks it up.
+func (m *Manager) Send(ctx context.Context, purpose string, to *common.Address, data []byte) (*types.Receipt, error) {
+	if purpose == "" {
+		return nil, errors.New("txmgr: empty purpose")
+	}
+	for attempt := 0; ; attempt++ {
+		rc, err := m.send(ctx, purpose, to, data)
+		if !errors.Is(err, ErrReplaced) || attempt == 2 {
+			return rc, err
+		}
+		m.log.Warn("transaction's nonce was used by another transaction; sending anew", "purpose", purpose, "err", err)
+	}
+}
+
+func (m *Manager) send(ctx context.Context, purpose string, to *common.Address, data []byte) (*types.Receipt, error) {
+	m.mu.Lock()
+	started := m.started
+	m.mu.Unlock()
+	if !started {
+		return nil, ErrNotStarted
+	}
+	unlock := m.purposes.lock(purpose)
+	rec, err := m.record(purpose)
+	switch {
+	case errors.Is(err, persist.ErrNotFound) || err == nil && rec.Status == persist.TxReplaced:
+		if rec, err = m.create(ctx, purpose, to, data); err != nil {
+			unlock()
+			return nil, fmt.Errorf("%s: %w", purpose, err)
+		}
+		m.send1(ctx, &rec)
+	case err != nil:
+		unlock()
+		return nil, fmt.Errorf("%s: %w", purpose, err)
+	case rec.Status == persist.TxMined || rec.Status == persist.TxFailed:
+		rc, hash, err := m.receipt(ctx, &rec)
+		if err != nil {
+			unlock()
+			return nil, fmt.Errorf("%s: %w", purpose, err)
+		}
+		if rc != nil {
+			unlock()
+			if err := m.outcome(ctx, &rec, hash, rc); err != nil {
+				return rc, fmt.Errorf("%s: %w", purpose, err)
+			}
+			return rc, nil
+		}
+		// Mined once, but no receipt now: a reorg took it out. It is
+		// pending again (the pool takes orphaned transactions back).
+		m.log.Warn("mined transaction left the chain; waiting for it again", "purpose", purpose, "hash", common.Hash(rec.Hash))
+		rec.Status, rec.Block = persist.TxPending, 0
+		if err := m.put(ctx, rec); err != nil {
+			unlock()
+			return nil, fmt.Errorf("%s: %w", purpose, err)
+		}
+		m.mu.Lock()
+		m.pending[purpose] = struct{}{}
+		m.mu.Unlock()
+	}
+	unlock()
+	return m.wait(ctx, purpose)
+}
+
+// wait tends purpose's pending record until it is settled or ctx ends.
+func (m *Manager) wait(ctx context.Context, purpose string) (*types.Receipt, error) {
+	t := time.NewTicker(m.cfg.PollInterval)
+	defer t.Stop()
+	for {
+		unlock := m.purposes.lock(purpose)
+		rec, err := m.record(purpose)
+		var rc *types.Receipt
+		done := false
+		switch {
+		case err != nil:
+		case rec.Status == persist.TxPending:
+			rc, done, err = m.tend(ctx, &rec)
+		case rec.Status == persist.TxReplaced:
+			done, err = true, ErrReplaced
+		default:
+			// Settled by the background loop meanwhile.
+			var hash common.Hash
+			rc, hash, err = m.receipt(ctx, &rec)
+			if rc != nil {
+				done, err = true, m.outcome(ctx, &rec, hash, rc)
+			}
+		}
+		unlock()
+		if done {
+			if err != nil && !errors.Is(err, ErrReplaced) {
+				err = fmt.Errorf("%s: %w", purpose, err)
+			}
+			return rc, err
+		}
+		if err != nil && ctx.Err() == nil {
+			m.log.Debug("pending transaction: check failed, will retry", "purpose", purpose, "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("%s: transaction %s (nonce %d) still pending; it is kept and will be picked up by the next Send: %w",
+				purpose, common.Hash(rec.Hash), rec.Nonce, ctx.Err())
+		case <-t.C:
+		}
+	}
+}
+
+// record reads purpose's record.
+func (m *Manager) record(purpose string) (persist.TxRecord, error) {
+	var rec persist.TxRecord
+	err := m.cfg.Store.View(func(tx *persist.Tx) error {
+		var err error
+		rec, err = tx.TxRecord(purpose)
+		return err
+	})
+	return rec, err
+}
+
+func (m *Manager) put(ctx context.Context, rec persist.TxRecord) error {
+	if err := m.cfg.Store.Update(ctx, func(tx *persist.Tx) error { return tx.PutTxRecord(rec) }); err != nil {
+		return fmt.Errorf("store tx record: %w", err)
+	}
+	return nil
+}
+
+// create estimates, signs and persists a new transaction for purpose.
+func (m *Manager) create(ctx context.Context, purpose string, to *common.Address, data []byte) (persist.TxRecord, error) {
+	gas, err := m.cfg.Client.EstimateGas(ctx, ethereum.CallMsg{From: m.from, To: to, Data: data})
+	if err != nil {
+		return persist.TxRecord{}, fmt.Errorf("estimate gas: %w", decodeCallError(err))
+	}
+	gas += gas * uint64(m.cfg.GasMarginPercent) / 100
+	tip, feeCap, err := m.fees(ctx)
+	if err != nil {
+		return persist.TxRecord{}, err
+	}
+	chainNext, err := m.cfg.Client.PendingNonceAt(ctx, m.from)
+	if err != nil {
+		return persist.TxRecord{}, fmt.Errorf("nonce: %w", err)
+	}
+
+	m.nonceMu.Lock()
+	defer m.nonceMu.Unlock()
+	m.mu.Lock()
+	nonce := max(m.next, chainNext)
+	m.mu.Unlock()
+	signed, err := types.SignNewTx(m.cfg.Key, m.signer, &types.DynamicFeeTx{
+		ChainID: m.chainID, Nonce: nonce, GasTipCap: tip, GasFeeCap: feeCap, Gas: gas, To: to, Data: data,
+	})
+	if err != nil {
+		return persist.TxRecord{}, fmt.Errorf("sign: %w", err)
+	}
+	rec, err := recordOf(purpose, signed)
+	if err != nil {
+		return persist.TxRecord{}, err
+	}
+	// The intent is durable before anything leaves the process.
+	if err := m.put(ctx, rec); err != nil {
+		return persist.TxRecord{}, err
+	}
+	m.mu.Lock()
+	m.next = nonce + 1
+	m.pending[purpose] = struct{}{}
+	m.mu.Unlock()
+	m.log.Info("transaction signed", "purpose", purpose, "hash", signed.Hash(), "nonce", nonce,
+		"gas", gas, "tip", tip, "feeCap", feeCap)
+	return rec, nil
+}
+
+func recordOf(purpose string, signed *types.Transaction) (persist.TxRecord, error) {
+	raw, err := signed.MarshalBinary()
+	if err != nil {
+		return persist.TxRecord{}, fmt.Errorf("encode tx: %w", err)
+	}
+	rec := persist.TxRecord{
+		Purpose: purpose, Nonce: signed.Nonce(), Hash: persist.ID(signed.Hash()), Raw: raw,
+		Value: signed.Value(), GasFeeCap: signed.GasFeeCap(), GasTipCap: signed.GasTipCap(),
+		Status: persist.TxPending, Sent: time.Now().UTC(),
+	}
+	if to := signed.To(); to != nil {
+		rec.To = persist.Address(*to)
+	}
+	return rec, nil
+}
+
+// fees are the tip and fee cap for a new transaction: the suggested tip and
+// room for the base fee to double.
+func (m *Manager) fees(ctx context.Context) (tip, feeCap *big.Int, err error) {
+	tip, err = m.cfg.Client.SuggestGasTipCap(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("gas tip: %w", err)
+	}
+	head, err := m.cfg.Client.HeaderByNumber(ctx, nil)
+	if err != nil {
+		return nil, nil, fmt.Errorf("head: %w", err)
+	}
+	base := head.BaseFee
+	if base == nil {
+		base = new(big.Int)
+	}
+	feeCap = new(big.Int).Add(tip, new(big.Int).Mul(base, big.NewInt(2)))
+	if c := m.cfg.MaxFeeCap; c != nil && feeCap.Cmp(c) > 0 {
+		feeCap = new(big.Int).Set(c)
+		if tip.Cmp(feeCap) > 0 {
+			tip = new(big.Int).Set(feeCap)
+		}
+	}
+	return tip, feeCap, nil
+}
+
+// send1 broadcasts rec's latest signing and notes when.
+func (m *Manager) send1(ctx context.Context, rec *persist.TxRecord) {
+	tx := new(types.Transaction)
+	if err := tx.UnmarshalBinary(rec.Raw); err != nil {
+		m.log.Error("stored transaction does not decode", "purpose", rec.Purpose, "err", err)
+		return
+	}
+	err := m.cfg.Client.SendTransaction(ctx, tx)
+	m.mu.Lock()
+	m.broadcast[rec.Purpose] = time.Now()
+	m.mu.Unlock()
+	switch {
+	case err == nil:
+		m.log.Debug("transaction broadcast", "purpose", rec.Purpose, "hash", tx.Hash(), "nonce", tx.Nonce())
+	case matches(err, "already known", "alreadyknown", "known transaction"):
+	case matches(err, "nonce too low", "noncetoolow", "oldnonce", "nonce is too low"):
+		// Settled by the receipt and nonce checks of the next tend.
+		m.log.Debug("broadcast: nonce already used", "purpose", rec.Purpose, "hash", tx.Hash())
+	case matches(err, "insufficient funds"):
+		m.log.Error("broadcast refused: the account cannot pay for the transaction; fund it",
+			"purpose", rec.Purpose, "account", m.from, "hash", tx.Hash(), "err", err)
+	default:
+		m.log.Warn("broadcast failed; will retry", "purpose", rec.Purpose, "hash", tx.Hash(), "err", err)
+	}
+}
+
+func matches(err error, subs ...string) bool {
+	msg := strings.ToLower(err.Error())
+	for _, s := range subs {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// receipt finds the receipt of whichever of rec's signings was mined. No
+// receipt is (nil, zero, nil); errors other than "not found" are returned.
+func (m *Manager) receipt(ctx context.Context, rec *persist.TxRecord) (*types.Receipt, common.Hash, error) {
+	hashes := append([]persist.ID{rec.Hash}, rec.Previous...)
+	for _, h := range hashes {
+		rc, err := m.cfg.Client.TransactionReceipt(ctx, common.Hash(h))
+		if errors.Is(err, ethereum.NotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, common.Hash{}, fmt.Errorf("receipt of %s: %w", common.Hash(h), err)
+		}
+		return rc, common.Hash(h), nil
+	}
+	return nil, common.Hash{}, nil
+}
+
+// tend looks after one pending record (the caller holds its purpose lock):
+// it settles it by receipt or by nonce, or bumps or rebroadcasts it when
+// due. done reports that the record is settled; rc and err are then what
+// Send returns (err is ErrReplaced if the nonce went to another
+// transaction).
+func (m *Manager) tend(ctx context.Context, rec *persist.TxRecord) (rc *types.Receipt, done bool, err error) {
+	// Read the nonce before the receipts: if the nonce had moved past ours
+	// NonceDepth blocks ago and still none of our hashes has a receipt, the
+	// nonce went to a transaction that is not ours.
+	head, err := m.cfg.Client.HeaderByNumber(ctx, nil)
+	if err != nil {
+		return nil, false, fmt.Errorf("head: %w", err)
+	}
+	at := new(big.Int).Sub(head.Number, new(big.Int).SetUint64(m.cfg.NonceDepth))
+	if at.Sign() < 0 {
+		at.SetInt64(0)
+	}
+	mined, err := m.cfg.Client.NonceAt(ctx, m.from, at)
+	if err != nil {
+		return nil, false, fmt.Errorf("nonce: %w", err)
+	}
+	rc, hash, err := m.receipt(ctx, rec)
+	if err != nil {
+		return nil, false, err
+	}
+	if rc != nil {
+		rec.Status, rec.Block = persist.TxMined, rc.BlockNumber.Uint64()
+		if rc.Status != types.ReceiptStatusSuccessful {
+			rec.Status = persist.TxFailed
+		}
+		if err := m.put(ctx, *rec); err != nil {
+			return nil, false, err
+		}
+		m.settled(rec.Purpose)
+		m.log.Info("transaction mined", "purpose", rec.Purpose, "hash", hash, "block", rec.Block, "status", rec.Status)
+		return rc, true, m.outcome(ctx, rec, hash, rc)
+	}
+	if mined > rec.Nonce {
+		rec.Status = persist.TxReplaced
+		if err := m.put(ctx, *rec); err != nil {
+			return nil, false, err
+		}
+		m.settled(rec.Purpose)
+		m.log.Warn("transaction's nonce was used by another transaction; it can never be mined",
+			"purpose", rec.Purpose, "nonce", rec.Nonce, "hash", common.Hash(rec.Hash))
+		return nil, true, fmt.Errorf("%s: nonce %d: %w", rec.Purpose, rec.Nonce, ErrReplaced)
+	}
+	if time.Since(rec.Sent) >= m.cfg.BumpAfter {
+		bumped, err := m.bump(ctx, rec)
+		if err != nil {
+			return nil, false, err
+		}
+		if bumped {
+			m.send1(ctx, rec)
+			return nil, false, nil
+		}
+	}
+	m.mu.Lock()
+	last := m.broadcast[rec.Purpose]
+	m.mu.Unlock()
+	if time.Since(last) >= m.cfg.RebroadcastInterval {
+		m.send1(ctx, rec)
+	}
+	return nil, false, nil
+}
+
+func (m *Manager) settled(purpose string) {
+	m.mu.Lock()
+	delete(m.pending, purpose)
+	delete(m.broadcast, purpose)
+	m.mu.Unlock()
+}
+
+// bump re-signs rec at the same nonce with both fees raised by BumpPercent
+// (and at least to what a new transaction would pay now), and stores it
+// with the old hash kept in Previous. It reports false when MaxFeeCap
+// leaves no room for a valid replacement.
+func (m *Manager) bump(ctx context.Context, rec *persist.TxRecord) (bool, error) {
+	old := new(types.Transaction)
+	if err := old.UnmarshalBinary(rec.Raw); err != nil {
+		return false, fmt.Errorf("stored transaction does not decode: %w", err)
+	}
+	tipNow, capNow, err := m.fees(ctx)
+	if err != nil {
+		return false, err
+	}
+	raise := func(x *big.Int) *big.Int {
+		y := new(big.Int).Mul(x, big.NewInt(int64(100+m.cfg.BumpPercent)))
+		y.Div(y, big.NewInt(100))
+		return y.Add(y, big.NewInt(1)) // integer division must not land below +10%
+	}
+	tip := bigMax(raise(old.GasTipCap()), tipNow)
+	feeCap := bigMax(raise(old.GasFeeCap()), capNow, tip)
+	if c := m.cfg.MaxFeeCap; c != nil && feeCap.Cmp(c) > 0 {
+		minCap := raise(old.GasFeeCap())
+		if minCap.Cmp(c) > 0 {
+			m.log.Warn("transaction is stuck but MaxFeeCap leaves no room to bump it",
+				"purpose", rec.Purpose, "feeCap", old.GasFeeCap(), "maxFeeCap", c)
+			return false, nil
+		}
+		feeCap = new(big.Int).Set(c)
+		if tip.Cmp(feeCap) > 0 {
+			tip = new(big.Int).Set(feeCap)
+		}
+	}
+	signed, err := types.SignNewTx(m.cfg.Key, m.signer, &types.DynamicFeeTx{
+		ChainID: m.chainID, Nonce: old.Nonce(), GasTipCap: tip, GasFeeCap: feeCap, Gas: old.Gas(),
+		To: old.To(), Value: old.Value(), Data: old.Data(),
+	})
+	if err != nil {
+		return false, fmt.Errorf("sign: %w", err)
+	}
+	next, err := recordOf(rec.Purpose, signed)
+	if err != nil {
+		return false, err
+	}
+	next.Previous = append(append([]persist.ID(nil), rec.Previous...), rec.Hash)
+	if err := m.put(ctx, next); err != nil {
+		return false, err
+	}
+	m.log.Warn("transaction not mined in time; replaced with higher fees at the same nonce",
+		"purpose", rec.Purpose, "nonce", old.Nonce(), "old", common.Hash(rec.Hash), "new", signed.Hash(),
+		"tip", tip, "feeCap", feeCap, "after", m.cfg.BumpAfter)
+	*rec = next
+	return true, nil
+}
+
+func bigMax(xs ...*big.Int) *big.Int {
+	r := xs[0]
+	for _, x := range xs[1:] {
+		if x.Cmp(r) > 0 {
+			r = x
+		}
+	}
+	return new(big.Int).Set(r)
+}
+
+// outcome is nil for a successful receipt, else the decoded revert.
+func (m *Manager) outcome(ctx context.Context, rec *persist.TxRecord, hash common.Hash, rc *types.Receipt) error {
+	if rc.Status == types.ReceiptStatusSuccessful {
+		return nil
+	}
+	return fmt.Errorf("tx %s reverted: %w", hash, m.revertReason(ctx, rec, rc))
+}
+
+// revertReason replays a reverted transaction as a call in its block.
+func (m *Manager) revertReason(ctx context.Context, rec *persist.TxRecord, rc *types.Receipt) error {
+	tx := new(types.Transaction)
+	if err := tx.UnmarshalBinary(rec.Raw); err != nil {
+		return contracts.ErrReverted
+	}
+	_, err := m.cfg.Client.CallContract(ctx, ethereum.CallMsg{From: m.from, To: tx.To(), Data: tx.Data(), Value: tx.Value()}, rc.BlockNumber)
+	if err == nil {
+		return contracts.ErrReverted // e.g. out of gas: the call has more
+	}
+	var de dataError
+	if !errors.As(err, &de) {
+		return contracts.ErrReverted
+	}
+	return decodeCallError(err)
+}
+
+// dataError is what go-ethereum's RPC client returns for a revert.
+type dataError interface{ ErrorData() any }
+
+// decodeCallError keeps err as is unless it carries revert data, which it
+// decodes into a *contracts.ContractError (or contracts.ErrReverted).
+func decodeCallError(err error) error {
+	var de dataError
+	if !errors.As(err, &de) {
+		return err
+	}
+	var raw []byte
+	switch d := de.ErrorData().(type) {
+	case string:
+		b, decErr := hex.DecodeString(strings.TrimPrefix(d, "0x"))
+		if decErr != nil {
+			return err
+		}
+		raw = b
+	case []byte:
+		raw = d
+	default:
+		return err
+	}
+	return contracts.DecodeRevert(raw)
+}
+
+// keyedMutex is one mutex per key, created on demand and dropped when
+// nobody holds or waits for it.
+type keyedMutex struct {
+	mu sync.Mutex
+	m  map[string]*keyedEntry
+}
+
+type keyedEntry struct {
+	mu   sync.Mutex
+	refs int
+}
+
+func (k *keyedMutex) lock(key string) (unlock func()) {
+	k.mu.Lock()
+	if k.m == nil {
+		k.m = map[string]*keyedEntry{}
+	}
+	e := k.m[key]
+	if e == nil {
+		e = &keyedEntry{}
+		k.m[key] = e
+	}
+	e.refs++
+	k.mu.Unlock()
+	e.mu.Lock()
+	return func() {
+		e.mu.Unlock()
+		k.mu.Lock()
+		if e.refs--; e.refs == 0 {
+			delete(k.m, key)
+		}
+		k.mu.Unlock()
+	}
+}
