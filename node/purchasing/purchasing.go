@@ -1,0 +1,250 @@
+// Package purchasing is the client role: it turns an uploaded dataset into a
+// storage request, follows the request on chain to its end, and withdraws
+// what comes back.
+//
+// The request is persisted (encoded whole, so its id is fixed) before it is
+// sent; every later step is recomputed from the chain's view of the request,
+// so a restart at any point re-sends nothing that already landed and never
+// sends a second request.
+package purchasing
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"math/big"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/slotd/slotd/contracts"
+	"github.com/slotd/slotd/persist"
+)
+
+// States a purchase moves through. The last three come from the chain.
+const (
+	StatePending   = "pending"   // persisted, not yet seen on chain
+	StateSubmitted = "submitted" // on chain, waiting for hosts (New)
+	StateStarted   = "started"   // every slot filled
+	StateFinished  = "finished"
+	StateCancelled = "cancelled"
+	StateFailed    = "failed"
+)
+
+// Chain is what purchasing needs of the Marketplace.
+type Chain interface {
+	RequestStorage(ctx context.Context, r contracts.Request) (contracts.RequestID, error)
+	RequestState(ctx context.Context, id contracts.RequestID) (contracts.RequestState, error)
+	WithdrawFunds(ctx context.Context, id contracts.RequestID) error
+	Account() [20]byte
+}
+
+// Params are what a client chooses for a request; slots, slot size and
+// maxSlotLoss come from the dataset.
+type Params struct {
+	Duration              uint64   // seconds
+	Expiry                uint64   // seconds after the request is made; must be below Duration
+	ProofProbability      *big.Int // a proof is required about once every this many periods
+	PricePerBytePerSecond *big.Int
+	CollateralPerByte     *big.Int
+	Providers             []byte // content.cid: where the data is served
+}
+
+// ErrParams is a request a client should fix before any transaction is sent.
+var ErrParams = errors.New("invalid request parameters")
+
+// Check validates p against what the contract would refuse.
+func (p Params) Check() error {
+	switch {
+	case p.Duration == 0:
+		return fmt.Errorf("%w: duration must be positive", ErrParams)
+	case p.Expiry == 0 || p.Expiry >= p.Duration:
+		return fmt.Errorf("%w: expiry must be positive and below the duration (%d s)", ErrParams, p.Duration)
+	case p.ProofProbability == nil || p.ProofProbability.Sign() <= 0:
+		return fmt.Errorf("%w: proof probability must be positive", ErrParams)
+	case p.PricePerBytePerSecond == nil || p.PricePerBytePerSecond.Sign() <= 0:
+		return fmt.Errorf("%w: price per byte per second must be positive", ErrParams)
+	case p.CollateralPerByte == nil || p.CollateralPerByte.Sign() < 0:
+		return fmt.Errorf("%w: collateral per byte must not be negative", ErrParams)
+	}
+	return nil
+}
+
+// Purchasing follows this node's requests. Step is safe to call from one
+// goroutine at a time; Run owns that goroutine.
+type Purchasing struct {
+	chain Chain
+	store *persist.Store
+	log   hclog.Logger
+	now   func() time.Time
+}
+
+// New returns the client role over chain and store.
+func New(chain Chain, store *persist.Store, log hclog.Logger) *Purchasing {
+	if log == nil {
+		log = hclog.NewNullLogger()
+	}
+	return &Purchasing{chain: chain, store: store, log: log, now: time.Now}
+}
+
+// Dataset is what a request needs to know of an uploaded dataset.
+type Dataset struct {
+	CID         string
+	ContentRoot [32]byte
+	Slots       uint64
+	MaxSlotLoss uint64
+	SlotSize    uint64
+}
+
+// Request records a new request for ds and sends it. The record commits
+// first; if sending fails the next Step sends the same request again.
+func (p *Purchasing) Request(ctx context.Context, ds Dataset, params Params) (contracts.RequestID, error) {
+	if err := params.Check(); err != nil {
+		return contracts.RequestID{}, err
+	}
+	var nonce [32]byte
+	if _, err := rand.Read(nonce[:]); err != nil {
+		return contracts.RequestID{}, fmt.Errorf("nonce: %w", err)
+	}
+	r := contracts.Request{
+		Client: p.chain.Account(),
+		Ask: contracts.Ask{
+			Slots: ds.Slots, SlotSize: ds.SlotSize, Duration: params.Duration, MaxSlotLoss: ds.MaxSlotLoss,
+			ProofProbability: params.ProofProbability, PricePerBytePerSecond: params.PricePerBytePerSecond,
+			CollateralPerByte: params.CollateralPerByte,
+		},
+		Content: contracts.Content{Cid: params.Providers, MerkleRoot: ds.ContentRoot},
+		Expiry:  params.Expiry,
+		Nonce:   nonce,
+	}
+	enc, err := contracts.EncodeRequest(r)
+	if err != nil {
+		return contracts.RequestID{}, err
+	}
+	id, err := contracts.GetRequestID(r)
+	if err != nil {
+		return id, err
+	}
+	now := p.now().UTC()
+	rec := persist.Purchase{RequestID: persist.ID(id), State: StatePending, CID: ds.CID, Expiry: params.Expiry, Created: now, Updated: now, Request: enc}
+	if err := p.store.Update(ctx, func(tx *persist.Tx) error { return tx.PutPurchase(rec) }); err != nil {
+		return id, fmt.Errorf("record purchase %s: %w", id, err)
+	}
+	p.log.Info("storage request recorded", "requestId", id, "cid", ds.CID, "slots", ds.Slots)
+	return id, p.advance(ctx, rec)
+}
+
+// Purchase returns the stored record of a request.
+func (p *Purchasing) Purchase(id contracts.RequestID) (persist.Purchase, error) {
+	var rec persist.Purchase
+	err := p.store.View(func(tx *persist.Tx) error {
+		var err error
+		rec, err = tx.Purchase(persist.ID(id))
+		return err
+	})
+	return rec, err
+}
+
+// Run steps every interval until ctx ends.
+func (p *Purchasing) Run(ctx context.Context, every time.Duration) error {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if err := p.Step(ctx); err != nil && ctx.Err() == nil {
+			p.log.Warn("purchasing step failed; retrying", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// Step moves every open purchase as far as the chain allows.
+func (p *Purchasing) Step(ctx context.Context) error {
+	var open []persist.Purchase
+	err := p.store.View(func(tx *persist.Tx) error {
+		return tx.ForEachPurchase(func(rec persist.Purchase) error {
+			if !rec.Withdrawn {
+				open = append(open, rec)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return fmt.Errorf("list purchases: %w", err)
+	}
+	var errs []error
+	for _, rec := range open {
+		if err := p.advance(ctx, rec); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// advance recomputes one purchase from the chain and does the next step.
+func (p *Purchasing) advance(ctx context.Context, rec persist.Purchase) error {
+	id := contracts.RequestID(rec.RequestID)
+	state, err := p.chain.RequestState(ctx, id)
+	if errors.Is(err, contracts.ErrUnknownRequest) {
+		return p.send(ctx, rec)
+	}
+	if err != nil {
+		return fmt.Errorf("purchase %s: %w", id, err)
+	}
+	next := rec
+	next.State = stateName(state)
+	if state == contracts.RequestStateFinished || state == contracts.RequestStateCancelled || state == contracts.RequestStateFailed {
+		err := p.chain.WithdrawFunds(ctx, id)
+		switch {
+		case err == nil, errors.Is(err, contracts.ErrAlreadyWithdrawn):
+			next.Withdrawn = true
+			p.log.Info("storage request ended; funds withdrawn", "requestId", id, "state", next.State)
+		default:
+			return fmt.Errorf("withdraw %s: %w", id, err)
+		}
+	}
+	return p.save(ctx, rec, next)
+}
+
+func (p *Purchasing) send(ctx context.Context, rec persist.Purchase) error {
+	id := contracts.RequestID(rec.RequestID)
+	r, err := contracts.DecodeRequest(rec.Request)
+	if err != nil {
+		return fmt.Errorf("purchase %s: stored request: %w", id, err)
+	}
+	if _, err := p.chain.RequestStorage(ctx, r); err != nil && !errors.Is(err, contracts.ErrRequestAlreadyExists) {
+		return fmt.Errorf("send request %s: %w", id, err)
+	}
+	next := rec
+	next.State = StateSubmitted
+	p.log.Info("storage request sent", "requestId", id)
+	return p.save(ctx, rec, next)
+}
+
+func (p *Purchasing) save(ctx context.Context, old, next persist.Purchase) error {
+	if old.State == next.State && old.Withdrawn == next.Withdrawn {
+		return nil
+	}
+	next.Updated = p.now().UTC()
+	return p.store.Update(ctx, func(tx *persist.Tx) error { return tx.PutPurchase(next) })
+}
+
+func stateName(s contracts.RequestState) string {
+	switch s {
+	case contracts.RequestStateNew:
+		return StateSubmitted
+	case contracts.RequestStateStarted:
+		return StateStarted
+	case contracts.RequestStateFinished:
+		return StateFinished
+	case contracts.RequestStateCancelled:
+		return StateCancelled
+	case contracts.RequestStateFailed:
+		return StateFailed
+	}
+	return s.String()
+}
