@@ -55,6 +55,7 @@ func TestDataFigures(t *testing.T) {
 	}
 	var figs []fig
 	runBin := func(name string, args ...string) string {
+		syscall.Sync() // start each run with no other writes in flight
 		cmd := exec.Command(bin, args...)
 		var out, errOut bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &errOut
