@@ -1,0 +1,111 @@
+// Package metrics is the node's Prometheus registry: counters the node's
+// parts increment as things happen, and gauges read from the store when
+// /metrics is scraped, so they always match what `slotd dump` shows.
+package metrics
+
+import (
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/slotd/slotd/persist"
+)
+
+// Metrics holds the node's counters. The zero value is not usable; call New.
+type Metrics struct {
+	reg *prometheus.Registry
+
+	ProofsSubmitted prometheus.Counter
+	ProofsMissed    prometheus.Counter // our proofs the chain marked missing
+	ProofsMarked    prometheus.Counter // others' proofs this validator marked
+	DownloadBytes   prometheus.Counter
+	Head            prometheus.Gauge // latest block number seen
+}
+
+// New registers the node's metrics; store may be nil (no store gauges).
+func New(store *persist.Store) *Metrics {
+	reg := prometheus.NewRegistry()
+	m := &Metrics{
+		reg:             reg,
+		ProofsSubmitted: prometheus.NewCounter(prometheus.CounterOpts{Name: "slotd_proofs_submitted_total", Help: "Storage proofs this node submitted."}),
+		ProofsMissed:    prometheus.NewCounter(prometheus.CounterOpts{Name: "slotd_proofs_missed_total", Help: "Proofs of this node's slots marked missing."}),
+		ProofsMarked:    prometheus.NewCounter(prometheus.CounterOpts{Name: "slotd_proofs_marked_total", Help: "Missed proofs this node marked as a validator."}),
+		DownloadBytes:   prometheus.NewCounter(prometheus.CounterOpts{Name: "slotd_download_bytes_total", Help: "Slot bytes downloaded and verified."}),
+		Head:            prometheus.NewGauge(prometheus.GaugeOpts{Name: "slotd_chain_head_block", Help: "Latest block number seen."}),
+	}
+	reg.MustRegister(m.ProofsSubmitted, m.ProofsMissed, m.ProofsMarked, m.DownloadBytes, m.Head,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if store != nil {
+		reg.MustRegister(&storeCollector{store: store, head: m})
+	}
+	return m
+}
+
+// Handler serves /metrics.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+}
+
+var (
+	agentsDesc  = prometheus.NewDesc("slotd_agents", "Sales agents by state.", []string{"state"}, nil)
+	queueDesc   = prometheus.NewDesc("slotd_queue_length", "Slots waiting in the queue.", nil, nil)
+	pendingDesc = prometheus.NewDesc("slotd_tx_pending", "Transactions sent and not yet mined.", nil, nil)
+	cursorDesc  = prometheus.NewDesc("slotd_cursor_block", "Last block whose events are applied.", nil, nil)
+	lagDesc     = prometheus.NewDesc("slotd_cursor_lag_blocks", "Blocks between the head and the cursor.", nil, nil)
+)
+
+// storeCollector reads the gauges from the store at scrape time.
+type storeCollector struct {
+	store *persist.Store
+	head  *Metrics
+}
+
+func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{agentsDesc, queueDesc, pendingDesc, cursorDesc, lagDesc} {
+		ch <- d
+	}
+}
+
+func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
+	states := map[string]int{}
+	queued, pending := 0, 0
+	var cursor uint64
+	err := c.store.View(func(tx *persist.Tx) error {
+		if err := tx.ForEachAgent(func(a persist.Agent) error { states[a.State]++; return nil }); err != nil {
+			return err
+		}
+		if err := tx.ForEachQueueItem(func(persist.QueueItem) error { queued++; return nil }); err != nil {
+			return err
+		}
+		if err := tx.ForEachTxRecord(func(r persist.TxRecord) error {
+			if r.Status == persist.TxPending {
+				pending++
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		if cur, err := tx.Cursor(); err == nil {
+			cursor = cur.Number
+		}
+		return nil
+	})
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(agentsDesc, err)
+		return
+	}
+	for s, n := range states {
+		ch <- prometheus.MustNewConstMetric(agentsDesc, prometheus.GaugeValue, float64(n), s)
+	}
+	ch <- prometheus.MustNewConstMetric(queueDesc, prometheus.GaugeValue, float64(queued))
+	ch <- prometheus.MustNewConstMetric(pendingDesc, prometheus.GaugeValue, float64(pending))
+	ch <- prometheus.MustNewConstMetric(cursorDesc, prometheus.GaugeValue, float64(cursor))
+	head := headValue(c.head.Head)
+	lag := 0.0
+	if head > float64(cursor) {
+		lag = head - float64(cursor)
+	}
+	ch <- prometheus.MustNewConstMetric(lagDesc, prometheus.GaugeValue, lag)
+}
