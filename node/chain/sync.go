@@ -113,6 +113,16 @@ func (in *Ingestor) load(ctx context.Context) error {
 	return nil
 }
 
+// reload makes the next pass read the cursor from the store again. After a
+// failed Update the store is the truth: bbolt may report a failure for a
+// commit that reached the disk, and the stored cursor always matches the
+// effects stored with it.
+func (in *Ingestor) reload() {
+	in.mu.Lock()
+	in.loaded = false
+	in.mu.Unlock()
+}
+
 // canonical reports whether b is the canonical chain's block at its height.
 func (in *Ingestor) canonical(ctx context.Context, b BlockRef) (bool, error) {
 	h, err := in.cfg.Client.HeaderByNumber(ctx, new(big.Int).SetUint64(b.Number))
@@ -331,6 +341,7 @@ func (in *Ingestor) commit(ctx context.Context, cur persist.Cursor, blocks []blo
 		return tx.SetCursor(next)
 	})
 	if err != nil {
+		in.reload()
 		return cur, err
 	}
 	for _, b := range blocks {
@@ -416,6 +427,7 @@ func (in *Ingestor) rewind(ctx context.Context, cur persist.Cursor) error {
 		return tx.SetCursor(next)
 	})
 	if err != nil {
+		in.reload()
 		return err
 	}
 	in.setCursor(next, func(s *Stats) {

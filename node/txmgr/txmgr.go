@@ -127,7 +127,8 @@ type Manager struct {
 	started   bool
 	next      uint64               // next nonce to sign with
 	pending   map[string]struct{}  // purposes with a pending record
-	broadcast map[string]time.Time // when each pending purpose was last sent
+	waiting   map[string]int       // purposes a Send is waiting on (it tends them)
+	broadcast map[string]time.Time // when each pending purpose is due to be sent again
 	stop      context.CancelFunc
 	done      chan struct{}
 
@@ -173,7 +174,7 @@ func New(cfg Config) (*Manager, error) {
 	}
 	return &Manager{
 		cfg: cfg, log: log, from: crypto.PubkeyToAddress(cfg.Key.PublicKey),
-		pending: map[string]struct{}{}, broadcast: map[string]time.Time{},
+		pending: map[string]struct{}{}, waiting: map[string]int{}, broadcast: map[string]time.Time{},
 	}, nil
 }
 
@@ -267,7 +268,9 @@ func (m *Manager) tendAll(ctx context.Context) {
 	m.mu.Lock()
 	purposes := make([]string, 0, len(m.pending))
 	for p := range m.pending {
-		purposes = append(purposes, p)
+		if m.waiting[p] == 0 {
+			purposes = append(purposes, p)
+		}
 	}
 	m.mu.Unlock()
 	for _, p := range purposes {
@@ -353,6 +356,16 @@ func (m *Manager) send(ctx context.Context, purpose string, to *common.Address, 
 
 // wait tends purpose's pending record until it is settled or ctx ends.
 func (m *Manager) wait(ctx context.Context, purpose string) (*types.Receipt, error) {
+	m.mu.Lock()
+	m.waiting[purpose]++
+	m.mu.Unlock()
+	defer func() {
+		m.mu.Lock()
+		if m.waiting[purpose]--; m.waiting[purpose] == 0 {
+			delete(m.waiting, purpose)
+		}
+		m.mu.Unlock()
+	}()
 	t := time.NewTicker(m.cfg.PollInterval)
 	defer t.Stop()
 	for {
@@ -496,7 +509,8 @@ func (m *Manager) fees(ctx context.Context) (tip, feeCap *big.Int, err error) {
 	return tip, feeCap, nil
 }
 
-// send1 broadcasts rec's latest signing and notes when.
+// send1 broadcasts rec's latest signing and schedules the next broadcast:
+// after RebroadcastInterval, or sooner if this one failed.
 func (m *Manager) send1(ctx context.Context, rec *persist.TxRecord) {
 	tx := new(types.Transaction)
 	if err := tx.UnmarshalBinary(rec.Raw); err != nil {
@@ -504,8 +518,12 @@ func (m *Manager) send1(ctx context.Context, rec *persist.TxRecord) {
 		return
 	}
 	err := m.cfg.Client.SendTransaction(ctx, tx)
+	again := m.cfg.RebroadcastInterval
+	if err != nil && !matches(err, "already known", "alreadyknown", "known transaction") {
+		again = min(again, 5*m.cfg.PollInterval)
+	}
 	m.mu.Lock()
-	m.broadcast[rec.Purpose] = time.Now()
+	m.broadcast[rec.Purpose] = time.Now().Add(again)
 	m.mu.Unlock()
 	switch {
 	case err == nil:
@@ -607,9 +625,9 @@ func (m *Manager) tend(ctx context.Context, rec *persist.TxRecord) (rc *types.Re
 		}
 	}
 	m.mu.Lock()
-	last := m.broadcast[rec.Purpose]
+	due := m.broadcast[rec.Purpose]
 	m.mu.Unlock()
-	if time.Since(last) >= m.cfg.RebroadcastInterval {
+	if !time.Now().Before(due) {
 		m.send1(ctx, rec)
 	}
 	return nil, false, nil

@@ -396,3 +396,66 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// TestReorgedOutTransactionIsSentAgainUnchanged: a mined transaction's block
+// leaves the chain; the next Send of its purpose notices the receipt is gone
+// and gets the same signed transaction mined again, not a new one.
+func TestReorgedOutTransactionIsSentAgainUnchanged(t *testing.T) {
+	e := newEnv(t)
+	c := &client{Client: e.cl}
+	s, _ := e.store()
+	m := e.manager(c, s, nil)
+	parent, err := e.cl.HeaderByNumber(e.ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, err := m.Send(e.ctx, "mint:reorg", &e.token, e.mint(5))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.miner.paused.Store(true)
+	e.miner.mu.Lock()
+	if err := e.sim.Fork(parent.Hash()); err != nil {
+		t.Fatal(err)
+	}
+	// Drop what the pool took back from the orphaned block, so only the
+	// manager can bring the transaction back.
+	waitFor(t, func() bool { p, _ := e.cl.PendingNonceAt(e.ctx, e.addr); return p > e.nonce() })
+	for p, _ := e.cl.PendingNonceAt(e.ctx, e.addr); p > e.nonce(); p, _ = e.cl.PendingNonceAt(e.ctx, e.addr) {
+		e.sim.Rollback()
+		time.Sleep(5 * time.Millisecond)
+	}
+	e.sim.Commit()
+	e.sim.Commit()
+	e.miner.mu.Unlock()
+	if _, err := e.cl.TransactionReceipt(e.ctx, rc.TxHash); !errors.Is(err, ethereum.NotFound) {
+		t.Fatalf("receipt still there after the reorg: %v", err)
+	}
+	e.miner.paused.Store(false)
+
+	rc2, err := m.Send(e.ctx, "mint:reorg", &e.token, e.mint(5))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rc2.TxHash != rc.TxHash || rc2.BlockHash == rc.BlockHash {
+		t.Fatalf("after the reorg mined %s in %s; before %s in %s", rc2.TxHash, rc2.BlockHash, rc.TxHash, rc.BlockHash)
+	}
+	if sends := c.sends(); len(sends) != 2 || sends[1] != rc.TxHash {
+		t.Fatalf("broadcasts %v, want the same transaction twice", sends)
+	}
+}
+
+func TestSendBeforeStart(t *testing.T) {
+	e := newEnv(t)
+	s, _ := e.store()
+	m, err := txmgr.New(txmgr.Config{Client: e.cl, Store: s, Key: e.key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Send(e.ctx, "x", &e.token, nil); !errors.Is(err, txmgr.ErrNotStarted) {
+		t.Fatalf("got %v, want ErrNotStarted", err)
+	}
+	if _, err := txmgr.New(txmgr.Config{Client: e.cl, Store: s, Key: e.key, BumpPercent: 5}); err == nil {
+		t.Fatal("a 5% bump, which geth's pool refuses, was accepted")
+	}
+}
