@@ -2,6 +2,8 @@ package queue
 
 import (
 	"bytes"
+	"cmp"
+	"encoding/binary"
 	"math/big"
 
 	"github.com/slotd/slotd/contracts"
@@ -76,7 +78,11 @@ type entry struct {
 	it         Item
 	payout     *big.Int
 	collateral *big.Int
-	bi, wi     int // index in the best and the worst heap; -1 when not queued
+	// The same as 128-bit numbers when both fit (they nearly always do),
+	// so that most comparisons need no big.Int.
+	pay, col u128
+	small    bool
+	bi, wi   int // index in the best and the worst heap; -1 when not queued
 
 	pending bool // pushed by an Update that has not committed yet
 	seen    bool // handed back with ErrRetry; skipped until Notify
@@ -85,18 +91,52 @@ type entry struct {
 }
 
 func newEntry(it Item) *entry {
-	return &entry{it: it, payout: it.Payout(), collateral: it.Collateral(), bi: -1, wi: -1}
+	e := &entry{it: it, payout: it.Payout(), collateral: it.Collateral(), bi: -1, wi: -1}
+	var ok1, ok2 bool
+	e.pay, ok1 = u128Of(e.payout)
+	e.col, ok2 = u128Of(e.collateral)
+	e.small = ok1 && ok2
+	return e
+}
+
+type u128 struct{ hi, lo uint64 }
+
+func u128Of(x *big.Int) (u128, bool) {
+	if x.Sign() < 0 || x.BitLen() > 128 {
+		return u128{}, false
+	}
+	var b [16]byte
+	x.FillBytes(b[:])
+	return u128{binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:])}, true
+}
+
+func (a u128) cmp(b u128) int {
+	switch {
+	case a.hi != b.hi:
+		return cmp.Compare(a.hi, b.hi)
+	default:
+		return cmp.Compare(a.lo, b.lo)
+	}
 }
 
 func (e *entry) queued() bool { return e.bi >= 0 }
 
 // better is the queue order on entries (see Before).
 func better(a, b *entry) bool {
-	if c := a.payout.Cmp(b.payout); c != 0 {
-		return c > 0
-	}
-	if c := a.collateral.Cmp(b.collateral); c != 0 {
-		return c < 0
+	if a.small && b.small {
+		if c := a.pay.cmp(b.pay); c != 0 {
+			return c > 0
+		}
+		if c := a.col.cmp(b.col); c != 0 {
+			return c < 0
+		}
+	} else {
+		if c := a.payout.Cmp(b.payout); c != 0 {
+			return c > 0
+		}
+		if c := a.collateral.Cmp(b.collateral); c != 0 {
+			return c < 0
+		}
 	}
 	x, y := &a.it, &b.it
 	if x.Expiry != y.Expiry {

@@ -97,6 +97,9 @@ type Queue struct {
 	wmu sync.Mutex
 	rnd *rand.Rand // under wmu
 	seq uint64     // insertion numbers of a memory-only queue, under wmu
+	// Buffers reused by successive Updates, under wmu.
+	undoBuf  []undoRec
+	addedBuf []*entry
 
 	mu       sync.Mutex
 	best     ixheap // best on top: what workers take
@@ -326,18 +329,13 @@ func (q *Queue) wakeLocked() {
 func (q *Queue) Update(ctx context.Context, fn func(tx *persist.Tx, t *Tx) error) error {
 	q.wmu.Lock()
 	defer q.wmu.Unlock()
-	t := &Tx{q: q}
-	run := func(ptx *persist.Tx) error {
-		t.rollback() // a previous run of fn in a batch that was rolled back
-		t.ptx, t.live = ptx, true
-		defer func() { t.ptx, t.live = nil, false }()
-		return fn(ptx, t)
-	}
+	t := &Tx{q: q, undo: q.undoBuf[:0], added: q.addedBuf[:0]}
+	defer t.recycle()
 	var err error
 	if q.store == nil {
-		err = runRecover(func() error { return run(nil) })
+		err = t.runMemory(fn)
 	} else {
-		err = q.store.Update(ctx, run)
+		err = q.store.Update(ctx, func(ptx *persist.Tx) error { return t.run(ptx, fn) })
 	}
 	if err != nil {
 		t.rollback()
@@ -347,13 +345,25 @@ func (q *Queue) Update(ctx context.Context, fn func(tx *persist.Tx, t *Tx) error
 	return nil
 }
 
-func runRecover(fn func() error) (err error) {
+// run is one run of fn: group commit may run it again in a new
+// transaction after rolling back the batch it was in, so the memory
+// changes of a previous run are undone first.
+func (t *Tx) run(ptx *persist.Tx, fn func(*persist.Tx, *Tx) error) error {
+	t.rollback()
+	t.ptx, t.live = ptx, true
+	defer func() { t.ptx, t.live = nil, false }()
+	return fn(ptx, t)
+}
+
+// runMemory runs fn for a queue without a store, turning a panic into an
+// error as Store.Update does.
+func (t *Tx) runMemory(fn func(*persist.Tx, *Tx) error) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("queue: update function panicked: %v\n%s", p, debug.Stack())
 		}
 	}()
-	return fn()
+	return t.run(nil, fn)
 }
 
 // Tx changes the queue inside an Update. It is valid only during the call
@@ -362,10 +372,46 @@ type Tx struct {
 	q       *Queue
 	ptx     *persist.Tx
 	live    bool
-	undo    []func() // memory changes to revert, run under mu newest first
-	added   []*entry // pushed entries, visible to workers after commit
+	undo    []undoRec // memory changes to revert, newest last
+	added   []*entry  // pushed entries, visible to workers after commit
 	evicted []Item
 	wake    bool
+}
+
+// undoRec is one memory change of a Tx, to revert if its transaction does
+// not commit. (Records rather than closures: an Update costs no extra
+// allocations for them.)
+type undoRec struct {
+	op      uint8
+	removed bool // unRelease: the entry's removed flag before
+	e       *entry
+}
+
+const (
+	unInsert  uint8 = iota // an insert (push, requeue): take it out again
+	reInsert               // a removal from the heaps: put it back
+	unRemove               // an in-flight entry marked removed
+	unRelease              // a release: in flight again
+)
+
+func (u undoRec) apply(q *Queue) {
+	e := u.e
+	switch u.op {
+	case unInsert:
+		if e.queued() {
+			q.unqueueLocked(e)
+		}
+		q.forgetLocked(e)
+		e.pending, e.seen = false, false
+	case reInsert:
+		q.insertLocked(e)
+	case unRemove:
+		e.removed = false
+	case unRelease:
+		e.flight, e.removed = true, u.removed
+		q.inflight++
+		q.slots[e.it.SlotID] = e
+	}
 }
 
 func (t *Tx) rollback() {
@@ -373,7 +419,7 @@ func (t *Tx) rollback() {
 		q := t.q
 		q.mu.Lock()
 		for i := len(t.undo) - 1; i >= 0; i-- {
-			t.undo[i]()
+			t.undo[i].apply(q)
 		}
 		q.gen++
 		q.mu.Unlock()
@@ -399,6 +445,21 @@ func (t *Tx) commit() {
 	for _, it := range t.evicted {
 		q.log.Debug("evicted the worst slot from the full queue", "slotId", it.SlotID, "requestId", it.RequestID, "slotIndex", it.SlotIndex)
 	}
+}
+
+// recycle hands the Tx's buffers back to the queue for the next Update.
+func (t *Tx) recycle() {
+	const keep = 1024
+	q := t.q
+	if cap(t.undo) <= keep {
+		clear(t.undo[:cap(t.undo)])
+		q.undoBuf = t.undo[:0]
+	}
+	if cap(t.added) <= keep {
+		clear(t.added[:cap(t.added)])
+		q.addedBuf = t.added[:0]
+	}
+	t.undo, t.added = nil, nil
 }
 
 func (t *Tx) check() error {
@@ -474,12 +535,7 @@ func (t *Tx) push(it Item) (bool, error) {
 	q.mu.Lock()
 	q.insertLocked(e)
 	t.added = append(t.added, e)
-	t.undo = append(t.undo, func() {
-		if e.queued() {
-			q.unqueueLocked(e)
-		}
-		q.forgetLocked(e)
-	})
+	t.undo = append(t.undo, undoRec{op: unInsert, e: e})
 	victim := t.evictLocked()
 	q.mu.Unlock()
 	if victim != nil {
@@ -499,7 +555,7 @@ func (t *Tx) evictLocked() *entry {
 	w := q.worst.top()
 	q.unqueueLocked(w)
 	q.forgetLocked(w)
-	t.undo = append(t.undo, func() { q.insertLocked(w) })
+	t.undo = append(t.undo, undoRec{op: reInsert, e: w})
 	if !w.pending {
 		t.evicted = append(t.evicted, w.it)
 	}
@@ -562,11 +618,11 @@ func (t *Tx) dropLocked(e *entry) bool {
 	case e.queued():
 		q.unqueueLocked(e)
 		q.forgetLocked(e)
-		t.undo = append(t.undo, func() { q.insertLocked(e) })
+		t.undo = append(t.undo, undoRec{op: reInsert, e: e})
 		return true
 	case e.flight && !e.removed:
 		e.removed = true
-		t.undo = append(t.undo, func() { e.removed = false })
+		t.undo = append(t.undo, undoRec{op: unRemove, e: e})
 		return true
 	}
 	return false

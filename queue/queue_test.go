@@ -24,6 +24,9 @@ func TestBefore(t *testing.T) {
 		{"higher payout beats lower collateral", mk(1, 1, 100, 10, 6, 9, 1000), base},
 		{"higher payout beats later expiry", mk(1, 1, 100, 11, 5, 2, 10), base},
 		{"payout beyond 64 bits", func() Item { it := base; it.PricePerBytePerSecond = huge; return it }(), base},
+		{"payout beyond 128 bits", func() Item { it := base; it.PricePerBytePerSecond = new(big.Int).Lsh(huge, 100); return it }(),
+			func() Item { it := base; it.PricePerBytePerSecond = huge; return it }()},
+		{"collateral beyond 128 bits", base, func() Item { it := base; it.CollateralPerByte = new(big.Int).Lsh(huge, 100); return it }()},
 		{"lower collateral", mk(1, 1, 100, 10, 5, 1, 1000), base},
 		{"later expiry", mk(1, 1, 100, 10, 5, 2, 2000), base},
 		{"smaller slot, same payout and collateral", mk(1, 1, 50, 20, 5, 4, 1000), base},
@@ -44,6 +47,25 @@ func TestBefore(t *testing.T) {
 	}
 	if Before(base, base) {
 		t.Error("Before(x, x) = true")
+	}
+
+	// The 128-bit fast path agrees with big.Int comparisons.
+	r := rand.New(rand.NewPCG(5, 6))
+	amount := func() *big.Int {
+		x := new(big.Int).Lsh(big.NewInt(int64(r.IntN(4))), uint(r.IntN(130)))
+		return x.Add(x, big.NewInt(int64(r.IntN(3))))
+	}
+	for range 2000 {
+		a := mk(1, 0, uint64(1+r.IntN(3)), 1, 0, 0, 0)
+		b := mk(1, 1, uint64(1+r.IntN(3)), 1, 0, 0, 0)
+		a.PricePerBytePerSecond, a.CollateralPerByte = amount(), amount()
+		b.PricePerBytePerSecond, b.CollateralPerByte = amount(), amount()
+		ea, eb := newEntry(a), newEntry(b)
+		fast := better(ea, eb)
+		ea.small = false
+		if slow := better(ea, eb); fast != slow {
+			t.Fatalf("fast path %v, big.Int %v for %v/%v vs %v/%v", fast, slow, a.Payout(), a.Collateral(), b.Payout(), b.Collateral())
+		}
 	}
 }
 

@@ -209,11 +209,7 @@ func (t *Tx) release(e *entry, o outcome) error {
 	e.flight, e.removed = false, false
 	q.inflight--
 	q.forgetLocked(e)
-	t.undo = append(t.undo, func() {
-		e.flight, e.removed = true, removed
-		q.inflight++
-		q.slots[e.it.SlotID] = e
-	})
+	t.undo = append(t.undo, undoRec{op: unRelease, e: e, removed: removed})
 	t.wake = true // the work may have changed what fits
 	q.mu.Unlock()
 	if removed {
@@ -233,13 +229,7 @@ func (t *Tx) release(e *entry, o outcome) error {
 	e.pending, e.seen = true, o == retry
 	q.insertLocked(e)
 	t.added = append(t.added, e)
-	t.undo = append(t.undo, func() {
-		if e.queued() {
-			q.unqueueLocked(e)
-		}
-		q.forgetLocked(e)
-		e.pending, e.seen = false, false
-	})
+	t.undo = append(t.undo, undoRec{op: unInsert, e: e})
 	if victim := t.evictLocked(); victim != nil {
 		return t.deleteRecord(victim.it.SlotID)
 	}

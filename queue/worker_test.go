@@ -244,7 +244,7 @@ func TestRemovedWhileInFlight(t *testing.T) {
 func TestNoLeak(t *testing.T) {
 	s, _ := tempStore(t)
 	q := openQueue(t, s, testOpts(16, 1))
-	base := settledGoroutines(0)
+	base := runtime.NumGoroutine()
 	for round := range 3 {
 		w := q.Start(bg, 5, func(ctx context.Context, it Item) error {
 			if it.PricePerBytePerSecond.Int64()%2 == 0 {
@@ -262,6 +262,12 @@ func TestNoLeak(t *testing.T) {
 			t.Fatalf("round %d: %d in flight after Stop", round, s.InFlight)
 		}
 	}
+	// Workers idle (nothing fits) at Stop, and nothing happens after it
+	// that could wake them: only the cancellation ends them.
+	var looked atomic.Int64
+	w := q.Start(bg, 4, func(context.Context, Item) error { return nil }, func(Item) bool { looked.Add(1); return false })
+	waitFor(t, "idle workers", func() bool { return looked.Load() >= int64(4*q.Len()) })
+	w.Stop()
 	if n := settledGoroutines(base); n > base {
 		buf := make([]byte, 1<<16)
 		t.Fatalf("%d goroutines after Stop, %d before:\n%s", n, base, buf[:runtime.Stack(buf, true)])
