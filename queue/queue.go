@@ -677,6 +677,7 @@ type OpenRequest struct {
 	Ask       contracts.Ask
 	Expiry    uint64
 	// Free lists the slot indices still free; nil means all of them.
+	// Indices not below Ask.Slots are ignored.
 	Free []uint64
 }
 
@@ -713,7 +714,7 @@ func (t *Tx) pushRequest(request contracts.RequestID, ask contracts.Ask, expiry 
 	if free == nil {
 		idx = sample(t.q.rnd, ask.Slots, t.q.max)
 	} else {
-		idx = slices.Clone(free)
+		idx = slices.DeleteFunc(slices.Clone(free), func(x uint64) bool { return x >= ask.Slots })
 		t.q.rnd.Shuffle(len(idx), func(i, j int) { idx[i], idx[j] = idx[j], idx[i] })
 		idx = idx[:min(len(idx), t.q.max)]
 	}

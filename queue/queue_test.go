@@ -300,7 +300,7 @@ func TestEvents(t *testing.T) {
 	// free slots, only those that fit.
 	open := []OpenRequest{
 		OpenRequestOf(ev),
-		{RequestID: reqID(9), Ask: askOf(5, 100, 10, 2, 1), Expiry: 9, Free: []uint64{1, 3}},
+		{RequestID: reqID(9), Ask: askOf(5, 100, 10, 2, 1), Expiry: 9, Free: []uint64{1, 3, 5, 99}},
 		{RequestID: reqID(10), Ask: askOf(5, 1<<40, 10, 2, 1), Expiry: 9},
 	}
 	small := func(a contracts.Ask) bool { return a.SlotSize < 1000 }
