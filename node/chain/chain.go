@@ -144,6 +144,12 @@ type Ingestor struct {
 	pass   sync.Mutex // one pass over the chain at a time; guards page, pageOK
 	page   uint64     // current log query page (shrinks on "too many results")
 	pageOK int        // walks in a row that did not shrink it
+	// applied holds the events this process applied for each block the
+	// cursor remembers (nil for none), keyed by block hash, so that a
+	// rollback reverts exactly what was applied without asking the provider
+	// for orphaned blocks. After a restart it is empty and rollbacks fetch
+	// the orphaned blocks' logs by hash. Guarded by pass.
+	applied map[common.Hash][]contracts.Event
 
 	mu       sync.Mutex
 	cur      persist.Cursor
@@ -185,7 +191,7 @@ func New(cfg Config) (*Ingestor, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Ingestor{cfg: cfg, log: log, changed: make(chan struct{})}, nil
+	return &Ingestor{cfg: cfg, log: log, changed: make(chan struct{}), applied: map[common.Hash][]contracts.Event{}}, nil
 }
 
 // Cursor returns the cursor as the ingestor last committed it (the zero

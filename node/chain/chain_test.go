@@ -190,56 +190,59 @@ func TestReorgRollsBackSlotFilled(t *testing.T) {
 
 // TestReorgDetectedByParentHash: the branch switch happens between two
 // passes, so the ingestor meets it as a next block whose parent is not its
-// cursor, and rolls back several blocks with events.
+// cursor, and rolls back several blocks with events: with the events it
+// remembers applying, or, after a restart, with the orphaned blocks' logs
+// fetched by block hash.
 func TestReorgDetectedByParentHash(t *testing.T) {
-	e := newEnv(t)
-	start := e.head().Number.Uint64() + 1
-	ds := newDataset(t, 3, 2)
-	s, _ := tempStore(t)
-	m := &model{}
-	in := newIngestor(t, chain.Config{Client: e.cl, Store: s, Handler: m, Address: e.dep.Marketplace, StartBlock: start, Recent: 16})
-	fork := e.head()
-	a := e.request(ds)
-	e.fill(e.hosts[0], a, 0, ds)
-	e.fill(e.hosts[1], a, 1, ds) // fulfils the request
-	if err := in.Sync(e.ctx); err != nil {
-		t.Fatal(err)
-	}
-	wantFilled(t, s, contracts.GetSlotID(a, 0), contracts.GetSlotID(a, 1))
-	oldHead := e.head().Number.Uint64()
+	for _, restart := range []bool{false, true} {
+		t.Run(map[bool]string{false: "running", true: "restarted"}[restart], func(t *testing.T) {
+			e := newEnv(t)
+			start := e.head().Number.Uint64() + 1
+			ds := newDataset(t, 3, 2)
+			s, _ := tempStore(t)
+			m := &model{}
+			cfg := chain.Config{Client: e.cl, Store: s, Handler: m, Address: e.dep.Marketplace, StartBlock: start, Recent: 16}
+			in := newIngestor(t, cfg)
+			fork := e.head()
+			a := e.request(ds)
+			e.fill(e.hosts[0], a, 0, ds)
+			e.fill(e.hosts[1], a, 1, ds) // fulfils the request
+			if err := in.Sync(e.ctx); err != nil {
+				t.Fatal(err)
+			}
+			wantFilled(t, s, contracts.GetSlotID(a, 0), contracts.GetSlotID(a, 1))
+			oldHead := e.head().Number.Uint64()
 
-	if err := e.sim.Fork(fork.Hash()); err != nil {
-		t.Fatal(err)
-	}
-	dropPool(t, e)
-	b := e.request(newDataset(t, 4, 2))
-	for e.head().Number.Uint64() <= oldHead+1 {
-		e.mine(1)
-	}
-	if err := in.Sync(e.ctx); err != nil {
-		t.Fatal(err)
-	}
-	wantFilled(t, s)
-	wantLedger(t, s, e.allLogs(start, e.head().Number.Uint64()))
-	var reverted []string
-	for _, c := range m.reverts() {
-		for _, ev := range c.events {
-			reverted = append(reverted, kind(ev))
-		}
-	}
-	// Newest block first, each block's events in reverse order.
-	want := "RequestFulfilled SlotFilled SlotFilled StorageRequested"
-	if got := strings.Join(reverted, " "); got != want {
-		t.Fatalf("reverted %s, want %s", got, want)
-	}
-	ledgerHas := false
-	for _, ev := range e.allLogs(start, e.head().Number.Uint64()) {
-		if r, ok := ev.(*contracts.StorageRequested); ok && r.RequestID == b {
-			ledgerHas = true
-		}
-	}
-	if !ledgerHas {
-		t.Fatal("the canonical branch's request is not on chain")
+			if err := e.sim.Fork(fork.Hash()); err != nil {
+				t.Fatal(err)
+			}
+			dropPool(t, e)
+			e.request(newDataset(t, 4, 2))
+			for e.head().Number.Uint64() <= oldHead+1 {
+				e.mine(1)
+			}
+			if restart {
+				m = &model{}
+				cfg.Handler = m
+				in = newIngestor(t, cfg)
+			}
+			if err := in.Sync(e.ctx); err != nil {
+				t.Fatal(err)
+			}
+			wantFilled(t, s)
+			wantLedger(t, s, e.allLogs(start, e.head().Number.Uint64()))
+			var reverted []string
+			for _, c := range m.reverts() {
+				for _, ev := range c.events {
+					reverted = append(reverted, kind(ev))
+				}
+			}
+			// Newest block first, each block's events in reverse order.
+			want := "RequestFulfilled SlotFilled SlotFilled StorageRequested"
+			if got := strings.Join(reverted, " "); got != want {
+				t.Fatalf("reverted %s, want %s", got, want)
+			}
+		})
 	}
 }
 

@@ -113,6 +113,24 @@ func (in *Ingestor) load(ctx context.Context) error {
 	return nil
 }
 
+// prune forgets the applied events of blocks the cursor no longer
+// remembers.
+func (in *Ingestor) prune(c persist.Cursor) {
+	if len(in.applied) <= len(c.Recent)+1 {
+		return
+	}
+	keep := make(map[common.Hash]bool, len(c.Recent)+1)
+	keep[common.Hash(c.Hash)] = true
+	for _, b := range c.Recent {
+		keep[common.Hash(b.Hash)] = true
+	}
+	for h := range in.applied {
+		if !keep[h] {
+			delete(in.applied, h)
+		}
+	}
+}
+
 // reload makes the next pass read the cursor from the store again. After a
 // failed Update the store is the truth: bbolt may report a failure for a
 // commit that reached the disk, and the stored cursor always matches the
@@ -346,7 +364,9 @@ func (in *Ingestor) commit(ctx context.Context, cur persist.Cursor, blocks []blo
 	}
 	for _, b := range blocks {
 		events += len(b.events)
+		in.applied[b.ref.Hash] = b.events
 	}
+	in.prune(next)
 	in.setCursor(next, func(s *Stats) {
 		s.Blocks += last.Number - cur.Number
 		s.Events += uint64(events)
@@ -398,13 +418,18 @@ func (in *Ingestor) rewind(ctx context.Context, cur persist.Cursor) error {
 	events := 0
 	for i := len(orphans) - 1; i >= 0; i-- {
 		ref := toRef(orphans[i])
-		logs, err := in.cfg.Client.FilterLogs(ctx, ethereum.FilterQuery{BlockHash: &ref.Hash, Addresses: []common.Address{in.cfg.Address}})
-		if err != nil {
-			return fmt.Errorf("logs of orphaned block %d (%s), needed to roll it back: %w", ref.Number, ref.Hash, err)
-		}
-		var evs []contracts.Event
-		for _, b := range in.group(logs) {
-			evs = append(evs, b.events...)
+		evs, ok := in.applied[ref.Hash]
+		evs = slices.Clone(evs)
+		if !ok {
+			// Applied before a restart: a block's logs are fixed by its
+			// hash, so fetching them again gives what was applied.
+			logs, err := in.cfg.Client.FilterLogs(ctx, ethereum.FilterQuery{BlockHash: &ref.Hash, Addresses: []common.Address{in.cfg.Address}})
+			if err != nil {
+				return fmt.Errorf("logs of orphaned block %d (%s), needed to roll it back: %w", ref.Number, ref.Hash, err)
+			}
+			for _, b := range in.group(logs) {
+				evs = append(evs, b.events...)
+			}
 		}
 		slices.Reverse(evs)
 		events += len(evs)
@@ -430,6 +455,7 @@ func (in *Ingestor) rewind(ctx context.Context, cur persist.Cursor) error {
 		in.reload()
 		return err
 	}
+	in.prune(next)
 	in.setCursor(next, func(s *Stats) {
 		s.Reorgs++
 		s.Reverted += uint64(events)
