@@ -1,0 +1,126 @@
+// Package node wires slotd's parts into a running node: the store, the
+// chain, the tx manager, the roles (host, client, validator), the data
+// routes, the REST API and metrics.
+package node
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+)
+
+// Roles a node can play.
+const (
+	RoleHost      = "host"
+	RoleClient    = "client"
+	RoleValidator = "validator"
+)
+
+// Config is a node's configuration: from flags, SLOTD_* environment
+// variables and an optional JSON config file (flags win, then env, then file).
+type Config struct {
+	DataDir       string        `json:"dataDir"`
+	RPC           string        `json:"rpc"`         // ws://, wss://, http:// or https://
+	Marketplace   string        `json:"marketplace"` // contract address
+	StartBlock    uint64        `json:"startBlock"`  // where the marketplace was deployed
+	KeyFile       string        `json:"keyFile"`
+	PasswordFile  string        `json:"passwordFile"`
+	Roles         []string      `json:"roles"`
+	APIAddr       string        `json:"apiAddr"`   // host:port the API listens on
+	PublicURL     string        `json:"publicUrl"` // how others reach this node's data routes
+	Peers         []string      `json:"peers"`     // extra providers for repairs
+	Confirmations uint64        `json:"confirmations"`
+	Workers       int           `json:"workers"`
+	QueueSize     int           `json:"queueSize"`
+	Poll          time.Duration `json:"poll"` // how often roles look at the chain
+	LogLevel      string        `json:"logLevel"`
+}
+
+// Defaults are what a field takes when nothing sets it.
+func Defaults() Config {
+	return Config{DataDir: "./data", APIAddr: "127.0.0.1:8080", Roles: []string{RoleHost},
+		Workers: 3, QueueSize: 128, Poll: time.Second, LogLevel: "info"}
+}
+
+// LoadFile merges a JSON config file into c; unknown fields are an error.
+func (c *Config) LoadFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("config file: %w", err)
+	}
+	defer f.Close()
+	dec := json.NewDecoder(f)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(c); err != nil {
+		return fmt.Errorf("config file %s: %w", path, err)
+	}
+	return nil
+}
+
+// Has reports whether the node plays role.
+func (c *Config) Has(role string) bool { return slices.Contains(c.Roles, role) }
+
+// Validate checks everything before anything is opened, and says what to fix.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if c.DataDir == "" {
+		bad("--data-dir is required")
+	}
+	if u, err := url.Parse(c.RPC); c.RPC == "" || err != nil || !slices.Contains([]string{"ws", "wss", "http", "https"}, u.Scheme) {
+		bad("--rpc must be a ws://, wss://, http:// or https:// URL of an Ethereum node (got %q)", c.RPC)
+	}
+	if !common.IsHexAddress(c.Marketplace) {
+		bad("--marketplace must be the Marketplace contract's 0x address (got %q)", c.Marketplace)
+	}
+	if c.KeyFile == "" || c.PasswordFile == "" {
+		bad("--key and --password-file are required (make a key with 'slotd keys new')")
+	}
+	if len(c.Roles) == 0 {
+		bad("--roles needs at least one of host, client, validator")
+	}
+	for _, r := range c.Roles {
+		if r != RoleHost && r != RoleClient && r != RoleValidator {
+			bad("unknown role %q: use host, client or validator", r)
+		}
+	}
+	if _, _, err := net.SplitHostPort(c.APIAddr); err != nil {
+		bad("--api %q is not host:port", c.APIAddr)
+	}
+	if c.PublicURL != "" {
+		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+			bad("--public-url must be an http(s) URL (got %q)", c.PublicURL)
+		}
+	}
+	if c.Workers < 1 || c.Workers > 64 {
+		bad("--workers must be 1..64 (got %d)", c.Workers)
+	}
+	if c.QueueSize < 1 {
+		bad("--queue-size must be positive (got %d)", c.QueueSize)
+	}
+	if c.Poll <= 0 {
+		bad("--poll must be a positive duration (got %s)", c.Poll)
+	}
+	switch strings.ToLower(c.LogLevel) {
+	case "trace", "debug", "info", "warn", "error":
+	default:
+		bad("--log-level must be trace, debug, info, warn or error (got %q)", c.LogLevel)
+	}
+	return errors.Join(errs...)
+}
+
+// DataURL is where this node's data routes are reached by others.
+func (c *Config) DataURL() string {
+	if c.PublicURL != "" {
+		return strings.TrimRight(c.PublicURL, "/")
+	}
+	return "http://" + c.APIAddr
+}

@@ -1,0 +1,216 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/ethclient"
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/slotd/slotd/contracts"
+	"github.com/slotd/slotd/node/api"
+	"github.com/slotd/slotd/node/datastore"
+	"github.com/slotd/slotd/node/keys"
+	"github.com/slotd/slotd/node/metrics"
+	"github.com/slotd/slotd/node/purchasing"
+	"github.com/slotd/slotd/node/transfer"
+	"github.com/slotd/slotd/node/txmgr"
+	"github.com/slotd/slotd/node/validator"
+	"github.com/slotd/slotd/persist"
+)
+
+// Role is a long-running part of the node; Run returns when ctx ends.
+type Role interface {
+	Run(ctx context.Context) error
+}
+
+// Node is one slotd process. Open it, Run it, and Close it.
+type Node struct {
+	cfg     Config
+	log     hclog.Logger
+	store   *persist.Store
+	data    *datastore.Store
+	eth     *ethclient.Client
+	tx      *txmgr.Manager
+	market  *contracts.EthMarket
+	metrics *metrics.Metrics
+	api     *http.Server
+	ln      net.Listener
+	roles   map[string]Role
+	client  *purchasing.Purchasing
+	valid   *validator.Validator
+}
+
+// Open validates cfg and opens everything the node needs, in an order that
+// fails fast: the store's lock first (a second node on the same data dir
+// stops here), then the key, the chain and the API's port.
+func Open(ctx context.Context, cfg Config, log hclog.Logger) (_ *Node, err error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	n := &Node{cfg: cfg, log: log, roles: map[string]Role{}}
+	defer func() {
+		if err != nil {
+			n.Close()
+		}
+	}()
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data dir: %w", err)
+	}
+	if n.store, err = persist.Open(filepath.Join(cfg.DataDir, "slotd.db"), nil); err != nil {
+		return nil, err
+	}
+	if n.data, err = datastore.Open(filepath.Join(cfg.DataDir, "data"), &datastore.Options{Recorder: datastore.PersistRecorder{Store: n.store}}); err != nil {
+		return nil, err
+	}
+	key, err := keys.Load(cfg.KeyFile, cfg.PasswordFile)
+	if err != nil {
+		return nil, err
+	}
+	if n.eth, err = ethclient.DialContext(ctx, cfg.RPC); err != nil {
+		return nil, fmt.Errorf("connect to %s: %w", cfg.RPC, err)
+	}
+	if n.tx, err = txmgr.New(txmgr.Config{Client: n.eth, Store: n.store, Key: key, Logger: log.Named("tx")}); err != nil {
+		return nil, err
+	}
+	n.market = contracts.NewEthMarket(n.eth, n.tx, common.HexToAddress(cfg.Marketplace))
+	if _, err := n.market.Config(ctx); err != nil {
+		return nil, fmt.Errorf("no Marketplace at %s on %s (check --marketplace and --rpc): %w", cfg.Marketplace, cfg.RPC, err)
+	}
+	n.metrics = metrics.New(n.store)
+	if err := n.openRoles(); err != nil {
+		return nil, err
+	}
+	if err := n.listen(); err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+func (n *Node) openRoles() error {
+	if n.cfg.Has(RoleClient) {
+		n.client = purchasing.New(purchasing.MarketChain{Market: n.market}, n.store, n.log.Named("client"))
+		n.roles[RoleClient] = roleFunc(func(ctx context.Context) error { return n.client.Run(ctx, n.cfg.Poll) })
+	}
+	if n.cfg.Has(RoleValidator) {
+		n.valid = validator.New(validator.MarketChain{Market: n.market, Blocks: n.eth}, validator.Config{
+			FromBlock: n.cfg.StartBlock, Confirmations: n.cfg.Confirmations, Poll: n.cfg.Poll,
+			Log: n.log.Named("validator"), OnMark: func(contracts.SlotID, uint64) { n.metrics.ProofsMarked.Inc() },
+		})
+		n.roles[RoleValidator] = n.valid
+	}
+	if n.cfg.Has(RoleHost) {
+		return errors.New("the host role (sales) is not wired into 'slotd run' yet: run with --roles client,validator")
+	}
+	return nil
+}
+
+type roleFunc func(ctx context.Context) error
+
+func (f roleFunc) Run(ctx context.Context) error { return f(ctx) }
+
+func (n *Node) listen() error {
+	token, err := api.LoadOrCreateToken(filepath.Join(n.cfg.DataDir, "api-token"))
+	if err != nil {
+		return err
+	}
+	providers, err := transfer.EncodeProviders([]string{n.cfg.DataURL()})
+	if err != nil {
+		return fmt.Errorf("public url: %w", err)
+	}
+	srv := &api.Server{Store: n.store, Data: n.data, Purchasing: n.client, Metrics: n.metrics, Token: token,
+		Providers: providers, Status: n.status, Log: n.log.Named("api")}
+	if n.ln, err = net.Listen("tcp", n.cfg.APIAddr); err != nil {
+		return fmt.Errorf("api: listen on %s: %w", n.cfg.APIAddr, err)
+	}
+	n.api = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	return nil
+}
+
+// APIURL is the API's base URL.
+func (n *Node) APIURL() string { return "http://" + n.ln.Addr().String() }
+
+// Status is the node's status document (GET /api/v1/status).
+type Status struct {
+	Account     common.Address `json:"account"`
+	Marketplace common.Address `json:"marketplace"`
+	Roles       []string       `json:"roles"`
+	Head        uint64         `json:"head"`
+	DataURL     string         `json:"dataUrl"`
+	Marks       int            `json:"validatorMarks,omitempty"`
+}
+
+func (n *Node) status(ctx context.Context) any {
+	s := Status{Account: n.market.Account(), Marketplace: n.market.Address(), Roles: n.cfg.Roles, DataURL: n.cfg.DataURL()}
+	if head, err := n.eth.BlockNumber(ctx); err == nil {
+		s.Head = head
+		n.metrics.Head.Set(float64(head))
+	}
+	if n.valid != nil {
+		s.Marks = n.valid.Marks()
+	}
+	return s
+}
+
+// Run serves the API and runs the roles until ctx ends, then stops them in
+// order: roles first (they park at durable points), then the API, the tx
+// manager, and finally the store.
+func (n *Node) Run(ctx context.Context) error {
+	if err := n.tx.Start(ctx); err != nil {
+		return fmt.Errorf("tx manager: %w", err)
+	}
+	defer n.tx.Stop()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errc := make(chan error, len(n.roles)+1)
+	var wg sync.WaitGroup
+	for name, r := range n.roles {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := r.Run(ctx); err != nil && ctx.Err() == nil {
+				errc <- fmt.Errorf("%s role: %w", name, err)
+			}
+		}()
+	}
+	go func() {
+		if err := n.api.Serve(n.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errc <- fmt.Errorf("api: %w", err)
+		}
+	}()
+	n.log.Info("node running", "api", n.APIURL(), "account", n.market.Account(), "roles", n.cfg.Roles)
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+	}
+	cancel()
+	wg.Wait()
+	shutdown, done := context.WithTimeout(context.Background(), 5*time.Second)
+	defer done()
+	n.api.Shutdown(shutdown)
+	n.log.Info("node stopped")
+	return err
+}
+
+// Close releases what Open took; safe on a partly opened node.
+func (n *Node) Close() error {
+	if n.ln != nil {
+		n.ln.Close()
+	}
+	if n.eth != nil {
+		n.eth.Close()
+	}
+	if n.store != nil {
+		return n.store.Close()
+	}
+	return nil
+}
