@@ -338,17 +338,10 @@ func (m *Manager) send(ctx context.Context, purpose string, to *common.Address, 
 			}
 			return rc, nil
 		}
-		// Mined once, but no receipt now: a reorg took it out. It is
-		// pending again (the pool takes orphaned transactions back).
-		m.log.Warn("mined transaction left the chain; waiting for it again", "purpose", purpose, "hash", common.Hash(rec.Hash))
-		rec.Status, rec.Block = persist.TxPending, 0
-		if err := m.put(ctx, rec); err != nil {
+		if err := m.repend(ctx, &rec); err != nil {
 			unlock()
 			return nil, fmt.Errorf("%s: %w", purpose, err)
 		}
-		m.mu.Lock()
-		m.pending[purpose] = struct{}{}
-		m.mu.Unlock()
 	}
 	unlock()
 	return m.wait(ctx, purpose)
@@ -383,8 +376,11 @@ func (m *Manager) wait(ctx context.Context, purpose string) (*types.Receipt, err
 			// Settled by the background loop meanwhile.
 			var hash common.Hash
 			rc, hash, err = m.receipt(ctx, &rec)
-			if rc != nil {
+			switch {
+			case rc != nil:
 				done, err = true, m.outcome(ctx, &rec, hash, rc)
+			case err == nil:
+				err = m.repend(ctx, &rec)
 			}
 		}
 		unlock()
@@ -404,6 +400,21 @@ func (m *Manager) wait(ctx context.Context, purpose string) (*types.Receipt, err
 		case <-t.C:
 		}
 	}
+}
+
+// repend puts a mined record whose receipt is gone (a reorg took its block
+// out) back to pending: the same signed transaction is waited for and
+// rebroadcast, the pool having usually taken it back already.
+func (m *Manager) repend(ctx context.Context, rec *persist.TxRecord) error {
+	m.log.Warn("mined transaction left the chain; waiting for it again", "purpose", rec.Purpose, "hash", common.Hash(rec.Hash))
+	rec.Status, rec.Block, rec.Sent = persist.TxPending, 0, time.Now().UTC() // the bump timer restarts
+	if err := m.put(ctx, *rec); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	m.pending[rec.Purpose] = struct{}{}
+	m.mu.Unlock()
+	return nil
 }
 
 // record reads purpose's record.
@@ -663,9 +674,10 @@ func (m *Manager) bump(ctx context.Context, rec *persist.TxRecord) (bool, error)
 	if c := m.cfg.MaxFeeCap; c != nil && feeCap.Cmp(c) > 0 {
 		minCap := raise(old.GasFeeCap())
 		if minCap.Cmp(c) > 0 {
-			m.log.Warn("transaction is stuck but MaxFeeCap leaves no room to bump it",
+			m.log.Warn("transaction is stuck but MaxFeeCap leaves no room to bump it; waiting another BumpAfter",
 				"purpose", rec.Purpose, "feeCap", old.GasFeeCap(), "maxFeeCap", c)
-			return false, nil
+			rec.Sent = time.Now().UTC()
+			return false, m.put(ctx, *rec)
 		}
 		feeCap = new(big.Int).Set(c)
 		if tip.Cmp(feeCap) > 0 {

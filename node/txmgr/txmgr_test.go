@@ -459,3 +459,28 @@ func TestSendBeforeStart(t *testing.T) {
 		t.Fatal("a 5% bump, which geth's pool refuses, was accepted")
 	}
 }
+
+// TestMaxFeeCapStopsBumps: with the fee cap already at MaxFeeCap, a stuck
+// transaction is not replaced (a replacement needs +10%); it stays pending
+// with its one signing.
+func TestMaxFeeCapStopsBumps(t *testing.T) {
+	e := newEnv(t)
+	c := &client{Client: e.cl, swallow: func(int, *types.Transaction) bool { return true }}
+	s, _ := e.store()
+	maxCap := big.NewInt(1_200_000_000)
+	m := e.manager(c, s, func(cfg *txmgr.Config) { cfg.BumpAfter = 50 * time.Millisecond; cfg.MaxFeeCap = maxCap })
+	ctx, cancel := context.WithTimeout(e.ctx, 400*time.Millisecond)
+	defer cancel()
+	if _, err := m.Send(ctx, "fill:0x07", &e.token, e.mint(1)); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("got %v, want a timeout", err)
+	}
+	r := record(t, s, "fill:0x07")
+	if len(r.Previous) != 0 || r.GasFeeCap.Cmp(maxCap) != 0 || r.Status != persist.TxPending {
+		t.Fatalf("record %+v: want one signing at the cap, pending", r)
+	}
+	for _, h := range c.sends() {
+		if h != common.Hash(r.Hash) {
+			t.Fatalf("broadcast %s, not the one signing %s", h, common.Hash(r.Hash))
+		}
+	}
+}
