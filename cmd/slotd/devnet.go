@@ -1,0 +1,150 @@
+package main
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"encoding/hex"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"math/big"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
+
+	"github.com/slotd/slotd/contracts"
+	"github.com/slotd/slotd/node/devchain"
+	"github.com/slotd/slotd/node/keys"
+)
+
+func init() {
+	register(&command{name: "devnet", summary: "serve a dev chain with the contracts deployed, for separate 'slotd run' nodes", run: runDevnet})
+}
+
+// DevnetInfo is devnet.json: what `slotd run` processes need to join.
+type DevnetInfo struct {
+	HTTP         string           `json:"http"`
+	WS           string           `json:"ws"`
+	Marketplace  common.Address   `json:"marketplace"`
+	Token        common.Address   `json:"token"`
+	StartBlock   uint64           `json:"startBlock"`
+	PasswordFile string           `json:"passwordFile"`
+	Accounts     []DevnetAccount  `json:"accounts"`
+	Config       contracts.Config `json:"config"`
+}
+
+// DevnetAccount is one funded account and its keystore file.
+type DevnetAccount struct {
+	Address common.Address `json:"address"`
+	KeyFile string         `json:"keyFile"`
+}
+
+// devMarketConfig is the Marketplace for dev chains: short periods so a
+// request's whole life fits in minutes at a fast block clock.
+func devMarketConfig() contracts.Config {
+	c := contracts.DefaultConfig()
+	c.Proofs.Period, c.Proofs.Timeout = 20, 10
+	return c
+}
+
+// devTokens is what each dev account is minted.
+var devTokens = new(big.Int).Lsh(big.NewInt(1), 90)
+
+func runDevnet(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("devnet", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dir := fs.String("dir", "./devnet", "where keys and devnet.json are written")
+	n := fs.Int("accounts", 5, "funded accounts to create")
+	httpPort := fs.Int("http-port", 8545, "HTTP RPC port on 127.0.0.1 (0 picks one)")
+	wsPort := fs.Int("ws-port", 8546, "WebSocket RPC port on 127.0.0.1 (0 picks one)")
+	tick := fs.Duration("tick", 250*time.Millisecond, "real time per block; each block is one chain second")
+	if _, err := parseArgs(fs, args); err != nil {
+		return flagExit(err)
+	}
+	if *n < 1 || *n > 100 || *tick <= 0 {
+		fmt.Fprintln(stderr, "slotd devnet: --accounts must be 1..100 and --tick positive")
+		return exitUsage
+	}
+	net, info, err := startDevnet(ctx, *dir, *n, devchain.Config{Tick: *tick, ServeRPC: true, HTTPPort: *httpPort, WSPort: *wsPort})
+	if err != nil {
+		fmt.Fprintln(stderr, "slotd devnet:", err)
+		return exitError
+	}
+	defer net.Close()
+	fmt.Fprintf(stdout, "devnet: http %s  ws %s\nmarketplace %s  token %s  start block %d\n", info.HTTP, info.WS, info.Marketplace, info.Token, info.StartBlock)
+	for _, a := range info.Accounts {
+		fmt.Fprintf(stdout, "account %s  key %s\n", a.Address, a.KeyFile)
+	}
+	fmt.Fprintf(stdout, "password file %s\nwritten to %s; Ctrl-C stops the chain\n", info.PasswordFile, filepath.Join(*dir, "devnet.json"))
+	<-ctx.Done()
+	return exitOK
+}
+
+// startDevnet boots the chain, funds and keys n accounts, deploys the
+// contracts and writes devnet.json into dir.
+func startDevnet(ctx context.Context, dir string, n int, cfg devchain.Config) (*devchain.Chain, DevnetInfo, error) {
+	var info DevnetInfo
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, info, err
+	}
+	deployer, _ := crypto.GenerateKey()
+	accts := make([]*ecdsa.PrivateKey, n)
+	cfg.Alloc = map[common.Address]*big.Int{crypto.PubkeyToAddress(deployer.PublicKey): new(big.Int).Lsh(big.NewInt(1), 90)}
+	for i := range accts {
+		accts[i], _ = crypto.GenerateKey()
+		cfg.Alloc[crypto.PubkeyToAddress(accts[i].PublicKey)] = new(big.Int).Lsh(big.NewInt(1), 90)
+	}
+	chain, err := devchain.Start(cfg)
+	if err != nil {
+		return nil, info, err
+	}
+	fail := func(err error) (*devchain.Chain, DevnetInfo, error) { chain.Close(); return nil, info, err }
+	s, err := contracts.NewKeySender(ctx, chain.Client(), deployer)
+	if err != nil {
+		return fail(err)
+	}
+	info.Config = devMarketConfig()
+	dep, err := contracts.Deploy(ctx, s, info.Config)
+	if err != nil {
+		return fail(err)
+	}
+	head, err := chain.Client().BlockNumber(ctx)
+	if err != nil {
+		return fail(err)
+	}
+	info.HTTP, info.WS, info.Marketplace, info.Token, info.StartBlock = chain.HTTPURL(), chain.WSURL(), dep.Marketplace, dep.Token, head
+	info.PasswordFile = filepath.Join(dir, "password")
+	if err := os.WriteFile(info.PasswordFile, []byte("slotd-devnet\n"), 0o600); err != nil {
+		return fail(err)
+	}
+	for i, k := range accts {
+		addr := crypto.PubkeyToAddress(k.PublicKey)
+		if err := contracts.Mint(ctx, s, dep.Token, addr, devTokens); err != nil {
+			return fail(err)
+		}
+		file, err := writeDevKey(dir, i, k, info.PasswordFile)
+		if err != nil {
+			return fail(err)
+		}
+		info.Accounts = append(info.Accounts, DevnetAccount{Address: addr, KeyFile: file})
+	}
+	b, _ := json.MarshalIndent(info, "", "  ")
+	if err := os.WriteFile(filepath.Join(dir, "devnet.json"), b, 0o600); err != nil {
+		return fail(err)
+	}
+	return chain, info, nil
+}
+
+func writeDevKey(dir string, i int, k *ecdsa.PrivateKey, pwFile string) (string, error) {
+	hexFile := filepath.Join(dir, fmt.Sprintf("account-%d.hex", i))
+	if err := os.WriteFile(hexFile, []byte(hex.EncodeToString(crypto.FromECDSA(k))), 0o600); err != nil {
+		return "", err
+	}
+	defer os.Remove(hexFile)
+	_, file, err := keys.Import(filepath.Join(dir, fmt.Sprintf("keystore-%d", i)), hexFile, pwFile, keys.Light)
+	return file, err
+}
