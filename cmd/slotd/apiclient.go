@@ -1,0 +1,176 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+func init() {
+	register(&command{name: "status", summary: "show a running node's status", run: apiCmd("status", statusCmd)})
+	register(&command{name: "availability", summary: "offer space for sale: availability add|list|remove", run: apiCmd("availability", availabilityCmd)})
+	register(&command{name: "request", summary: "request storage for an uploaded dataset", run: apiCmd("request", requestCmd)})
+	register(&command{name: "purchases", summary: "list this node's storage requests", run: apiCmd("purchases", func(c *apiClient, fs *flag.FlagSet, pos []string) error {
+		return c.print("GET", "/api/v1/purchases", nil)
+	})})
+	register(&command{name: "sales", summary: "list sales, show one with its journal, or retry an errored one: sales [SLOTID | retry SLOTID]", run: apiCmd("sales", salesCmd)})
+}
+
+// apiClient talks to a running node's REST API.
+type apiClient struct {
+	base, token string
+	out         io.Writer
+	http        *http.Client
+}
+
+// apiCmd wraps a command that needs the API address and token.
+func apiCmd(name string, body func(c *apiClient, fs *flag.FlagSet, pos []string) error) func(context.Context, []string, io.Writer, io.Writer) int {
+	return func(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+		fs := flag.NewFlagSet(name, flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		api := fs.String("api", envOr("SLOTD_API", "http://127.0.0.1:8080"), "the node's API URL (env SLOTD_API)")
+		dataDir := fs.String("data-dir", envOr("SLOTD_DATA_DIR", "./data"), "the node's data dir, for its api-token")
+		tokenFile := fs.String("token-file", "", "API token file (default DATA_DIR/api-token)")
+		flags := commandFlags[name]
+		if flags != nil {
+			flags(fs)
+		}
+		pos, err := parseArgs(fs, args)
+		if err != nil {
+			return flagExit(err)
+		}
+		c := &apiClient{base: strings.TrimRight(*api, "/"), out: stdout, http: &http.Client{Timeout: 30 * time.Second}}
+		tf := *tokenFile
+		if tf == "" {
+			tf = filepath.Join(*dataDir, "api-token")
+		}
+		if b, err := os.ReadFile(tf); err == nil {
+			c.token = strings.TrimSpace(string(b))
+		}
+		if err := body(c, fs, pos); err != nil {
+			fmt.Fprintf(stderr, "slotd %s: %v\n", name, err)
+			if _, usage := err.(usageError); usage {
+				return exitUsage
+			}
+			return exitError
+		}
+		return exitOK
+	}
+}
+
+type usageError string
+
+func (u usageError) Error() string { return string(u) }
+
+func envOr(k, def string) string {
+	if v, ok := os.LookupEnv(k); ok {
+		return v
+	}
+	return def
+}
+
+// commandFlags adds a command's own flags before parsing.
+var commandFlags = map[string]func(*flag.FlagSet){}
+
+// print sends a request and prints the JSON answer.
+func (c *apiClient) print(method, path string, body any) error {
+	var r io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		r = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, c.base+path, r)
+	if err != nil {
+		return err
+	}
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return fmt.Errorf("%w (is a node running? set --api)", err)
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode >= 300 {
+		var e struct{ Error string }
+		if json.Unmarshal(out, &e) == nil && e.Error != "" {
+			return fmt.Errorf("%s: %s", resp.Status, e.Error)
+		}
+		return fmt.Errorf("%s", resp.Status)
+	}
+	c.out.Write(out)
+	return nil
+}
+
+func statusCmd(c *apiClient, _ *flag.FlagSet, _ []string) error {
+	return c.print("GET", "/api/v1/status", nil)
+}
+
+func init() {
+	commandFlags["availability"] = func(fs *flag.FlagSet) {
+		fs.Uint64("size", 0, "bytes offered (add)")
+		fs.Uint64("duration", 0, "longest request accepted, seconds (add)")
+		fs.String("min-price", "", "minimum price per byte per second, token units (add)")
+		fs.String("max-collateral", "", "maximum collateral per byte, token units (add)")
+	}
+	commandFlags["request"] = func(fs *flag.FlagSet) {
+		fs.String("cid", "", "dataset id printed by upload")
+		fs.Uint64("duration", 0, "seconds to keep the data")
+		fs.Uint64("expiry", 0, "seconds hosts have to fill every slot (below duration)")
+		fs.String("price", "", "price per byte per second, token units")
+		fs.String("collateral", "0", "collateral per byte a host locks, token units")
+		fs.String("proof-probability", "1", "a proof is required about once every this many periods")
+	}
+}
+
+func flagValue(fs *flag.FlagSet, name string) string { return fs.Lookup(name).Value.String() }
+
+func availabilityCmd(c *apiClient, fs *flag.FlagSet, pos []string) error {
+	switch {
+	case len(pos) == 1 && pos[0] == "list":
+		return c.print("GET", "/api/v1/availabilities", nil)
+	case len(pos) == 2 && pos[0] == "remove":
+		return c.print("DELETE", "/api/v1/availabilities/"+pos[1], nil)
+	case len(pos) == 1 && pos[0] == "add":
+		return c.print("POST", "/api/v1/availabilities", map[string]any{
+			"totalSize": json.Number(flagValue(fs, "size")), "duration": json.Number(flagValue(fs, "duration")),
+			"minPricePerBytePerSecond": flagValue(fs, "min-price"), "maxCollateralPerByte": flagValue(fs, "max-collateral"),
+		})
+	}
+	return usageError("usage: slotd availability add --size B --duration S --min-price P --max-collateral C | list | remove ID")
+}
+
+func requestCmd(c *apiClient, fs *flag.FlagSet, pos []string) error {
+	if len(pos) != 0 || flagValue(fs, "cid") == "" {
+		return usageError("usage: slotd request --cid CID --duration S --expiry S --price P [--collateral C] [--proof-probability N]")
+	}
+	return c.print("POST", "/api/v1/purchases", map[string]any{
+		"cid": flagValue(fs, "cid"), "duration": json.Number(flagValue(fs, "duration")), "expiry": json.Number(flagValue(fs, "expiry")),
+		"pricePerBytePerSecond": flagValue(fs, "price"), "collateralPerByte": flagValue(fs, "collateral"),
+		"proofProbability": flagValue(fs, "proof-probability"),
+	})
+}
+
+func salesCmd(c *apiClient, _ *flag.FlagSet, pos []string) error {
+	switch {
+	case len(pos) == 0:
+		return c.print("GET", "/api/v1/sales", nil)
+	case len(pos) == 1 && pos[0] != "retry":
+		return c.print("GET", "/api/v1/sales/"+pos[0], nil)
+	case len(pos) == 2 && pos[0] == "retry":
+		return c.print("POST", "/api/v1/sales/"+pos[1]+"/retry", nil)
+	}
+	return usageError("usage: slotd sales [SLOTID | retry SLOTID]")
+}

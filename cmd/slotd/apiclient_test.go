@@ -1,0 +1,47 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/slotd/slotd/node/api"
+	"github.com/slotd/slotd/persist"
+)
+
+func TestClientCommandsTalkToTheAPI(t *testing.T) {
+	dir := t.TempDir()
+	store, err := persist.Open(filepath.Join(dir, "slotd.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	token, _ := api.LoadOrCreateToken(filepath.Join(dir, "api-token"))
+	srv := httptest.NewServer((&api.Server{Store: store, Token: token}).Handler())
+	defer srv.Close()
+	cmd := func(args ...string) (int, string, string) {
+		var out, errb bytes.Buffer
+		code := run(context.Background(), append(args, "--api", srv.URL, "--data-dir", dir), &out, &errb)
+		return code, out.String(), errb.String()
+	}
+	if code, out, errs := cmd("availability", "add", "--size", "4096", "--duration", "60", "--min-price", "1", "--max-collateral", "5"); code != 0 || !strings.Contains(out, `"totalSize": 4096`) {
+		t.Fatalf("add: %d %s %s", code, out, errs)
+	}
+	if code, out, _ := cmd("availability", "list"); code != 0 || !strings.Contains(out, `"freeSize": 4096`) {
+		t.Fatalf("list: %d %s", code, out)
+	}
+	os.WriteFile(filepath.Join(dir, "api-token"), []byte("not-the-token-not-the-token"), 0o600)
+	if code, _, errs := cmd("availability", "remove", "1"); code != 1 || !strings.Contains(errs, "401") {
+		t.Fatalf("remove with a wrong token: %d %s", code, errs)
+	}
+	if code, _, errs := cmd("sales", "retry"); code != 2 || !strings.Contains(errs, "usage") {
+		t.Fatalf("sales retry without id: %d %s", code, errs)
+	}
+	if code, _, errs := cmd("request", "--cid", "0x01", "--duration", "10", "--expiry", "5", "--price", "1"); code != 1 || !strings.Contains(errs, "503") {
+		t.Fatalf("request on a node without the client role: %d %s", code, errs)
+	}
+}
