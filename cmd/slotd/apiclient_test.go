@@ -38,6 +38,7 @@ func TestClientCommandsTalkToTheAPI(t *testing.T) {
 	if code, _, errs := cmd("availability", "remove", "1"); code != 1 || !strings.Contains(errs, "401") {
 		t.Fatalf("remove with a wrong token: %d %s", code, errs)
 	}
+	os.WriteFile(filepath.Join(dir, "api-token"), []byte(token), 0o600)
 	if code, _, errs := cmd("sales", "retry"); code != 2 || !strings.Contains(errs, "usage") {
 		t.Fatalf("sales retry without id: %d %s", code, errs)
 	}
