@@ -6,6 +6,7 @@ require (
 	github.com/ethereum/go-ethereum v1.17.10
 	github.com/hashicorp/go-hclog v1.6.3
 	github.com/klauspost/reedsolomon v1.14.2
+	github.com/looplab/fsm v1.0.3
 	go.etcd.io/bbolt v1.4.3
 )
 

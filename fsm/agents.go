@@ -1,0 +1,712 @@
+package fsm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"sync"
+
+	"github.com/slotd/slotd/contracts"
+	"github.com/slotd/slotd/persist"
+)
+
+// QueueTx is the part of the slot queue a transition changes, inside the
+// transition's own store transaction. *queue.Tx satisfies it.
+type QueueTx interface {
+	Remove(slot persist.ID) (bool, error)
+}
+
+// UpdateFunc runs fn in one store transaction, handing it the queue to
+// change in that same transaction, and returns once it is durably
+// committed or rolled back. fn may run more than once and is idempotent.
+// A node with a queue passes the queue's Update, so that the queue's
+// memory follows its store:
+//
+//	func(ctx context.Context, fn func(*persist.Tx, fsm.QueueTx) error) error {
+//		return q.Update(ctx, func(tx *persist.Tx, qt *queue.Tx) error { return fn(tx, qt) })
+//	}
+type UpdateFunc func(ctx context.Context, fn func(tx *persist.Tx, q QueueTx) error) error
+
+// StoreUpdate is the UpdateFunc of a store without an in-memory queue:
+// queue entries are deleted from the store's queue bucket directly.
+func StoreUpdate(s *persist.Store) UpdateFunc {
+	return func(ctx context.Context, fn func(*persist.Tx, QueueTx) error) error {
+		return s.Update(ctx, func(tx *persist.Tx) error { return fn(tx, storeQueue{tx}) })
+	}
+}
+
+type storeQueue struct{ tx *persist.Tx }
+
+func (q storeQueue) Remove(slot persist.ID) (bool, error) { return q.tx.DeleteQueueItem(slot) }
+
+// Logger is what the agents log through; hclog.Logger and *slog.Logger
+// both satisfy it.
+type Logger interface {
+	Debug(msg string, args ...any)
+	Info(msg string, args ...any)
+	Warn(msg string, args ...any)
+	Error(msg string, args ...any)
+}
+
+type nopLogger struct{}
+
+func (nopLogger) Debug(string, ...any) {}
+func (nopLogger) Info(string, ...any)  {}
+func (nopLogger) Warn(string, ...any)  {}
+func (nopLogger) Error(string, ...any) {}
+
+// Options configure the agents. Store and Effects are required.
+type Options struct {
+	Store   *persist.Store
+	Effects Effects
+	// Update commits transitions (default StoreUpdate(Store)).
+	Update UpdateFunc
+	// Head returns the latest chain block the node has seen, for journal
+	// entries whose step or event did not name one (nil: 0).
+	Head func() uint64
+	// Now stamps journal entries (default time.Now). It is a record for
+	// the operator only: nothing is decided on the local clock.
+	Now func() time.Time
+	// MinBackoff and MaxBackoff bound the wait after a transient error
+	// (defaults 1s and 5m). The wait doubles with each failure in a row,
+	// and is drawn at random from its upper half.
+	MinBackoff, MaxBackoff time.Duration
+	// OnEnd is called after an agent's end state committed (its bytes are
+	// back in their availability): the node tells the queue to look again.
+	// It runs on the agent's goroutine; it must not block for long.
+	OnEnd func(persist.Agent)
+	// Logger gets transitions and errors (default: nothing).
+	Logger Logger
+}
+
+// Agents is the registry of live sales agents: it creates them (Sell),
+// restores them after a restart (Restore), runs one driver goroutine per
+// live agent (Start, Stop), and hands chain events to the agent that owns
+// the slot (Dispatch, HandleEvent). Its methods are safe for concurrent
+// use.
+type Agents struct {
+	store  *persist.Store
+	fx     Effects
+	update UpdateFunc
+	now    func() time.Time
+	head   func() uint64
+	minB   time.Duration
+	maxB   time.Duration
+	onEnd  func(persist.Agent)
+	log    Logger
+
+	mu       sync.Mutex
+	agents   map[persist.ID]*Agent
+	byReq    map[persist.ID]map[persist.ID]*Agent
+	selling  map[persist.ID]bool // Sell in progress
+	restored bool
+	phase    int // 0 new, 1 running, 2 stopped
+	ctx      context.Context
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+}
+
+const (
+	phaseNew = iota
+	phaseRunning
+	phaseStopped
+)
+
+// New returns an empty registry. Restore loads the stored agents; Start
+// runs them.
+func New(opts Options) (*Agents, error) {
+	if opts.Store == nil || opts.Effects == nil {
+		return nil, errors.New("fsm: Options need Store and Effects")
+	}
+	r := &Agents{
+		store:   opts.Store,
+		fx:      opts.Effects,
+		update:  opts.Update,
+		now:     opts.Now,
+		head:    opts.Head,
+		minB:    opts.MinBackoff,
+		maxB:    opts.MaxBackoff,
+		onEnd:   opts.OnEnd,
+		log:     opts.Logger,
+		agents:  make(map[persist.ID]*Agent),
+		byReq:   make(map[persist.ID]map[persist.ID]*Agent),
+		selling: make(map[persist.ID]bool),
+	}
+	if r.update == nil {
+		r.update = StoreUpdate(opts.Store)
+	}
+	if r.now == nil {
+		r.now = time.Now
+	}
+	if r.head == nil {
+		r.head = func() uint64 { return 0 }
+	}
+	if r.minB <= 0 {
+		r.minB = time.Second
+	}
+	if r.maxB <= 0 {
+		r.maxB = 5 * time.Minute
+	}
+	if r.maxB < r.minB {
+		r.maxB = r.minB
+	}
+	if r.log == nil {
+		r.log = nopLogger{}
+	}
+	return r, nil
+}
+
+// Restore loads every agent that is not in an end state from the store
+// and recreates its state machine at the saved state, firing nothing and
+// running no callback. Start then resumes each one's side effect. It
+// returns how many agents it loaded; it may be called once, before Start
+// (which calls it if it was not). A record in a state this binary does not
+// know is logged and left alone.
+func (r *Agents) Restore() (int, error) {
+	r.mu.Lock()
+	if r.restored || r.phase != phaseNew {
+		r.mu.Unlock()
+		return 0, errors.New("fsm: Restore called twice or after Start")
+	}
+	r.restored = true
+	r.mu.Unlock()
+
+	type loaded struct {
+		rec  persist.Agent
+		from string
+	}
+	var list []loaded
+	err := r.store.View(func(tx *persist.Tx) error {
+		return tx.ForEachAgent(func(a persist.Agent) error {
+			switch {
+			case IsEnd(a.State):
+				return nil
+			case !IsKnown(a.State):
+				r.log.Error("agent in an unknown state left alone", "slotId", a.SlotID, "state", a.State)
+				return nil
+			}
+			l := loaded{rec: a}
+			if a.State == Errored {
+				if e, err := tx.LastJournalEntry(a.SlotID); err == nil {
+					l.from = e.From
+				} else if !errors.Is(err, persist.ErrNotFound) {
+					return err
+				}
+			}
+			list = append(list, l)
+			return nil
+		})
+	})
+	if err != nil {
+		return 0, fmt.Errorf("fsm: restore: %w", err)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, l := range list {
+		r.addLocked(newAgent(r, l.rec, l.from, nil))
+	}
+	return len(list), nil
+}
+
+func (r *Agents) addLocked(a *Agent) {
+	r.agents[a.id] = a
+	m := r.byReq[a.rec.RequestID]
+	if m == nil {
+		m = make(map[persist.ID]*Agent, 1)
+		r.byReq[a.rec.RequestID] = m
+	}
+	m[a.id] = a
+}
+
+// Start runs a driver for every restored agent (restoring first if
+// Restore was not called) and lets Sell create new ones. Each driver runs
+// its agent's side effect from the saved state: a crash anywhere is
+// recovered by running that state's (idempotent) side effect again.
+// Cancelling ctx is Stop without the wait.
+func (r *Agents) Start(ctx context.Context) error {
+	r.mu.Lock()
+	restored := r.restored
+	r.mu.Unlock()
+	if !restored {
+		if _, err := r.Restore(); err != nil {
+			return err
+		}
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.phase != phaseNew {
+		return errors.New("fsm: Start called twice")
+	}
+	r.ctx, r.cancel = context.WithCancel(ctx)
+	r.phase = phaseRunning
+	for _, a := range r.agents {
+		r.startDriverLocked(a)
+	}
+	return nil
+}
+
+// Stop interrupts every side effect and waits for the drivers to return.
+// Agents stay at their durable state; a new registry restores them.
+// Every agent's Released channel is closed, so no worker waits on it.
+func (r *Agents) Stop() {
+	r.mu.Lock()
+	if r.phase == phaseRunning {
+		r.cancel()
+	}
+	r.phase = phaseStopped
+	r.mu.Unlock()
+	r.wg.Wait()
+	r.mu.Lock()
+	all := make([]*Agent, 0, len(r.agents))
+	for _, a := range r.agents {
+		all = append(all, a)
+	}
+	r.mu.Unlock()
+	for _, a := range all {
+		a.release(a.State())
+	}
+}
+
+// Sale is what a queue worker knows about the slot it starts selling.
+type Sale struct {
+	SlotID    persist.ID
+	RequestID persist.ID
+	SlotIndex uint64
+	SlotSize  uint64 // bytes to reserve
+	// Fits chooses the availability: the first one (in id order) with
+	// SlotSize free bytes that Fits accepts (nil: any). Finding and
+	// reserving are one step.
+	Fits func(persist.Availability) bool
+	// Released, if set, is called once when the worker may go (see
+	// Agent.Released), with the agent's state then.
+	Released func(state string)
+}
+
+// Sell creates the slot's agent in Preparing: in one transaction it
+// journals the start, reserves the bytes and takes the slot out of the
+// queue (so a crash from here on resumes the agent rather than queueing
+// the slot again). It fails with ErrSelling if the slot has an agent
+// (live, Errored or being created), with an error matching
+// persist.ErrInsufficientSpace if no availability can hold it (hand the
+// slot back to the queue), and with ErrNotRunning before Start or after
+// Stop. A slot whose earlier agent ended (say Ignored, and the slot was
+// freed since) can be sold again; its journal goes on.
+func (r *Agents) Sell(ctx context.Context, s Sale) (*Agent, error) {
+	r.mu.Lock()
+	switch {
+	case r.phase != phaseRunning:
+		r.mu.Unlock()
+		return nil, ErrNotRunning
+	case r.agents[s.SlotID] != nil || r.selling[s.SlotID]:
+		r.mu.Unlock()
+		return nil, fmt.Errorf("sell %s: %w", s.SlotID, ErrSelling)
+	}
+	r.selling[s.SlotID] = true
+	r.mu.Unlock()
+	defer func() {
+		r.mu.Lock()
+		delete(r.selling, s.SlotID)
+		r.mu.Unlock()
+	}()
+
+	now, block := r.now(), r.head()
+	var rec persist.Agent
+	err := r.update(ctx, func(tx *persist.Tx, q QueueTx) error {
+		from := ""
+		if old, err := tx.Agent(s.SlotID); err == nil {
+			if !IsEnd(old.State) {
+				return fmt.Errorf("%w: stored in state %q", ErrSelling, old.State)
+			}
+			from = old.State
+		} else if !errors.Is(err, persist.ErrNotFound) {
+			return err
+		}
+		av, err := tx.ReserveMatching(s.SlotID, s.SlotSize, s.Fits)
+		if err != nil {
+			return err
+		}
+		res, err := tx.Reservation(s.SlotID)
+		if err != nil {
+			return err
+		}
+		if q != nil {
+			if _, err := q.Remove(s.SlotID); err != nil {
+				return err
+			}
+		}
+		a := persist.Agent{SlotID: s.SlotID, RequestID: s.RequestID, SlotIndex: s.SlotIndex, AvailabilityID: av.ID, Reserved: res.Size}
+		e := persist.JournalEntry{From: from, To: Preparing, Event: EvStart, Time: now, Block: block,
+			Detail: fmt.Sprintf("availability %d, %d bytes", av.ID, res.Size)}
+		if err := tx.Transition(&a, &e); err != nil {
+			return err
+		}
+		rec = a
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sell %s: %w", s.SlotID, err)
+	}
+	a := newAgent(r, rec, "", s.Released)
+	r.log.Info("agent transition", "slotId", a.id, "requestId", rec.RequestID, "from", "", "to", Preparing, "event", EvStart)
+	r.mu.Lock()
+	r.addLocked(a)
+	r.startDriverLocked(a)
+	r.mu.Unlock()
+	return a, nil
+}
+
+// commit is the one store transaction of a transition: the journal entry,
+// the agent's new record and what the new state implies.
+func (r *Agents) commit(ctx context.Context, base persist.Agent, from, to, event, detail string, block uint64) (persist.Agent, error) {
+	now := r.now()
+	var out persist.Agent
+	err := r.update(ctx, func(tx *persist.Tx, q QueueTx) error {
+		rec := base // fn may run more than once: start from the same values
+		e := persist.JournalEntry{From: from, To: to, Event: event, Time: now, Block: block, Detail: detail}
+		switch {
+		case IsEnd(to):
+			// The sale is over: its bytes go back to the availability and
+			// the slot cannot be queued by us any more.
+			if _, err := tx.Release(rec.SlotID); err != nil {
+				return err
+			}
+			if q != nil {
+				if _, err := q.Remove(rec.SlotID); err != nil {
+					return err
+				}
+			}
+			rec.Reserved = 0
+			rec.Reason = ""
+			if to == Failed {
+				rec.Reason = detail
+			}
+		case to == Errored:
+			rec.Reason = detail // the reservation stays: the slot may be ours
+		default:
+			rec.Reason = ""
+		}
+		if err := tx.Transition(&rec, &e); err != nil {
+			return err
+		}
+		out = rec
+		return nil
+	})
+	return out, err
+}
+
+// drop forgets an agent that reached an end state.
+func (r *Agents) drop(a *Agent) {
+	r.mu.Lock()
+	if r.agents[a.id] == a {
+		delete(r.agents, a.id)
+		if m := r.byReq[a.rec.RequestID]; m != nil {
+			delete(m, a.id)
+			if len(m) == 0 {
+				delete(r.byReq, a.rec.RequestID)
+			}
+		}
+	}
+	r.mu.Unlock()
+	defer close(a.done) // after OnEnd, even if it panics
+	if r.onEnd != nil {
+		defer func() {
+			if p := recover(); p != nil {
+				r.log.Error("OnEnd panicked", "slotId", a.id, "panic", p)
+			}
+		}()
+		r.onEnd(a.Record())
+	}
+}
+
+// Get returns the slot's agent, or nil.
+func (r *Agents) Get(slot persist.ID) *Agent {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.agents[slot]
+}
+
+// Len is the number of agents in memory (live and Errored).
+func (r *Agents) Len() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.agents)
+}
+
+// List returns every agent in memory, in no particular order.
+func (r *Agents) List() []Info {
+	r.mu.Lock()
+	all := make([]*Agent, 0, len(r.agents))
+	for _, a := range r.agents {
+		all = append(all, a)
+	}
+	r.mu.Unlock()
+	out := make([]Info, len(all))
+	for i, a := range all {
+		out[i] = a.Info()
+	}
+	return out
+}
+
+// Retry moves an Errored agent back to the state it errored from (a
+// state whose side effect is safe to run again, as after a crash), with a
+// journal entry, and resumes it. It is `slotd sales retry SLOTID`.
+func (r *Agents) Retry(ctx context.Context, slot persist.ID) error {
+	a := r.Get(slot)
+	if a == nil {
+		return fmt.Errorf("retry %s: %w", slot, ErrNoAgent)
+	}
+	a.mu.Lock()
+	from := a.from
+	a.mu.Unlock()
+	if err := a.fire(ctx, Errored, RetryEvent(from), "operator retry", r.head()); err != nil {
+		if errors.Is(err, ErrStale) {
+			return fmt.Errorf("retry %s: %w (state %q)", slot, ErrNotErrored, a.State())
+		}
+		return fmt.Errorf("retry %s: %w", slot, err)
+	}
+	r.startDriver(a)
+	return nil
+}
+
+// RetryStored is Retry on a store no node is running on: the next start
+// resumes the agent. It returns the state the agent went back to.
+func RetryStored(ctx context.Context, s *persist.Store, slot persist.ID, now time.Time) (string, error) {
+	var to string
+	err := s.Update(ctx, func(tx *persist.Tx) error {
+		rec, err := tx.Agent(slot)
+		if err != nil {
+			return err
+		}
+		if rec.State != Errored {
+			return fmt.Errorf("%w (state %q)", ErrNotErrored, rec.State)
+		}
+		last, err := tx.LastJournalEntry(slot)
+		if err != nil {
+			return err
+		}
+		ev := RetryEvent(last.From)
+		to, _ = Destination(Errored, ev)
+		rec.Reason = ""
+		e := persist.JournalEntry{From: Errored, To: to, Event: ev, Time: now, Detail: "operator retry (offline)"}
+		return tx.Transition(&rec, &e)
+	})
+	if err != nil {
+		return "", fmt.Errorf("retry %s: %w", slot, err)
+	}
+	return to, nil
+}
+
+// chainEvent names a Marketplace event for Reactions.
+func chainEvent(ev contracts.Event) (kind string, ok bool) {
+	switch ev.(type) {
+	case *contracts.SlotFilled, contracts.SlotFilled:
+		return ChainSlotFilled, true
+	case *contracts.SlotFreed, contracts.SlotFreed:
+		return ChainSlotFreed, true
+	case *contracts.RequestFulfilled, contracts.RequestFulfilled:
+		return ChainRequestFulfilled, true
+	case *contracts.RequestCancelled, contracts.RequestCancelled:
+		return ChainRequestCancelled, true
+	case *contracts.RequestFailed, contracts.RequestFailed:
+		return ChainRequestFailed, true
+	}
+	return "", false
+}
+
+// Dispatch hands a chain event about slot to its agent, which reacts as
+// Reactions says: it interrupts the running side effect and fires an
+// event, or runs the side effect again. It reports whether the agent
+// took the event (false: no agent, nothing to do in its state, or an
+// event that left the canonical chain). It never blocks on I/O, so the
+// chain handler can call it inside its transaction; since it is a hint
+// (side effects read the chain themselves), losing it in a crash is
+// harmless.
+func (r *Agents) Dispatch(slot persist.ID, ev contracts.Event) bool {
+	kind, ok := chainEvent(ev)
+	if !ok || ev.Where().Removed {
+		return false
+	}
+	a := r.Get(slot)
+	if a == nil {
+		return false
+	}
+	return a.notify(note{kind: kind, block: ev.Where().Block, detail: fmt.Sprintf("%s in block %d", kind, ev.Where().Block)})
+}
+
+// DispatchRequest hands a chain event about a request to the agents of
+// all its slots and returns how many took it.
+func (r *Agents) DispatchRequest(request persist.ID, ev contracts.Event) int {
+	r.mu.Lock()
+	m := r.byReq[request]
+	slots := make([]persist.ID, 0, len(m))
+	for id := range m {
+		slots = append(slots, id)
+	}
+	r.mu.Unlock()
+	n := 0
+	for _, id := range slots {
+		if r.Dispatch(id, ev) {
+			n++
+		}
+	}
+	return n
+}
+
+// HandleEvent routes a Marketplace event to the agents it concerns (one
+// subscription per node, not per agent): slot events to the slot's agent,
+// request events to its slots' agents. It returns how many took it.
+func (r *Agents) HandleEvent(ev contracts.Event) int {
+	switch e := ev.(type) {
+	case *contracts.SlotFilled:
+		return b2i(r.Dispatch(persist.ID(contracts.GetSlotID(e.RequestID, e.SlotIndex)), ev))
+	case *contracts.SlotFreed:
+		return b2i(r.Dispatch(persist.ID(contracts.GetSlotID(e.RequestID, e.SlotIndex)), ev))
+	case *contracts.RequestFulfilled:
+		return r.DispatchRequest(persist.ID(e.RequestID), ev)
+	case *contracts.RequestCancelled:
+		return r.DispatchRequest(persist.ID(e.RequestID), ev)
+	case *contracts.RequestFailed:
+		return r.DispatchRequest(persist.ID(e.RequestID), ev)
+	}
+	return 0
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func (r *Agents) startDriver(a *Agent) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.startDriverLocked(a)
+}
+
+// startDriverLocked starts a's driver unless it has one, the registry is
+// not running, or a has no side effect to run.
+func (r *Agents) startDriverLocked(a *Agent) {
+	if r.phase != phaseRunning || r.agents[a.id] != a {
+		return
+	}
+	a.mu.Lock()
+	if a.driving || !IsLive(a.sm.Current()) {
+		a.mu.Unlock()
+		return
+	}
+	a.driving = true
+	a.mu.Unlock()
+	r.wg.Add(1)
+	go r.drive(a)
+}
+
+// keepDriving decides, under a.mu (as startDriver does), whether the
+// driver goes on: it stops when the agent has nothing to run.
+func (a *Agent) keepDriving(ctx context.Context) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if ctx.Err() != nil || !IsLive(a.sm.Current()) {
+		a.driving = false
+		return false
+	}
+	return true
+}
+
+// drive runs the agent: the side effect of its state, then the event its
+// outcome maps to, until it reaches an end state or Errored, or the
+// registry stops.
+func (r *Agents) drive(a *Agent) {
+	defer r.wg.Done()
+	ctx := r.ctx
+	for a.keepDriving(ctx) {
+		state := a.State()
+		if n, ok := a.nextNote(); ok {
+			r.react(ctx, a, state, n)
+			continue
+		}
+		ectx, cancel := context.WithCancel(ctx)
+		if !a.beginEffect(state, cancel) {
+			cancel()
+			continue
+		}
+		step, err := runEffect(ectx, r.fx, state, a)
+		cancel()
+		if a.endEffect(state) || ctx.Err() != nil {
+			continue // a chain event or Fire interrupted it; the loop sees which
+		}
+		if err != nil {
+			if IsTransient(err) || errors.Is(err, context.Canceled) {
+				n := a.failed(err)
+				r.log.Warn("side effect failed; retrying", "slotId", a.id, "state", state, "attempt", n, "error", err)
+				r.backoff(ctx, a, n)
+				continue
+			}
+			r.log.Error("side effect failed permanently", "slotId", a.id, "state", state, "error", err)
+			r.fireOrWait(ctx, a, state, EvError, err.Error(), r.head())
+			continue
+		}
+		ev, ok := EventFor(state, step.Outcome)
+		if !ok {
+			r.fireOrWait(ctx, a, state, EvError, fmt.Sprintf("%s side effect returned outcome %v", state, step.Outcome), r.head())
+			continue
+		}
+		block := step.Block
+		if block == 0 {
+			block = r.head()
+		}
+		r.fireOrWait(ctx, a, state, ev, step.Detail, block)
+	}
+}
+
+// react applies a dispatched chain event.
+func (r *Agents) react(ctx context.Context, a *Agent, state string, n note) {
+	switch ev := Reaction(n.kind, state); ev {
+	case "", Recheck:
+		// Nothing, or run the side effect again: the loop does.
+	default:
+		if !r.fireOrWait(ctx, a, state, ev, n.detail, n.block) {
+			a.requeueNote(n)
+		}
+	}
+}
+
+// fireOrWait fires and, if the commit failed, logs it and backs off; the
+// loop then runs the side effect (or the reaction) again. It reports
+// whether the event was fired (or is moot).
+func (r *Agents) fireOrWait(ctx context.Context, a *Agent, state, event, detail string, block uint64) bool {
+	err := a.fire(ctx, state, event, detail, block)
+	if err == nil || errors.Is(err, ErrStale) {
+		return true
+	}
+	n := a.failed(err)
+	r.log.Error("could not commit transition; retrying", "slotId", a.id, "state", state, "event", event, "attempt", n, "error", err)
+	r.backoff(ctx, a, n)
+	return false
+}
+
+// backoff waits after the n-th failure in a row: MinBackoff doubling up
+// to MaxBackoff, drawn from the upper half of that. A chain event for the
+// agent or ctx ends the wait early.
+func (r *Agents) backoff(ctx context.Context, a *Agent, n int) {
+	t := time.NewTimer(r.backoffDelay(n))
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-a.wake:
+	case <-t.C:
+	}
+}
+
+func (r *Agents) backoffDelay(n int) time.Duration {
+	d := r.minB
+	for i := 1; i < n && d < r.maxB; i++ {
+		d *= 2
+	}
+	d = min(d, r.maxB)
+	half := d / 2
+	return half + rand.N(d-half+1)
+}
