@@ -180,6 +180,9 @@ func (r *Agents) Restore() (int, error) {
 	}
 	var list []loaded
 	err := r.store.View(func(tx *persist.Tx) error {
+		// The scan maps the agents' pages; a node has no use for them
+		// afterwards, so they should not count in its RSS.
+		defer tx.ReleaseMapped()
 		return tx.ForEachAgent(func(a persist.Agent) error {
 			switch {
 			case IsEnd(a.State):
