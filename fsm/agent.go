@@ -2,6 +2,7 @@ package fsm
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 
@@ -39,6 +40,7 @@ type Agent struct {
 	relOnce   sync.Once
 	onRelease func(state string)
 	done      chan struct{} // closed when the agent reached an end state
+	doneOnce  sync.Once
 }
 
 // note is one dispatched chain event.
@@ -170,6 +172,9 @@ func (a *Agent) fire(ctx context.Context, expect, event, detail string, block ui
 	if expect != "" && from != expect {
 		return ErrStale
 	}
+	if IsEnd(from) {
+		return fmt.Errorf("slot %s: %w: it ended %s (sell the slot again for a new agent)", a.id, ErrNoAgent, from)
+	}
 	if !a.sm.Can(event) {
 		return fmt.Errorf("slot %s: %w: %q in state %q", a.id, ErrInvalidEvent, event, from)
 	}
@@ -178,6 +183,11 @@ func (a *Agent) fire(ctx context.Context, expect, event, detail string, block ui
 	base := a.rec
 	a.mu.Unlock()
 	rec, err := a.r.commit(ctx, base, from, to, event, detail, block)
+	if errors.Is(err, persist.ErrConflict) {
+		// The store holds another state than memory (someone wrote the
+		// agent behind the registry's back): the store is the truth.
+		a.resync()
+	}
 	if err != nil {
 		return fmt.Errorf("slot %s %s→%s: %w", a.id, from, to, err)
 	}
@@ -202,6 +212,41 @@ func (a *Agent) fire(ctx context.Context, expect, event, detail string, block ui
 		a.r.drop(a)
 	}
 	return nil
+}
+
+// resync reloads the agent from the store after a conflicting commit.
+// It runs under fireMu.
+func (a *Agent) resync() {
+	var rec persist.Agent
+	var last persist.JournalEntry
+	err := a.r.store.View(func(tx *persist.Tx) error {
+		var err error
+		if rec, err = tx.Agent(a.id); err != nil {
+			return err
+		}
+		if rec.State == Errored {
+			last, err = tx.LastJournalEntry(a.id)
+		}
+		return err
+	})
+	if err != nil {
+		a.r.log.Error("could not reload agent after a conflict", "slotId", a.id, "error", err)
+		return
+	}
+	a.r.log.Warn("agent reloaded from the store", "slotId", a.id, "memory", a.sm.Current(), "stored", rec.State)
+	a.mu.Lock()
+	a.rec, a.from = rec, last.From
+	a.sm.SetState(rec.State)
+	if a.effCancel != nil && a.effState != rec.State {
+		a.effCancel()
+	}
+	a.mu.Unlock()
+	if isReleased(rec.State) {
+		a.release(rec.State)
+	}
+	if IsEnd(rec.State) {
+		a.r.drop(a)
+	}
 }
 
 // notify queues a chain event for the driver and interrupts the running

@@ -477,3 +477,49 @@ func TestReleased(t *testing.T) {
 		t.Fatalf("released while downloading: %v", err)
 	}
 }
+
+// TestResync: when the store holds another state than memory (written
+// behind the registry's back), a Fire fails with the conflict and the
+// agent takes the stored state; an ended agent takes no more events.
+func TestResync(t *testing.T) {
+	s := openStore(t, false)
+	addAvail(t, s, 100)
+	fx := newScript(blockIn(Downloading, Proving))
+	r := startAgents(t, s, fx)
+	sale := saleOf(reqN(20), 0, 10)
+	a, err := r.Sell(bg, sale)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fx.waitCall(t, sale.SlotID, Downloading)
+	mustUpdate(t, s, func(tx *persist.Tx) error {
+		rec, err := tx.Agent(sale.SlotID)
+		if err != nil {
+			return err
+		}
+		for _, ev := range []string{EvDownloaded, EvProofReady, EvFillMined, EvFillConfirmed} {
+			to, _ := Destination(rec.State, ev)
+			if err := tx.Transition(&rec, &persist.JournalEntry{From: rec.State, To: to, Event: ev, Time: t0}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err := a.Fire(bg, EvDownloaded, ""); !errors.Is(err, persist.ErrConflict) {
+		t.Fatalf("fire against a changed store: %v", err)
+	}
+	if a.State() != Proving {
+		t.Fatalf("memory %s after the conflict", a.State())
+	}
+	waitClosed(t, a.Released(), "released")
+	fx.waitCall(t, sale.SlotID, Proving) // the driver follows the stored state
+	if err := a.Fire(bg, EvRequestCancelled, "test"); err != nil {
+		t.Fatal(err)
+	}
+	fx.waitCall(t, sale.SlotID, Payout)
+	waitClosed(t, a.Done(), "done")
+	if err := a.Fire(bg, EvStart, ""); !errors.Is(err, ErrNoAgent) {
+		t.Fatalf("fire on an ended agent: %v", err)
+	}
+	checkJournal(t, s, sale.SlotID)
+}

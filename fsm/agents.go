@@ -211,6 +211,7 @@ func (r *Agents) Restore() (int, error) {
 	for _, l := range list {
 		r.addLocked(newAgent(r, l.rec, l.from, nil))
 	}
+	r.log.Info("agents restored", "count", len(list))
 	return len(list), nil
 }
 
@@ -357,7 +358,11 @@ func (r *Agents) Sell(ctx context.Context, s Sale) (*Agent, error) {
 	r.mu.Lock()
 	r.addLocked(a)
 	r.startDriverLocked(a)
+	running := r.phase == phaseRunning
 	r.mu.Unlock()
+	if !running { // stopped meanwhile: the agent is durable, the worker may go
+		a.release(Preparing)
+	}
 	return a, nil
 }
 
@@ -413,7 +418,7 @@ func (r *Agents) drop(a *Agent) {
 		}
 	}
 	r.mu.Unlock()
-	defer close(a.done) // after OnEnd, even if it panics
+	defer a.doneOnce.Do(func() { close(a.done) }) // after OnEnd, even if it panics
 	if r.onEnd != nil {
 		defer func() {
 			if p := recover(); p != nil {
@@ -564,21 +569,31 @@ func (r *Agents) DispatchRequest(request persist.ID, ev contracts.Event) int {
 func (r *Agents) HandleEvent(ev contracts.Event) int {
 	switch e := ev.(type) {
 	case *contracts.SlotFilled:
-		return b2i(r.Dispatch(persist.ID(contracts.GetSlotID(e.RequestID, e.SlotIndex)), ev))
+		return r.dispatchSlot(e.RequestID, e.SlotIndex, ev)
+	case contracts.SlotFilled:
+		return r.dispatchSlot(e.RequestID, e.SlotIndex, ev)
 	case *contracts.SlotFreed:
-		return b2i(r.Dispatch(persist.ID(contracts.GetSlotID(e.RequestID, e.SlotIndex)), ev))
+		return r.dispatchSlot(e.RequestID, e.SlotIndex, ev)
+	case contracts.SlotFreed:
+		return r.dispatchSlot(e.RequestID, e.SlotIndex, ev)
 	case *contracts.RequestFulfilled:
+		return r.DispatchRequest(persist.ID(e.RequestID), ev)
+	case contracts.RequestFulfilled:
 		return r.DispatchRequest(persist.ID(e.RequestID), ev)
 	case *contracts.RequestCancelled:
 		return r.DispatchRequest(persist.ID(e.RequestID), ev)
+	case contracts.RequestCancelled:
+		return r.DispatchRequest(persist.ID(e.RequestID), ev)
 	case *contracts.RequestFailed:
+		return r.DispatchRequest(persist.ID(e.RequestID), ev)
+	case contracts.RequestFailed:
 		return r.DispatchRequest(persist.ID(e.RequestID), ev)
 	}
 	return 0
 }
 
-func b2i(b bool) int {
-	if b {
+func (r *Agents) dispatchSlot(req contracts.RequestID, index uint64, ev contracts.Event) int {
+	if r.Dispatch(persist.ID(contracts.GetSlotID(req, index)), ev) {
 		return 1
 	}
 	return 0
@@ -695,6 +710,16 @@ func (r *Agents) fireOrWait(ctx context.Context, a *Agent, state, event, detail 
 // to MaxBackoff, drawn from the upper half of that. A chain event for the
 // agent or ctx ends the wait early.
 func (r *Agents) backoff(ctx context.Context, a *Agent, n int) {
+	select {
+	case <-a.wake: // left by a note the loop has handled already
+	default:
+	}
+	a.mu.Lock()
+	waiting := len(a.inbox) > 0
+	a.mu.Unlock()
+	if waiting {
+		return
+	}
 	t := time.NewTimer(r.backoffDelay(n))
 	defer t.Stop()
 	select {
