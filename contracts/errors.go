@@ -98,9 +98,9 @@ func DecodeRevert(data []byte) error {
 // dataError is what go-ethereum's RPC client returns for a revert.
 type dataError interface{ ErrorData() any }
 
-// decodeCallError keeps err's text and adds the decoded contract error so
+// DecodeCallError keeps err's text and adds the decoded contract error so
 // callers can match it; errors that carry no revert data pass through.
-func decodeCallError(err error) error {
+func DecodeCallError(err error) error {
 	if err == nil {
 		return nil
 	}

@@ -84,7 +84,7 @@ func call[T any](ctx context.Context, m *EthMarket, what string, data []byte, un
 	v, err := bind.Call(m.contract, &bind.CallOpts{Context: ctx}, data, unpack)
 	if err != nil {
 		var zero T
-		return zero, fmt.Errorf("%s: %w", what, decodeCallError(err))
+		return zero, fmt.Errorf("%s: %w", what, DecodeCallError(err))
 	}
 	return v, nil
 }

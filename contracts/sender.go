@@ -67,7 +67,7 @@ func (s *KeySender) Send(ctx context.Context, purpose string, to *common.Address
 		return nil, fmt.Errorf("%s: %w", purpose, err)
 	}
 	if err := s.client.SendTransaction(ctx, signed); err != nil {
-		return nil, fmt.Errorf("%s: send: %w", purpose, decodeCallError(err))
+		return nil, fmt.Errorf("%s: send: %w", purpose, DecodeCallError(err))
 	}
 	if s.Mine != nil {
 		s.mineUntilIncluded(ctx, signed.Hash())
@@ -86,7 +86,7 @@ func (s *KeySender) sign(ctx context.Context, to *common.Address, data []byte) (
 	from := s.From()
 	gas, err := s.client.EstimateGas(ctx, ethereum.CallMsg{From: from, To: to, Data: data})
 	if err != nil {
-		return nil, fmt.Errorf("estimate gas: %w", decodeCallError(err))
+		return nil, fmt.Errorf("estimate gas: %w", DecodeCallError(err))
 	}
 	nonce, err := s.client.PendingNonceAt(ctx, from)
 	if err != nil {
@@ -130,5 +130,5 @@ func (s *KeySender) revertReason(ctx context.Context, to *common.Address, data [
 	if err == nil {
 		return ErrReverted
 	}
-	return decodeCallError(err)
+	return DecodeCallError(err)
 }

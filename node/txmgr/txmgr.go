@@ -30,7 +30,6 @@ package txmgr
 import (
 	"context"
 	"crypto/ecdsa"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -439,7 +438,7 @@ func (m *Manager) put(ctx context.Context, rec persist.TxRecord) error {
 func (m *Manager) create(ctx context.Context, purpose string, to *common.Address, data []byte) (persist.TxRecord, error) {
 	gas, err := m.cfg.Client.EstimateGas(ctx, ethereum.CallMsg{From: m.from, To: to, Data: data})
 	if err != nil {
-		return persist.TxRecord{}, fmt.Errorf("estimate gas: %w", decodeCallError(err))
+		return persist.TxRecord{}, fmt.Errorf("estimate gas: %w", contracts.DecodeCallError(err))
 	}
 	gas += gas * uint64(m.cfg.GasMarginPercent) / 100
 	tip, feeCap, err := m.fees(ctx)
@@ -734,37 +733,11 @@ func (m *Manager) revertReason(ctx context.Context, rec *persist.TxRecord, rc *t
 	if err == nil {
 		return contracts.ErrReverted // e.g. out of gas: the call has more
 	}
-	var de dataError
+	var de interface{ ErrorData() any }
 	if !errors.As(err, &de) {
 		return contracts.ErrReverted
 	}
-	return decodeCallError(err)
-}
-
-// dataError is what go-ethereum's RPC client returns for a revert.
-type dataError interface{ ErrorData() any }
-
-// decodeCallError keeps err as is unless it carries revert data, which it
-// decodes into a *contracts.ContractError (or contracts.ErrReverted).
-func decodeCallError(err error) error {
-	var de dataError
-	if !errors.As(err, &de) {
-		return err
-	}
-	var raw []byte
-	switch d := de.ErrorData().(type) {
-	case string:
-		b, decErr := hex.DecodeString(strings.TrimPrefix(d, "0x"))
-		if decErr != nil {
-			return err
-		}
-		raw = b
-	case []byte:
-		raw = d
-	default:
-		return err
-	}
-	return contracts.DecodeRevert(raw)
+	return contracts.DecodeCallError(err)
 }
 
 // keyedMutex is one mutex per key, created on demand and dropped when
