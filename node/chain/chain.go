@@ -87,8 +87,13 @@ type Logger interface {
 // Config is what an Ingestor needs. Client, Store, Handler and Address are
 // required; the rest have defaults.
 type Config struct {
-	Client  Client
-	Store   *persist.Store
+	Client Client
+	Store  *persist.Store
+	// Update, when set, replaces Store.Update for the transactions that
+	// apply events and move the cursor: the sales engine routes them through
+	// its queue so queue changes commit with the cursor. It must run fn in
+	// one Store.Update and return its error.
+	Update  func(ctx context.Context, fn func(tx *persist.Tx) error) error
 	Handler Handler
 	// Address is the Marketplace contract whose logs are ingested.
 	Address common.Address

@@ -94,7 +94,7 @@ func (in *Ingestor) load(ctx context.Context) error {
 			return fmt.Errorf("start block %d: %w", at, err)
 		}
 		c = persist.Cursor{Number: at, Hash: persist.ID(h.Hash())}
-		if err := in.cfg.Store.Update(ctx, func(tx *persist.Tx) error {
+		if err := in.update(ctx, func(tx *persist.Tx) error {
 			if _, err := tx.Cursor(); !errors.Is(err, persist.ErrNotFound) {
 				if err == nil {
 					err = errors.New("a cursor appeared while the ingestor was creating one")
@@ -344,7 +344,7 @@ func (in *Ingestor) commit(ctx context.Context, cur persist.Cursor, blocks []blo
 	}
 	next := persist.Cursor{Number: last.Number, Hash: persist.ID(last.Hash), Recent: recent}
 	events := 0
-	err := in.cfg.Store.Update(ctx, func(tx *persist.Tx) error {
+	err := in.update(ctx, func(tx *persist.Tx) error {
 		if err := checkCursor(tx, cur); err != nil {
 			return err
 		}
@@ -437,7 +437,7 @@ func (in *Ingestor) rewind(ctx context.Context, cur persist.Cursor) error {
 	}
 	to := chain[ancestor]
 	next := persist.Cursor{Number: to.Number, Hash: to.Hash, Recent: chain[:ancestor]}
-	err := in.cfg.Store.Update(ctx, func(tx *persist.Tx) error {
+	err := in.update(ctx, func(tx *persist.Tx) error {
 		if err := checkCursor(tx, cur); err != nil {
 			return err
 		}
@@ -463,4 +463,13 @@ func (in *Ingestor) rewind(ctx context.Context, cur persist.Cursor) error {
 	in.log.Warn("chain reorganised: rolled back to the common ancestor",
 		"from", cur.Number, "to", to.Number, "ancestor", common.Hash(to.Hash), "reverted", events)
 	return nil
+}
+
+// update runs fn in the configured transaction (Config.Update, or the
+// store's own).
+func (in *Ingestor) update(ctx context.Context, fn func(tx *persist.Tx) error) error {
+	if in.cfg.Update != nil {
+		return in.cfg.Update(ctx, fn)
+	}
+	return in.cfg.Store.Update(ctx, fn)
 }
