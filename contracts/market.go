@@ -152,7 +152,13 @@ func (m *EthMarket) WithdrawFunds(ctx context.Context, id RequestID) (*types.Rec
 
 func (m *EthMarket) FillSlot(ctx context.Context, id RequestID, index uint64, slotRoot common.Hash, rootPath []common.Hash, p Proof) (*types.Receipt, error) {
 	slot := GetSlotID(id, index)
-	purpose := "fill:" + slot.Hex()
+	// The proof answers this period's challenge: a fill that reverted because
+	// the challenge moved is retried under the next period's purpose.
+	period, err := m.CurrentPeriod(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("fill slot %s: %w", slot, err)
+	}
+	purpose := fmt.Sprintf("fill:%s:%d", slot.Hex(), period)
 	req, err := m.GetRequest(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("fill slot %s: %w", slot, err)
