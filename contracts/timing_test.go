@@ -42,10 +42,10 @@ func TestProofTimingFollowsBlocksAndDowntime(t *testing.T) {
 
 	// A chain past 256 blocks takes challenges from real block hashes.
 	for range 260 {
-		e.Sim.Commit()
+		e.Commit()
 	}
 	c4, _ := h.M.GetChallenge(e.Ctx, slot)
-	e.Sim.Commit()
+	e.Commit()
 	if c5, _ := h.M.GetChallenge(e.Ctx, slot); c4 != c5 && e.Now()%e.Cfg.Proofs.Period != 0 {
 		t.Error("challenge from block hashes moved within a period")
 	}
@@ -71,7 +71,7 @@ func TestProofTimingFollowsBlocksAndDowntime(t *testing.T) {
 		if w, _ := e2.Hosts[0].M.WillProofBeRequired(e2.Ctx, slot2); w {
 			will++
 		}
-		e2.Sim.Commit()
+		e2.Commit()
 	}
 	if required > 1 || will < 19 {
 		t.Fatalf("downtime 255: required %d/20, will be required %d/20", required, will)

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"math/big"
 	"math/rand/v2"
+	"sync"
 	"testing"
 	"time"
 
@@ -75,6 +76,37 @@ type Env struct {
 	Validator Actor
 	Deployer  *contracts.KeySender
 	Nonce     byte
+
+	mine sync.Mutex // the simulated beacon seals one block at a time
+}
+
+// Commit seals a block; safe to call from several goroutines.
+func (e *Env) Commit() {
+	e.mine.Lock()
+	defer e.mine.Unlock()
+	e.Sim.Commit()
+}
+
+// AutoMine seals a block every interval (each a chain second later than the
+// last, so chain time runs faster than the wall clock) until stop is called.
+func (e *Env) AutoMine(every time.Duration) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				e.Commit()
+			}
+		}
+	}()
+	return func() { close(done); wg.Wait() }
 }
 
 var HugeBalance = new(big.Int).Lsh(big.NewInt(1), 100)
@@ -122,7 +154,7 @@ func (e *Env) Sender(k *ecdsa.PrivateKey) *contracts.KeySender {
 	if err != nil {
 		e.T.Fatal(err)
 	}
-	s.Mine = func() { e.Sim.Commit() }
+	s.Mine = e.Commit
 	return s
 }
 
@@ -140,7 +172,10 @@ func (e *Env) Now() uint64 {
 func (e *Env) Advance(seconds uint64) {
 	var err error
 	for range 200 {
-		if err = e.Sim.AdjustTime(time.Duration(seconds) * time.Second); err == nil {
+		e.mine.Lock()
+		err = e.Sim.AdjustTime(time.Duration(seconds) * time.Second)
+		e.mine.Unlock()
+		if err == nil {
 			return
 		}
 		time.Sleep(5 * time.Millisecond)
