@@ -1,0 +1,339 @@
+package sales
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/slotd/slotd/contracts"
+	"github.com/slotd/slotd/contracts/proof"
+	"github.com/slotd/slotd/fsm"
+	"github.com/slotd/slotd/node/datastore"
+	"github.com/slotd/slotd/node/metrics"
+	"github.com/slotd/slotd/node/transfer"
+)
+
+// effects are the agents' side effects over the chain, the tx manager and
+// the data store. Every method starts by reading the chain, so running it
+// again after a crash does only what is still left to do.
+type effects struct {
+	market     contracts.Market
+	data       *datastore.Store
+	downloader *transfer.Downloader
+	peers      []string
+	samples    int
+	poll       time.Duration
+	log        hclog.Logger
+	metrics    *metrics.Metrics
+}
+
+var _ fsm.Effects = (*effects)(nil)
+
+// transient marks chain and network errors for retry; a decoded contract
+// error is the chain's answer and is final unless the caller says otherwise.
+func transient(err error) error {
+	var ce *contracts.ContractError
+	if errors.As(err, &ce) {
+		return fsm.Permanent(err)
+	}
+	return fsm.Transient(err)
+}
+
+func (e *effects) me() common.Address { return e.market.Account() }
+
+// ended maps a request that is no longer running to its outcome.
+func ended(rs contracts.RequestState) (fsm.Outcome, bool) {
+	switch rs {
+	case contracts.RequestStateCancelled:
+		return fsm.RequestCancelled, true
+	case contracts.RequestStateFailed:
+		return fsm.RequestFailed, true
+	case contracts.RequestStateFinished:
+		return fsm.RequestEnded, true
+	}
+	return 0, false
+}
+
+func (e *effects) requestState(ctx context.Context, a *fsm.Agent) (contracts.RequestState, error) {
+	rs, err := e.market.RequestState(ctx, a.ChainRequestID())
+	if err != nil {
+		return 0, transient(fmt.Errorf("request state: %w", err))
+	}
+	return rs, nil
+}
+
+func (e *effects) Prepare(ctx context.Context, a *fsm.Agent) (fsm.Step, error) {
+	rs, err := e.requestState(ctx, a)
+	if err != nil {
+		return fsm.Step{}, err
+	}
+	if o, done := ended(rs); done {
+		return fsm.Step{Outcome: o}, nil
+	}
+	host, err := e.market.GetHost(ctx, a.ChainSlotID())
+	if err != nil {
+		return fsm.Step{}, transient(err)
+	}
+	if host != (common.Address{}) && host != e.me() {
+		return fsm.Step{Outcome: fsm.Lost, Detail: "filled by " + host.Hex()}, nil
+	}
+	return fsm.Step{Outcome: fsm.Done}, nil
+}
+
+func (e *effects) Download(ctx context.Context, a *fsm.Agent) (fsm.Step, error) {
+	slot := a.ChainSlotID()
+	if hs, err := e.data.HostedSlot(slot); err == nil {
+		return fsm.Step{Outcome: fsm.Done, Detail: fmt.Sprintf("%d bytes already held", hs.Size)}, nil
+	}
+	r, err := e.market.GetRequest(ctx, a.ChainRequestID())
+	if err != nil {
+		return fsm.Step{}, transient(fmt.Errorf("get request: %w", err))
+	}
+	providers, err := transfer.DecodeProviders(r.Content.Cid)
+	if err != nil {
+		e.log.Warn("request names no usable providers; trying configured peers", "requestId", a.ChainRequestID(), "err", err)
+	}
+	req := transfer.SlotRequest{SlotID: slot, CID: r.Content.MerkleRoot, Index: int(a.SlotIndex()),
+		Providers: transfer.MergeProviders(providers, e.peers), SlotSize: r.Ask.SlotSize}
+	res, err := e.downloader.DownloadSlot(ctx, req)
+	if errors.Is(err, transfer.ErrNoProviders) {
+		e.log.Info("no provider holds the slot; repairing it from other slots", "slotId", slot)
+		res, err = e.downloader.RepairSlot(ctx, req)
+	}
+	if err != nil {
+		return fsm.Step{}, fsm.Transient(fmt.Errorf("download slot: %w", err))
+	}
+	if e.metrics != nil {
+		e.metrics.DownloadBytes.Add(float64(res.Fetched))
+	}
+	return fsm.Step{Outcome: fsm.Done, Detail: fmt.Sprintf("%d bytes verified (%d resumed)", res.Size, res.Resumed)}, nil
+}
+
+// held opens the slot's data and tree as the data store keeps them.
+func (e *effects) held(slot contracts.SlotID) (*datastore.HostedSlot, *proof.SlotTree, *os.File, error) {
+	hs, err := e.data.HostedSlot(slot)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("hosted slot %s: %w", slot, err)
+	}
+	files, err := e.data.HostedSlotFiles(slot)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	tf, err := os.Open(files.TreePath)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("slot tree: %w", err)
+	}
+	defer tf.Close()
+	tree, err := proof.ReadSlotTree(tf, hs.Root)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	data, err := os.Open(files.DataPath)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("slot data: %w", err)
+	}
+	return hs, tree, data, nil
+}
+
+func (e *effects) InitialProve(ctx context.Context, a *fsm.Agent) (fsm.Step, error) {
+	_, _, data, err := e.held(a.ChainSlotID())
+	if err != nil {
+		return fsm.Step{}, fsm.Permanent(err)
+	}
+	data.Close()
+	return fsm.Step{Outcome: fsm.Done}, nil
+}
+
+// prove answers the slot's current challenge from the held data.
+func (e *effects) prove(ctx context.Context, slot contracts.SlotID) (*datastore.HostedSlot, contracts.Proof, error) {
+	hs, tree, data, err := e.held(slot)
+	if err != nil {
+		return nil, contracts.Proof{}, fsm.Permanent(err)
+	}
+	defer data.Close()
+	challenge, err := e.market.GetChallenge(ctx, slot)
+	if err != nil {
+		return nil, contracts.Proof{}, transient(err)
+	}
+	p, err := proof.Prove(tree, data, challenge, slot, e.samples)
+	if err != nil {
+		return nil, contracts.Proof{}, fsm.Permanent(fmt.Errorf("build proof: %w", err))
+	}
+	return hs, contracts.ToContractProof(p), nil
+}
+
+func (e *effects) Fill(ctx context.Context, a *fsm.Agent) (fsm.Step, error) {
+	slot, req := a.ChainSlotID(), a.ChainRequestID()
+	if st, done, err := e.filledAlready(ctx, a); done || err != nil {
+		return st, err
+	}
+	hs, p, err := e.prove(ctx, slot)
+	if err != nil {
+		return fsm.Step{}, err
+	}
+	path, err := proof.ContentPath(hs.Manifest.SlotRoots, a.SlotIndex())
+	if err != nil {
+		return fsm.Step{}, fsm.Permanent(err)
+	}
+	rc, err := e.market.FillSlot(ctx, req, a.SlotIndex(), hs.Root, path, p)
+	switch {
+	case err == nil:
+		return fsm.Step{Outcome: fsm.Done, Block: rc.BlockNumber.Uint64(), Detail: "tx " + rc.TxHash.Hex()}, nil
+	case errors.Is(err, contracts.ErrInvalidProof):
+		return fsm.Step{}, fsm.Transient(fmt.Errorf("challenge moved while filling: %w", err))
+	case errors.Is(err, contracts.ErrSlotNotFree), errors.Is(err, contracts.ErrRequestNotActive):
+		if st, done, err := e.filledAlready(ctx, a); done || err != nil {
+			return st, err
+		}
+		return fsm.Step{}, fsm.Transient(err)
+	}
+	return fsm.Step{}, transient(fmt.Errorf("fill slot: %w", err))
+}
+
+// filledAlready answers from the chain whether the fill is decided: ours
+// (a fill that landed before a crash), someone else's, or a request that
+// is over.
+func (e *effects) filledAlready(ctx context.Context, a *fsm.Agent) (fsm.Step, bool, error) {
+	host, err := e.market.GetHost(ctx, a.ChainSlotID())
+	if err != nil {
+		return fsm.Step{}, false, transient(err)
+	}
+	switch host {
+	case e.me():
+		return fsm.Step{Outcome: fsm.Done, Detail: "already ours on chain"}, true, nil
+	case common.Address{}:
+	default:
+		return fsm.Step{Outcome: fsm.Lost, Detail: "filled by " + host.Hex()}, true, nil
+	}
+	rs, err := e.requestState(ctx, a)
+	if err != nil {
+		return fsm.Step{}, false, err
+	}
+	if o, done := ended(rs); done {
+		return fsm.Step{Outcome: o}, true, nil
+	}
+	return fsm.Step{}, false, nil
+}
+
+func (e *effects) ConfirmFill(ctx context.Context, a *fsm.Agent) (fsm.Step, error) {
+	host, err := e.market.GetHost(ctx, a.ChainSlotID())
+	if err != nil {
+		return fsm.Step{}, transient(err)
+	}
+	switch host {
+	case e.me():
+		return fsm.Step{Outcome: fsm.Done}, nil
+	case common.Address{}:
+		return fsm.Step{}, fsm.Transient(errors.New("fill receipt seen but the slot reads free: waiting for the chain to settle"))
+	}
+	return fsm.Step{Outcome: fsm.Lost, Detail: "filled by " + host.Hex()}, nil
+}
+
+func (e *effects) Prove(ctx context.Context, a *fsm.Agent) (fsm.Step, error) {
+	slot := a.ChainSlotID()
+	proven := uint64(1<<64 - 1)
+	t := time.NewTicker(e.poll)
+	defer t.Stop()
+	for {
+		if st, done := e.proveOnce(ctx, a, slot, &proven); done {
+			return st, nil
+		}
+		select {
+		case <-ctx.Done():
+			return fsm.Step{}, ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// proveOnce looks at the chain once: is the sale over, and is a proof due?
+// RPC errors are logged and tried again on the next tick: they never end
+// the loop.
+func (e *effects) proveOnce(ctx context.Context, a *fsm.Agent, slot contracts.SlotID, proven *uint64) (fsm.Step, bool) {
+	rs, err := e.market.RequestState(ctx, a.ChainRequestID())
+	if err != nil {
+		e.log.Warn("proving: request state", "slotId", slot, "err", err)
+		return fsm.Step{}, false
+	}
+	if o, done := ended(rs); done {
+		if o == fsm.RequestEnded {
+			o = fsm.Done
+		}
+		return fsm.Step{Outcome: o}, true
+	}
+	host, err := e.market.GetHost(ctx, slot)
+	if err != nil {
+		e.log.Warn("proving: host", "slotId", slot, "err", err)
+		return fsm.Step{}, false
+	}
+	if host != e.me() {
+		return fsm.Step{Outcome: fsm.Lost, Detail: "slot freed from us"}, true
+	}
+	period, err := e.market.CurrentPeriod(ctx)
+	if err != nil || period == *proven {
+		return fsm.Step{}, false
+	}
+	required, err1 := e.market.IsProofRequired(ctx, slot)
+	will, err2 := e.market.WillProofBeRequired(ctx, slot)
+	if err1 != nil || err2 != nil || (!required && !will) {
+		return fsm.Step{}, false
+	}
+	_, p, err := e.prove(ctx, slot)
+	if err == nil {
+		_, err = e.market.SubmitProof(ctx, slot, p)
+	}
+	switch {
+	case err == nil:
+		*proven = period
+		if e.metrics != nil {
+			e.metrics.ProofsSubmitted.Inc()
+		}
+		e.log.Info("proof submitted", "slotId", slot, "requestId", a.ChainRequestID(), "period", period)
+	case errors.Is(err, contracts.ErrProofAlreadySubmitted):
+		*proven = period
+	default:
+		e.log.Warn("proof not submitted; trying again", "slotId", slot, "period", period, "err", err)
+	}
+	return fsm.Step{}, false
+}
+
+func (e *effects) Payout(ctx context.Context, a *fsm.Agent) (fsm.Step, error) {
+	slot := a.ChainSlotID()
+	rs, err := e.requestState(ctx, a)
+	if err != nil {
+		return fsm.Step{}, err
+	}
+	o, over := ended(rs)
+	if !over {
+		// Freeing now would forfeit the collateral: wait for the end.
+		return fsm.Step{}, fsm.Transient(fmt.Errorf("request %s still %s: payout waits for its end", a.ChainRequestID(), rs))
+	}
+	if o == fsm.RequestEnded {
+		o = fsm.Done
+	}
+	ss, err := e.market.SlotState(ctx, slot)
+	if err != nil {
+		return fsm.Step{}, transient(err)
+	}
+	if ss != contracts.SlotStatePaid {
+		host, err := e.market.GetHost(ctx, slot)
+		if err != nil {
+			return fsm.Step{}, transient(err)
+		}
+		if host != e.me() {
+			return fsm.Step{Outcome: fsm.Lost, Detail: "nothing due: the slot is not ours"}, nil
+		}
+		if _, err := e.market.FreeSlot(ctx, slot); err != nil && !errors.Is(err, contracts.ErrSlotNotFilled) {
+			return fsm.Step{}, transient(fmt.Errorf("free slot: %w", err))
+		}
+	}
+	if err := e.data.RemoveHostedSlot(slot); err != nil && !errors.Is(err, datastore.ErrNotFound) {
+		e.log.Warn("payout done; could not remove the slot's files", "slotId", slot, "err", err)
+	}
+	return fsm.Step{Outcome: o, Detail: "paid"}, nil
+}

@@ -1,0 +1,173 @@
+package sales
+
+import (
+	"context"
+	"errors"
+
+	"github.com/slotd/slotd/contracts"
+	"github.com/slotd/slotd/node/chain"
+	"github.com/slotd/slotd/persist"
+	"github.com/slotd/slotd/queue"
+)
+
+// ingestUpdate runs the ingestor's transaction through the queue, so queue
+// changes commit with the cursor, and hands the block's events to the agents
+// once it has committed (never inside it: an agent's transition is a
+// transaction of its own).
+func (s *Sales) ingestUpdate(ctx context.Context, fn func(tx *persist.Tx) error) error {
+	err := s.q.Update(ctx, func(tx *persist.Tx, qt *queue.Tx) error {
+		s.qt, s.seen = qt, s.seen[:0]
+		defer func() { s.qt = nil }()
+		return fn(tx)
+	})
+	if err != nil {
+		return err
+	}
+	for _, ev := range s.seen {
+		s.afterCommit(ev)
+	}
+	s.seen = s.seen[:0]
+	return nil
+}
+
+// Apply turns a block's events into queue changes.
+func (s *Sales) Apply(tx *persist.Tx, _ chain.BlockRef, events []contracts.Event) error {
+	for _, ev := range events {
+		if err := s.apply(tx, ev); err != nil {
+			return err
+		}
+		s.seen = append(s.seen, ev)
+	}
+	return nil
+}
+
+func (s *Sales) apply(tx *persist.Tx, ev contracts.Event) error {
+	qt := s.qt
+	var err error
+	switch e := ev.(type) {
+	case *contracts.StorageRequested:
+		_, err = qt.OnStorageRequested(e, fitsAsk(tx))
+	case *contracts.SlotFilled:
+		_, err = qt.OnSlotFilled(e.RequestID, e.SlotIndex)
+	case *contracts.RequestFulfilled:
+		_, err = qt.OnRequestEnded(e.RequestID)
+	case *contracts.RequestCancelled:
+		_, err = qt.OnRequestEnded(e.RequestID)
+	case *contracts.RequestFailed:
+		_, err = qt.OnRequestEnded(e.RequestID)
+	}
+	return err
+}
+
+// Revert undoes Apply for a block that left the canonical chain: a request
+// that was never made leaves the queue; a slot whose fill was undone is free
+// again (re-queued once its ask is read, after the commit).
+func (s *Sales) Revert(tx *persist.Tx, _ chain.BlockRef, events []contracts.Event) error {
+	for _, ev := range events {
+		switch e := ev.(type) {
+		case *contracts.StorageRequested:
+			if _, err := s.qt.OnRequestEnded(e.RequestID); err != nil {
+				return err
+			}
+		case *contracts.SlotFilled:
+			s.seen = append(s.seen, &contracts.SlotFreed{LogRef: e.LogRef, RequestID: e.RequestID, SlotIndex: e.SlotIndex})
+		}
+	}
+	return nil
+}
+
+// afterCommit dispatches a committed event to the agents, and re-queues a
+// freed slot (which needs the request's ask, read from the chain).
+func (s *Sales) afterCommit(ev contracts.Event) {
+	s.agents.HandleEvent(ev)
+	if e, ok := ev.(*contracts.SlotFreed); ok {
+		s.requeue(e.RequestID, e.SlotIndex)
+	}
+}
+
+func (s *Sales) background(fn func(ctx context.Context)) {
+	ctx := s.runCtx
+	if ctx == nil || ctx.Err() != nil {
+		return
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		fn(ctx)
+	}()
+}
+
+func (s *Sales) requeue(request contracts.RequestID, index uint64) {
+	s.background(func(ctx context.Context) {
+		r, err := s.cfg.Market.GetRequest(ctx, request)
+		if err != nil {
+			s.log.Warn("freed slot not re-queued: request unreadable", "requestId", request, "err", err)
+			return
+		}
+		expiry, err := s.cfg.Market.RequestExpiry(ctx, request)
+		if err != nil {
+			s.log.Warn("freed slot not re-queued: expiry unreadable", "requestId", request, "err", err)
+			return
+		}
+		err = s.q.Update(ctx, func(tx *persist.Tx, qt *queue.Tx) error {
+			_, err := qt.OnSlotFreed(request, index, r.Ask, expiry, fitsAsk(tx))
+			return err
+		})
+		if err != nil && !errors.Is(err, context.Canceled) {
+			s.log.Warn("freed slot not re-queued", "requestId", request, "slotIndex", index, "err", err)
+		}
+	})
+}
+
+// AvailabilityAdded looks back through the requests still waiting for hosts
+// and queues the slots the new space can take.
+func (s *Sales) AvailabilityAdded(_ context.Context, _ persist.Availability) {
+	s.q.Notify()
+	s.background(func(ctx context.Context) {
+		if err := s.lookBack(ctx); err != nil && !errors.Is(err, context.Canceled) {
+			s.log.Warn("looking back for open requests failed", "err", err)
+		}
+	})
+}
+
+func (s *Sales) lookBack(ctx context.Context) error {
+	head := s.ingest.Cursor().Number
+	var open []queue.OpenRequest
+	err := s.cfg.Market.PastEvents(ctx, s.cfg.StartBlock, head, func(_ uint64, events []contracts.Event) error {
+		for _, ev := range events {
+			if e, ok := ev.(*contracts.StorageRequested); ok {
+				open = append(open, queue.OpenRequestOf(e))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	var live []queue.OpenRequest
+	for _, r := range open {
+		if rs, err := s.cfg.Market.RequestState(ctx, r.RequestID); err == nil && rs == contracts.RequestStateNew {
+			r.Free = s.freeSlots(ctx, r)
+			live = append(live, r)
+		}
+	}
+	if len(live) == 0 {
+		return nil
+	}
+	return s.q.Update(ctx, func(tx *persist.Tx, qt *queue.Tx) error {
+		_, err := qt.PushOpenRequests(live, fitsAsk(tx))
+		return err
+	})
+}
+
+// freeSlots lists a request's slots nobody holds.
+func (s *Sales) freeSlots(ctx context.Context, r queue.OpenRequest) []uint64 {
+	var free []uint64
+	for i := range r.Ask.Slots {
+		host, err := s.cfg.Market.GetHost(ctx, contracts.GetSlotID(r.RequestID, i))
+		if err == nil && host == ([20]byte{}) {
+			free = append(free, i)
+		}
+	}
+	return free
+}

@@ -1,0 +1,172 @@
+// Package sales is the host role: it turns Marketplace events into slot
+// queue changes (in the same store transaction as the chain cursor), runs
+// queue workers that start one fsm agent per slot, and implements the
+// agents' side effects over the chain and the data store.
+package sales
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/slotd/slotd/contracts"
+	"github.com/slotd/slotd/fsm"
+	"github.com/slotd/slotd/node/chain"
+	"github.com/slotd/slotd/node/datastore"
+	"github.com/slotd/slotd/node/metrics"
+	"github.com/slotd/slotd/node/transfer"
+	"github.com/slotd/slotd/persist"
+	"github.com/slotd/slotd/queue"
+)
+
+// Config is what the host role needs.
+type Config struct {
+	Store         *persist.Store
+	Market        contracts.Market
+	Client        chain.Client // for event ingestion
+	Data          *datastore.Store
+	Peers         []string
+	Workers       int
+	QueueSize     int
+	Poll          time.Duration
+	StartBlock    uint64
+	Confirmations uint64
+	Log           hclog.Logger
+	Metrics       *metrics.Metrics
+}
+
+// Sales is the host role. New builds it, Run runs it until ctx ends.
+type Sales struct {
+	cfg    Config
+	q      *queue.Queue
+	agents *fsm.Agents
+	ingest *chain.Ingestor
+	log    hclog.Logger
+
+	// qt is the queue transaction of the ingestion update in progress; the
+	// queue's write lock, held across that update, guards it.
+	qt *queue.Tx
+	// seen collects the events of that update, for the agents once it commits.
+	seen []contracts.Event
+
+	wg      sync.WaitGroup // background lookups (freed slots, new availabilities)
+	runCtx  context.Context
+	runOnce sync.Once
+}
+
+// New opens the queue and the agents' registry from the store.
+func New(ctx context.Context, cfg Config) (*Sales, error) {
+	if cfg.Log == nil {
+		cfg.Log = hclog.NewNullLogger()
+	}
+	mcfg, err := cfg.Market.Config(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("sales: marketplace config: %w", err)
+	}
+	s := &Sales{cfg: cfg, log: cfg.Log}
+	if s.q, err = queue.Open(ctx, cfg.Store, queue.Options{MaxSize: cfg.QueueSize, Logger: cfg.Log.Named("queue")}); err != nil {
+		return nil, err
+	}
+	progress := transfer.PersistProgress{Store: cfg.Store}
+	fx := &effects{market: cfg.Market, data: cfg.Data, downloader: transfer.NewDownloader(cfg.Data, progress, nil),
+		peers: cfg.Peers, samples: int(mcfg.Proofs.Samples), poll: cfg.Poll, log: cfg.Log.Named("agent"), metrics: cfg.Metrics}
+	s.agents, err = fsm.New(fsm.Options{
+		Store: cfg.Store, Effects: fx, Logger: cfg.Log.Named("agents"),
+		Update: func(ctx context.Context, fn func(*persist.Tx, fsm.QueueTx) error) error {
+			return s.q.Update(ctx, func(tx *persist.Tx, qt *queue.Tx) error { return fn(tx, qt) })
+		},
+		OnEnd: func(persist.Agent) { s.q.Notify() },
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.ingest, err = chain.New(chain.Config{Client: cfg.Client, Store: cfg.Store, Handler: s, Address: cfg.Market.Address(),
+		StartBlock: cfg.StartBlock, Confirmations: cfg.Confirmations, PollInterval: cfg.Poll, Update: s.ingestUpdate,
+		Logger: cfg.Log.Named("chain")})
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Run restores the agents, starts the queue workers and follows the chain.
+func (s *Sales) Run(ctx context.Context) error {
+	s.runOnce.Do(func() { s.runCtx = ctx })
+	n, err := s.agents.Restore()
+	if err != nil {
+		return fmt.Errorf("restore agents: %w", err)
+	}
+	if err := s.agents.Start(ctx); err != nil {
+		return err
+	}
+	defer s.agents.Stop()
+	s.log.Info("sales running", "restored", n, "queued", s.q.Len(), "workers", s.cfg.Workers)
+	workers := s.q.Start(ctx, s.cfg.Workers, s.work, s.fits)
+	defer workers.Stop()
+	err = s.ingest.Run(ctx)
+	s.wg.Wait()
+	return err
+}
+
+// work sells one slot: it starts the slot's agent and returns once the
+// worker may go (the slot is filled, or the sale ended).
+func (s *Sales) work(ctx context.Context, it queue.Item) error {
+	a, err := s.agents.Sell(ctx, fsm.Sale{SlotID: it.SlotID, RequestID: it.RequestID, SlotIndex: it.SlotIndex, SlotSize: it.SlotSize,
+		Fits: func(av persist.Availability) bool { return takes(av, it) }})
+	if errors.Is(err, persist.ErrInsufficientSpace) {
+		return fmt.Errorf("%w: %v", queue.ErrRetry, err)
+	}
+	if err != nil {
+		return err
+	}
+	return a.WaitReleased(ctx)
+}
+
+// takes says whether availability av accepts the slot's terms.
+func takes(av persist.Availability, it queue.Item) bool {
+	return av.FreeSize >= it.SlotSize && av.Duration >= it.Duration &&
+		(av.MinPricePerBytePerSecond == nil || it.PricePerBytePerSecond.Cmp(av.MinPricePerBytePerSecond) >= 0) &&
+		(av.MaxCollateralPerByte == nil || it.CollateralPerByte.Cmp(av.MaxCollateralPerByte) <= 0)
+}
+
+// fits is the workers' filter: some availability takes the item.
+func (s *Sales) fits(it queue.Item) bool {
+	ok := false
+	s.cfg.Store.View(func(tx *persist.Tx) error {
+		return tx.ForEachAvailability(func(av persist.Availability) error {
+			if takes(av, it) {
+				ok = true
+			}
+			return nil
+		})
+	})
+	return ok
+}
+
+// fitsAsk reads the availabilities in the ingestion transaction itself.
+func fitsAsk(tx *persist.Tx) func(contracts.Ask) bool {
+	return func(ask contracts.Ask) bool {
+		it := queue.NewItem(contracts.RequestID{}, 0, ask, 0)
+		ok := false
+		tx.ForEachAvailability(func(av persist.Availability) error {
+			if takes(av, it) {
+				ok = true
+			}
+			return nil
+		})
+		return ok
+	}
+}
+
+// Retry moves an Errored agent back to a safe state.
+func (s *Sales) Retry(ctx context.Context, slot persist.ID) error { return s.agents.Retry(ctx, slot) }
+
+// Agents lists the live agents.
+func (s *Sales) Agents() []fsm.Info { return s.agents.List() }
+
+// Ingestor is the chain follower (for status and tests).
+func (s *Sales) Ingestor() *chain.Ingestor { return s.ingest }

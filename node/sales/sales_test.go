@@ -1,0 +1,193 @@
+package sales_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"math/big"
+	"net/http/httptest"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/slotd/slotd/contracts"
+	ct "github.com/slotd/slotd/contracts/contractstest"
+	"github.com/slotd/slotd/node/datastore"
+	"github.com/slotd/slotd/node/sales"
+	"github.com/slotd/slotd/node/transfer"
+	"github.com/slotd/slotd/node/txmgr"
+	"github.com/slotd/slotd/persist"
+)
+
+// host is one host node's parts, in process.
+type host struct {
+	addr  [20]byte
+	store *persist.Store
+	sales *sales.Sales
+	done  chan error
+	stop  context.CancelFunc
+}
+
+func startHost(t *testing.T, e *ct.Env, a ct.Actor, dir string) *host {
+	t.Helper()
+	store, err := persist.Open(filepath.Join(dir, "slotd.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := datastore.Open(filepath.Join(dir, "data"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx, err := txmgr.New(txmgr.Config{Client: e.Chain, Store: store, Key: a.Key, PollInterval: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	if err := tx.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	err = store.Update(ctx, func(ptx *persist.Tx) error {
+		return ptx.AddAvailability(&persist.Availability{TotalSize: 1 << 30, FreeSize: 1 << 30, Duration: 100_000,
+			MinPricePerBytePerSecond: big.NewInt(1), MaxCollateralPerByte: big.NewInt(1000)})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	market := contracts.NewEthMarket(e.Chain, tx, e.Dep.Marketplace)
+	s, err := sales.New(ctx, sales.Config{Store: store, Market: market, Client: e.Chain, Data: data, Workers: 2, QueueSize: 16,
+		Poll: 50 * time.Millisecond, Log: hclog.New(&hclog.LoggerOptions{Name: "host", Level: hclog.Warn})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &host{addr: a.Addr, store: store, sales: s, done: make(chan error, 1), stop: stop}
+	go func() {
+		h.done <- s.Run(ctx)
+		tx.Stop()
+	}()
+	t.Cleanup(func() { h.close(t) })
+	return h
+}
+
+func (h *host) close(t *testing.T) {
+	if h.stop == nil {
+		return
+	}
+	h.stop()
+	if err := <-h.done; err != nil {
+		t.Errorf("host stopped with %v", err)
+	}
+	h.store.Close()
+	h.stop = nil
+}
+
+// waitFor polls cond until it holds or the deadline passes.
+func waitFor(t *testing.T, what string, limit time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestHostsFillProveAndGetPaid: a client's request of three slots is taken
+// by three host nodes; every slot is filled exactly once, proofs come each
+// period, and after the end every host is paid and its agents finish.
+func TestHostsFillProveAndGetPaid(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a whole request lifetime")
+	}
+	cfg := ct.TestConfig()
+	cfg.Proofs.Period, cfg.Proofs.Timeout = 10, 5
+	e := ct.NewEnv(t, cfg)
+
+	// The client's dataset, served over HTTP.
+	clientData, err := datastore.Open(t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := make([]byte, 200_000)
+	rand.Read(file)
+	m, err := clientData.Import(context.Background(), bytes.NewReader(file), uint64(len(file)), datastore.ImportOptions{Slots: 3, MaxSlotLoss: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(transfer.Handler(clientData))
+	defer srv.Close()
+	providers, _ := transfer.EncodeProviders([]string{srv.URL})
+
+	hosts := make([]*host, 3)
+	for i := range hosts {
+		hosts[i] = startHost(t, e, e.Hosts[i], t.TempDir())
+	}
+	before := make([]*big.Int, 3)
+	for i := range hosts {
+		before[i] = e.Balance(e.Hosts[i].Addr)
+	}
+	stopMining := e.AutoMine(25 * time.Millisecond)
+	defer stopMining()
+
+	req := contracts.Request{Client: e.Client.Addr, Expiry: 200, Nonce: [32]byte{7},
+		Ask: contracts.Ask{Slots: 3, SlotSize: m.SlotSize, Duration: 400, MaxSlotLoss: 1, ProofProbability: big.NewInt(1),
+			PricePerBytePerSecond: big.NewInt(1), CollateralPerByte: big.NewInt(10)},
+		Content: contracts.Content{Cid: providers, MerkleRoot: m.CID}}
+	id, _, err := e.Client.M.RequestStorage(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	waitFor(t, "the request to start", 60*time.Second, func() bool {
+		s, _ := e.Client.M.RequestState(ctx, id)
+		return s == contracts.RequestStateStarted
+	})
+	proofs := map[contracts.SlotID]int{}
+	waitFor(t, "a proof for every slot", 60*time.Second, func() bool {
+		head, _ := e.Chain.BlockNumber(ctx)
+		clear(proofs)
+		e.Client.M.PastEvents(ctx, 0, head, func(_ uint64, evs []contracts.Event) error {
+			for _, ev := range evs {
+				if p, ok := ev.(*contracts.ProofSubmitted); ok {
+					proofs[p.SlotID]++
+				}
+			}
+			return nil
+		})
+		return len(proofs) == 3
+	})
+	end, _ := e.Client.M.RequestEnd(ctx, id)
+	waitFor(t, "every slot paid", 90*time.Second, func() bool {
+		for i := range uint64(3) {
+			if s, _ := e.Client.M.SlotState(ctx, contracts.GetSlotID(id, i)); s != contracts.SlotStatePaid {
+				return false
+			}
+		}
+		return true
+	})
+	head, _ := e.Chain.BlockNumber(ctx)
+	fills := 0
+	e.Client.M.PastEvents(ctx, 0, head, func(_ uint64, evs []contracts.Event) error {
+		for _, ev := range evs {
+			if _, ok := ev.(*contracts.SlotFilled); ok {
+				fills++
+			}
+		}
+		return nil
+	})
+	if fills != 3 {
+		t.Fatalf("%d SlotFilled events for 3 slots", fills)
+	}
+	paid := 0
+	for i := range hosts {
+		if e.Balance(e.Hosts[i].Addr).Cmp(before[i]) > 0 {
+			paid++
+		}
+	}
+	if paid == 0 {
+		t.Fatal("no host earned anything")
+	}
+	t.Logf("request ended at %d; proofs per slot %v; %d hosts earned", end, proofs, paid)
+}
