@@ -21,6 +21,7 @@ import (
 	"github.com/slotd/slotd/node/keys"
 	"github.com/slotd/slotd/node/metrics"
 	"github.com/slotd/slotd/node/purchasing"
+	"github.com/slotd/slotd/node/sales"
 	"github.com/slotd/slotd/node/transfer"
 	"github.com/slotd/slotd/node/txmgr"
 	"github.com/slotd/slotd/node/validator"
@@ -47,6 +48,7 @@ type Node struct {
 	roles   map[string]Role
 	client  *purchasing.Purchasing
 	valid   *validator.Validator
+	sales   *sales.Sales
 }
 
 // Open validates cfg and opens everything the node needs, in an order that
@@ -108,7 +110,14 @@ func (n *Node) openRoles() error {
 		n.roles[RoleValidator] = n.valid
 	}
 	if n.cfg.Has(RoleHost) {
-		return errors.New("the host role (sales) is not wired into 'slotd run' yet: run with --roles client,validator")
+		s, err := sales.New(context.Background(), sales.Config{Store: n.store, Market: n.market, Client: n.eth, Data: n.data,
+			Peers: n.cfg.Peers, Workers: n.cfg.Workers, QueueSize: n.cfg.QueueSize, Poll: n.cfg.Poll,
+			StartBlock: n.cfg.StartBlock, Confirmations: n.cfg.Confirmations, Log: n.log.Named("host"), Metrics: n.metrics})
+		if err != nil {
+			return err
+		}
+		n.sales = s
+		n.roles[RoleHost] = s
 	}
 	return nil
 }
@@ -122,14 +131,20 @@ func (n *Node) listen() error {
 	if err != nil {
 		return err
 	}
+	if n.ln, err = net.Listen("tcp", n.cfg.APIAddr); err != nil {
+		return fmt.Errorf("api: listen on %s: %w", n.cfg.APIAddr, err)
+	}
+	if n.cfg.PublicURL == "" {
+		n.cfg.PublicURL = n.APIURL() // the port the listener got, when asked for :0
+	}
 	providers, err := transfer.EncodeProviders([]string{n.cfg.DataURL()})
 	if err != nil {
 		return fmt.Errorf("public url: %w", err)
 	}
 	srv := &api.Server{Store: n.store, Data: n.data, Purchasing: n.client, Metrics: n.metrics, Token: token,
 		Providers: providers, Status: n.status, Log: n.log.Named("api")}
-	if n.ln, err = net.Listen("tcp", n.cfg.APIAddr); err != nil {
-		return fmt.Errorf("api: listen on %s: %w", n.cfg.APIAddr, err)
+	if n.sales != nil {
+		srv.Sales = n.sales
 	}
 	n.api = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	return nil
@@ -146,6 +161,8 @@ type Status struct {
 	Head        uint64         `json:"head"`
 	DataURL     string         `json:"dataUrl"`
 	Marks       int            `json:"validatorMarks,omitempty"`
+	Agents      int            `json:"agents,omitempty"`
+	Queued      int            `json:"queued,omitempty"`
 }
 
 func (n *Node) status(ctx context.Context) any {
@@ -156,6 +173,9 @@ func (n *Node) status(ctx context.Context) any {
 	}
 	if n.valid != nil {
 		s.Marks = n.valid.Marks()
+	}
+	if n.sales != nil {
+		s.Agents, s.Queued = len(n.sales.Agents()), n.sales.Queued()
 	}
 	return s
 }

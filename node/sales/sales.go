@@ -168,5 +168,8 @@ func (s *Sales) Retry(ctx context.Context, slot persist.ID) error { return s.age
 // Agents lists the live agents.
 func (s *Sales) Agents() []fsm.Info { return s.agents.List() }
 
+// Queued is how many slots wait in the queue.
+func (s *Sales) Queued() int { return s.q.Len() }
+
 // Ingestor is the chain follower (for status and tests).
 func (s *Sales) Ingestor() *chain.Ingestor { return s.ingest }
