@@ -1,0 +1,450 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math/big"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
+
+	"github.com/slotd/slotd/contracts"
+	"github.com/slotd/slotd/node"
+	"github.com/slotd/slotd/node/devchain"
+	"github.com/slotd/slotd/node/keys"
+)
+
+func init() {
+	register(&command{name: "demo", summary: "run the whole market in one process on an embedded chain and summarize it", run: runDemo})
+}
+
+// demoNode is one participant: its key, its data dir and, while it runs,
+// its node.
+type demoNode struct {
+	name, role string
+	key        *ecdsa.PrivateKey
+	dir        string
+	node       *node.Node
+	stop       context.CancelFunc
+	done       chan error
+	before     *big.Int
+}
+
+func (d *demoNode) addr() common.Address { return crypto.PubkeyToAddress(d.key.PublicKey) }
+
+type demo struct {
+	out      io.Writer
+	dir      string
+	chain    *devchain.Chain
+	dep      contracts.Deployment
+	start    uint64
+	pwFile   string
+	market   *contracts.EthMarket // read-only view for progress
+	nodes    []*demoNode
+	logFile  *os.File
+	lastSeen uint64
+	slotHost map[contracts.SlotID]string
+	proofs   map[string]int
+}
+
+func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	keep := fs.String("keep", "", "keep the nodes' stores in this directory (for 'slotd dump')")
+	tick := fs.Duration("tick", 100*time.Millisecond, "real time per block (each block is one chain second)")
+	if _, err := parseArgs(fs, args); err != nil {
+		return flagExit(err)
+	}
+	dir := *keep
+	if dir == "" {
+		tmp, err := os.MkdirTemp("", "slotd-demo-")
+		if err != nil {
+			fmt.Fprintln(stderr, "slotd demo:", err)
+			return exitError
+		}
+		defer os.RemoveAll(tmp)
+		dir = tmp
+	}
+	d := &demo{out: stdout, dir: dir, slotHost: map[contracts.SlotID]string{}, proofs: map[string]int{}}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel()
+	err := d.run(ctx, *tick)
+	d.shutdown()
+	if err != nil {
+		fmt.Fprintln(stderr, "slotd demo: FAILED:", err)
+		fmt.Fprintf(stderr, "node logs: %s\n", filepath.Join(dir, "demo.log"))
+		return exitError
+	}
+	if *keep != "" {
+		fmt.Fprintf(stdout, "\nstores kept in %s (try: slotd dump --db %s/host-1/slotd.db agents)\n", dir, dir)
+	}
+	return exitOK
+}
+
+func (d *demo) say(format string, args ...any) {
+	fmt.Fprintf(d.out, "%s  "+format+"\n", append([]any{time.Now().Format("15:04:05")}, args...)...)
+}
+
+func (d *demo) run(ctx context.Context, tick time.Duration) error {
+	if err := os.MkdirAll(d.dir, 0o700); err != nil {
+		return err
+	}
+	var err error
+	if d.logFile, err = os.Create(filepath.Join(d.dir, "demo.log")); err != nil {
+		return err
+	}
+	if err := d.boot(ctx, tick); err != nil {
+		return err
+	}
+	client, hosts := d.nodes[0], d.nodes[1:4]
+	for _, n := range d.nodes {
+		if err := d.startNode(ctx, n); err != nil {
+			return err
+		}
+	}
+	for _, h := range hosts {
+		if err := d.api(h, "POST", "/api/v1/availabilities", map[string]any{"totalSize": 1 << 30, "duration": 100000,
+			"minPricePerBytePerSecond": "1", "maxCollateralPerByte": "100"}, nil); err != nil {
+			return fmt.Errorf("%s: add availability: %w", h.name, err)
+		}
+	}
+	d.say("3 hosts offer 1 GiB each; the validator watches")
+	id, err := d.uploadAndRequest(ctx, client)
+	if err != nil {
+		return err
+	}
+	if err := d.follow(ctx, id, "every slot filled", func(ctx context.Context) (bool, error) {
+		s, err := d.market.RequestState(ctx, id)
+		return s == contracts.RequestStateStarted, err
+	}); err != nil {
+		return err
+	}
+	if err := d.follow(ctx, id, "proofs from every host", func(context.Context) (bool, error) { return len(d.proofs) >= 2, nil }); err != nil {
+		return err
+	}
+	victim := d.byName(d.slotHost[contracts.GetSlotID(id, 0)])
+	d.say("killing %s (it holds slot 0) to show a restart and a missed proof", victim.name)
+	d.stopNode(victim)
+	if err := d.follow(ctx, id, "the validator to mark a missed proof", func(ctx context.Context) (bool, error) {
+		n, err := d.market.MissingProofs(ctx, contracts.GetSlotID(id, 0))
+		return n > 0, err
+	}); err != nil {
+		return err
+	}
+	d.say("restarting %s from its store", victim.name)
+	if err := d.startNode(ctx, victim); err != nil {
+		return err
+	}
+	end, err := d.market.RequestEnd(ctx, id)
+	if err != nil {
+		return err
+	}
+	d.say("request runs until chain time %d; waiting for the end and the payouts", end)
+	if err := d.follow(ctx, id, "every slot paid and the client refunded", func(ctx context.Context) (bool, error) {
+		return d.settled(ctx, id, client)
+	}); err != nil {
+		return err
+	}
+	return d.summary(ctx, id)
+}
+
+// boot starts the chain, deploys, funds and keys every participant.
+func (d *demo) boot(ctx context.Context, tick time.Duration) error {
+	deployer, _ := crypto.GenerateKey()
+	d.nodes = []*demoNode{{name: "client", role: node.RoleClient}, {name: "host-1", role: node.RoleHost},
+		{name: "host-2", role: node.RoleHost}, {name: "host-3", role: node.RoleHost}, {name: "validator", role: node.RoleValidator}}
+	alloc := map[common.Address]*big.Int{crypto.PubkeyToAddress(deployer.PublicKey): new(big.Int).Lsh(big.NewInt(1), 90)}
+	for _, n := range d.nodes {
+		n.key, _ = crypto.GenerateKey()
+		n.dir = filepath.Join(d.dir, n.name)
+		alloc[n.addr()] = new(big.Int).Lsh(big.NewInt(1), 90)
+	}
+	var err error
+	if d.chain, err = devchain.Start(devchain.Config{Alloc: alloc, Tick: tick, ServeRPC: true}); err != nil {
+		return err
+	}
+	s, err := contracts.NewKeySender(ctx, d.chain.Client(), deployer)
+	if err != nil {
+		return err
+	}
+	if d.dep, err = contracts.Deploy(ctx, s, devMarketConfig()); err != nil {
+		return err
+	}
+	if d.start, err = d.chain.Client().BlockNumber(ctx); err != nil {
+		return err
+	}
+	d.market = contracts.NewEthMarket(d.chain.Client(), s, d.dep.Marketplace)
+	d.say("dev chain up (%s per block, Osaka rules); Marketplace %s, token %s", tick, d.dep.Marketplace, d.dep.Token)
+	d.pwFile = filepath.Join(d.dir, "password")
+	if err := os.WriteFile(d.pwFile, []byte("slotd-demo\n"), 0o600); err != nil {
+		return err
+	}
+	for _, n := range d.nodes {
+		if n.role != node.RoleValidator {
+			if err := contracts.Mint(ctx, s, d.dep.Token, n.addr(), new(big.Int).Lsh(big.NewInt(1), 60)); err != nil {
+				return err
+			}
+		}
+		if n.before, err = d.market.TokenBalance(ctx, n.addr()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (d *demo) byName(name string) *demoNode {
+	for _, n := range d.nodes {
+		if n.name == name {
+			return n
+		}
+	}
+	return d.nodes[1]
+}
+
+func (d *demo) startNode(ctx context.Context, n *demoNode) error {
+	keyFile := filepath.Join(n.dir, "key.json")
+	if _, err := os.Stat(keyFile); err != nil {
+		if err := os.MkdirAll(n.dir, 0o700); err != nil {
+			return err
+		}
+		hexFile := filepath.Join(n.dir, "key.hex")
+		os.WriteFile(hexFile, []byte(hex.EncodeToString(crypto.FromECDSA(n.key))), 0o600)
+		_, file, err := keys.Import(filepath.Join(n.dir, "keystore"), hexFile, d.pwFile, keys.Light)
+		os.Remove(hexFile)
+		if err != nil {
+			return err
+		}
+		if err := os.Rename(file, keyFile); err != nil {
+			return err
+		}
+	}
+	cfg := node.Defaults()
+	cfg.DataDir, cfg.RPC, cfg.Marketplace, cfg.StartBlock = filepath.Join(n.dir, "data"), d.chain.WSURL(), d.dep.Marketplace.Hex(), d.start
+	cfg.KeyFile, cfg.PasswordFile, cfg.APIAddr, cfg.Roles = keyFile, d.pwFile, "127.0.0.1:0", []string{n.role}
+	cfg.Poll, cfg.Workers = 200*time.Millisecond, 2
+	log := newLogger(n.name, "info", d.logFile)
+	nd, err := node.Open(ctx, cfg, log)
+	if err != nil {
+		return fmt.Errorf("%s: %w", n.name, err)
+	}
+	nctx, stop := context.WithCancel(ctx)
+	n.node, n.stop, n.done = nd, stop, make(chan error, 1)
+	go func() { n.done <- nd.Run(nctx) }()
+	d.say("%-9s %s  up, API %s", n.name, n.addr().Hex()[:10], nd.APIURL())
+	return nil
+}
+
+func (d *demo) stopNode(n *demoNode) {
+	if n.node == nil {
+		return
+	}
+	n.stop()
+	<-n.done
+	n.node.Close()
+	n.node = nil
+}
+
+func (d *demo) shutdown() {
+	for _, n := range d.nodes {
+		d.stopNode(n)
+	}
+	if d.chain != nil {
+		d.chain.Close()
+	}
+	if d.logFile != nil {
+		d.logFile.Close()
+	}
+}
+
+// api calls a node's REST API with its token.
+func (d *demo) api(n *demoNode, method, path string, body any, out any) error {
+	var r io.Reader
+	switch b := body.(type) {
+	case nil:
+	case []byte:
+		r = bytes.NewReader(b)
+	default:
+		enc, _ := json.Marshal(b)
+		r = bytes.NewReader(enc)
+	}
+	req, _ := http.NewRequest(method, n.node.APIURL()+path, r)
+	tok, err := os.ReadFile(filepath.Join(n.dir, "data", "api-token"))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(tok)))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode >= 300 {
+		return fmt.Errorf("%s %s: %s %s", method, path, resp.Status, data)
+	}
+	if out != nil {
+		return json.Unmarshal(data, out)
+	}
+	return nil
+}
+
+func (d *demo) uploadAndRequest(ctx context.Context, client *demoNode) (contracts.RequestID, error) {
+	file := make([]byte, 3<<20)
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := range file {
+		file[i] = byte(r.Uint32())
+	}
+	var m struct {
+		CID      string `json:"cid"`
+		SlotSize uint64 `json:"slotSize"`
+	}
+	if err := d.api(client, "POST", "/api/v1/datasets?slots=3&maxSlotLoss=1&name=sample.bin", file, &m); err != nil {
+		return contracts.RequestID{}, fmt.Errorf("upload: %w", err)
+	}
+	d.say("client uploaded a 3 MiB file: 3 slots of %d bytes (any 2 rebuild it), dataset %s", m.SlotSize, m.CID[:18])
+	var res struct {
+		RequestID string `json:"requestId"`
+	}
+	err := d.api(client, "POST", "/api/v1/purchases", map[string]any{"cid": m.CID, "duration": 400, "expiry": 200,
+		"proofProbability": "1", "pricePerBytePerSecond": "1", "collateralPerByte": "10"}, &res)
+	if err != nil {
+		return contracts.RequestID{}, fmt.Errorf("request storage: %w", err)
+	}
+	d.say("client requested storage for 400 chain seconds: request %s", res.RequestID[:18])
+	return common.HexToHash(res.RequestID), nil
+}
+
+// follow prints chain events as they come until done says so.
+func (d *demo) follow(ctx context.Context, id contracts.RequestID, what string, done func(context.Context) (bool, error)) error {
+	t := time.NewTicker(250 * time.Millisecond)
+	defer t.Stop()
+	for {
+		d.printEvents(ctx, id)
+		ok, err := done(ctx)
+		if err == nil && ok {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("gave up waiting for %s: %w", what, ctx.Err())
+		case <-t.C:
+		}
+	}
+}
+
+func (d *demo) hostName(addr common.Address) string {
+	for _, n := range d.nodes {
+		if n.addr() == addr {
+			return n.name
+		}
+	}
+	return addr.Hex()[:10]
+}
+
+func (d *demo) printEvents(ctx context.Context, id contracts.RequestID) {
+	head, err := d.chain.Client().BlockNumber(ctx)
+	if err != nil || head <= d.lastSeen {
+		return
+	}
+	from := max(d.lastSeen+1, d.start)
+	d.market.PastEvents(ctx, from, head, func(_ uint64, evs []contracts.Event) error {
+		for _, ev := range evs {
+			d.describe(ctx, id, ev)
+		}
+		return nil
+	})
+	d.lastSeen = head
+}
+
+func (d *demo) describe(ctx context.Context, id contracts.RequestID, ev contracts.Event) {
+	switch e := ev.(type) {
+	case *contracts.SlotFilled:
+		host, _ := d.market.GetHost(ctx, contracts.GetSlotID(e.RequestID, e.SlotIndex))
+		d.slotHost[contracts.GetSlotID(e.RequestID, e.SlotIndex)] = d.hostName(host)
+		d.say("slot %d filled by %s (block %d)", e.SlotIndex, d.hostName(host), e.Block)
+	case *contracts.SlotFreed:
+		d.say("slot %d freed (block %d)", e.SlotIndex, e.Block)
+	case *contracts.RequestFulfilled:
+		d.say("request started: every slot is filled")
+	case *contracts.ProofSubmitted:
+		name := d.slotHost[e.SlotID]
+		d.proofs[name]++
+		d.say("proof submitted by %s (block %d)", name, e.Block)
+	case *contracts.RequestFailed:
+		d.say("request FAILED")
+	}
+}
+
+func (d *demo) settled(ctx context.Context, id contracts.RequestID, client *demoNode) (bool, error) {
+	for i := range uint64(3) {
+		s, err := d.market.SlotState(ctx, contracts.GetSlotID(id, i))
+		if err != nil || s != contracts.SlotStatePaid {
+			return false, err
+		}
+	}
+	var ps []struct {
+		Withdrawn bool   `json:"withdrawn"`
+		State     string `json:"state"`
+	}
+	if err := d.api(client, "GET", "/api/v1/purchases", nil, &ps); err != nil {
+		return false, err
+	}
+	return len(ps) == 1 && ps[0].Withdrawn, nil
+}
+
+func (d *demo) summary(ctx context.Context, id contracts.RequestID) error {
+	slashes := map[string]uint64{}
+	for i := range uint64(3) {
+		slot := contracts.GetSlotID(id, i)
+		n, err := d.market.MissingProofs(ctx, slot)
+		if err != nil {
+			return err
+		}
+		slashes[d.slotHost[slot]] += n
+	}
+	state, _ := d.market.RequestState(ctx, id)
+	fmt.Fprintf(d.out, "\nrequest %s: %s\n\n", id.Hex()[:18], state)
+	tw := tabwriter.NewWriter(d.out, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "participant\taddress\ttokens before\ttokens after\tchange\tproofs\tslashes\t")
+	var problems []string
+	for _, n := range d.nodes {
+		after, err := d.market.TokenBalance(ctx, n.addr())
+		if err != nil {
+			return err
+		}
+		change := new(big.Int).Sub(after, n.before)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%+d\t%d\t%d\t\n", n.name, n.addr().Hex()[:10], n.before, after, change, d.proofs[n.name], slashes[n.name])
+		if n.role == node.RoleValidator && change.Sign() <= 0 {
+			problems = append(problems, "the validator earned nothing")
+		}
+		if n.role == node.RoleClient && change.Sign() >= 0 {
+			problems = append(problems, "the client paid nothing")
+		}
+	}
+	tw.Flush()
+	if state != contracts.RequestStateFinished {
+		problems = append(problems, "request is "+state.String()+", not Finished")
+	}
+	if market, _ := d.market.TokenBalance(ctx, d.dep.Marketplace); market.Sign() != 0 {
+		problems = append(problems, fmt.Sprintf("%s tokens left in the Marketplace", market))
+	}
+	if len(problems) > 0 {
+		return errors.New(strings.Join(problems, "; "))
+	}
+	fmt.Fprintln(d.out, "\nthe market behaved: every slot filled once, proven, paid; the missed proof was slashed; nothing left in the contract")
+	return nil
+}
