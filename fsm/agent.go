@@ -16,9 +16,11 @@ import (
 // persisted record as last committed, and what its driver needs. Create
 // agents with Agents.Sell or Agents.Restore.
 type Agent struct {
-	r  *Agents
-	id persist.ID
-	sm *lfsm.FSM
+	r     *Agents
+	id    persist.ID
+	req   persist.ID // never change
+	index uint64
+	sm    *lfsm.FSM
 
 	// fireMu serializes transitions; it is held across the store commit.
 	fireMu sync.Mutex
@@ -59,6 +61,8 @@ func newAgent(r *Agents, rec persist.Agent, from string, onRelease func(string))
 	a := &Agent{
 		r:         r,
 		id:        rec.SlotID,
+		req:       rec.RequestID,
+		index:     rec.SlotIndex,
 		sm:        newMachine(rec.State),
 		rec:       rec,
 		from:      from,
@@ -77,15 +81,15 @@ func newAgent(r *Agents, rec persist.Agent, from string, onRelease func(string))
 func (a *Agent) SlotID() persist.ID { return a.id }
 
 // RequestID is the request the slot belongs to.
-func (a *Agent) RequestID() persist.ID { return a.rec.RequestID }
+func (a *Agent) RequestID() persist.ID { return a.req }
 
 // SlotIndex is the slot's index in its request.
-func (a *Agent) SlotIndex() uint64 { return a.rec.SlotIndex }
+func (a *Agent) SlotIndex() uint64 { return a.index }
 
 // ChainSlotID and ChainRequestID are the ids in go-ethereum's type, for
 // Effects that call the contracts package.
 func (a *Agent) ChainSlotID() contracts.SlotID       { return contracts.SlotID(a.id) }
-func (a *Agent) ChainRequestID() contracts.RequestID { return contracts.RequestID(a.rec.RequestID) }
+func (a *Agent) ChainRequestID() contracts.RequestID { return contracts.RequestID(a.req) }
 
 // State is the agent's current (committed) state.
 func (a *Agent) State() string { return a.sm.Current() }
@@ -115,8 +119,8 @@ func (a *Agent) Info() Info {
 
 // Released is closed once the queue worker that started the sale may take
 // another slot: when the slot is Filled or later, Errored, or the sale
-// ended, and when the registry stops. It is the agent's own channel (no
-// callback is shared between agents).
+// ended, and when the registry stops; Sale.Released has run by then. It is
+// the agent's own channel (no callback is shared between agents).
 func (a *Agent) Released() <-chan struct{} { return a.released }
 
 // WaitReleased blocks until Released is closed (nil) or ctx is done.
@@ -129,7 +133,8 @@ func (a *Agent) WaitReleased(ctx context.Context) error {
 	}
 }
 
-// Done is closed when the agent has committed an end state.
+// Done is closed when the agent has committed an end state (after
+// Options.OnEnd returned).
 func (a *Agent) Done() <-chan struct{} { return a.done }
 
 func (a *Agent) release(state string) {
@@ -170,7 +175,7 @@ func (a *Agent) fire(ctx context.Context, expect, event, detail string, block ui
 	defer a.fireMu.Unlock()
 	from := a.sm.Current()
 	if expect != "" && from != expect {
-		return ErrStale
+		return errStale
 	}
 	if IsEnd(from) {
 		return fmt.Errorf("slot %s: %w: it ended %s (sell the slot again for a new agent)", a.id, ErrNoAgent, from)

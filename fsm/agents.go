@@ -217,10 +217,10 @@ func (r *Agents) Restore() (int, error) {
 
 func (r *Agents) addLocked(a *Agent) {
 	r.agents[a.id] = a
-	m := r.byReq[a.rec.RequestID]
+	m := r.byReq[a.req]
 	if m == nil {
 		m = make(map[persist.ID]*Agent, 1)
-		r.byReq[a.rec.RequestID] = m
+		r.byReq[a.req] = m
 	}
 	m[a.id] = a
 }
@@ -410,10 +410,10 @@ func (r *Agents) drop(a *Agent) {
 	r.mu.Lock()
 	if r.agents[a.id] == a {
 		delete(r.agents, a.id)
-		if m := r.byReq[a.rec.RequestID]; m != nil {
+		if m := r.byReq[a.req]; m != nil {
 			delete(m, a.id)
 			if len(m) == 0 {
-				delete(r.byReq, a.rec.RequestID)
+				delete(r.byReq, a.req)
 			}
 		}
 	}
@@ -470,7 +470,7 @@ func (r *Agents) Retry(ctx context.Context, slot persist.ID) error {
 	from := a.from
 	a.mu.Unlock()
 	if err := a.fire(ctx, Errored, RetryEvent(from), "operator retry", r.head()); err != nil {
-		if errors.Is(err, ErrStale) {
+		if errors.Is(err, errStale) {
 			return fmt.Errorf("retry %s: %w (state %q)", slot, ErrNotErrored, a.State())
 		}
 		return fmt.Errorf("retry %s: %w", slot, err)
@@ -697,7 +697,7 @@ func (r *Agents) react(ctx context.Context, a *Agent, state string, n note) {
 // whether the event was fired (or is moot).
 func (r *Agents) fireOrWait(ctx context.Context, a *Agent, state, event, detail string, block uint64) bool {
 	err := a.fire(ctx, state, event, detail, block)
-	if err == nil || errors.Is(err, ErrStale) {
+	if err == nil || errors.Is(err, errStale) {
 		return true
 	}
 	n := a.failed(err)

@@ -19,10 +19,11 @@ var (
 	ErrNotErrored = errors.New("agent is not errored")
 	// ErrNotRunning: the registry has not been started, or was stopped.
 	ErrNotRunning = errors.New("agents not running")
-	// ErrStale: the agent moved on while a side effect ran; its result is
-	// dropped.
-	ErrStale = errors.New("agent state changed meanwhile")
 )
+
+// errStale: the agent moved on while a side effect ran; its result is
+// dropped.
+var errStale = errors.New("agent state changed meanwhile")
 
 // transientError marks an error worth retrying.
 type transientError struct{ err error }

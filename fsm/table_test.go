@@ -1,6 +1,7 @@
 package fsm
 
 import (
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -143,5 +144,17 @@ func TestTableMarkdown(t *testing.T) {
 	if !strings.Contains(md, "| start | (new), finished, cancelled, failed, ignored | preparing |") ||
 		!strings.Contains(md, "| retry-payout | errored | payout |") {
 		t.Fatal(md)
+	}
+}
+
+// TestReadmeTable keeps README-section.md's transition table in step
+// with Events.
+func TestReadmeTable(t *testing.T) {
+	data, err := os.ReadFile("README-section.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), TableMarkdown()) {
+		t.Fatalf("README-section.md does not hold the table; it is:\n%s", TableMarkdown())
 	}
 }
