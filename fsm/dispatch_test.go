@@ -28,6 +28,7 @@ func TestDispatch(t *testing.T) {
 		want   string   // end state
 		path   []string // journal tail after `at`
 		payout Outcome  // what the Payout side effect reports
+		rerun  *Step    // a recheck: what the side effect of `at` reports when run again
 	}
 	cancelled := func(s Sale) contracts.Event {
 		return &contracts.RequestCancelled{LogRef: ref(50), RequestID: contracts.RequestID(s.RequestID)}
@@ -51,7 +52,7 @@ func TestDispatch(t *testing.T) {
 		{name: "freed from us while proving", at: Proving, took: true, want: Failed,
 			ev: func(s Sale) contracts.Event {
 				return &contracts.SlotFreed{LogRef: ref(50), RequestID: contracts.RequestID(s.RequestID), SlotIndex: s.SlotIndex}
-			}, path: []string{"proving>failed:slot-freed"}},
+			}, rerun: &Step{Outcome: Lost, Detail: "host is 0x0"}, path: []string{"proving>failed:slot-freed"}},
 		{name: "our own fill seen while proving", at: Proving, ev: func(s Sale) contracts.Event { return slotFilled(s, 50) }},
 		{name: "removed log", at: Downloading, ev: func(s Sale) contracts.Event {
 			e := slotFilled(s, 50)
@@ -64,12 +65,14 @@ func TestDispatch(t *testing.T) {
 			av := addAvail(t, s, 100)
 			var interrupted atomic.Int32
 			fx := newScript(func(ctx context.Context, state string, a *Agent, n int) (Step, error) {
-				switch state {
-				case c.at:
+				switch {
+				case state == c.at && n > 1 && c.rerun != nil:
+					return *c.rerun, nil
+				case state == c.at:
 					<-ctx.Done()
 					interrupted.Add(1)
 					return Step{}, ctx.Err()
-				case Payout:
+				case state == Payout:
 					return Step{Outcome: c.payout, Detail: "collected"}, nil
 				}
 				return Step{}, nil
@@ -94,7 +97,7 @@ func TestDispatch(t *testing.T) {
 			j := checkJournal(t, s, sale.SlotID)
 			p := path(j)
 			i := slices.IndexFunc(j, func(e persist.JournalEntry) bool { return e.From == c.at })
-			if i < 0 || !slices.Equal(p[i:], c.path) || j[i].Block != 50 {
+			if i < 0 || !slices.Equal(p[i:], c.path) || (c.rerun == nil && j[i].Block != 50) {
 				t.Fatalf("journal %v (%+v)", p, j[i])
 			}
 			if a.State() != c.want || interrupted.Load() != 1 {

@@ -265,8 +265,11 @@ const Recheck = "(recheck)"
 var Reactions = map[string]map[string]string{
 	// Before our fill could have been sent, any fill is someone else's.
 	ChainSlotFilled: {Preparing: EvSlotTaken, Downloading: EvSlotTaken, InitialProving: EvSlotTaken, Filling: Recheck},
-	// A slot is freed from its host: from us only once we hold it.
-	ChainSlotFreed: {Filled: EvSlotFreed, Proving: EvSlotFreed},
+	// A slot is freed from its host: from us only once we hold it. The
+	// side effect reads the slot's host on chain and reports Lost if it
+	// is no longer us: the event alone may be a reorg's undoing of a
+	// fill (ours may be mined again) rather than missed proofs.
+	ChainSlotFreed: {Filled: Recheck, Proving: Recheck},
 	// Every slot filled: before our fill, not by us.
 	ChainRequestFulfilled: {Preparing: EvSlotTaken, Downloading: EvSlotTaken, InitialProving: EvSlotTaken, Filling: Recheck},
 	ChainRequestCancelled: {Preparing: EvRequestCancelled, Downloading: EvRequestCancelled, InitialProving: EvRequestCancelled,
