@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/big"
+	"sync"
 
 	"github.com/ethereum/go-ethereum"
 	bind "github.com/ethereum/go-ethereum/accounts/abi/bind/v2"
@@ -66,6 +67,10 @@ type EthMarket struct {
 	contract *bind.BoundContract
 	// PageSize is the block range of one log query (DefaultPage if zero).
 	PageSize uint64
+
+	// spend serializes approve-then-spend pairs: two fills checking the
+	// allowance at once would each see the other's approval as their own.
+	spend sync.Mutex
 }
 
 var _ Market = (*EthMarket)(nil)
@@ -139,6 +144,8 @@ func (m *EthMarket) RequestStorage(ctx context.Context, r Request) (RequestID, *
 		return id, nil, err
 	}
 	purpose := "request:" + id.Hex()
+	m.spend.Lock()
+	defer m.spend.Unlock()
 	if err := m.approve(ctx, purpose, Deposit(r.Ask)); err != nil {
 		return id, nil, fmt.Errorf("request storage: %w", err)
 	}
@@ -163,6 +170,8 @@ func (m *EthMarket) FillSlot(ctx context.Context, id RequestID, index uint64, sl
 	if err != nil {
 		return nil, fmt.Errorf("fill slot %s: %w", slot, err)
 	}
+	m.spend.Lock()
+	defer m.spend.Unlock()
 	if err := m.approve(ctx, purpose, SlotCollateral(req.Ask)); err != nil {
 		return nil, fmt.Errorf("fill slot %s: %w", slot, err)
 	}

@@ -37,6 +37,9 @@ var _ fsm.Effects = (*effects)(nil)
 // transient marks chain and network errors for retry; a decoded contract
 // error is the chain's answer and is final unless the caller says otherwise.
 func transient(err error) error {
+	if errors.Is(err, contracts.ErrInsufficientAllowance) || errors.Is(err, contracts.ErrInsufficientBalance) {
+		return fsm.Transient(err) // the operator can top up; the sale waits
+	}
 	var ce *contracts.ContractError
 	if errors.As(err, &ce) {
 		return fsm.Permanent(err)

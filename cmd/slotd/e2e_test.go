@@ -1,0 +1,284 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/big"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/common/hexutil"
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/ethereum/go-ethereum/ethclient"
+
+	"github.com/slotd/slotd/contracts"
+	"github.com/slotd/slotd/node/keys"
+)
+
+// anvilPath is the anvil binary the npm package @foundry-rs/anvil installs
+// (`npm ci` at the repo root).
+func anvilPath(t *testing.T) string {
+	p, _ := filepath.Abs(filepath.Join("..", "..", "node_modules", "@foundry-rs", "anvil-linux-amd64", "bin", "anvil"))
+	if _, err := os.Stat(p); err != nil || runtime.GOOS != "linux" || runtime.GOARCH != "amd64" {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("anvil not installed at %s: run npm ci", p)
+		}
+		t.Skipf("anvil not installed at %s (npm ci installs it)", p)
+	}
+	return p
+}
+
+func freePort(t *testing.T) int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// proc is a child process with its output in a log file.
+type proc struct {
+	name string
+	args []string
+	env  []string
+	cmd  *exec.Cmd
+	log  string
+}
+
+func (p *proc) start(t *testing.T, bin string) {
+	t.Helper()
+	f, err := os.OpenFile(p.log, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.cmd = exec.Command(bin, p.args...)
+	p.cmd.Stdout, p.cmd.Stderr = f, f
+	p.cmd.Env = append(os.Environ(), p.env...)
+	if err := p.cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", p.name, err)
+	}
+	f.Close()
+}
+
+func (p *proc) kill() {
+	if p.cmd != nil && p.cmd.Process != nil {
+		p.cmd.Process.Kill() // SIGKILL: no shutdown path runs
+		p.cmd.Wait()
+	}
+}
+
+func (p *proc) tail() string {
+	b, _ := os.ReadFile(p.log)
+	if len(b) > 3000 {
+		b = b[len(b)-3000:]
+	}
+	return string(b)
+}
+
+func eventually(t *testing.T, what string, limit time.Duration, procs []*proc, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for !cond() {
+		if time.Now().After(deadline) {
+			for _, p := range procs {
+				t.Logf("--- %s log tail:\n%s", p.name, p.tail())
+			}
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
+
+// TestEndToEndOnAnvil runs separate `slotd run` processes for a client, two
+// hosts and a validator against anvil; one host is kill -9'd mid-way and
+// restarted from its store, and the request still fills, proves and pays out.
+func TestEndToEndOnAnvil(t *testing.T) {
+	if testing.Short() {
+		t.Skip("multi-process end-to-end test (about two minutes)")
+	}
+	anvil := anvilPath(t)
+	dir := t.TempDir()
+	if keep := os.Getenv("SLOTD_E2E_DIR"); keep != "" {
+		dir = keep // keep the logs and stores for a look afterwards
+	}
+	bin := filepath.Join(dir, "slotd")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build slotd: %v\n%s", err, out)
+	}
+	port := freePort(t)
+	chain := &proc{name: "anvil", log: filepath.Join(dir, "anvil.log"),
+		args: []string{"--hardfork", "osaka", "--port", fmt.Sprint(port), "--block-time", "1", "--silent"}}
+	chain.start(t, anvil)
+	defer chain.kill()
+	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
+	defer cancel()
+	url := fmt.Sprintf("ws://127.0.0.1:%d", port)
+	var client *ethclient.Client
+	eventually(t, "anvil to answer", 30*time.Second, []*proc{chain}, func() bool {
+		c, err := ethclient.DialContext(ctx, url)
+		if err == nil {
+			if _, err = c.BlockNumber(ctx); err == nil {
+				client = c
+				return true
+			}
+			c.Close()
+		}
+		return false
+	})
+	defer client.Close()
+
+	names := []string{"deployer", "client", "host-1", "host-2", "validator"}
+	keyOf := map[string]*ecdsa.PrivateKey{}
+	for _, n := range names {
+		keyOf[n], _ = crypto.GenerateKey()
+		addr := crypto.PubkeyToAddress(keyOf[n].PublicKey)
+		if err := client.Client().CallContext(ctx, nil, "anvil_setBalance", addr, hexutil.EncodeBig(new(big.Int).Lsh(big.NewInt(1), 80))); err != nil {
+			t.Fatalf("fund %s: %v", n, err)
+		}
+	}
+	deployer, err := contracts.NewKeySender(ctx, client, keyOf["deployer"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := contracts.DefaultConfig()
+	cfg.Proofs.Period, cfg.Proofs.Timeout, cfg.Proofs.Downtime = 10, 5, 0
+	dep, err := contracts.Deploy(ctx, deployer, cfg)
+	if err != nil {
+		t.Fatalf("deploy on anvil: %v", err)
+	}
+	startBlock, _ := client.BlockNumber(ctx)
+	market := contracts.NewEthMarket(client, deployer, dep.Marketplace)
+	for _, n := range []string{"client", "host-1", "host-2"} {
+		if err := contracts.Mint(ctx, deployer, dep.Token, crypto.PubkeyToAddress(keyOf[n].PublicKey), new(big.Int).Lsh(big.NewInt(1), 60)); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	pw := filepath.Join(dir, "password")
+	os.WriteFile(pw, []byte("e2e\n"), 0o600)
+	procs := map[string]*proc{}
+	apiOf := map[string]string{}
+	for _, n := range names[1:] {
+		hexFile := filepath.Join(dir, n+".hex")
+		os.WriteFile(hexFile, []byte(hex.EncodeToString(crypto.FromECDSA(keyOf[n]))), 0o600)
+		_, keyFile, err := keys.Import(filepath.Join(dir, n+"-keystore"), hexFile, pw, keys.Light)
+		if err != nil {
+			t.Fatal(err)
+		}
+		role := strings.TrimRight(n, "-12")
+		apiOf[n] = fmt.Sprintf("127.0.0.1:%d", freePort(t))
+		procs[n] = &proc{name: n, log: filepath.Join(dir, n+".log"), args: []string{"run",
+			"--rpc", url, "--marketplace", dep.Marketplace.Hex(), "--start-block", fmt.Sprint(startBlock),
+			"--data-dir", filepath.Join(dir, n), "--key", keyFile, "--password-file", pw, "--roles", role,
+			"--api", apiOf[n], "--poll", "200ms", "--log-level", "debug"}}
+		procs[n].start(t, bin)
+		defer procs[n].kill()
+	}
+	all := []*proc{chain, procs["client"], procs["host-1"], procs["host-2"], procs["validator"]}
+	for n, api := range apiOf {
+		eventually(t, n+"'s API", 60*time.Second, all, func() bool {
+			resp, err := http.Get("http://" + api + "/api/v1/status")
+			if err == nil {
+				resp.Body.Close()
+			}
+			return err == nil && resp.StatusCode == 200
+		})
+	}
+	cli := func(n string, args ...string) string {
+		var out, errb bytes.Buffer
+		code := run(ctx, append(args, "--api", "http://"+apiOf[n], "--data-dir", filepath.Join(dir, n)), &out, &errb)
+		if code != 0 {
+			t.Fatalf("slotd %v on %s: exit %d: %s", args, n, code, errb.String())
+		}
+		return out.String()
+	}
+	for _, h := range []string{"host-1", "host-2"} {
+		cli(h, "availability", "add", "--size", "1073741824", "--duration", "100000", "--min-price", "1", "--max-collateral", "100")
+	}
+
+	file := make([]byte, 1<<20)
+	for i := range file {
+		file[i] = byte(i * 7)
+	}
+	req, _ := http.NewRequest("POST", "http://"+apiOf["client"]+"/api/v1/datasets?slots=3&maxSlotLoss=1", bytes.NewReader(file))
+	tok, _ := os.ReadFile(filepath.Join(dir, "client", "api-token"))
+	req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(tok)))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct {
+		CID string `json:"cid"`
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err := json.Unmarshal(body, &m); err != nil || resp.StatusCode != 201 {
+		t.Fatalf("upload: %d %s", resp.StatusCode, body)
+	}
+	out := cli("client", "request", "--cid", m.CID, "--duration", "150", "--expiry", "90", "--price", "1", "--collateral", "10")
+	var r struct {
+		RequestID string `json:"requestId"`
+	}
+	json.Unmarshal([]byte(out), &r)
+	id := common.HexToHash(r.RequestID)
+
+	eventually(t, "the request to start", 120*time.Second, all, func() bool {
+		s, _ := market.RequestState(ctx, id)
+		return s == contracts.RequestStateStarted
+	})
+	// kill -9 a host that holds a slot, mid-way, then restart it from its store.
+	victim := "host-1"
+	if h, _ := market.GetHost(ctx, contracts.GetSlotID(id, 0)); h == crypto.PubkeyToAddress(keyOf["host-2"].PublicKey) {
+		victim = "host-2"
+	}
+	procs[victim].kill()
+	time.Sleep(3 * time.Second)
+	procs[victim].start(t, bin)
+
+	end, _ := market.RequestEnd(ctx, id)
+	eventually(t, "every slot paid", 4*time.Minute, all, func() bool {
+		for i := range uint64(3) {
+			if s, _ := market.SlotState(ctx, contracts.GetSlotID(id, i)); s != contracts.SlotStatePaid {
+				return false
+			}
+		}
+		return true
+	})
+	eventually(t, "the client to withdraw", 30*time.Second, all, func() bool {
+		return strings.Contains(cli("client", "purchases"), `"withdrawn": true`)
+	})
+	head, _ := client.BlockNumber(ctx)
+	fills, proofs := 0, 0
+	market.PastEvents(ctx, startBlock, head, func(_ uint64, evs []contracts.Event) error {
+		for _, ev := range evs {
+			switch ev.(type) {
+			case *contracts.SlotFilled:
+				fills++
+			case *contracts.ProofSubmitted:
+				proofs++
+			}
+		}
+		return nil
+	})
+	if fills != 3 || proofs == 0 {
+		t.Fatalf("%d fills (want 3), %d proofs", fills, proofs)
+	}
+	if left, _ := market.TokenBalance(ctx, dep.Marketplace); left.Sign() != 0 {
+		t.Fatalf("%s tokens left in the Marketplace", left)
+	}
+	t.Logf("request ended at %d: 3 fills, %d proofs, %s killed and restarted", end, proofs, victim)
+}
