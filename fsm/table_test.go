@@ -2,6 +2,7 @@ package fsm
 
 import (
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -147,14 +148,13 @@ func TestTableMarkdown(t *testing.T) {
 	}
 }
 
-// TestReadmeTable keeps README-section.md's transition table in step
-// with Events.
+// TestReadmeTable keeps the README's transition table in step with Events.
 func TestReadmeTable(t *testing.T) {
-	data, err := os.ReadFile("README-section.md")
+	data, err := os.ReadFile(filepath.Join("..", "README.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(string(data), TableMarkdown()) {
-		t.Fatalf("README-section.md does not hold the table; it is:\n%s", TableMarkdown())
+		t.Fatalf("README.md does not hold the transition table; it is:\n%s", TableMarkdown())
 	}
 }

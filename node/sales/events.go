@@ -98,6 +98,9 @@ func (s *Sales) background(fn func(ctx context.Context)) {
 }
 
 func (s *Sales) requeue(request contracts.RequestID, index uint64) {
+	if s.agents.Get(persist.ID(contracts.GetSlotID(request, index))) != nil {
+		return // our own agent holds it (a reorged fill re-checks the chain itself)
+	}
 	s.background(func(ctx context.Context) {
 		r, err := s.cfg.Market.GetRequest(ctx, request)
 		if err != nil {

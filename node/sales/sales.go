@@ -80,6 +80,7 @@ func New(ctx context.Context, cfg Config) (*Sales, error) {
 			return s.q.Update(ctx, func(tx *persist.Tx, qt *queue.Tx) error { return fn(tx, qt) })
 		},
 		OnEnd: func(persist.Agent) { s.q.Notify() },
+		Head:  func() uint64 { return s.head() },
 	})
 	if err != nil {
 		return nil, err
@@ -167,6 +168,14 @@ func (s *Sales) Retry(ctx context.Context, slot persist.ID) error { return s.age
 
 // Agents lists the live agents.
 func (s *Sales) Agents() []fsm.Info { return s.agents.List() }
+
+// head is the last block the ingestor applied, for journal entries.
+func (s *Sales) head() uint64 {
+	if s.ingest == nil {
+		return 0
+	}
+	return s.ingest.Cursor().Number
+}
 
 // Queued is how many slots wait in the queue.
 func (s *Sales) Queued() int { return s.q.Len() }
