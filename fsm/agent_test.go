@@ -523,3 +523,37 @@ func TestResync(t *testing.T) {
 	}
 	checkJournal(t, s, sale.SlotID)
 }
+
+
+// TestCommittedHookSeesEveryTransition: the failpoint hook hears each state
+// right after it commits, in order, before that state's side effect runs.
+func TestCommittedHookSeesEveryTransition(t *testing.T) {
+	s := openStore(t, false)
+	addAvail(t, s, 1000)
+	sale := saleOf(reqN(1), 0, 100)
+	fx := newScript(nil)
+	var mu sync.Mutex
+	var seen []string
+	r := startAgents(t, s, fx, func(o *Options) {
+		o.Committed = func(a persist.Agent) {
+			mu.Lock()
+			defer mu.Unlock()
+			// The side effect of a.State has not been called yet.
+			if n := len(fx.callsOf(a.SlotID)); n != len(seen) && !IsEnd(a.State) {
+				t.Errorf("hook for %s ran after %d side effects", a.State, n)
+			}
+			seen = append(seen, a.State)
+		}
+	})
+	a, err := r.Sell(bg, sale)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitClosed(t, a.Done(), "done")
+	mu.Lock()
+	defer mu.Unlock()
+	want := []string{Preparing, Downloading, InitialProving, Filling, Filled, Proving, Payout, Finished}
+	if !slices.Equal(seen, want) {
+		t.Fatalf("hook saw %v, want %v", seen, want)
+	}
+}

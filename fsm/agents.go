@@ -78,6 +78,10 @@ type Options struct {
 	// back in their availability): the node tells the queue to look again.
 	// It runs on the agent's goroutine; it must not block for long.
 	OnEnd func(persist.Agent)
+	// Committed, if set, hears every transition right after it commits and
+	// before its side effect runs. Crash tests kill the process here to
+	// stop it at a named state (slotd run's SLOTD_CRASH_AFTER).
+	Committed func(persist.Agent)
 	// Logger gets transitions and errors (default: nothing).
 	Logger Logger
 }
@@ -96,6 +100,7 @@ type Agents struct {
 	minB   time.Duration
 	maxB   time.Duration
 	onEnd  func(persist.Agent)
+	hook   func(persist.Agent)
 	log    Logger
 
 	mu       sync.Mutex
@@ -130,6 +135,7 @@ func New(opts Options) (*Agents, error) {
 		minB:    opts.MinBackoff,
 		maxB:    opts.MaxBackoff,
 		onEnd:   opts.OnEnd,
+		hook:    opts.Committed,
 		log:     opts.Logger,
 		agents:  make(map[persist.ID]*Agent),
 		byReq:   make(map[persist.ID]map[persist.ID]*Agent),
@@ -353,6 +359,9 @@ func (r *Agents) Sell(ctx context.Context, s Sale) (*Agent, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sell %s: %w", s.SlotID, err)
 	}
+	if r.hook != nil {
+		r.hook(rec)
+	}
 	a := newAgent(r, rec, "", s.Released)
 	r.log.Info("agent transition", "slotId", a.id, "requestId", rec.RequestID, "from", "", "to", Preparing, "event", EvStart)
 	r.mu.Lock()
@@ -402,6 +411,9 @@ func (r *Agents) commit(ctx context.Context, base persist.Agent, from, to, event
 		out = rec
 		return nil
 	})
+	if err == nil && r.hook != nil {
+		r.hook(out)
+	}
 	return out, err
 }
 

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -112,7 +113,8 @@ func (n *Node) openRoles() error {
 	if n.cfg.Has(RoleHost) {
 		s, err := sales.New(context.Background(), sales.Config{Store: n.store, Market: n.market, Client: n.eth, Data: n.data,
 			Peers: n.cfg.Peers, Workers: n.cfg.Workers, QueueSize: n.cfg.QueueSize, Poll: n.cfg.Poll,
-			StartBlock: n.cfg.StartBlock, Confirmations: n.cfg.Confirmations, Log: n.log.Named("host"), Metrics: n.metrics})
+			StartBlock: n.cfg.StartBlock, Confirmations: n.cfg.Confirmations, Log: n.log.Named("host"), Metrics: n.metrics,
+			Committed: crashAfter(n.log)})
 		if err != nil {
 			return err
 		}
@@ -233,4 +235,21 @@ func (n *Node) Close() error {
 		return n.store.Close()
 	}
 	return nil
+}
+
+// crashAfter is a failpoint for crash tests: with SLOTD_CRASH_AFTER=<state>
+// the node kills itself (SIGKILL, no shutdown path) the first time an agent
+// commits that state, before the state's side effect starts.
+func crashAfter(log hclog.Logger) func(persist.Agent) {
+	state := os.Getenv("SLOTD_CRASH_AFTER")
+	if state == "" {
+		return nil
+	}
+	log.Warn("failpoint armed: this node kills itself after an agent commits a state", "state", state)
+	return func(a persist.Agent) {
+		if a.State == state {
+			log.Warn("failpoint: killing the process", "slotId", a.SlotID, "state", a.State)
+			syscall.Kill(os.Getpid(), syscall.SIGKILL)
+		}
+	}
 }

@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -57,6 +58,11 @@ type proc struct {
 	env  []string
 	cmd  *exec.Cmd
 	log  string
+
+	mu       sync.Mutex
+	restarts int
+	stopping bool
+	killed   bool // by kill9: the failpoint, if any, stays armed
 }
 
 func (p *proc) start(t *testing.T, bin string) {
@@ -79,6 +85,54 @@ func (p *proc) kill() {
 		p.cmd.Process.Kill() // SIGKILL: no shutdown path runs
 		p.cmd.Wait()
 	}
+}
+
+// supervise restarts the process whenever it dies (a failpoint or a
+// kill -9), without its failpoint, until shutdown is called.
+func (p *proc) supervise(t *testing.T, bin string) (shutdown func()) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			p.mu.Lock()
+			cmd := p.cmd
+			p.mu.Unlock()
+			cmd.Wait()
+			p.mu.Lock()
+			if p.stopping {
+				p.mu.Unlock()
+				return
+			}
+			p.restarts++
+			if !p.killed {
+				p.env = nil // the failpoint fired: restart without it
+			}
+			p.killed = false
+			p.start(t, bin)
+			p.mu.Unlock()
+		}
+	}()
+	return func() {
+		p.mu.Lock()
+		p.stopping = true
+		p.cmd.Process.Kill()
+		p.mu.Unlock()
+		<-done
+	}
+}
+
+// kill9 sends SIGKILL; the supervisor restarts the process.
+func (p *proc) kill9() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.killed = true
+	p.cmd.Process.Kill()
+}
+
+func (p *proc) restarted() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.restarts
 }
 
 func (p *proc) tail() string {
@@ -168,6 +222,10 @@ func TestEndToEndOnAnvil(t *testing.T) {
 		}
 	}
 
+	// host-1 dies right after committing Filling (before its fill is sent);
+	// host-2 right after committing Payout (before it collects). Each is
+	// restarted from its store without the failpoint.
+	failpoints := map[string][]string{"host-1": {"SLOTD_CRASH_AFTER=filling"}, "host-2": {"SLOTD_CRASH_AFTER=payout"}}
 	pw := filepath.Join(dir, "password")
 	os.WriteFile(pw, []byte("e2e\n"), 0o600)
 	procs := map[string]*proc{}
@@ -185,8 +243,13 @@ func TestEndToEndOnAnvil(t *testing.T) {
 			"--rpc", url, "--marketplace", dep.Marketplace.Hex(), "--start-block", fmt.Sprint(startBlock),
 			"--data-dir", filepath.Join(dir, n), "--key", keyFile, "--password-file", pw, "--roles", role,
 			"--api", apiOf[n], "--poll", "200ms", "--log-level", "debug"}}
+		procs[n].env = failpoints[n]
 		procs[n].start(t, bin)
-		defer procs[n].kill()
+		if strings.HasPrefix(n, "host") {
+			defer procs[n].supervise(t, bin)()
+		} else {
+			defer procs[n].kill()
+		}
 	}
 	all := []*proc{chain, procs["client"], procs["host-1"], procs["host-2"], procs["validator"]}
 	for n, api := range apiOf {
@@ -206,9 +269,6 @@ func TestEndToEndOnAnvil(t *testing.T) {
 		}
 		return out.String()
 	}
-	for _, h := range []string{"host-1", "host-2"} {
-		cli(h, "availability", "add", "--size", "1073741824", "--duration", "100000", "--min-price", "1", "--max-collateral", "100")
-	}
 
 	file := make([]byte, 1<<20)
 	for i := range file {
@@ -222,12 +282,17 @@ func TestEndToEndOnAnvil(t *testing.T) {
 		t.Fatal(err)
 	}
 	var m struct {
-		CID string `json:"cid"`
+		CID      string `json:"cid"`
+		SlotSize uint64 `json:"slotSize"`
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if err := json.Unmarshal(body, &m); err != nil || resp.StatusCode != 201 {
 		t.Fatalf("upload: %d %s", resp.StatusCode, body)
+	}
+	// host-1 has room for one slot, host-2 for two: each must hold its share.
+	for h, n := range map[string]uint64{"host-1": 1, "host-2": 2} {
+		cli(h, "availability", "add", "--size", fmt.Sprint(n*m.SlotSize), "--duration", "100000", "--min-price", "1", "--max-collateral", "100")
 	}
 	out := cli("client", "request", "--cid", m.CID, "--duration", "150", "--expiry", "90", "--price", "1", "--collateral", "10")
 	var r struct {
@@ -240,14 +305,9 @@ func TestEndToEndOnAnvil(t *testing.T) {
 		s, _ := market.RequestState(ctx, id)
 		return s == contracts.RequestStateStarted
 	})
-	// kill -9 a host that holds a slot, mid-way, then restart it from its store.
-	victim := "host-1"
-	if h, _ := market.GetHost(ctx, contracts.GetSlotID(id, 0)); h == crypto.PubkeyToAddress(keyOf["host-2"].PublicKey) {
-		victim = "host-2"
-	}
-	procs[victim].kill()
-	time.Sleep(3 * time.Second)
-	procs[victim].start(t, bin)
+	// kill -9 host-2 mid-way, while it proves; its supervisor restarts it.
+	time.Sleep(5 * time.Second)
+	procs["host-2"].kill9()
 
 	end, _ := market.RequestEnd(ctx, id)
 	eventually(t, "every slot paid", 4*time.Minute, all, func() bool {
@@ -280,5 +340,14 @@ func TestEndToEndOnAnvil(t *testing.T) {
 	if left, _ := market.TokenBalance(ctx, dep.Marketplace); left.Sign() != 0 {
 		t.Fatalf("%s tokens left in the Marketplace", left)
 	}
-	t.Logf("request ended at %d: 3 fills, %d proofs, %s killed and restarted", end, proofs, victim)
+	for i := range uint64(3) {
+		if n, _ := market.MissingProofs(ctx, contracts.GetSlotID(id, i)); n != 0 {
+			t.Errorf("slot %d: %d proofs marked missing", i, n)
+		}
+	}
+	r1, r2 := procs["host-1"].restarted(), procs["host-2"].restarted()
+	if r1 < 1 || r2 < 2 {
+		t.Fatalf("restarts: host-1 %d (want the filling failpoint), host-2 %d (want kill -9 and the payout failpoint)", r1, r2)
+	}
+	t.Logf("request ended at %d: 3 fills, %d proofs, no missed proof; restarts host-1 %d, host-2 %d", end, proofs, r1, r2)
 }

@@ -37,6 +37,8 @@ type Config struct {
 	Confirmations uint64
 	Log           hclog.Logger
 	Metrics       *metrics.Metrics
+	// Committed hears every agent transition as it commits (crash tests).
+	Committed func(persist.Agent)
 }
 
 // Sales is the host role. New builds it, Run runs it until ctx ends.
@@ -79,8 +81,9 @@ func New(ctx context.Context, cfg Config) (*Sales, error) {
 		Update: func(ctx context.Context, fn func(*persist.Tx, fsm.QueueTx) error) error {
 			return s.q.Update(ctx, func(tx *persist.Tx, qt *queue.Tx) error { return fn(tx, qt) })
 		},
-		OnEnd: func(persist.Agent) { s.q.Notify() },
-		Head:  func() uint64 { return s.head() },
+		OnEnd:     func(persist.Agent) { s.q.Notify() },
+		Head:      func() uint64 { return s.head() },
+		Committed: cfg.Committed,
 	})
 	if err != nil {
 		return nil, err
