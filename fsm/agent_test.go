@@ -524,7 +524,6 @@ func TestResync(t *testing.T) {
 	checkJournal(t, s, sale.SlotID)
 }
 
-
 // TestCommittedHookSeesEveryTransition: the failpoint hook hears each state
 // right after it commits, in order, before that state's side effect runs.
 func TestCommittedHookSeesEveryTransition(t *testing.T) {
