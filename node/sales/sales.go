@@ -109,8 +109,10 @@ func (s *Sales) Run(ctx context.Context) error {
 	}
 	defer s.agents.Stop()
 	s.log.Info("sales running", "restored", n, "queued", s.q.Len(), "workers", s.cfg.Workers)
-	workers := s.q.Start(ctx, s.cfg.Workers, s.work, s.fits)
-	defer workers.Stop()
+	if s.cfg.Workers > 0 { // zero: follow the chain and keep the queue, sell nothing
+		workers := s.q.Start(ctx, s.cfg.Workers, s.work, s.fits)
+		defer workers.Stop()
+	}
 	err = s.ingest.Run(ctx)
 	s.wg.Wait()
 	return err
