@@ -86,3 +86,64 @@ func mustAvail(t *testing.T, store *persist.Store) {
 		t.Fatal(err)
 	}
 }
+
+// TestAgentFollowsReorg: our fill is taken back by a reorganisation and
+// another host fills the slot on the new canonical branch; our agent, which
+// was proving, follows the chain: it ends without the slot (Failed), and its
+// reservation is released.
+func TestAgentFollowsReorg(t *testing.T) {
+	e := ct.NewEnv(t, ct.TestConfig())
+	m, providers, clientData := clientDataset(t, 2, 1)
+	h := startHost(t, e, e.Hosts[0], t.TempDir())
+	ctx := context.Background()
+	stopMining := e.AutoMine(25 * time.Millisecond)
+	req := contracts.Request{Client: e.Client.Addr, Expiry: 200, Nonce: [32]byte{9},
+		Ask: contracts.Ask{Slots: 2, SlotSize: m.SlotSize, Duration: 400, MaxSlotLoss: 1, ProofProbability: big.NewInt(1),
+			PricePerBytePerSecond: big.NewInt(1), CollateralPerByte: big.NewInt(10)},
+		Content: contracts.Content{Cid: providers, MerkleRoot: m.CID}}
+	id, _, err := e.Client.M.RequestStorage(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slot := contracts.GetSlotID(id, 0)
+	var filledIn uint64
+	waitFor(t, "our fill", 20*time.Second, func() bool {
+		host, _ := e.Client.M.GetHost(ctx, slot)
+		if host != e.Hosts[0].Addr {
+			return false
+		}
+		head, _ := e.Chain.BlockNumber(ctx)
+		e.Client.M.PastEvents(ctx, 0, head, func(_ uint64, evs []contracts.Event) error {
+			for _, ev := range evs {
+				if f, ok := ev.(*contracts.SlotFilled); ok {
+					filledIn = f.Block
+				}
+			}
+			return nil
+		})
+		return filledIn > 0
+	})
+	stopMining()
+	parent, err := e.Chain.HeaderByNumber(ctx, new(big.Int).SetUint64(filledIn-1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Sim.Rollback() // drop what our host has pending: Fork wants an empty pool
+	if err := e.Sim.Fork(parent.Hash()); err != nil {
+		t.Fatal(err)
+	}
+	e.Sim.Rollback()
+	fillFromDataset(t, e, e.Hosts[1], id, 0, clientData, m) // another host wins the slot on the new branch
+	for range 4 {
+		e.Commit()
+	}
+	waitFor(t, "our agent to give the slot up", 20*time.Second, func() bool {
+		var a persist.Agent
+		store := h.store
+		store.View(func(tx *persist.Tx) error { a, _ = tx.Agent(persist.ID(slot)); return nil })
+		return a.State == "failed" || a.State == "ignored"
+	})
+	if host, _ := e.Client.M.GetHost(ctx, slot); host != e.Hosts[1].Addr {
+		t.Fatalf("canonical host %s, want the other host", host)
+	}
+}

@@ -6,14 +6,17 @@ import (
 	"crypto/rand"
 	"math/big"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/slotd/slotd/contracts"
 	ct "github.com/slotd/slotd/contracts/contractstest"
+	"github.com/slotd/slotd/contracts/proof"
 	"github.com/slotd/slotd/node/datastore"
 	"github.com/slotd/slotd/node/sales"
 	"github.com/slotd/slotd/node/transfer"
@@ -40,7 +43,7 @@ func startHost(t *testing.T, e *ct.Env, a ct.Actor, dir string) *host {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tx, err := txmgr.New(txmgr.Config{Client: e.Chain, Store: store, Key: a.Key, PollInterval: 20 * time.Millisecond})
+	tx, err := txmgr.New(txmgr.Config{Client: e.Chain, Store: store, Key: a.Key, PollInterval: 20 * time.Millisecond, RebroadcastInterval: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,20 +108,7 @@ func TestHostsFillProveAndGetPaid(t *testing.T) {
 	cfg.Proofs.Period, cfg.Proofs.Timeout = 10, 5
 	e := ct.NewEnv(t, cfg)
 
-	// The client's dataset, served over HTTP.
-	clientData, err := datastore.Open(t.TempDir(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	file := make([]byte, 200_000)
-	rand.Read(file)
-	m, err := clientData.Import(context.Background(), bytes.NewReader(file), uint64(len(file)), datastore.ImportOptions{Slots: 3, MaxSlotLoss: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(transfer.Handler(clientData))
-	defer srv.Close()
-	providers, _ := transfer.EncodeProviders([]string{srv.URL})
+	m, providers, _ := clientDataset(t, 3, 1)
 
 	hosts := make([]*host, 3)
 	for i := range hosts {
@@ -190,4 +180,59 @@ func TestHostsFillProveAndGetPaid(t *testing.T) {
 		t.Fatal("no host earned anything")
 	}
 	t.Logf("request ended at %d; proofs per slot %v; %d hosts earned", end, proofs, paid)
+}
+
+// clientDataset imports a random file as a client does and serves it over
+// HTTP; it returns the manifest and the request's content.cid.
+func clientDataset(t *testing.T, slots, loss int) (*datastore.Manifest, []byte, *datastore.Store) {
+	t.Helper()
+	clientData, err := datastore.Open(t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := make([]byte, 200_000)
+	rand.Read(file)
+	m, err := clientData.Import(context.Background(), bytes.NewReader(file), uint64(len(file)), datastore.ImportOptions{Slots: slots, MaxSlotLoss: loss})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(transfer.Handler(clientData))
+	t.Cleanup(srv.Close)
+	providers, _ := transfer.EncodeProviders([]string{srv.URL})
+	return m, providers, clientData
+}
+
+// fillFromDataset fills a slot as another host would, proving from the
+// client's own copy of the slot.
+func fillFromDataset(t *testing.T, e *ct.Env, a ct.Actor, id contracts.RequestID, index uint64, data *datastore.Store, m *datastore.Manifest) {
+	t.Helper()
+	sl, err := data.DatasetSlot(m.CID, int(index))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(sl.DataPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	tree, err := proof.BuildSlotTree(f, sl.Size)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path, _ := proof.ContentPath(m.SlotRoots, index)
+	slot := contracts.GetSlotID(id, index)
+	_, err = ct.RetryChallenge(func() (*types.Receipt, error) {
+		c, err := a.M.GetChallenge(context.Background(), slot)
+		if err != nil {
+			return nil, err
+		}
+		p, err := proof.Prove(tree, f, c, slot, int(e.Cfg.Proofs.Samples))
+		if err != nil {
+			return nil, err
+		}
+		return a.M.FillSlot(context.Background(), id, index, tree.Root(), path, contracts.ToContractProof(p))
+	})
+	if err != nil {
+		t.Fatalf("fill slot %d as %s: %v", index, a.Addr, err)
+	}
 }
