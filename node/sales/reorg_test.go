@@ -96,7 +96,7 @@ func TestAgentFollowsReorg(t *testing.T) {
 	m, providers, clientData := clientDataset(t, 2, 1)
 	h := startHost(t, e, e.Hosts[0], t.TempDir())
 	ctx := context.Background()
-	stopMining := e.AutoMine(25 * time.Millisecond)
+	stopMining := e.AutoMine(100 * time.Millisecond)
 	req := contracts.Request{Client: e.Client.Addr, Expiry: 200, Nonce: [32]byte{9},
 		Ask: contracts.Ask{Slots: 2, SlotSize: m.SlotSize, Duration: 400, MaxSlotLoss: 1, ProofProbability: big.NewInt(1),
 			PricePerBytePerSecond: big.NewInt(1), CollateralPerByte: big.NewInt(10)},

@@ -60,7 +60,7 @@ func startHost(t *testing.T, e *ct.Env, a ct.Actor, dir string) *host {
 	}
 	market := contracts.NewEthMarket(e.Chain, tx, e.Dep.Marketplace)
 	s, err := sales.New(ctx, sales.Config{Store: store, Market: market, Client: e.Chain, Data: data, Workers: 2, QueueSize: 16,
-		Poll: 50 * time.Millisecond, Log: hclog.New(&hclog.LoggerOptions{Name: "host", Level: hclog.Warn})})
+		Poll: 50 * time.Millisecond, Log: hclog.New(&hclog.LoggerOptions{Name: "host", Level: hclog.LevelFromString(os.Getenv("SLOTD_TEST_LOG"))})})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,8 +118,10 @@ func TestHostsFillProveAndGetPaid(t *testing.T) {
 	for i := range hosts {
 		before[i] = e.Balance(e.Hosts[i].Addr)
 	}
-	stopMining := e.AutoMine(25 * time.Millisecond)
-	defer stopMining()
+	// A 10× clock while hosts download and fill (a loaded machine must not
+	// let the request expire first), then 50× once it runs.
+	stopMining := e.AutoMine(100 * time.Millisecond)
+	defer func() { stopMining() }()
 
 	req := contracts.Request{Client: e.Client.Addr, Expiry: 200, Nonce: [32]byte{7},
 		Ask: contracts.Ask{Slots: 3, SlotSize: m.SlotSize, Duration: 400, MaxSlotLoss: 1, ProofProbability: big.NewInt(1),
@@ -134,6 +136,8 @@ func TestHostsFillProveAndGetPaid(t *testing.T) {
 		s, _ := e.Client.M.RequestState(ctx, id)
 		return s == contracts.RequestStateStarted
 	})
+	stopMining()
+	stopMining = e.AutoMine(20 * time.Millisecond)
 	proofs := map[contracts.SlotID]int{}
 	waitFor(t, "a proof for every slot", 60*time.Second, func() bool {
 		head, _ := e.Chain.BlockNumber(ctx)
