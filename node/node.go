@@ -71,7 +71,9 @@ func Open(ctx context.Context, cfg Config, log hclog.Logger) (_ *Node, err error
 	if n.store, err = persist.Open(filepath.Join(cfg.DataDir, "slotd.db"), nil); err != nil {
 		return nil, err
 	}
-	if n.data, err = datastore.Open(filepath.Join(cfg.DataDir, "data"), &datastore.Options{Recorder: datastore.PersistRecorder{Store: n.store}}); err != nil {
+	// Datasets and hosted slots live beside the store, where `slotd upload
+	// --data-dir` and `slotd download` look for them.
+	if n.data, err = datastore.Open(cfg.DataDir, &datastore.Options{Recorder: datastore.PersistRecorder{Store: n.store}}); err != nil {
 		return nil, err
 	}
 	key, err := keys.Load(cfg.KeyFile, cfg.PasswordFile)

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/slotd/slotd/node/api"
+	"github.com/slotd/slotd/node/datastore"
 	"github.com/slotd/slotd/persist"
 )
 
@@ -21,7 +22,11 @@ func TestClientCommandsTalkToTheAPI(t *testing.T) {
 	}
 	defer store.Close()
 	token, _ := api.LoadOrCreateToken(filepath.Join(dir, "api-token"))
-	srv := httptest.NewServer((&api.Server{Store: store, Token: token}).Handler())
+	data, err := datastore.Open(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer((&api.Server{Store: store, Data: data, Token: token}).Handler())
 	defer srv.Close()
 	cmd := func(args ...string) (int, string, string) {
 		var out, errb bytes.Buffer
@@ -30,6 +35,11 @@ func TestClientCommandsTalkToTheAPI(t *testing.T) {
 	}
 	if code, out, errs := cmd("availability", "add", "--size", "4096", "--duration", "60", "--min-price", "1", "--max-collateral", "5"); code != 0 || !strings.Contains(out, `"totalSize": 4096`) {
 		t.Fatalf("add: %d %s %s", code, out, errs)
+	}
+	file := filepath.Join(t.TempDir(), "f.bin")
+	os.WriteFile(file, bytes.Repeat([]byte("slotd"), 10000), 0o600)
+	if code, out, errs := cmd("upload", file, "--slots", "3", "--max-slot-loss", "1"); code != 0 || !strings.Contains(out, `"cid"`) {
+		t.Fatalf("upload through the API: %d %s %s", code, out, errs)
 	}
 	if code, out, _ := cmd("availability", "list"); code != 0 || !strings.Contains(out, `"freeSize": 4096`) {
 		t.Fatalf("list: %d %s", code, out)

@@ -7,6 +7,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -40,8 +42,9 @@ func runUpload(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	loss := fl.Int("max-slot-loss", -1, "`M`, the slots that may be lost: any N-M slots rebuild the file (0 ≤ M < N)")
 	dataDir := fl.String("data-dir", dataDirFlagDefault(), "node data `dir` (default $SLOTD_DATA_DIR, else ./data)")
 	asJSON := fl.Bool("json", false, "print the manifest as JSON")
+	api := fl.String("api", "", "upload through a running node's API at this `URL` instead (token from DATA_DIR/api-token)")
 	fl.Usage = func() {
-		fmt.Fprintln(stderr, "usage: slotd upload FILE --slots N --max-slot-loss M [--data-dir DIR] [--json]")
+		fmt.Fprintln(stderr, "usage: slotd upload FILE --slots N --max-slot-loss M [--data-dir DIR] [--api URL] [--json]")
 		fmt.Fprintln(stderr, "\nStores FILE in the data dir as N erasure-coded slots (N-M data, M parity) and prints\nits dataset id (the content root), which `slotd download` and storage requests use.")
 		fl.PrintDefaults()
 	}
@@ -75,6 +78,10 @@ func runUpload(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if err != nil || !st.Mode().IsRegular() {
 		fmt.Fprintf(stderr, "slotd upload: %s is not a regular file\n", path)
 		return exitError
+	}
+
+	if *api != "" {
+		return uploadViaAPI(*api, *dataDir, path, f, st.Size(), *slots, *loss, stdout, stderr)
 	}
 
 	// Record the dataset in the node's store when no node holds it; a running
@@ -215,3 +222,30 @@ func (b *transferBar) finish(ok bool) {
 }
 
 func mibString(n uint64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
+
+// uploadViaAPI streams the file to a node's POST /api/v1/datasets.
+func uploadViaAPI(api, dataDir, path string, f *os.File, size int64, slots, loss int, stdout, stderr io.Writer) int {
+	u := fmt.Sprintf("%s/api/v1/datasets?slots=%d&maxSlotLoss=%d&name=%s", strings.TrimRight(api, "/"), slots, loss, url.QueryEscape(filepath.Base(path)))
+	req, err := http.NewRequest("POST", u, f)
+	if err != nil {
+		fmt.Fprintln(stderr, "slotd upload:", err)
+		return exitUsage
+	}
+	req.ContentLength = size
+	if tok, err := os.ReadFile(filepath.Join(dataDir, "api-token")); err == nil {
+		req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(tok)))
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		fmt.Fprintf(stderr, "slotd upload: %v (is a node running at %s?)\n", err, api)
+		return exitError
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusCreated {
+		fmt.Fprintf(stderr, "slotd upload: %s: %s\n", resp.Status, strings.TrimSpace(string(body)))
+		return exitError
+	}
+	stdout.Write(body)
+	return exitOK
+}

@@ -240,9 +240,11 @@ func (e *effects) ConfirmFill(ctx context.Context, a *fsm.Agent) (fsm.Step, erro
 func (e *effects) Prove(ctx context.Context, a *fsm.Agent) (fsm.Step, error) {
 	slot := a.ChainSlotID()
 	proven := uint64(1<<64 - 1)
+	missed, _ := e.market.MissingProofs(ctx, slot)
 	t := time.NewTicker(e.poll)
 	defer t.Stop()
 	for {
+		e.countMissed(ctx, slot, &missed)
 		if st, done := e.proveOnce(ctx, a, slot, &proven); done {
 			return st, nil
 		}
@@ -252,6 +254,19 @@ func (e *effects) Prove(ctx context.Context, a *fsm.Agent) (fsm.Step, error) {
 		case <-t.C:
 		}
 	}
+}
+
+// countMissed adds proofs of ours the chain marked missing to the metric.
+func (e *effects) countMissed(ctx context.Context, slot contracts.SlotID, seen *uint64) {
+	n, err := e.market.MissingProofs(ctx, slot)
+	if err != nil || n <= *seen {
+		return
+	}
+	e.log.Warn("a proof of ours was marked missing", "slotId", slot, "missing", n)
+	if e.metrics != nil {
+		e.metrics.ProofsMissed.Add(float64(n - *seen))
+	}
+	*seen = n
 }
 
 // proveOnce looks at the chain once: is the sale over, and is a proof due?
