@@ -65,7 +65,7 @@ type Actor struct {
 }
 
 type Env struct {
-	T         *testing.T
+	T         testing.TB
 	Ctx       context.Context
 	Sim       *simulated.Backend
 	Chain     simulated.Client
@@ -86,6 +86,21 @@ func (e *Env) Commit() {
 	defer e.mine.Unlock()
 	e.Sim.Commit()
 }
+
+// Mine seals n blocks in a row, with no other block sealed in between.
+func (e *Env) Mine(n int) {
+	e.mine.Lock()
+	defer e.mine.Unlock()
+	for range n {
+		e.Sim.Commit()
+	}
+}
+
+// Lock keeps Commit, Mine, Advance, AutoMine and the actors' senders from
+// sealing blocks until Unlock, so that a test can Fork, Rollback or look at
+// the pool undisturbed. While holding it, seal with Sim.Commit.
+func (e *Env) Lock()   { e.mine.Lock() }
+func (e *Env) Unlock() { e.mine.Unlock() }
 
 // AutoMine seals a block every interval (each a chain second later than the
 // last, so chain time runs faster than the wall clock) until stop is called.
@@ -118,16 +133,38 @@ func TestConfig() contracts.Config {
 	return c
 }
 
-func NewEnv(t *testing.T, cfg contracts.Config) *Env {
+// Options shape an Env beyond its config; the zero value is NewEnv's Env.
+type Options struct {
+	Hosts int // how many hosts; 3 when 0
+	// NoTokens leaves the actors with ether only, and the chain with no
+	// blocks after the deployment's (so with its base fee).
+	NoTokens  bool
+	NoCleanup bool // the caller closes Sim: for fixtures that outlive one test
+}
+
+// NewEnv is a simulated chain with cfg's Marketplace deployed, a client,
+// three hosts and a validator, all with ether and tokens.
+func NewEnv(t testing.TB, cfg contracts.Config) *Env {
 	t.Helper()
-	keys := make([]*ecdsa.PrivateKey, 6)
+	return NewEnvWith(t, cfg, Options{})
+}
+
+// NewEnvWith is NewEnv shaped by o.
+func NewEnvWith(t testing.TB, cfg contracts.Config, o Options) *Env {
+	t.Helper()
+	if o.Hosts == 0 {
+		o.Hosts = 3
+	}
+	keys := make([]*ecdsa.PrivateKey, 3+o.Hosts)
 	alloc := types.GenesisAlloc{}
 	for i := range keys {
 		keys[i], _ = crypto.GenerateKey()
 		alloc[crypto.PubkeyToAddress(keys[i].PublicKey)] = types.Account{Balance: new(big.Int).Lsh(big.NewInt(1), 80)}
 	}
 	sim := simulated.NewBackend(alloc, contracts.WithDevChainConfig())
-	t.Cleanup(func() { sim.Close() })
+	if !o.NoCleanup {
+		t.Cleanup(func() { sim.Close() })
+	}
 	e := &Env{T: t, Ctx: context.Background(), Sim: sim, Chain: sim.Client(), Cfg: cfg}
 	e.Deployer = e.Sender(keys[0])
 	dep, err := contracts.Deploy(e.Ctx, e.Deployer, cfg)
@@ -138,14 +175,19 @@ func NewEnv(t *testing.T, cfg contracts.Config) *Env {
 	mk := func(k *ecdsa.PrivateKey) Actor {
 		a := Actor{Key: k, Addr: crypto.PubkeyToAddress(k.PublicKey)}
 		a.M = contracts.NewEthMarket(e.Chain, e.Sender(k), dep.Marketplace)
+		if o.NoTokens {
+			return a
+		}
 		if err := contracts.Mint(e.Ctx, e.Deployer, dep.Token, a.Addr, HugeBalance); err != nil {
 			t.Fatal(err)
 		}
 		return a
 	}
 	e.Client = mk(keys[1])
-	e.Hosts = []Actor{mk(keys[2]), mk(keys[3]), mk(keys[4])}
-	e.Validator = mk(keys[5])
+	for _, k := range keys[2 : 2+o.Hosts] {
+		e.Hosts = append(e.Hosts, mk(k))
+	}
+	e.Validator = mk(keys[2+o.Hosts])
 	return e
 }
 
@@ -158,12 +200,28 @@ func (e *Env) Sender(k *ecdsa.PrivateKey) *contracts.KeySender {
 	return s
 }
 
-func (e *Env) Now() uint64 {
+// Head is the head block's header.
+func (e *Env) Head() *types.Header {
 	h, err := e.Chain.HeaderByNumber(e.Ctx, nil)
 	if err != nil {
 		e.T.Fatal(err)
 	}
-	return h.Time
+	return h
+}
+
+func (e *Env) Now() uint64 { return e.Head().Time }
+
+// Events is every Marketplace event on the canonical chain in blocks
+// [from, to].
+func (e *Env) Events(from, to uint64) []contracts.Event {
+	var out []contracts.Event
+	if err := e.Client.M.PastEvents(e.Ctx, from, to, func(_ uint64, evs []contracts.Event) error {
+		out = append(out, evs...)
+		return nil
+	}); err != nil {
+		e.T.Fatal(err)
+	}
+	return out
 }
 
 // advance mines one block `seconds` after the head.
@@ -301,14 +359,14 @@ func (e *Env) Period() (uint64, uint64) {
 	return p, (p + 1) * e.Cfg.Proofs.Period
 }
 
-func WantErr(t *testing.T, err, want error) {
+func WantErr(t testing.TB, err, want error) {
 	t.Helper()
 	if !errors.Is(err, want) {
 		t.Fatalf("got error %v, want %v", err, want)
 	}
 }
 
-func WantEqual(t *testing.T, what string, got, want *big.Int) {
+func WantEqual(t testing.TB, what string, got, want *big.Int) {
 	t.Helper()
 	if got.Cmp(want) != 0 {
 		t.Fatalf("%s: got %s, want %s (off by %s)", what, got, want, new(big.Int).Sub(got, want))
@@ -322,3 +380,15 @@ func Mul(xs ...uint64) *big.Int {
 	}
 	return r
 }
+
+// Logger logs to the test, for the node's Logger interfaces.
+type Logger struct{ T testing.TB }
+
+func (l Logger) log(level, msg string, args ...any) {
+	l.T.Helper()
+	l.T.Log(append([]any{level, msg}, args...)...)
+}
+func (l Logger) Debug(msg string, args ...any) { l.log("DEBUG", msg, args...) }
+func (l Logger) Info(msg string, args ...any)  { l.log("INFO", msg, args...) }
+func (l Logger) Warn(msg string, args ...any)  { l.log("WARN", msg, args...) }
+func (l Logger) Error(msg string, args ...any) { l.log("ERROR", msg, args...) }

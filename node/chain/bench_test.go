@@ -14,6 +14,7 @@ import (
 
 	"github.com/slotd/slotd/contracts"
 	"github.com/slotd/slotd/contracts/bindings"
+	ct "github.com/slotd/slotd/contracts/contractstest"
 	"github.com/slotd/slotd/node/chain"
 	"github.com/slotd/slotd/persist"
 )
@@ -28,7 +29,7 @@ const (
 )
 
 type benchFixture struct {
-	e        *env
+	e        *ct.Env
 	from, to uint64
 	logs     int
 }
@@ -43,53 +44,51 @@ var (
 func fixture(b *testing.B) benchFixture {
 	benchOnce.Do(func() {
 		e := newEnvNoCleanup(b)
-		ctx := e.ctx
+		ctx := e.Ctx
 		market := bindings.NewMarketplace()
 		token := bindings.NewTestToken()
-		chainID, _ := e.cl.ChainID(ctx)
+		chainID, _ := e.Chain.ChainID(ctx)
 		signer := types.LatestSignerForChainID(chainID)
-		nonce, err := e.cl.PendingNonceAt(ctx, e.client.addr)
+		nonce, err := e.Chain.PendingNonceAt(ctx, e.Client.Addr)
 		if err != nil {
 			b.Fatal(err)
 		}
-		tip, _ := e.cl.SuggestGasTipCap(ctx)
+		tip, _ := e.Chain.SuggestGasTipCap(ctx)
 		send := func(to common.Address, data []byte, gas uint64) {
-			head := e.head()
-			tx := types.MustSignNewTx(e.client.key, signer, &types.DynamicFeeTx{ChainID: chainID, Nonce: nonce, To: &to,
+			head := e.Head()
+			tx := types.MustSignNewTx(e.Client.Key, signer, &types.DynamicFeeTx{ChainID: chainID, Nonce: nonce, To: &to,
 				Gas: gas, GasTipCap: tip, GasFeeCap: new(big.Int).Add(tip, new(big.Int).Mul(head.BaseFee, big.NewInt(4))), Data: data})
-			if err := e.cl.SendTransaction(ctx, tx); err != nil {
+			if err := e.Chain.SendTransaction(ctx, tx); err != nil {
 				b.Fatal(err)
 			}
 			nonce++
 		}
-		send(e.dep.Token, token.PackApprove(e.dep.Marketplace, new(big.Int).Lsh(big.NewInt(1), 100)), 100_000)
-		e.sim.Commit()
+		send(e.Dep.Token, token.PackApprove(e.Dep.Marketplace, new(big.Int).Lsh(big.NewInt(1), 100)), 100_000)
+		e.Commit()
 		ds := newDataset(b, 9, 2)
+		base := e.NewRequest(ds, e.Ask(2, 1, slotSize))
+		base.Content.Cid = []byte("bench")
 		req := func(i int) []byte {
-			return market.PackRequestStorage(contracts.Request{
-				Client: e.client.addr,
-				Ask: contracts.Ask{Slots: 2, SlotSize: slotSize, Duration: 1000, MaxSlotLoss: 1,
-					ProofProbability: big.NewInt(1), PricePerBytePerSecond: big.NewInt(3), CollateralPerByte: big.NewInt(1000)},
-				Content: contracts.Content{Cid: []byte("bench"), MerkleRoot: ds.content},
-				Expiry:  300, Nonce: common.BigToHash(big.NewInt(int64(1_000_000 + i))),
-			})
+			r := base
+			r.Nonce = common.BigToHash(big.NewInt(int64(1_000_000 + i)))
+			return market.PackRequestStorage(r)
 		}
-		gas, err := e.cl.EstimateGas(ctx, ethereum.CallMsg{From: e.client.addr, To: &e.dep.Marketplace, Data: req(0)})
+		gas, err := e.Chain.EstimateGas(ctx, ethereum.CallMsg{From: e.Client.Addr, To: &e.Dep.Marketplace, Data: req(0)})
 		if err != nil {
 			b.Fatal(err)
 		}
 		bench.e = e
-		bench.from = e.head().Number.Uint64() + 1
+		bench.from = e.Head().Number.Uint64() + 1
 		for i := range benchRequests {
-			send(e.dep.Marketplace, req(i), gas+gas/2)
+			send(e.Dep.Marketplace, req(i), gas+gas/2)
 			if (i+1)%benchPerBlock == 0 {
-				e.sim.Commit()
+				e.Commit()
 			}
 		}
-		e.sim.Commit()
-		e.mine(benchTail)
-		bench.to = e.head().Number.Uint64()
-		bench.logs = len(e.allLogs(bench.from, bench.to))
+		e.Commit()
+		e.Mine(benchTail)
+		bench.to = e.Head().Number.Uint64()
+		bench.logs = len(e.Events(bench.from, bench.to))
 		if bench.logs != benchRequests {
 			b.Fatalf("fixture has %d logs, want %d (a transaction failed?)", bench.logs, benchRequests)
 		}
@@ -104,7 +103,7 @@ func fixture(b *testing.B) benchFixture {
 // paged the way the ingestor pages them.
 func rawFilterLogs(b *testing.B, f benchFixture) {
 	n := 0
-	if err := contracts.PastLogs(context.Background(), f.e.cl, f.e.dep.Marketplace, f.from, f.to, contracts.DefaultPage, func(_ uint64, logs []types.Log) error {
+	if err := contracts.PastLogs(context.Background(), f.e.Chain, f.e.Dep.Marketplace, f.from, f.to, contracts.DefaultPage, func(_ uint64, logs []types.Log) error {
 		n += len(logs)
 		return nil
 	}); err != nil {
@@ -163,7 +162,7 @@ func BenchmarkReplay(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				in, err := chain.New(chain.Config{Client: f.e.cl, Store: s, Handler: bc.handler(), Address: f.e.dep.Marketplace, StartBlock: f.from})
+				in, err := chain.New(chain.Config{Client: f.e.Chain, Store: s, Handler: bc.handler(), Address: f.e.Dep.Marketplace, StartBlock: f.from})
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -14,20 +14,21 @@ import (
 	"github.com/ethereum/go-ethereum/ethclient/simulated"
 
 	"github.com/slotd/slotd/contracts"
+	ct "github.com/slotd/slotd/contracts/contractstest"
 	"github.com/slotd/slotd/node/chain"
 	"github.com/slotd/slotd/persist"
 )
 
 // market makes some history: requests spread over blocks, some slots filled.
-func (e *env) market(requests int) (ids []contracts.RequestID, ds dataset) {
-	ds = newDataset(e.t, 1, 2)
+func market(e *ct.Env, requests int) (ids []contracts.RequestID, ds ct.Dataset) {
+	ds = newDataset(e.T, 1, 2)
 	for i := range requests {
-		id := e.request(ds)
+		id := request(e, ds)
 		ids = append(ids, id)
 		if i%3 == 0 {
-			e.fill(e.hosts[i%2], id, uint64(i%2), ds)
+			e.MustFill(e.Hosts[i%2], id, uint64(i%2), ds)
 		}
-		e.mine(i % 4)
+		e.Mine(i % 4)
 	}
 	return ids, ds
 }
@@ -40,13 +41,13 @@ func (e *env) market(requests int) (ids []contracts.RequestID, ds dataset) {
 // path near the head.
 func TestCrashMidwayAppliesEveryEventOnce(t *testing.T) {
 	e := newEnv(t)
-	start := e.head().Number.Uint64() + 1
-	e.market(12)
-	head := e.head().Number.Uint64()
-	want := e.allLogs(start, head)
+	start := e.Head().Number.Uint64() + 1
+	market(e, 12)
+	head := e.Head().Number.Uint64()
+	want := e.Events(start, head)
 
 	path := filepath.Join(t.TempDir(), "slotd.db")
-	cfg := chain.Config{Client: e.cl, Address: e.dep.Marketplace, StartBlock: start, PageSize: 5, Recent: 8}
+	cfg := chain.Config{Client: e.Chain, Address: e.Dep.Marketplace, StartBlock: start, PageSize: 5, Recent: 8}
 	crashes := 0
 	for failAt := 2; ; failAt++ {
 		if failAt > 100 {
@@ -56,7 +57,7 @@ func TestCrashMidwayAppliesEveryEventOnce(t *testing.T) {
 		m := &model{failAt: failAt}
 		cfg.Store, cfg.Handler = s, m
 		in := newIngestor(t, cfg)
-		err := in.Sync(e.ctx)
+		err := in.Sync(e.Ctx)
 		s.Close()
 		if err == nil {
 			break
@@ -74,7 +75,7 @@ func TestCrashMidwayAppliesEveryEventOnce(t *testing.T) {
 	wantLedger(t, s, want)
 	var c persist.Cursor
 	s.View(func(tx *persist.Tx) error { c, _ = tx.Cursor(); return nil })
-	if c.Number != head || c.Hash != persist.ID(e.head().Hash()) {
+	if c.Number != head || c.Hash != persist.ID(e.Head().Hash()) {
 		t.Fatalf("cursor at %d %s, want head %d", c.Number, c.Hash, head)
 	}
 }
@@ -84,24 +85,24 @@ func TestCrashMidwayAppliesEveryEventOnce(t *testing.T) {
 // for a store without a cursor.
 func TestResumesFromCursor(t *testing.T) {
 	e := newEnv(t)
-	early := e.allLogs(0, e.head().Number.Uint64())
-	start := e.head().Number.Uint64() + 1
-	ids, ds := e.market(3)
+	early := e.Events(0, e.Head().Number.Uint64())
+	start := e.Head().Number.Uint64() + 1
+	ids, ds := market(e, 3)
 	s, _ := tempStore(t)
 	m1 := &model{}
-	in := newIngestor(t, chain.Config{Client: e.cl, Store: s, Handler: m1, Address: e.dep.Marketplace, StartBlock: start})
-	if err := in.Sync(e.ctx); err != nil {
+	in := newIngestor(t, chain.Config{Client: e.Chain, Store: s, Handler: m1, Address: e.Dep.Marketplace, StartBlock: start})
+	if err := in.Sync(e.Ctx); err != nil {
 		t.Fatal(err)
 	}
 	if len(early) != 0 {
 		t.Fatalf("deployment emitted %d marketplace events", len(early))
 	}
-	e.fill(e.hosts[1], ids[1], 0, ds)
-	e.mine(3)
+	e.MustFill(e.Hosts[1], ids[1], 0, ds)
+	e.Mine(3)
 
 	m2 := &model{}
-	in2 := newIngestor(t, chain.Config{Client: e.cl, Store: s, Handler: m2, Address: e.dep.Marketplace, StartBlock: 1})
-	if err := in2.Sync(e.ctx); err != nil {
+	in2 := newIngestor(t, chain.Config{Client: e.Chain, Store: s, Handler: m2, Address: e.Dep.Marketplace, StartBlock: 1})
+	if err := in2.Sync(e.Ctx); err != nil {
 		t.Fatal(err)
 	}
 	if len(m2.calls) != 1 || len(m2.calls[0].events) != 1 {
@@ -110,7 +111,7 @@ func TestResumesFromCursor(t *testing.T) {
 	if f, ok := m2.calls[0].events[0].(*contracts.SlotFilled); !ok || f.RequestID != ids[1] {
 		t.Fatalf("resumed ingestor applied %#v", m2.calls[0].events[0])
 	}
-	wantLedger(t, s, e.allLogs(start, e.head().Number.Uint64()))
+	wantLedger(t, s, e.Events(start, e.Head().Number.Uint64()))
 	wantFilled(t, s, contracts.GetSlotID(ids[0], 0), contracts.GetSlotID(ids[1], 0))
 }
 
@@ -121,36 +122,36 @@ func TestResumesFromCursor(t *testing.T) {
 // follows the canonical chain.
 func TestReorgRollsBackSlotFilled(t *testing.T) {
 	e := newEnv(t)
-	start := e.head().Number.Uint64() + 1
+	start := e.Head().Number.Uint64() + 1
 	ds := newDataset(t, 2, 2)
-	id := e.request(ds)
+	id := request(e, ds)
 	s, _ := tempStore(t)
 	m := &model{}
-	in := newIngestor(t, chain.Config{Client: e.cl, Store: s, Handler: m, Address: e.dep.Marketplace, StartBlock: start, Recent: 16})
-	if err := in.Sync(e.ctx); err != nil {
+	in := newIngestor(t, chain.Config{Client: e.Chain, Store: s, Handler: m, Address: e.Dep.Marketplace, StartBlock: start, Recent: 16})
+	if err := in.Sync(e.Ctx); err != nil {
 		t.Fatal(err)
 	}
 
-	fork := e.head()
+	fork := e.Head()
 	// The fill takes two transactions (collateral approval, then fillSlot),
 	// so two blocks on the branch that will be orphaned, plus one more.
-	orphan := e.fill(e.hosts[0], id, 0, ds)
-	e.mine(1)
-	if err := in.Sync(e.ctx); err != nil {
+	orphan := e.MustFill(e.Hosts[0], id, 0, ds)
+	e.Mine(1)
+	if err := in.Sync(e.Ctx); err != nil {
 		t.Fatal(err)
 	}
 	wantFilled(t, s, contracts.GetSlotID(id, 0))
-	oldHead := e.head().Number.Uint64()
+	oldHead := e.Head().Number.Uint64()
 
 	// Reorg to the fork point. The orphaned transactions go back to the
 	// pool; drop them so that the new branch does not simply include them.
-	if err := e.sim.Fork(fork.Hash()); err != nil {
+	if err := e.Sim.Fork(fork.Hash()); err != nil {
 		t.Fatal(err)
 	}
 	dropPool(t, e)
 	// The chain is now shorter than the cursor: the ingestor notices that its
 	// block is gone and rolls back at once.
-	if err := in.Sync(e.ctx); err != nil {
+	if err := in.Sync(e.Ctx); err != nil {
 		t.Fatal(err)
 	}
 	wantFilled(t, s)
@@ -158,15 +159,15 @@ func TestReorgRollsBackSlotFilled(t *testing.T) {
 		t.Fatalf("cursor at %d after the rollback, want the fork point %d", c.Number, fork.Number)
 	}
 
-	canon := e.fill(e.hosts[1], id, 1, ds)
-	for e.head().Number.Uint64() <= oldHead {
-		e.mine(1)
+	canon := e.MustFill(e.Hosts[1], id, 1, ds)
+	for e.Head().Number.Uint64() <= oldHead {
+		e.Mine(1)
 	}
-	if err := in.Sync(e.ctx); err != nil {
+	if err := in.Sync(e.Ctx); err != nil {
 		t.Fatal(err)
 	}
 	wantFilled(t, s, contracts.GetSlotID(id, 1))
-	wantLedger(t, s, e.allLogs(start, e.head().Number.Uint64()))
+	wantLedger(t, s, e.Events(start, e.Head().Number.Uint64()))
 
 	reverts := m.reverts()
 	if len(reverts) != 1 || reverts[0].block.Hash != orphan.BlockHash || len(reverts[0].events) != 1 {
@@ -183,7 +184,7 @@ func TestReorgRollsBackSlotFilled(t *testing.T) {
 		t.Fatalf("stats %+v", st)
 	}
 	// The chain agrees.
-	if st, _ := e.client.m.SlotState(e.ctx, contracts.GetSlotID(id, 0)); st != contracts.SlotStateFree {
+	if st, _ := e.Client.M.SlotState(e.Ctx, contracts.GetSlotID(id, 0)); st != contracts.SlotStateFree {
 		t.Fatalf("slot 0 is %s on chain", st)
 	}
 }
@@ -197,40 +198,40 @@ func TestReorgDetectedByParentHash(t *testing.T) {
 	for _, restart := range []bool{false, true} {
 		t.Run(map[bool]string{false: "running", true: "restarted"}[restart], func(t *testing.T) {
 			e := newEnv(t)
-			start := e.head().Number.Uint64() + 1
+			start := e.Head().Number.Uint64() + 1
 			ds := newDataset(t, 3, 2)
 			s, _ := tempStore(t)
 			m := &model{}
-			cfg := chain.Config{Client: e.cl, Store: s, Handler: m, Address: e.dep.Marketplace, StartBlock: start, Recent: 16}
+			cfg := chain.Config{Client: e.Chain, Store: s, Handler: m, Address: e.Dep.Marketplace, StartBlock: start, Recent: 16}
 			in := newIngestor(t, cfg)
-			fork := e.head()
-			a := e.request(ds)
-			e.fill(e.hosts[0], a, 0, ds)
-			e.fill(e.hosts[1], a, 1, ds) // fulfils the request
-			if err := in.Sync(e.ctx); err != nil {
+			fork := e.Head()
+			a := request(e, ds)
+			e.MustFill(e.Hosts[0], a, 0, ds)
+			e.MustFill(e.Hosts[1], a, 1, ds) // fulfils the request
+			if err := in.Sync(e.Ctx); err != nil {
 				t.Fatal(err)
 			}
 			wantFilled(t, s, contracts.GetSlotID(a, 0), contracts.GetSlotID(a, 1))
-			oldHead := e.head().Number.Uint64()
+			oldHead := e.Head().Number.Uint64()
 
-			if err := e.sim.Fork(fork.Hash()); err != nil {
+			if err := e.Sim.Fork(fork.Hash()); err != nil {
 				t.Fatal(err)
 			}
 			dropPool(t, e)
-			e.request(newDataset(t, 4, 2))
-			for e.head().Number.Uint64() <= oldHead+1 {
-				e.mine(1)
+			request(e, newDataset(t, 4, 2))
+			for e.Head().Number.Uint64() <= oldHead+1 {
+				e.Mine(1)
 			}
 			if restart {
 				m = &model{}
 				cfg.Handler = m
 				in = newIngestor(t, cfg)
 			}
-			if err := in.Sync(e.ctx); err != nil {
+			if err := in.Sync(e.Ctx); err != nil {
 				t.Fatal(err)
 			}
 			wantFilled(t, s)
-			wantLedger(t, s, e.allLogs(start, e.head().Number.Uint64()))
+			wantLedger(t, s, e.Events(start, e.Head().Number.Uint64()))
 			var reverted []string
 			for _, c := range m.reverts() {
 				for _, ev := range c.events {
@@ -250,25 +251,25 @@ func TestReorgDetectedByParentHash(t *testing.T) {
 // blocks cannot be undone; Sync and Run say so instead of guessing.
 func TestReorgDeeperThanRecentStops(t *testing.T) {
 	e := newEnv(t)
-	start := e.head().Number.Uint64() + 1
+	start := e.Head().Number.Uint64() + 1
 	s, _ := tempStore(t)
-	in := newIngestor(t, chain.Config{Client: e.cl, Store: s, Handler: &model{}, Address: e.dep.Marketplace, StartBlock: start, Recent: 2})
-	fork := e.head()
-	e.request(newDataset(t, 5, 2))
-	e.mine(4)
-	if err := in.Sync(e.ctx); err != nil {
+	in := newIngestor(t, chain.Config{Client: e.Chain, Store: s, Handler: &model{}, Address: e.Dep.Marketplace, StartBlock: start, Recent: 2})
+	fork := e.Head()
+	request(e, newDataset(t, 5, 2))
+	e.Mine(4)
+	if err := in.Sync(e.Ctx); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.sim.Fork(fork.Hash()); err != nil {
+	if err := e.Sim.Fork(fork.Hash()); err != nil {
 		t.Fatal(err)
 	}
 	dropPool(t, e)
-	e.mine(8)
-	err := in.Sync(e.ctx)
+	e.Mine(8)
+	err := in.Sync(e.Ctx)
 	if !errors.Is(err, chain.ErrReorgTooDeep) || !strings.Contains(err.Error(), "restore a store backup") {
 		t.Fatalf("Sync: %v, want ErrReorgTooDeep telling the operator what to do", err)
 	}
-	ctx, cancel := context.WithTimeout(e.ctx, 10*time.Second)
+	ctx, cancel := context.WithTimeout(e.Ctx, 10*time.Second)
 	defer cancel()
 	if err := in.Run(ctx); !errors.Is(err, chain.ErrReorgTooDeep) {
 		t.Fatalf("Run: %v, want ErrReorgTooDeep", err)
@@ -278,47 +279,47 @@ func TestReorgDeeperThanRecentStops(t *testing.T) {
 // TestConfirmations: blocks younger than the confirmation depth wait.
 func TestConfirmations(t *testing.T) {
 	e := newEnv(t)
-	start := e.head().Number.Uint64() + 1
+	start := e.Head().Number.Uint64() + 1
 	s, _ := tempStore(t)
-	in := newIngestor(t, chain.Config{Client: e.cl, Store: s, Handler: &model{}, Address: e.dep.Marketplace, StartBlock: start, Confirmations: 3})
-	e.request(newDataset(t, 6, 2)) // approve + request: the event is in the head block
-	if err := in.Sync(e.ctx); err != nil {
+	in := newIngestor(t, chain.Config{Client: e.Chain, Store: s, Handler: &model{}, Address: e.Dep.Marketplace, StartBlock: start, Confirmations: 3})
+	request(e, newDataset(t, 6, 2)) // approve + request: the event is in the head block
+	if err := in.Sync(e.Ctx); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(ledger(t, s)); n != 0 {
 		t.Fatalf("applied %d events with fewer than 3 confirmations", n)
 	}
-	e.mine(3)
-	if err := in.Sync(e.ctx); err != nil {
+	e.Mine(3)
+	if err := in.Sync(e.Ctx); err != nil {
 		t.Fatal(err)
 	}
-	wantLedger(t, s, e.allLogs(start, e.head().Number.Uint64()))
+	wantLedger(t, s, e.Events(start, e.Head().Number.Uint64()))
 }
 
 // TestPagesShrinkAndErrorsRetry: a provider that refuses ranges wider than
 // 3 blocks and drops every fifth call; Run still ingests everything.
 func TestPagesShrinkAndErrorsRetry(t *testing.T) {
 	e := newEnv(t)
-	start := e.head().Number.Uint64() + 1
-	e.market(6)
-	e.mine(40)
-	f := &flaky{Client: e.cl, maxRange: 3, failEvery: 5}
+	start := e.Head().Number.Uint64() + 1
+	market(e, 6)
+	e.Mine(40)
+	f := &flaky{Client: e.Chain, maxRange: 3, failEvery: 5}
 	s, _ := tempStore(t)
-	in := newIngestor(t, chain.Config{Client: clientOnly{f}, Store: s, Handler: &model{}, Address: e.dep.Marketplace,
-		StartBlock: start, PageSize: 64, Recent: 8, PollInterval: time.Hour, Logger: testLogger{t}})
-	ctx, cancel := context.WithCancel(e.ctx)
+	in := newIngestor(t, chain.Config{Client: clientOnly{f}, Store: s, Handler: &model{}, Address: e.Dep.Marketplace,
+		StartBlock: start, PageSize: 64, Recent: 8, PollInterval: time.Hour, Logger: ct.Logger{T: t}})
+	ctx, cancel := context.WithCancel(e.Ctx)
 	done := make(chan error)
 	go func() { done <- in.Run(ctx) }()
 	wctx, wcancel := context.WithTimeout(ctx, 20*time.Second)
 	defer wcancel()
-	if err := in.WaitFor(wctx, e.head().Number.Uint64()); err != nil {
+	if err := in.WaitFor(wctx, e.Head().Number.Uint64()); err != nil {
 		t.Fatal(err)
 	}
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatalf("Run: %v", err)
 	}
-	wantLedger(t, s, e.allLogs(start, e.head().Number.Uint64()))
+	wantLedger(t, s, e.Events(start, e.Head().Number.Uint64()))
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.ranges[0] <= 3 {
@@ -380,24 +381,24 @@ func (c *subClient) count() int {
 // ingestor fills the missed range from logs.
 func TestRunFollowsHeadsAcrossADrop(t *testing.T) {
 	e := newEnv(t)
-	start := e.head().Number.Uint64() + 1
-	c := &subClient{Client: e.cl}
+	start := e.Head().Number.Uint64() + 1
+	c := &subClient{Client: e.Chain}
 	s, _ := tempStore(t)
-	in := newIngestor(t, chain.Config{Client: c, Store: s, Handler: &model{}, Address: e.dep.Marketplace, StartBlock: start,
+	in := newIngestor(t, chain.Config{Client: c, Store: s, Handler: &model{}, Address: e.Dep.Marketplace, StartBlock: start,
 		PollInterval: time.Hour, MinBackoff: 50 * time.Millisecond, MaxBackoff: 200 * time.Millisecond})
-	ctx, cancel := context.WithCancel(e.ctx)
+	ctx, cancel := context.WithCancel(e.Ctx)
 	done := make(chan error)
 	go func() { done <- in.Run(ctx) }()
 	wait := func() {
 		t.Helper()
 		wctx, wcancel := context.WithTimeout(ctx, 20*time.Second)
 		defer wcancel()
-		if err := in.WaitFor(wctx, e.head().Number.Uint64()); err != nil {
-			t.Fatalf("ingestor at %d, head %d: %v", in.Cursor().Number, e.head().Number, err)
+		if err := in.WaitFor(wctx, e.Head().Number.Uint64()); err != nil {
+			t.Fatalf("ingestor at %d, head %d: %v", in.Cursor().Number, e.Head().Number, err)
 		}
 	}
 	ds := newDataset(t, 7, 2)
-	id := e.request(ds)
+	id := request(e, ds)
 	wait()
 	if len(ledger(t, s)) != 1 {
 		t.Fatal("request not ingested by subscription")
@@ -407,18 +408,18 @@ func TestRunFollowsHeadsAcrossADrop(t *testing.T) {
 	first := c.subs[0]
 	c.mu.Unlock()
 	first.drop()
-	e.fill(e.hosts[0], id, 0, ds)
+	e.MustFill(e.Hosts[0], id, 0, ds)
 	wait()
 	if c.count() < 2 {
 		t.Fatalf("%d subscriptions, want a reconnect", c.count())
 	}
-	e.fill(e.hosts[1], id, 1, ds)
+	e.MustFill(e.Hosts[1], id, 1, ds)
 	wait()
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatalf("Run: %v", err)
 	}
-	wantLedger(t, s, e.allLogs(start, e.head().Number.Uint64()))
+	wantLedger(t, s, e.Events(start, e.Head().Number.Uint64()))
 	wantFilled(t, s, contracts.GetSlotID(id, 0), contracts.GetSlotID(id, 1))
 }
 
@@ -426,37 +427,37 @@ func TestRunFollowsHeadsAcrossADrop(t *testing.T) {
 // polled.
 func TestRunPollsWithoutSubscriptions(t *testing.T) {
 	e := newEnv(t)
-	start := e.head().Number.Uint64() + 1
+	start := e.Head().Number.Uint64() + 1
 	s, _ := tempStore(t)
-	in := newIngestor(t, chain.Config{Client: clientOnly{e.cl}, Store: s, Handler: &model{}, Address: e.dep.Marketplace,
+	in := newIngestor(t, chain.Config{Client: clientOnly{e.Chain}, Store: s, Handler: &model{}, Address: e.Dep.Marketplace,
 		StartBlock: start, PollInterval: 20 * time.Millisecond})
-	ctx, cancel := context.WithCancel(e.ctx)
+	ctx, cancel := context.WithCancel(e.Ctx)
 	done := make(chan error)
 	go func() { done <- in.Run(ctx) }()
-	e.request(newDataset(t, 8, 2))
+	request(e, newDataset(t, 8, 2))
 	wctx, wcancel := context.WithTimeout(ctx, 20*time.Second)
 	defer wcancel()
-	if err := in.WaitFor(wctx, e.head().Number.Uint64()); err != nil {
+	if err := in.WaitFor(wctx, e.Head().Number.Uint64()); err != nil {
 		t.Fatal(err)
 	}
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	wantLedger(t, s, e.allLogs(start, e.head().Number.Uint64()))
+	wantLedger(t, s, e.Events(start, e.Head().Number.Uint64()))
 }
 
 // dropPool empties the pool of the transactions a Fork put back, so that
 // the new branch is really different.
-func dropPool(t *testing.T, e *env) {
+func dropPool(t *testing.T, e *ct.Env) {
 	t.Helper()
 	queued := func() bool {
-		for _, a := range append([]actor{e.client}, e.hosts...) {
-			pending, err := e.cl.PendingNonceAt(e.ctx, a.addr)
+		for _, a := range append([]ct.Actor{e.Client}, e.Hosts...) {
+			pending, err := e.Chain.PendingNonceAt(e.Ctx, a.Addr)
 			if err != nil {
 				t.Fatal(err)
 			}
-			mined, err := e.cl.NonceAt(e.ctx, a.addr, nil)
+			mined, err := e.Chain.NonceAt(e.Ctx, a.Addr, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -470,12 +471,12 @@ func dropPool(t *testing.T, e *env) {
 	for deadline := time.Now().Add(2 * time.Second); !queued() && time.Now().Before(deadline); {
 		time.Sleep(5 * time.Millisecond)
 	}
-	e.sim.Rollback()
+	e.Sim.Rollback()
 	for deadline := time.Now().Add(2 * time.Second); queued(); {
 		if time.Now().After(deadline) {
 			t.Fatal("transactions still pending after Rollback")
 		}
 		time.Sleep(5 * time.Millisecond)
-		e.sim.Rollback()
+		e.Sim.Rollback()
 	}
 }

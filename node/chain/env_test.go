@@ -3,11 +3,9 @@ package chain_test
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
 	"errors"
 	"fmt"
 	"math/big"
-	"math/rand/v2"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -15,12 +13,12 @@ import (
 	"time"
 
 	"github.com/ethereum/go-ethereum"
-	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/ethclient/simulated"
 
 	"github.com/slotd/slotd/contracts"
+	ct "github.com/slotd/slotd/contracts/contractstest"
 	"github.com/slotd/slotd/contracts/proof"
 	"github.com/slotd/slotd/node/chain"
 	"github.com/slotd/slotd/persist"
@@ -28,174 +26,33 @@ import (
 
 const slotSize = 64 * proof.CellSize
 
-// env is a simulated chain with the Marketplace deployed, a client and two
-// hosts, as in contracts/env_test.go.
-type env struct {
-	t      testing.TB
-	ctx    context.Context
-	sim    *simulated.Backend
-	cl     simulated.Client
-	cfg    contracts.Config
-	dep    contracts.Deployment
-	client actor
-	hosts  []actor
-	nonce  uint64
-}
+// envOptions: the chain tests' env has a client and two hosts.
+var envOptions = ct.Options{Hosts: 2}
 
-type actor struct {
-	key  *ecdsa.PrivateKey
-	addr common.Address
-	m    *contracts.EthMarket
-}
-
-func newEnv(t testing.TB) *env {
+// newEnv is a simulated chain with the Marketplace deployed.
+func newEnv(t testing.TB) *ct.Env {
 	t.Helper()
-	e := newEnvNoCleanup(t)
-	t.Cleanup(func() { e.sim.Close() })
-	return e
+	return ct.NewEnvWith(t, ct.TestConfig(), envOptions)
 }
 
 // newEnvNoCleanup is newEnv for fixtures that outlive one test.
-func newEnvNoCleanup(t testing.TB) *env {
+func newEnvNoCleanup(t testing.TB) *ct.Env {
 	t.Helper()
-	keys := make([]*ecdsa.PrivateKey, 4)
-	alloc := types.GenesisAlloc{}
-	for i := range keys {
-		keys[i], _ = crypto.GenerateKey()
-		alloc[crypto.PubkeyToAddress(keys[i].PublicKey)] = types.Account{Balance: new(big.Int).Lsh(big.NewInt(1), 80)}
-	}
-	sim := simulated.NewBackend(alloc, contracts.WithDevChainConfig())
-	cfg := contracts.DefaultConfig()
-	cfg.Proofs.Downtime = 0
-	e := &env{t: t, ctx: context.Background(), sim: sim, cl: sim.Client(), cfg: cfg}
-	deployer := e.sender(keys[0])
-	dep, err := contracts.Deploy(e.ctx, deployer, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.dep = dep
-	mk := func(k *ecdsa.PrivateKey) actor {
-		a := actor{key: k, addr: crypto.PubkeyToAddress(k.PublicKey)}
-		a.m = contracts.NewEthMarket(e.cl, e.sender(k), dep.Marketplace)
-		if err := contracts.Mint(e.ctx, deployer, dep.Token, a.addr, new(big.Int).Lsh(big.NewInt(1), 100)); err != nil {
-			t.Fatal(err)
-		}
-		return a
-	}
-	e.client = mk(keys[1])
-	e.hosts = []actor{mk(keys[2]), mk(keys[3])}
-	return e
+	o := envOptions
+	o.NoCleanup = true
+	return ct.NewEnvWith(t, ct.TestConfig(), o)
 }
 
-func (e *env) sender(k *ecdsa.PrivateKey) *contracts.KeySender {
-	s, err := contracts.NewKeySender(e.ctx, e.cl, k)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	s.Mine = func() { e.sim.Commit() }
-	return s
+func newDataset(t testing.TB, seed uint64, n int) ct.Dataset {
+	return ct.NewDataset(t, seed, n, slotSize)
 }
 
-func (e *env) head() *types.Header {
-	h, err := e.cl.HeaderByNumber(e.ctx, nil)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return h
-}
-
-func (e *env) mine(n int) {
-	for range n {
-		e.sim.Commit()
-	}
-}
-
-// dataset is a request's slots with their trees, built like a client would.
-type dataset struct {
-	data    [][]byte
-	trees   []*proof.SlotTree
-	roots   []common.Hash
-	content common.Hash
-}
-
-func newDataset(t testing.TB, seed uint64, n int) dataset {
-	r := rand.New(rand.NewPCG(seed, 7))
-	var ds dataset
-	for range n {
-		b := make([]byte, slotSize)
-		for i := range b {
-			b[i] = byte(r.Uint32())
-		}
-		tree, err := proof.BuildSlotTree(bytes.NewReader(b), slotSize)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ds.data = append(ds.data, b)
-		ds.trees = append(ds.trees, tree)
-		ds.roots = append(ds.roots, tree.Root())
-	}
-	ds.content = proof.ContentRoot(ds.roots)
-	return ds
-}
-
-// request publishes a storage request for ds and returns its id.
-func (e *env) request(ds dataset) contracts.RequestID {
-	e.t.Helper()
-	e.nonce++
-	r := contracts.Request{
-		Client: e.client.addr,
-		Ask: contracts.Ask{Slots: uint64(len(ds.roots)), SlotSize: slotSize, Duration: 1000, MaxSlotLoss: 1,
-			ProofProbability: big.NewInt(1), PricePerBytePerSecond: big.NewInt(3), CollateralPerByte: big.NewInt(1000)},
-		Content: contracts.Content{Cid: []byte("test"), MerkleRoot: ds.content},
-		Expiry:  300, Nonce: common.BigToHash(new(big.Int).SetUint64(e.nonce)),
-	}
-	id, _, err := e.client.m.RequestStorage(e.ctx, r)
-	if err != nil {
-		e.t.Fatalf("request storage: %v", err)
-	}
+// request publishes a storage request for ds, one slot per root, and returns
+// its id.
+func request(e *ct.Env, ds ct.Dataset) contracts.RequestID {
+	e.T.Helper()
+	id, _ := e.Request(ds, e.Ask(uint64(len(ds.Roots)), 1, slotSize))
 	return id
-}
-
-// fill fills slot index of request id as host a.
-func (e *env) fill(a actor, id contracts.RequestID, index uint64, ds dataset) *types.Receipt {
-	e.t.Helper()
-	slot := contracts.GetSlotID(id, index)
-	path, err := proof.ContentPath(ds.roots, index)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	for range 3 {
-		c, err := a.m.GetChallenge(e.ctx, slot)
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		p, err := proof.Prove(ds.trees[index], bytes.NewReader(ds.data[index]), c, slot, int(e.cfg.Proofs.Samples))
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		rc, err := a.m.FillSlot(e.ctx, id, index, ds.roots[index], path, contracts.ToContractProof(p))
-		if errors.Is(err, contracts.ErrInvalidProof) {
-			continue // the challenge moved between reading it and the block
-		}
-		if err != nil {
-			e.t.Fatalf("fill slot %d: %v", index, err)
-		}
-		return rc
-	}
-	e.t.Fatal("fill: challenge kept moving")
-	return nil
-}
-
-// allLogs is every Marketplace event on the canonical chain in [from, to].
-func (e *env) allLogs(from, to uint64) []contracts.Event {
-	var out []contracts.Event
-	if err := e.client.m.PastEvents(e.ctx, from, to, func(_ uint64, evs []contracts.Event) error {
-		out = append(out, evs...)
-		return nil
-	}); err != nil {
-		e.t.Fatal(err)
-	}
-	return out
 }
 
 func openStore(t testing.TB, path string) *persist.Store {
@@ -428,14 +285,3 @@ func (f *flaky) FilterLogs(ctx context.Context, q ethereum.FilterQuery) ([]types
 	}
 	return f.Client.FilterLogs(ctx, q)
 }
-
-type testLogger struct{ t testing.TB }
-
-func (l testLogger) log(level, msg string, args ...any) {
-	l.t.Helper()
-	l.t.Log(append([]any{level, msg}, args...)...)
-}
-func (l testLogger) Debug(msg string, args ...any) { l.log("DEBUG", msg, args...) }
-func (l testLogger) Info(msg string, args ...any)  { l.log("INFO", msg, args...) }
-func (l testLogger) Warn(msg string, args ...any)  { l.log("WARN", msg, args...) }
-func (l testLogger) Error(msg string, args ...any) { l.log("ERROR", msg, args...) }

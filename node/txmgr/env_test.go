@@ -12,21 +12,21 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
-	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/ethclient/simulated"
 
 	"github.com/slotd/slotd/contracts"
 	"github.com/slotd/slotd/contracts/bindings"
+	ct "github.com/slotd/slotd/contracts/contractstest"
 	"github.com/slotd/slotd/node/txmgr"
 	"github.com/slotd/slotd/persist"
 )
 
+// env is a simulated chain with the token deployed, the manager's account
+// (the Env's client) and another one (a host), both with ether but no
+// tokens, and a miner watching the manager's account. Env.Lock keeps the
+// miner from sealing.
 type env struct {
-	t     *testing.T
-	ctx   context.Context
-	sim   *simulated.Backend
-	cl    simulated.Client
-	token common.Address
+	*ct.Env
 	key   *ecdsa.PrivateKey // the manager's
 	addr  common.Address
 	other *ecdsa.PrivateKey
@@ -35,30 +35,10 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	keys := make([]*ecdsa.PrivateKey, 3)
-	alloc := types.GenesisAlloc{}
-	for i := range keys {
-		keys[i], _ = crypto.GenerateKey()
-		alloc[crypto.PubkeyToAddress(keys[i].PublicKey)] = types.Account{Balance: new(big.Int).Lsh(big.NewInt(1), 80)}
-	}
-	sim := simulated.NewBackend(alloc, contracts.WithDevChainConfig())
-	e := &env{t: t, ctx: context.Background(), sim: sim, cl: sim.Client(), key: keys[1],
-		addr: crypto.PubkeyToAddress(keys[1].PublicKey), other: keys[2]}
-	deployer, err := contracts.NewKeySender(e.ctx, e.cl, keys[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	deployer.Mine = func() { sim.Commit() }
-	dep, err := contracts.Deploy(e.ctx, deployer, contracts.DefaultConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.token = dep.Token
+	e := &env{Env: ct.NewEnvWith(t, contracts.DefaultConfig(), ct.Options{NoTokens: true})}
+	e.key, e.addr, e.other = e.Client.Key, e.Client.Addr, e.Hosts[0].Key
 	e.miner = startMiner(e, e.addr)
-	t.Cleanup(func() {
-		e.miner.stop()
-		sim.Close()
-	})
+	t.Cleanup(e.miner.stop) // before the backend closes
 	return e
 }
 
@@ -68,7 +48,6 @@ type miner struct {
 	paused atomic.Bool
 	quit   chan struct{}
 	done   chan struct{}
-	mu     sync.Mutex // held around each Commit
 }
 
 func startMiner(e *env, watch common.Address) *miner {
@@ -84,12 +63,10 @@ func startMiner(e *env, watch common.Address) *miner {
 			if m.paused.Load() {
 				continue
 			}
-			pending, err1 := e.cl.PendingNonceAt(e.ctx, watch)
-			mined, err2 := e.cl.NonceAt(e.ctx, watch, nil)
+			pending, err1 := e.Chain.PendingNonceAt(e.Ctx, watch)
+			mined, err2 := e.Chain.NonceAt(e.Ctx, watch, nil)
 			if err1 == nil && err2 == nil && pending > mined {
-				m.mu.Lock()
-				e.sim.Commit()
-				m.mu.Unlock()
+				e.Commit()
 			}
 		}
 	}()
@@ -105,19 +82,10 @@ func (m *miner) stop() {
 	<-m.done
 }
 
-// mine commits n blocks by hand.
-func (e *env) mine(n int) {
-	e.miner.mu.Lock()
-	defer e.miner.mu.Unlock()
-	for range n {
-		e.sim.Commit()
-	}
-}
-
 func (e *env) nonce() uint64 {
-	n, err := e.cl.NonceAt(e.ctx, e.addr, nil)
+	n, err := e.Chain.NonceAt(e.Ctx, e.addr, nil)
 	if err != nil {
-		e.t.Fatal(err)
+		e.T.Fatal(err)
 	}
 	return n
 }
@@ -166,34 +134,34 @@ func (c *client) tx(h common.Hash) *types.Transaction {
 }
 
 func (e *env) store() (*persist.Store, string) {
-	path := filepath.Join(e.t.TempDir(), "slotd.db")
+	path := filepath.Join(e.T.TempDir(), "slotd.db")
 	return e.open(path), path
 }
 
 func (e *env) open(path string) *persist.Store {
 	s, err := persist.Open(path, &persist.Options{NoSync: true})
 	if err != nil {
-		e.t.Fatal(err)
+		e.T.Fatal(err)
 	}
-	e.t.Cleanup(func() { s.Close() })
+	e.T.Cleanup(func() { s.Close() })
 	return s
 }
 
 func (e *env) manager(c txmgr.Backend, s *persist.Store, tune func(*txmgr.Config)) *txmgr.Manager {
-	e.t.Helper()
+	e.T.Helper()
 	cfg := txmgr.Config{Client: c, Store: s, Key: e.key, PollInterval: 10 * time.Millisecond,
-		RebroadcastInterval: time.Hour, BumpAfter: time.Hour, Logger: testLogger{e.t}}
+		RebroadcastInterval: time.Hour, BumpAfter: time.Hour, Logger: ct.Logger{T: e.T}}
 	if tune != nil {
 		tune(&cfg)
 	}
 	m, err := txmgr.New(cfg)
 	if err != nil {
-		e.t.Fatal(err)
+		e.T.Fatal(err)
 	}
-	if err := m.Start(e.ctx); err != nil {
-		e.t.Fatal(err)
+	if err := m.Start(e.Ctx); err != nil {
+		e.T.Fatal(err)
 	}
-	e.t.Cleanup(m.Stop)
+	e.T.Cleanup(m.Stop)
 	return m
 }
 
@@ -213,14 +181,3 @@ func record(t *testing.T, s *persist.Store, purpose string) persist.TxRecord {
 	}
 	return r
 }
-
-type testLogger struct{ t testing.TB }
-
-func (l testLogger) log(level, msg string, args ...any) {
-	l.t.Helper()
-	l.t.Log(append([]any{level, msg}, args...)...)
-}
-func (l testLogger) Debug(msg string, args ...any) { l.log("DEBUG", msg, args...) }
-func (l testLogger) Info(msg string, args ...any)  { l.log("INFO", msg, args...) }
-func (l testLogger) Warn(msg string, args ...any)  { l.log("WARN", msg, args...) }
-func (l testLogger) Error(msg string, args ...any) { l.log("ERROR", msg, args...) }

@@ -26,16 +26,16 @@ import (
 // get distinct, gapless nonces.
 func TestSamePurposeTwiceIsOneTransaction(t *testing.T) {
 	e := newEnv(t)
-	c := &client{Client: e.cl}
+	c := &client{Client: e.Chain}
 	s, _ := e.store()
 	m := e.manager(c, s, nil)
 	before := e.nonce()
 
-	rc1, err := m.Send(e.ctx, "mint:1", &e.token, e.mint(1))
+	rc1, err := m.Send(e.Ctx, "mint:1", &e.Dep.Token, e.mint(1))
 	if err != nil {
 		t.Fatal(err)
 	}
-	rc2, err := m.Send(e.ctx, "mint:1", &e.token, e.mint(1))
+	rc2, err := m.Send(e.Ctx, "mint:1", &e.Dep.Token, e.mint(1))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +48,7 @@ func TestSamePurposeTwiceIsOneTransaction(t *testing.T) {
 	hashes := make([]common.Hash, 8)
 	for i := range hashes {
 		wg.Go(func() {
-			rc, err := m.Send(e.ctx, fmt.Sprintf("mint:c%d", i%2), &e.token, e.mint(int64(i)))
+			rc, err := m.Send(e.Ctx, fmt.Sprintf("mint:c%d", i%2), &e.Dep.Token, e.mint(int64(i)))
 			if err != nil {
 				t.Error(err)
 				return
@@ -84,9 +84,9 @@ func TestSamePurposeTwiceIsOneTransaction(t *testing.T) {
 func TestEstimateRevertPersistsNothing(t *testing.T) {
 	e := newEnv(t)
 	s, _ := e.store()
-	m := e.manager(e.cl, s, nil)
+	m := e.manager(e.Chain, s, nil)
 	to := crypto.PubkeyToAddress(e.other.PublicKey)
-	_, err := m.Send(e.ctx, "transfer:x", &e.token, bindings.NewTestToken().PackTransfer(to, big.NewInt(1)))
+	_, err := m.Send(e.Ctx, "transfer:x", &e.Dep.Token, bindings.NewTestToken().PackTransfer(to, big.NewInt(1)))
 	if !errors.Is(err, contracts.ErrInsufficientBalance) {
 		t.Fatalf("got %v, want ErrInsufficientBalance", err)
 	}
@@ -104,10 +104,10 @@ func TestEstimateRevertPersistsNothing(t *testing.T) {
 // same purpose, without sending again.
 func TestMinedRevertReturnsReceiptAndError(t *testing.T) {
 	e := newEnv(t)
-	c := &client{Client: e.cl}
+	c := &client{Client: e.Chain}
 	s, _ := e.store()
 	m := e.manager(c, s, nil)
-	if _, err := m.Send(e.ctx, "mint", &e.token, e.mint(100)); err != nil {
+	if _, err := m.Send(e.Ctx, "mint", &e.Dep.Token, e.mint(100)); err != nil {
 		t.Fatal(err)
 	}
 	to := crypto.PubkeyToAddress(e.other.PublicKey)
@@ -120,12 +120,12 @@ func TestMinedRevertReturnsReceiptAndError(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range results {
 		wg.Go(func() {
-			rc, err := m.Send(e.ctx, fmt.Sprintf("transfer:%d", i), &e.token, bindings.NewTestToken().PackTransfer(to, big.NewInt(100)))
+			rc, err := m.Send(e.Ctx, fmt.Sprintf("transfer:%d", i), &e.Dep.Token, bindings.NewTestToken().PackTransfer(to, big.NewInt(100)))
 			results[i] = result{rc, err}
 		})
 	}
 	waitFor(t, func() bool {
-		p, _ := e.cl.PendingNonceAt(e.ctx, e.addr)
+		p, _ := e.Chain.PendingNonceAt(e.Ctx, e.addr)
 		return p == e.nonce()+2
 	})
 	e.miner.paused.Store(false)
@@ -146,7 +146,7 @@ func TestMinedRevertReturnsReceiptAndError(t *testing.T) {
 		t.Fatalf("record is %s, want failed", r.Status)
 	}
 	sends := len(c.sends())
-	rc, err := m.Send(e.ctx, fmt.Sprintf("transfer:%d", failed), &e.token, nil)
+	rc, err := m.Send(e.Ctx, fmt.Sprintf("transfer:%d", failed), &e.Dep.Token, nil)
 	if !errors.Is(err, contracts.ErrInsufficientBalance) || rc.TxHash != results[failed].rc.TxHash || len(c.sends()) != sends {
 		t.Fatalf("resend of a reverted purpose: %v %v, %d new broadcasts", rc, err, len(c.sends())-sends)
 	}
@@ -159,13 +159,13 @@ func TestMinedRevertReturnsReceiptAndError(t *testing.T) {
 // same nonce, one transaction on chain.
 func TestRestartRebroadcastsPendingTransaction(t *testing.T) {
 	e := newEnv(t)
-	lost := &client{Client: e.cl, swallow: func(int, *types.Transaction) bool { return true }}
+	lost := &client{Client: e.Chain, swallow: func(int, *types.Transaction) bool { return true }}
 	s, path := e.store()
 	m1 := e.manager(lost, s, nil)
 	before := e.nonce()
-	ctx, cancel := context.WithTimeout(e.ctx, 200*time.Millisecond)
+	ctx, cancel := context.WithTimeout(e.Ctx, 200*time.Millisecond)
 	defer cancel()
-	if _, err := m1.Send(ctx, "fill:0x01", &e.token, e.mint(7)); !errors.Is(err, context.DeadlineExceeded) {
+	if _, err := m1.Send(ctx, "fill:0x01", &e.Dep.Token, e.mint(7)); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("got %v, want a timeout", err)
 	}
 	m1.Stop()
@@ -175,12 +175,12 @@ func TestRestartRebroadcastsPendingTransaction(t *testing.T) {
 	if pending.Status != persist.TxPending || pending.Nonce != before {
 		t.Fatalf("record %+v", pending)
 	}
-	c := &client{Client: e.cl}
+	c := &client{Client: e.Chain}
 	m2 := e.manager(c, s2, nil)
 	if got := c.sends(); len(got) != 1 || got[0] != common.Hash(pending.Hash) {
 		t.Fatalf("restart broadcast %v, want only the pending %s", got, common.Hash(pending.Hash))
 	}
-	rc, err := m2.Send(e.ctx, "fill:0x01", &e.token, e.mint(7))
+	rc, err := m2.Send(e.Ctx, "fill:0x01", &e.Dep.Token, e.mint(7))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,24 +196,24 @@ func TestRestartRebroadcastsPendingTransaction(t *testing.T) {
 func TestRestartReconcilesMinedWhileDown(t *testing.T) {
 	e := newEnv(t)
 	s, path := e.store()
-	m1 := e.manager(e.cl, s, nil)
+	m1 := e.manager(e.Chain, s, nil)
 	e.miner.paused.Store(true)
-	ctx, cancel := context.WithTimeout(e.ctx, 200*time.Millisecond)
+	ctx, cancel := context.WithTimeout(e.Ctx, 200*time.Millisecond)
 	defer cancel()
-	if _, err := m1.Send(ctx, "proof:0x02:17", &e.token, e.mint(7)); !errors.Is(err, context.DeadlineExceeded) {
+	if _, err := m1.Send(ctx, "proof:0x02:17", &e.Dep.Token, e.mint(7)); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("got %v, want a timeout", err)
 	}
 	m1.Stop()
 	s.Close()
-	e.mine(1)
+	e.Mine(1)
 
 	s2 := e.open(path)
-	c := &client{Client: e.cl}
+	c := &client{Client: e.Chain}
 	m2 := e.manager(c, s2, nil)
 	if r := record(t, s2, "proof:0x02:17"); r.Status != persist.TxMined || r.Block == 0 {
 		t.Fatalf("after restart the record is %s at block %d, want mined", r.Status, r.Block)
 	}
-	if _, err := m2.Send(e.ctx, "proof:0x02:17", &e.token, e.mint(7)); err != nil {
+	if _, err := m2.Send(e.Ctx, "proof:0x02:17", &e.Dep.Token, e.mint(7)); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(c.sends()); n != 0 {
@@ -228,41 +228,41 @@ func TestRestartReconcilesMinedWhileDown(t *testing.T) {
 // next nonce: the two can never both succeed.
 func TestRestartMarksReplacedWhenNonceTaken(t *testing.T) {
 	e := newEnv(t)
-	lost := &client{Client: e.cl, swallow: func(int, *types.Transaction) bool { return true }}
+	lost := &client{Client: e.Chain, swallow: func(int, *types.Transaction) bool { return true }}
 	s, path := e.store()
 	m1 := e.manager(lost, s, nil)
-	ctx, cancel := context.WithTimeout(e.ctx, 200*time.Millisecond)
+	ctx, cancel := context.WithTimeout(e.Ctx, 200*time.Millisecond)
 	defer cancel()
-	m1.Send(ctx, "free:0x03", &e.token, e.mint(1))
+	m1.Send(ctx, "free:0x03", &e.Dep.Token, e.mint(1))
 	m1.Stop()
 	s.Close()
 
 	s2 := e.open(path)
 	old := record(t, s2, "free:0x03")
-	chainID, _ := e.cl.ChainID(e.ctx)
-	head, _ := e.cl.HeaderByNumber(e.ctx, nil)
+	chainID, _ := e.Chain.ChainID(e.Ctx)
+	head, _ := e.Chain.HeaderByNumber(e.Ctx, nil)
 	other := types.MustSignNewTx(e.key, types.LatestSignerForChainID(chainID), &types.DynamicFeeTx{
 		ChainID: chainID, Nonce: old.Nonce, To: &common.Address{1}, Gas: 21000,
 		GasTipCap: big.NewInt(1e9), GasFeeCap: new(big.Int).Add(big.NewInt(1e9), new(big.Int).Mul(head.BaseFee, big.NewInt(2))),
 	})
-	if err := e.cl.SendTransaction(e.ctx, other); err != nil {
+	if err := e.Chain.SendTransaction(e.Ctx, other); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, func() bool { return e.nonce() > old.Nonce })
-	e.mine(3) // NonceDepth
+	e.Mine(3) // NonceDepth
 
-	m2 := e.manager(e.cl, s2, nil)
+	m2 := e.manager(e.Chain, s2, nil)
 	if r := record(t, s2, "free:0x03"); r.Status != persist.TxReplaced {
 		t.Fatalf("record is %s, want replaced", r.Status)
 	}
-	rc, err := m2.Send(e.ctx, "free:0x03", &e.token, e.mint(1))
+	rc, err := m2.Send(e.Ctx, "free:0x03", &e.Dep.Token, e.mint(1))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if r := record(t, s2, "free:0x03"); r.Nonce != old.Nonce+1 || rc.TxHash == common.Hash(old.Hash) {
 		t.Fatalf("new transaction has nonce %d, want %d", r.Nonce, old.Nonce+1)
 	}
-	if _, err := e.cl.TransactionReceipt(e.ctx, common.Hash(old.Hash)); !errors.Is(err, ethereum.NotFound) {
+	if _, err := e.Chain.TransactionReceipt(e.Ctx, common.Hash(old.Hash)); !errors.Is(err, ethereum.NotFound) {
 		t.Fatalf("replaced transaction has a receipt: %v", err)
 	}
 }
@@ -272,10 +272,10 @@ func TestRestartMarksReplacedWhenNonceTaken(t *testing.T) {
 // fees raised by at least 10%, and that one is mined.
 func TestFeeBumpReplacesLostTransaction(t *testing.T) {
 	e := newEnv(t)
-	c := &client{Client: e.cl, swallow: func(n int, _ *types.Transaction) bool { return n == 1 }}
+	c := &client{Client: e.Chain, swallow: func(n int, _ *types.Transaction) bool { return n == 1 }}
 	s, _ := e.store()
 	m := e.manager(c, s, func(cfg *txmgr.Config) { cfg.BumpAfter = 300 * time.Millisecond })
-	rc, err := m.Send(e.ctx, "fill:0x04", &e.token, e.mint(1))
+	rc, err := m.Send(e.Ctx, "fill:0x04", &e.Dep.Token, e.mint(1))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -292,13 +292,13 @@ func TestFeeBumpReplacesLostTransaction(t *testing.T) {
 // fees), and the replacement is what gets mined.
 func TestFeeBumpReplacesTransactionInPool(t *testing.T) {
 	e := newEnv(t)
-	c := &client{Client: e.cl}
+	c := &client{Client: e.Chain}
 	s, _ := e.store()
 	m := e.manager(c, s, func(cfg *txmgr.Config) { cfg.BumpAfter = 200 * time.Millisecond; cfg.BumpPercent = 10 })
 	e.miner.paused.Store(true)
 	done := make(chan *types.Receipt, 1)
 	go func() {
-		rc, err := m.Send(e.ctx, "fill:0x05", &e.token, e.mint(1))
+		rc, err := m.Send(e.Ctx, "fill:0x05", &e.Dep.Token, e.mint(1))
 		if err != nil {
 			t.Error(err)
 		}
@@ -307,14 +307,14 @@ func TestFeeBumpReplacesTransactionInPool(t *testing.T) {
 	var bumped persist.TxRecord
 	waitFor(t, func() bool {
 		var err error
-		e.miner.mu.Lock()
-		defer e.miner.mu.Unlock()
+		e.Lock()
+		defer e.Unlock()
 		s.View(func(tx *persist.Tx) error { bumped, err = tx.TxRecord("fill:0x05"); return nil })
 		if err != nil || len(bumped.Previous) != 1 {
 			return false
 		}
 		// The pool accepted the replacement (+10% on both fees).
-		_, pending, err := e.cl.TransactionByHash(e.ctx, common.Hash(bumped.Hash))
+		_, pending, err := e.Chain.TransactionByHash(e.Ctx, common.Hash(bumped.Hash))
 		return err == nil && pending
 	})
 	e.miner.paused.Store(false)
@@ -330,7 +330,7 @@ func TestFeeBumpReplacesTransactionInPool(t *testing.T) {
 // purpose's hashes.
 func TestOlderSigningMined(t *testing.T) {
 	e := newEnv(t)
-	c := &client{Client: e.cl, swallow: func(n int, _ *types.Transaction) bool { return n > 1 }}
+	c := &client{Client: e.Chain, swallow: func(n int, _ *types.Transaction) bool { return n > 1 }}
 	s, _ := e.store()
 	m := e.manager(c, s, func(cfg *txmgr.Config) { cfg.BumpAfter = 100 * time.Millisecond })
 	e.miner.paused.Store(true)
@@ -343,7 +343,7 @@ func TestOlderSigningMined(t *testing.T) {
 		}
 		e.miner.paused.Store(false)
 	}()
-	rc, err := m.Send(e.ctx, "fill:0x06", &e.token, e.mint(1))
+	rc, err := m.Send(e.Ctx, "fill:0x06", &e.Dep.Token, e.mint(1))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -372,7 +372,7 @@ func checkBump(t *testing.T, e *env, c *client, old, replacement common.Hash) {
 	}
 	atLeast("tip", a.GasTipCap(), b.GasTipCap())
 	atLeast("fee cap", a.GasFeeCap(), b.GasFeeCap())
-	if _, err := e.cl.TransactionReceipt(e.ctx, old); !errors.Is(err, ethereum.NotFound) {
+	if _, err := e.Chain.TransactionReceipt(e.Ctx, old); !errors.Is(err, ethereum.NotFound) {
 		t.Fatalf("replaced transaction %s has a receipt (%v)", old, err)
 	}
 }
@@ -403,38 +403,38 @@ func waitFor(t *testing.T, cond func() bool) {
 // and gets the same signed transaction mined again, not a new one.
 func TestReorgedOutTransactionIsSentAgainUnchanged(t *testing.T) {
 	e := newEnv(t)
-	c := &client{Client: e.cl}
+	c := &client{Client: e.Chain}
 	s, _ := e.store()
 	m := e.manager(c, s, nil)
-	parent, err := e.cl.HeaderByNumber(e.ctx, nil)
+	parent, err := e.Chain.HeaderByNumber(e.Ctx, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rc, err := m.Send(e.ctx, "mint:reorg", &e.token, e.mint(5))
+	rc, err := m.Send(e.Ctx, "mint:reorg", &e.Dep.Token, e.mint(5))
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.miner.paused.Store(true)
-	e.miner.mu.Lock()
-	if err := e.sim.Fork(parent.Hash()); err != nil {
+	e.Lock()
+	if err := e.Sim.Fork(parent.Hash()); err != nil {
 		t.Fatal(err)
 	}
 	// Drop what the pool took back from the orphaned block, so only the
 	// manager can bring the transaction back.
-	waitFor(t, func() bool { p, _ := e.cl.PendingNonceAt(e.ctx, e.addr); return p > e.nonce() })
-	for p, _ := e.cl.PendingNonceAt(e.ctx, e.addr); p > e.nonce(); p, _ = e.cl.PendingNonceAt(e.ctx, e.addr) {
-		e.sim.Rollback()
+	waitFor(t, func() bool { p, _ := e.Chain.PendingNonceAt(e.Ctx, e.addr); return p > e.nonce() })
+	for p, _ := e.Chain.PendingNonceAt(e.Ctx, e.addr); p > e.nonce(); p, _ = e.Chain.PendingNonceAt(e.Ctx, e.addr) {
+		e.Sim.Rollback()
 		time.Sleep(5 * time.Millisecond)
 	}
-	e.sim.Commit()
-	e.sim.Commit()
-	e.miner.mu.Unlock()
-	if _, err := e.cl.TransactionReceipt(e.ctx, rc.TxHash); !errors.Is(err, ethereum.NotFound) {
+	e.Sim.Commit()
+	e.Sim.Commit()
+	e.Unlock()
+	if _, err := e.Chain.TransactionReceipt(e.Ctx, rc.TxHash); !errors.Is(err, ethereum.NotFound) {
 		t.Fatalf("receipt still there after the reorg: %v", err)
 	}
 	e.miner.paused.Store(false)
 
-	rc2, err := m.Send(e.ctx, "mint:reorg", &e.token, e.mint(5))
+	rc2, err := m.Send(e.Ctx, "mint:reorg", &e.Dep.Token, e.mint(5))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -449,14 +449,14 @@ func TestReorgedOutTransactionIsSentAgainUnchanged(t *testing.T) {
 func TestSendBeforeStart(t *testing.T) {
 	e := newEnv(t)
 	s, _ := e.store()
-	m, err := txmgr.New(txmgr.Config{Client: e.cl, Store: s, Key: e.key})
+	m, err := txmgr.New(txmgr.Config{Client: e.Chain, Store: s, Key: e.key})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := m.Send(e.ctx, "x", &e.token, nil); !errors.Is(err, txmgr.ErrNotStarted) {
+	if _, err := m.Send(e.Ctx, "x", &e.Dep.Token, nil); !errors.Is(err, txmgr.ErrNotStarted) {
 		t.Fatalf("got %v, want ErrNotStarted", err)
 	}
-	if _, err := txmgr.New(txmgr.Config{Client: e.cl, Store: s, Key: e.key, BumpPercent: 5}); err == nil {
+	if _, err := txmgr.New(txmgr.Config{Client: e.Chain, Store: s, Key: e.key, BumpPercent: 5}); err == nil {
 		t.Fatal("a 5% bump, which geth's pool refuses, was accepted")
 	}
 }
@@ -466,13 +466,13 @@ func TestSendBeforeStart(t *testing.T) {
 // with its one signing.
 func TestMaxFeeCapStopsBumps(t *testing.T) {
 	e := newEnv(t)
-	c := &client{Client: e.cl, swallow: func(int, *types.Transaction) bool { return true }}
+	c := &client{Client: e.Chain, swallow: func(int, *types.Transaction) bool { return true }}
 	s, _ := e.store()
 	maxCap := big.NewInt(1_200_000_000)
 	m := e.manager(c, s, func(cfg *txmgr.Config) { cfg.BumpAfter = 50 * time.Millisecond; cfg.MaxFeeCap = maxCap })
-	ctx, cancel := context.WithTimeout(e.ctx, 400*time.Millisecond)
+	ctx, cancel := context.WithTimeout(e.Ctx, 400*time.Millisecond)
 	defer cancel()
-	if _, err := m.Send(ctx, "fill:0x07", &e.token, e.mint(1)); !errors.Is(err, context.DeadlineExceeded) {
+	if _, err := m.Send(ctx, "fill:0x07", &e.Dep.Token, e.mint(1)); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("got %v, want a timeout", err)
 	}
 	r := record(t, s, "fill:0x07")
