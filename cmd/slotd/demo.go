@@ -137,7 +137,7 @@ func (d *demo) run(ctx context.Context, tick time.Duration) error {
 		return err
 	}
 	victim := d.byName(d.slotHost[contracts.GetSlotID(id, 0)])
-	d.say("killing %s (it holds slot 0) to show a restart and a missed proof", victim.name)
+	d.say("stopping %s (it holds slot 0) mid-request to show a restart and a missed proof", victim.name)
 	d.stopNode(victim)
 	if err := d.follow(ctx, id, "the validator to mark a missed proof", func(ctx context.Context) (bool, error) {
 		n, err := d.market.MissingProofs(ctx, contracts.GetSlotID(id, 0))

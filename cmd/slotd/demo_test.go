@@ -17,7 +17,7 @@ func TestDemo(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("demo exited %d\nstdout:\n%s\nstderr:\n%s", code, out.String(), errb.String())
 	}
-	for _, want := range []string{"request started: every slot is filled", "killing host-", "restarting host-", ": Finished", "the market behaved"} {
+	for _, want := range []string{"request started: every slot is filled", "stopping host-", "restarting host-", ": Finished", "the market behaved"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out.String())
 		}
