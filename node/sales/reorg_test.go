@@ -115,8 +115,8 @@ func TestAgentFollowsReorg(t *testing.T) {
 		head, _ := e.Chain.BlockNumber(ctx)
 		e.Client.M.PastEvents(ctx, 0, head, func(_ uint64, evs []contracts.Event) error {
 			for _, ev := range evs {
-				if f, ok := ev.(*contracts.SlotFilled); ok {
-					filledIn = f.Block
+				if f, ok := ev.(*contracts.SlotFilled); ok && f.RequestID == id && f.SlotIndex == 0 {
+					filledIn = f.Block // the fork goes below this fill, whatever else we filled
 				}
 			}
 			return nil
