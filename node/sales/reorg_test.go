@@ -132,7 +132,18 @@ func TestAgentFollowsReorg(t *testing.T) {
 	if err := e.Sim.Fork(parent.Hash()); err != nil {
 		t.Fatal(err)
 	}
-	e.Sim.Rollback()
+	// The pool re-injects the orphaned block's transactions (our fill) in
+	// the background; clear it until it stays empty, so the other host's
+	// fill is the one the new branch gets.
+	for quiet := 0; quiet < 3; {
+		e.Sim.Rollback()
+		time.Sleep(20 * time.Millisecond)
+		if n, _ := e.Chain.PendingTransactionCount(ctx); n == 0 {
+			quiet++
+		} else {
+			quiet = 0
+		}
+	}
 	fillFromDataset(t, e, e.Hosts[1], id, 0, clientData, m) // another host wins the slot on the new branch
 	for range 4 {
 		e.Commit()
