@@ -2,7 +2,6 @@ package node_test
 
 import (
 	"context"
-	"encoding/hex"
 	"encoding/json"
 	"math/big"
 	"net/http"
@@ -51,10 +50,9 @@ func TestNodeRunsClientAndValidatorOnDevChain(t *testing.T) {
 	}
 
 	dir := t.TempDir()
-	pw, hexKey := filepath.Join(dir, "pw"), filepath.Join(dir, "key.hex")
+	pw := filepath.Join(dir, "pw")
 	os.WriteFile(pw, []byte("pw\n"), 0o600)
-	os.WriteFile(hexKey, []byte(hex.EncodeToString(crypto.FromECDSA(key))), 0o600)
-	_, keyFile, err := keys.Import(filepath.Join(dir, "keystore"), hexKey, pw, keys.Light)
+	_, keyFile, err := keys.Save(filepath.Join(dir, "keystore"), pw, key, keys.Light)
 	if err != nil {
 		t.Fatal(err)
 	}

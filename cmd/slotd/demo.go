@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/ecdsa"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -221,10 +220,7 @@ func (d *demo) startNode(ctx context.Context, n *demoNode) error {
 		if err := os.MkdirAll(n.dir, 0o700); err != nil {
 			return err
 		}
-		hexFile := filepath.Join(n.dir, "key.hex")
-		os.WriteFile(hexFile, []byte(hex.EncodeToString(crypto.FromECDSA(n.key))), 0o600)
-		_, file, err := keys.Import(filepath.Join(n.dir, "keystore"), hexFile, d.pwFile, keys.Light)
-		os.Remove(hexFile)
+		_, file, err := keys.Save(filepath.Join(n.dir, "keystore"), d.pwFile, n.key, keys.Light)
 		if err != nil {
 			return err
 		}

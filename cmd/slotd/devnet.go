@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"crypto/ecdsa"
-	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -126,7 +125,7 @@ func startDevnet(ctx context.Context, dir string, n int, cfg devchain.Config) (*
 		if err := contracts.Mint(ctx, s, dep.Token, addr, devTokens); err != nil {
 			return fail(err)
 		}
-		file, err := writeDevKey(dir, i, k, info.PasswordFile)
+		_, file, err := keys.Save(filepath.Join(dir, fmt.Sprintf("keystore-%d", i)), info.PasswordFile, k, keys.Light)
 		if err != nil {
 			return fail(err)
 		}
@@ -137,14 +136,4 @@ func startDevnet(ctx context.Context, dir string, n int, cfg devchain.Config) (*
 		return fail(err)
 	}
 	return chain, info, nil
-}
-
-func writeDevKey(dir string, i int, k *ecdsa.PrivateKey, pwFile string) (string, error) {
-	hexFile := filepath.Join(dir, fmt.Sprintf("account-%d.hex", i))
-	if err := os.WriteFile(hexFile, []byte(hex.EncodeToString(crypto.FromECDSA(k))), 0o600); err != nil {
-		return "", err
-	}
-	defer os.Remove(hexFile)
-	_, file, err := keys.Import(filepath.Join(dir, fmt.Sprintf("keystore-%d", i)), hexFile, pwFile, keys.Light)
-	return file, err
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/ecdsa"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -231,9 +230,7 @@ func TestEndToEndOnAnvil(t *testing.T) {
 	procs := map[string]*proc{}
 	apiOf := map[string]string{}
 	for _, n := range names[1:] {
-		hexFile := filepath.Join(dir, n+".hex")
-		os.WriteFile(hexFile, []byte(hex.EncodeToString(crypto.FromECDSA(keyOf[n]))), 0o600)
-		_, keyFile, err := keys.Import(filepath.Join(dir, n+"-keystore"), hexFile, pw, keys.Light)
+		_, keyFile, err := keys.Save(filepath.Join(dir, n+"-keystore"), pw, keyOf[n], keys.Light)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -53,7 +53,7 @@ func New(dir, passwordFile string, s Strength) (common.Address, string, error) {
 	if err != nil {
 		return common.Address{}, "", fmt.Errorf("generate key: %w", err)
 	}
-	return store(dir, passwordFile, key, s)
+	return Save(dir, passwordFile, key, s)
 }
 
 // Import encrypts an existing private key (a file holding it as hex) into dir.
@@ -66,10 +66,12 @@ func Import(dir, hexKeyFile, passwordFile string, s Strength) (common.Address, s
 	if err != nil {
 		return common.Address{}, "", fmt.Errorf("key file %s does not hold a hex private key: %w", hexKeyFile, err)
 	}
-	return store(dir, passwordFile, key, s)
+	return Save(dir, passwordFile, key, s)
 }
 
-func store(dir, passwordFile string, key *ecdsa.PrivateKey, s Strength) (common.Address, string, error) {
+// Save encrypts key with the password in passwordFile into dir and returns
+// its address and the key file's path.
+func Save(dir, passwordFile string, key *ecdsa.PrivateKey, s Strength) (common.Address, string, error) {
 	pw, err := ReadPassword(passwordFile)
 	if err != nil {
 		return common.Address{}, "", err
