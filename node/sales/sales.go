@@ -142,30 +142,27 @@ func takes(av persist.Availability, it queue.Item) bool {
 // fits is the workers' filter: some availability takes the item.
 func (s *Sales) fits(it queue.Item) bool {
 	ok := false
-	s.cfg.Store.View(func(tx *persist.Tx) error {
-		return tx.ForEachAvailability(func(av persist.Availability) error {
-			if takes(av, it) {
-				ok = true
-			}
-			return nil
-		})
-	})
+	s.cfg.Store.View(func(tx *persist.Tx) error { ok = anyTakes(tx, it); return nil })
 	return ok
 }
 
 // fitsAsk reads the availabilities in the ingestion transaction itself.
 func fitsAsk(tx *persist.Tx) func(contracts.Ask) bool {
-	return func(ask contracts.Ask) bool {
-		it := queue.NewItem(contracts.RequestID{}, 0, ask, 0)
-		ok := false
-		tx.ForEachAvailability(func(av persist.Availability) error {
-			if takes(av, it) {
-				ok = true
-			}
-			return nil
-		})
-		return ok
-	}
+	return func(ask contracts.Ask) bool { return anyTakes(tx, queue.NewItem(contracts.RequestID{}, 0, ask, 0)) }
+}
+
+// errFound stops an availability scan at the first match.
+var errFound = errors.New("found")
+
+// anyTakes says whether some availability in tx takes the item.
+func anyTakes(tx *persist.Tx, it queue.Item) bool {
+	err := tx.ForEachAvailability(func(av persist.Availability) error {
+		if takes(av, it) {
+			return errFound
+		}
+		return nil
+	})
+	return errors.Is(err, errFound)
 }
 
 // Retry moves an Errored agent back to a safe state.
