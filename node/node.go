@@ -91,6 +91,7 @@ func Open(ctx context.Context, cfg Config, log hclog.Logger) (_ *Node, err error
 		return nil, fmt.Errorf("no Marketplace at %s on %s (check --marketplace and --rpc): %w", cfg.Marketplace, cfg.RPC, err)
 	}
 	n.metrics = metrics.New(n.store)
+	n.roles["head"] = roleFunc(n.watchHead) // keeps slotd_chain_head_block and the cursor lag current
 	if err := n.openRoles(); err != nil {
 		return nil, err
 	}
@@ -124,6 +125,24 @@ func (n *Node) openRoles() error {
 		n.roles[RoleHost] = s
 	}
 	return nil
+}
+
+// watchHead records the chain's head for metrics every poll.
+func (n *Node) watchHead(ctx context.Context) error {
+	t := time.NewTicker(n.cfg.Poll)
+	defer t.Stop()
+	for {
+		if head, err := n.eth.BlockNumber(ctx); err == nil {
+			n.metrics.SetHead(head)
+		} else if ctx.Err() == nil {
+			n.log.Debug("head not read; retrying", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
 }
 
 type roleFunc func(ctx context.Context) error
@@ -173,7 +192,7 @@ func (n *Node) status(ctx context.Context) any {
 	s := Status{Account: n.market.Account(), Marketplace: n.market.Address(), Roles: n.cfg.Roles, DataURL: n.cfg.DataURL()}
 	if head, err := n.eth.BlockNumber(ctx); err == nil {
 		s.Head = head
-		n.metrics.Head.Set(float64(head))
+		n.metrics.SetHead(head)
 	}
 	if n.valid != nil {
 		s.Marks = n.valid.Marks()

@@ -3,10 +3,12 @@ package node_test
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"math/big"
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -81,6 +83,23 @@ func TestNodeRunsClientAndValidatorOnDevChain(t *testing.T) {
 	resp.Body.Close()
 	if st.Account != addr || st.Marketplace != dep.Marketplace || st.Head == 0 {
 		t.Fatalf("status: %+v", st)
+	}
+	// The head reaches the metrics without anyone asking for the status.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := http.Get(n.APIURL() + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if m := regexp.MustCompile(`(?m)^slotd_chain_head_block (\d+)`).FindSubmatch(body); m != nil && string(m[1]) != "0" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("metrics never saw the head:\n%s", body)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 	stop()
 	if err := <-done; err != nil {

@@ -5,6 +5,7 @@ package metrics
 
 import (
 	"net/http"
+	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -21,7 +22,8 @@ type Metrics struct {
 	ProofsMissed    prometheus.Counter // our proofs the chain marked missing
 	ProofsMarked    prometheus.Counter // others' proofs this validator marked
 	DownloadBytes   prometheus.Counter
-	Head            prometheus.Gauge // latest block number seen
+
+	head atomic.Uint64 // latest block number seen: the gauge and the cursor lag read it
 }
 
 // New registers the node's metrics; store may be nil (no store gauges).
@@ -33,15 +35,19 @@ func New(store *persist.Store) *Metrics {
 		ProofsMissed:    prometheus.NewCounter(prometheus.CounterOpts{Name: "slotd_proofs_missed_total", Help: "Proofs of this node's slots marked missing."}),
 		ProofsMarked:    prometheus.NewCounter(prometheus.CounterOpts{Name: "slotd_proofs_marked_total", Help: "Missed proofs this node marked as a validator."}),
 		DownloadBytes:   prometheus.NewCounter(prometheus.CounterOpts{Name: "slotd_download_bytes_total", Help: "Slot bytes downloaded and verified."}),
-		Head:            prometheus.NewGauge(prometheus.GaugeOpts{Name: "slotd_chain_head_block", Help: "Latest block number seen."}),
 	}
-	reg.MustRegister(m.ProofsSubmitted, m.ProofsMissed, m.ProofsMarked, m.DownloadBytes, m.Head,
+	headGauge := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "slotd_chain_head_block", Help: "Latest block number seen."},
+		func() float64 { return float64(m.head.Load()) })
+	reg.MustRegister(m.ProofsSubmitted, m.ProofsMissed, m.ProofsMarked, m.DownloadBytes, headGauge,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if store != nil {
 		reg.MustRegister(&storeCollector{store: store, head: m})
 	}
 	return m
 }
+
+// SetHead records the latest block number the node has seen.
+func (m *Metrics) SetHead(n uint64) { m.head.Store(n) }
 
 // Handler serves /metrics.
 func (m *Metrics) Handler() http.Handler {
@@ -102,10 +108,9 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(queueDesc, prometheus.GaugeValue, float64(queued))
 	ch <- prometheus.MustNewConstMetric(pendingDesc, prometheus.GaugeValue, float64(pending))
 	ch <- prometheus.MustNewConstMetric(cursorDesc, prometheus.GaugeValue, float64(cursor))
-	head := headValue(c.head.Head)
 	lag := 0.0
-	if head > float64(cursor) {
-		lag = head - float64(cursor)
+	if head := c.head.head.Load(); head > cursor {
+		lag = float64(head - cursor)
 	}
 	ch <- prometheus.MustNewConstMetric(lagDesc, prometheus.GaugeValue, lag)
 }

@@ -31,7 +31,7 @@ func TestMetricsReadStoreAndCounters(t *testing.T) {
 	}
 	m := New(store)
 	m.ProofsSubmitted.Add(2)
-	m.Head.Set(100)
+	m.SetHead(100)
 	rec := httptest.NewRecorder()
 	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
 	body, _ := io.ReadAll(rec.Body)
