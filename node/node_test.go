@@ -74,16 +74,6 @@ func TestNodeRunsClientAndValidatorOnDevChain(t *testing.T) {
 	runCtx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- n.Run(runCtx) }()
-	resp, err := http.Get(n.APIURL() + "/api/v1/status")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var st node.Status
-	json.NewDecoder(resp.Body).Decode(&st)
-	resp.Body.Close()
-	if st.Account != addr || st.Marketplace != dep.Marketplace || st.Head == 0 {
-		t.Fatalf("status: %+v", st)
-	}
 	// The head reaches the metrics without anyone asking for the status.
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -100,6 +90,16 @@ func TestNodeRunsClientAndValidatorOnDevChain(t *testing.T) {
 			t.Fatalf("metrics never saw the head:\n%s", body)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+	resp, err := http.Get(n.APIURL() + "/api/v1/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st node.Status
+	json.NewDecoder(resp.Body).Decode(&st)
+	resp.Body.Close()
+	if st.Account != addr || st.Marketplace != dep.Marketplace || st.Head == 0 {
+		t.Fatalf("status: %+v", st)
 	}
 	stop()
 	if err := <-done; err != nil {
