@@ -47,14 +47,7 @@ func apiCmd(name string, body func(c *apiClient, fs *flag.FlagSet, pos []string)
 		if err != nil {
 			return flagExit(err)
 		}
-		c := &apiClient{base: strings.TrimRight(*api, "/"), out: stdout, http: &http.Client{Timeout: 30 * time.Second}}
-		tf := *tokenFile
-		if tf == "" {
-			tf = filepath.Join(*dataDir, "api-token")
-		}
-		if b, err := os.ReadFile(tf); err == nil {
-			c.token = strings.TrimSpace(string(b))
-		}
+		c := newAPIClient(*api, *dataDir, *tokenFile, stdout)
 		if err := body(c, fs, pos); err != nil {
 			fmt.Fprintf(stderr, "slotd %s: %v\n", name, err)
 			if _, usage := err.(usageError); usage {
@@ -80,38 +73,75 @@ func envOr(k, def string) string {
 // commandFlags adds a command's own flags before parsing.
 var commandFlags = map[string]func(*flag.FlagSet){}
 
-// print sends a request and prints the JSON answer.
-func (c *apiClient) print(method, path string, body any) error {
-	var r io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return err
-		}
-		r = bytes.NewReader(b)
+// newAPIClient talks to the node at base with the token in tokenFile
+// (default DATA_DIR/api-token); a missing token file sends none.
+func newAPIClient(base, dataDir, tokenFile string, out io.Writer) *apiClient {
+	c := &apiClient{base: strings.TrimRight(base, "/"), out: out, http: &http.Client{Timeout: 30 * time.Second}}
+	if tokenFile == "" {
+		tokenFile = filepath.Join(dataDir, "api-token")
 	}
+	if b, err := os.ReadFile(tokenFile); err == nil {
+		c.token = strings.TrimSpace(string(b))
+	}
+	return c
+}
+
+// send sends r (size bytes; -1 if unknown) and returns the answer's body,
+// or an error carrying the API's message.
+func (c *apiClient) send(method, path string, r io.Reader, size int64) ([]byte, error) {
 	req, err := http.NewRequest(method, c.base+path, r)
 	if err != nil {
-		return err
+		return nil, err
+	}
+	if r != nil && size >= 0 {
+		req.ContentLength = size
 	}
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return fmt.Errorf("%w (is a node running? set --api)", err)
+		return nil, fmt.Errorf("%w (is a node running? set --api)", err)
 	}
 	defer resp.Body.Close()
 	out, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode >= 300 {
 		var e struct{ Error string }
 		if json.Unmarshal(out, &e) == nil && e.Error != "" {
-			return fmt.Errorf("%s: %s", resp.Status, e.Error)
+			return nil, fmt.Errorf("%s %s: %s: %s", method, path, resp.Status, e.Error)
 		}
-		return fmt.Errorf("%s", resp.Status)
+		return nil, fmt.Errorf("%s %s: %s", method, path, resp.Status)
 	}
-	c.out.Write(out)
-	return nil
+	return out, nil
+}
+
+// call sends body as JSON (none if nil) and decodes the answer into out
+// (when not nil).
+func (c *apiClient) call(method, path string, body, out any) error {
+	var r io.Reader
+	size := int64(-1)
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		r, size = bytes.NewReader(b), int64(len(b))
+	}
+	data, err := c.send(method, path, r, size)
+	if err != nil || out == nil || len(data) == 0 { // 204: nothing to decode
+		return err
+	}
+	return json.Unmarshal(data, out)
+}
+
+// print sends body as JSON and prints the JSON answer.
+func (c *apiClient) print(method, path string, body any) error {
+	var out json.RawMessage
+	if err := c.call(method, path, body, &out); err != nil || len(out) == 0 {
+		return err
+	}
+	_, err := c.out.Write(append(out, '\n'))
+	return err
 }
 
 func statusCmd(c *apiClient, _ *flag.FlagSet, _ []string) error {

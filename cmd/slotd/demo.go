@@ -11,7 +11,6 @@ import (
 	"io"
 	"math/big"
 	"math/rand/v2"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -126,19 +125,19 @@ func (d *demo) run(ctx context.Context, tick time.Duration) error {
 	if err != nil {
 		return err
 	}
-	if err := d.follow(ctx, id, "every slot filled", func(ctx context.Context) (bool, error) {
+	if err := d.follow(ctx, "every slot filled", func(ctx context.Context) (bool, error) {
 		s, err := d.market.RequestState(ctx, id)
 		return s == contracts.RequestStateStarted, err
 	}); err != nil {
 		return err
 	}
-	if err := d.follow(ctx, id, "proofs from every host", func(context.Context) (bool, error) { return len(d.proofs) >= 2, nil }); err != nil {
+	if err := d.follow(ctx, "proofs from every host", func(context.Context) (bool, error) { return len(d.proofs) >= 2, nil }); err != nil {
 		return err
 	}
 	victim := d.byName(d.slotHost[contracts.GetSlotID(id, 0)])
 	d.say("stopping %s (it holds slot 0) mid-request to show a restart and a missed proof", victim.name)
 	d.stopNode(victim)
-	if err := d.follow(ctx, id, "the validator to mark a missed proof", func(ctx context.Context) (bool, error) {
+	if err := d.follow(ctx, "the validator to mark a missed proof", func(ctx context.Context) (bool, error) {
 		n, err := d.market.MissingProofs(ctx, contracts.GetSlotID(id, 0))
 		return n > 0, err
 	}); err != nil {
@@ -153,7 +152,7 @@ func (d *demo) run(ctx context.Context, tick time.Duration) error {
 		return err
 	}
 	d.say("request runs until chain time %d; waiting for the end and the payouts", end)
-	if err := d.follow(ctx, id, "every slot paid and the client refunded", func(ctx context.Context) (bool, error) {
+	if err := d.follow(ctx, "every slot paid and the client refunded", func(ctx context.Context) (bool, error) {
 		return d.settled(ctx, id, client)
 	}); err != nil {
 		return err
@@ -266,36 +265,13 @@ func (d *demo) shutdown() {
 	}
 }
 
-// api calls a node's REST API with its token.
-func (d *demo) api(n *demoNode, method, path string, body any, out any) error {
-	var r io.Reader
-	switch b := body.(type) {
-	case nil:
-	case []byte:
-		r = bytes.NewReader(b)
-	default:
-		enc, _ := json.Marshal(b)
-		r = bytes.NewReader(enc)
-	}
-	req, _ := http.NewRequest(method, n.node.APIURL()+path, r)
-	tok, err := os.ReadFile(filepath.Join(n.dir, "data", "api-token"))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(tok)))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode >= 300 {
-		return fmt.Errorf("%s %s: %s %s", method, path, resp.Status, data)
-	}
-	if out != nil {
-		return json.Unmarshal(data, out)
-	}
-	return nil
+// api calls a node's REST API with its token; body is JSON.
+func (d *demo) api(n *demoNode, method, path string, body, out any) error {
+	return d.client(n).call(method, path, body, out)
+}
+
+func (d *demo) client(n *demoNode) *apiClient {
+	return newAPIClient(n.node.APIURL(), filepath.Join(n.dir, "data"), "", io.Discard)
 }
 
 func (d *demo) uploadAndRequest(ctx context.Context, client *demoNode) (contracts.RequestID, error) {
@@ -308,14 +284,18 @@ func (d *demo) uploadAndRequest(ctx context.Context, client *demoNode) (contract
 		CID      string `json:"cid"`
 		SlotSize uint64 `json:"slotSize"`
 	}
-	if err := d.api(client, "POST", "/api/v1/datasets?slots=3&maxSlotLoss=1&name=sample.bin", file, &m); err != nil {
+	data, err := d.client(client).send("POST", "/api/v1/datasets?slots=3&maxSlotLoss=1&name=sample.bin", bytes.NewReader(file), int64(len(file)))
+	if err == nil {
+		err = json.Unmarshal(data, &m)
+	}
+	if err != nil {
 		return contracts.RequestID{}, fmt.Errorf("upload: %w", err)
 	}
 	d.say("client uploaded a 3 MiB file: 3 slots of %d bytes (any 2 rebuild it), dataset %s", m.SlotSize, m.CID[:18])
 	var res struct {
 		RequestID string `json:"requestId"`
 	}
-	err := d.api(client, "POST", "/api/v1/purchases", map[string]any{"cid": m.CID, "duration": 400, "expiry": 200,
+	err = d.api(client, "POST", "/api/v1/purchases", map[string]any{"cid": m.CID, "duration": 400, "expiry": 200,
 		"proofProbability": "1", "pricePerBytePerSecond": "1", "collateralPerByte": "10"}, &res)
 	if err != nil {
 		return contracts.RequestID{}, fmt.Errorf("request storage: %w", err)
@@ -325,11 +305,11 @@ func (d *demo) uploadAndRequest(ctx context.Context, client *demoNode) (contract
 }
 
 // follow prints chain events as they come until done says so.
-func (d *demo) follow(ctx context.Context, id contracts.RequestID, what string, done func(context.Context) (bool, error)) error {
+func (d *demo) follow(ctx context.Context, what string, done func(context.Context) (bool, error)) error {
 	t := time.NewTicker(250 * time.Millisecond)
 	defer t.Stop()
 	for {
-		d.printEvents(ctx, id)
+		d.printEvents(ctx)
 		ok, err := done(ctx)
 		if err == nil && ok {
 			return nil
@@ -351,7 +331,7 @@ func (d *demo) hostName(addr common.Address) string {
 	return addr.Hex()[:10]
 }
 
-func (d *demo) printEvents(ctx context.Context, id contracts.RequestID) {
+func (d *demo) printEvents(ctx context.Context) {
 	head, err := d.chain.Client().BlockNumber(ctx)
 	if err != nil || head <= d.lastSeen {
 		return
@@ -359,14 +339,14 @@ func (d *demo) printEvents(ctx context.Context, id contracts.RequestID) {
 	from := max(d.lastSeen+1, d.start)
 	d.market.PastEvents(ctx, from, head, func(_ uint64, evs []contracts.Event) error {
 		for _, ev := range evs {
-			d.describe(ctx, id, ev)
+			d.describe(ctx, ev)
 		}
 		return nil
 	})
 	d.lastSeen = head
 }
 
-func (d *demo) describe(ctx context.Context, id contracts.RequestID, ev contracts.Event) {
+func (d *demo) describe(ctx context.Context, ev contracts.Event) {
 	switch e := ev.(type) {
 	case *contracts.SlotFilled:
 		host, _ := d.market.GetHost(ctx, contracts.GetSlotID(e.RequestID, e.SlotIndex))

@@ -6,7 +6,6 @@ import (
 	"crypto/ecdsa"
 	"encoding/json"
 	"fmt"
-	"io"
 	"math/big"
 	"net"
 	"net/http"
@@ -271,21 +270,14 @@ func TestEndToEndOnAnvil(t *testing.T) {
 	for i := range file {
 		file[i] = byte(i * 7)
 	}
-	req, _ := http.NewRequest("POST", "http://"+apiOf["client"]+"/api/v1/datasets?slots=3&maxSlotLoss=1", bytes.NewReader(file))
-	tok, _ := os.ReadFile(filepath.Join(dir, "client", "api-token"))
-	req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(tok)))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
+	filePath := filepath.Join(dir, "sample.bin")
+	os.WriteFile(filePath, file, 0o600)
 	var m struct {
 		CID      string `json:"cid"`
 		SlotSize uint64 `json:"slotSize"`
 	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if err := json.Unmarshal(body, &m); err != nil || resp.StatusCode != 201 {
-		t.Fatalf("upload: %d %s", resp.StatusCode, body)
+	if err := json.Unmarshal([]byte(cli("client", "upload", filePath, "--slots", "3", "--max-slot-loss", "1")), &m); err != nil || m.CID == "" {
+		t.Fatalf("upload: %v", err)
 	}
 	// host-1 has room for one slot, host-2 for two: each must hold its share.
 	for h, n := range map[string]uint64{"host-1": 1, "host-2": 2} {

@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -225,27 +224,14 @@ func mibString(n uint64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<
 
 // uploadViaAPI streams the file to a node's POST /api/v1/datasets.
 func uploadViaAPI(api, dataDir, path string, f *os.File, size int64, slots, loss int, stdout, stderr io.Writer) int {
-	u := fmt.Sprintf("%s/api/v1/datasets?slots=%d&maxSlotLoss=%d&name=%s", strings.TrimRight(api, "/"), slots, loss, url.QueryEscape(filepath.Base(path)))
-	req, err := http.NewRequest("POST", u, f)
+	c := newAPIClient(api, dataDir, "", stdout)
+	c.http.Timeout = 0 // a large file takes as long as it takes
+	q := fmt.Sprintf("/api/v1/datasets?slots=%d&maxSlotLoss=%d&name=%s", slots, loss, url.QueryEscape(filepath.Base(path)))
+	out, err := c.send("POST", q, f, size)
 	if err != nil {
 		fmt.Fprintln(stderr, "slotd upload:", err)
-		return exitUsage
-	}
-	req.ContentLength = size
-	if tok, err := os.ReadFile(filepath.Join(dataDir, "api-token")); err == nil {
-		req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(tok)))
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		fmt.Fprintf(stderr, "slotd upload: %v (is a node running at %s?)\n", err, api)
 		return exitError
 	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusCreated {
-		fmt.Fprintf(stderr, "slotd upload: %s: %s\n", resp.Status, strings.TrimSpace(string(body)))
-		return exitError
-	}
-	stdout.Write(body)
+	stdout.Write(out)
 	return exitOK
 }
