@@ -208,7 +208,7 @@ func (s *Server) retrySale(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// list streams nothing fancy: reads are bounded by what a node holds.
+// list answers a read route with every record of one bucket as a JSON array.
 func list[T any](s *Server, w http.ResponseWriter, each func(*persist.Tx, func(T) error) error) {
 	out := []T{}
 	err := s.Store.View(func(tx *persist.Tx) error {
