@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -602,27 +603,36 @@ func TestTornCommitFallsBack(t *testing.T) {
 func TestLockedWhileWriting(t *testing.T) {
 	s, path := openTemp(t, nil)
 	fillSample(t, s)
-	done := make(chan struct{})
+	// The writer runs until the probes are done, so the number of probes
+	// does not depend on how fast this machine commits.
+	stop := make(chan struct{})
+	done := make(chan error)
 	go func() {
-		defer close(done)
-		for n := uint64(1); n < 400; n++ {
-			s.Update(context.Background(), func(tx *Tx) error { return crashStep(tx, 0, n) })
+		var n uint64
+		for {
+			select {
+			case <-stop:
+				done <- nil
+				return
+			default:
+			}
+			n++
+			if err := s.Update(context.Background(), func(tx *Tx) error { return crashStep(tx, 0, n) }); err != nil {
+				done <- fmt.Errorf("update %d: %w", n, err)
+				return
+			}
 		}
 	}()
-	for i := 0; ; i++ {
-		select {
-		case <-done:
-			if i < 5 {
-				t.Errorf("only %d probes", i)
-			}
-			return
-		default:
-		}
+	for i := 0; i < 20; i++ {
 		if _, err := OpenReadOnly(path, time.Millisecond); !errors.Is(err, ErrLocked) {
-			t.Fatalf("probe %d: OpenReadOnly: %v", i, err)
+			t.Errorf("probe %d: OpenReadOnly: %v", i, err)
 		}
 		if _, err := Open(path, &Options{LockTimeout: time.Millisecond}); !errors.Is(err, ErrLocked) {
-			t.Fatalf("probe %d: Open: %v", i, err)
+			t.Errorf("probe %d: Open: %v", i, err)
 		}
+	}
+	close(stop)
+	if err := <-done; err != nil {
+		t.Fatal(err)
 	}
 }
