@@ -48,7 +48,8 @@ type Effects interface {
 	// ConfirmFill checks on chain, after the receipt, that we host the
 	// slot (Done) or not (Lost). It does not wait for SlotFilled.
 	ConfirmFill(ctx context.Context, a *Agent) (Step, error)
-	// Prove runs the proving loop (see ProvingLoop) until the chain says
+	// Prove answers every period's challenge that needs a proof (a failed
+	// proof is retried, never ends the sale) until the chain says
 	// the request ended (Done or RequestEnded), was cancelled or failed,
 	// or the slot was freed from us (Lost).
 	Prove(ctx context.Context, a *Agent) (Step, error)

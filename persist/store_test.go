@@ -42,8 +42,10 @@ func TestLockedFailsFast(t *testing.T) {
 	if !errors.Is(err, ErrLocked) {
 		t.Fatalf("second Open: %v, want ErrLocked", err)
 	}
-	if d := time.Since(start); d > 2*time.Second {
-		t.Errorf("took %v", d)
+	// bbolt's own default waits for the lock forever; the bound only
+	// catches that, not speed, so a loaded machine does not fail it.
+	if d := time.Since(start); d > 30*time.Second {
+		t.Errorf("took %v: the lock wait is not bounded", d)
 	}
 	for _, want := range []string{path, "is a slotd node running", "--copy"} {
 		if !strings.Contains(err.Error(), want) {
