@@ -31,6 +31,9 @@ type TxRecord struct {
 	Status    string    `json:"status"`
 	Sent      time.Time `json:"sent"`
 	Block     uint64    `json:"block"` // block it was mined in, if mined
+	// Settled is when the record left pending (mined, failed or replaced);
+	// zero while pending and in records written before it existed.
+	Settled time.Time `json:"settled,omitzero"`
 	// Previous holds the hashes of earlier signings of this transaction
 	// (same nonce, lower fees) that fee bumps superseded, oldest first.
 	// Any of them or Hash may be the one mined; the shared nonce makes
@@ -64,6 +67,15 @@ func (r *TxRecord) UnmarshalJSON(b []byte) error {
 	*r = TxRecord(v.plain)
 	r.Value, r.GasFeeCap, r.GasTipCap = bigOf(v.Value), bigOf(v.GasFeeCap), bigOf(v.GasTipCap)
 	return nil
+}
+
+// SettledAt is when the record settled, or its Sent time if it does not
+// say (records written before Settled existed).
+func (r TxRecord) SettledAt() time.Time {
+	if r.Settled.IsZero() {
+		return r.Sent
+	}
+	return r.Settled
 }
 
 // PutTxRecord stores r under r.Purpose, replacing what was there.

@@ -98,6 +98,17 @@ type Config struct {
 	// provider whose receipts lag behind its nonces, which would otherwise
 	// make a mined transaction look replaced and get its purpose sent again.
 	NonceDepth uint64
+	// Retain is how long a settled record (mined, failed or replaced) is
+	// kept before the background loop deletes it (default 1h; negative
+	// keeps every record). Without it the store would grow by one record
+	// (a few kB of signed proof) per slot per period. Within Retain a
+	// second Send of a purpose returns the first receipt; after it the
+	// purpose may be sent again, and the Marketplace refuses a second
+	// fill, proof, mark, free, withdraw or request at gas estimation, so
+	// nothing is broadcast (a second approve only sets the same
+	// allowance). Keep it well above the chain's finality: a reorg deeper
+	// than Retain could take back a transaction whose record is gone.
+	Retain time.Duration
 	// Logger gets what the manager has to say (default: nothing).
 	Logger Logger
 }
@@ -166,6 +177,9 @@ func New(cfg Config) (*Manager, error) {
 	}
 	if cfg.NonceDepth == 0 {
 		cfg.NonceDepth = 3
+	}
+	if cfg.Retain == 0 {
+		cfg.Retain = time.Hour
 	}
 	log := cfg.Logger
 	if log == nil {
@@ -252,12 +266,17 @@ func (m *Manager) loop(ctx context.Context) {
 	defer close(m.done)
 	t := time.NewTicker(m.cfg.PollInterval)
 	defer t.Stop()
+	var pruned time.Time
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 			m.tendAll(ctx)
+		}
+		if m.cfg.Retain > 0 && time.Since(pruned) >= min(m.cfg.Retain/2, 10*time.Minute) {
+			m.prune(ctx)
+			pruned = time.Now()
 		}
 	}
 }
@@ -406,7 +425,7 @@ func (m *Manager) wait(ctx context.Context, purpose string) (*types.Receipt, err
 // rebroadcast, the pool having usually taken it back already.
 func (m *Manager) repend(ctx context.Context, rec *persist.TxRecord) error {
 	m.log.Warn("mined transaction left the chain; waiting for it again", "purpose", rec.Purpose, "hash", common.Hash(rec.Hash))
-	rec.Status, rec.Block, rec.Sent = persist.TxPending, 0, time.Now().UTC() // the bump timer restarts
+	rec.Status, rec.Block, rec.Sent, rec.Settled = persist.TxPending, 0, time.Now().UTC(), time.Time{} // the bump timer restarts
 	if err := m.put(ctx, *rec); err != nil {
 		return err
 	}
@@ -603,7 +622,7 @@ func (m *Manager) tend(ctx context.Context, rec *persist.TxRecord) (rc *types.Re
 		return nil, false, err
 	}
 	if rc != nil {
-		rec.Status, rec.Block = persist.TxMined, rc.BlockNumber.Uint64()
+		rec.Status, rec.Block, rec.Settled = persist.TxMined, rc.BlockNumber.Uint64(), time.Now().UTC()
 		if rc.Status != types.ReceiptStatusSuccessful {
 			rec.Status = persist.TxFailed
 		}
@@ -615,7 +634,7 @@ func (m *Manager) tend(ctx context.Context, rec *persist.TxRecord) (rc *types.Re
 		return rc, true, m.outcome(ctx, rec, hash, rc)
 	}
 	if mined > rec.Nonce {
-		rec.Status = persist.TxReplaced
+		rec.Status, rec.Settled = persist.TxReplaced, time.Now().UTC()
 		if err := m.put(ctx, *rec); err != nil {
 			return nil, false, err
 		}
