@@ -76,6 +76,27 @@ func (tx *Tx) agentState(slot ID) (string, error) {
 	if data == nil {
 		return "", nil
 	}
+	return stateOf(slot[:], data)
+}
+
+// AgentStates counts the agents in each state. It decodes only the state
+// field, so /metrics can call it on every scrape of a large store.
+func (tx *Tx) AgentStates() (map[string]int, error) {
+	b, err := tx.bucket(bucketAgents)
+	if err != nil {
+		return nil, err
+	}
+	n := map[string]int{}
+	err = b.ForEach(func(k, data []byte) error {
+		st, err := stateOf(k, data)
+		n[st]++
+		return err
+	})
+	return n, err
+}
+
+// stateOf reads the state field of an encoded agent.
+func stateOf(key, data []byte) (string, error) {
 	if len(data) > 1 && data[0] == valueVersion {
 		if st, ok := fastState(data[1:]); ok {
 			return st, nil
@@ -84,7 +105,7 @@ func (tx *Tx) agentState(slot ID) (string, error) {
 	var v struct {
 		State string `json:"state"`
 	}
-	err = decodeValue(bucketAgents, slot[:], data, &v)
+	err := decodeValue(bucketAgents, key, data, &v)
 	return v.State, err
 }
 

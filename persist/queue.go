@@ -112,6 +112,20 @@ func (tx *Tx) DeleteQueuedRequest(request ID) (int, error) {
 	return len(slots), nil
 }
 
+// QueueLen counts the queued slots without decoding them.
+func (tx *Tx) QueueLen() (int, error) {
+	b, err := tx.bucket(bucketQueue)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	c := b.Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		n++
+	}
+	return n, nil
+}
+
 // ForEachQueueItem streams the queue in slot id order.
 func (tx *Tx) ForEachQueueItem(fn func(QueueItem) error) error {
 	return scan(tx, bucketQueue, nil, func(k []byte, q *QueueItem) error {

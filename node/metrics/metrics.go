@@ -75,14 +75,15 @@ func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
 }
 
 func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
-	states := map[string]int{}
+	var states map[string]int
 	queued, pending := 0, 0
 	var cursor uint64
 	err := c.store.View(func(tx *persist.Tx) error {
-		if err := tx.ForEachAgent(func(a persist.Agent) error { states[a.State]++; return nil }); err != nil {
+		var err error
+		if states, err = tx.AgentStates(); err != nil {
 			return err
 		}
-		if err := tx.ForEachQueueItem(func(persist.QueueItem) error { queued++; return nil }); err != nil {
+		if queued, err = tx.QueueLen(); err != nil {
 			return err
 		}
 		if err := tx.ForEachTxRecord(func(r persist.TxRecord) error {

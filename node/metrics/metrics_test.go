@@ -41,3 +41,43 @@ func TestMetricsReadStoreAndCounters(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkScrape is one /metrics scrape of a store with 20,000 agents and
+// 2,000 queue items:
+//
+//	go test ./node/metrics -run '^$' -bench Scrape
+func BenchmarkScrape(b *testing.B) {
+	store, err := persist.Open(filepath.Join(b.TempDir(), "slotd.db"), &persist.Options{NoSync: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer store.Close()
+	states := []string{"downloading", "filling", "proving", "finished"}
+	err = store.Update(context.Background(), func(tx *persist.Tx) error {
+		for i := range 20_000 {
+			slot := persist.ID{byte(i >> 16), byte(i >> 8), byte(i), 's'}
+			a := &persist.Agent{SlotID: slot, RequestID: persist.ID{byte(i >> 8)}, SlotIndex: uint64(i % 8), Reason: "a reason an errored agent might keep"}
+			if err := tx.Transition(a, &persist.JournalEntry{To: states[i%len(states)], Event: "test"}); err != nil {
+				return err
+			}
+		}
+		for i := range 2_000 {
+			q := persist.QueueItem{SlotID: persist.ID{byte(i >> 8), byte(i), 'q'}, SlotSize: 1 << 20}
+			if err := tx.PutQueueItem(&q); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := New(store).Handler()
+	for b.Loop() {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+		if !strings.Contains(rec.Body.String(), `slotd_agents{state="proving"} 5000`) {
+			b.Fatalf("scrape:\n%s", rec.Body)
+		}
+	}
+}
