@@ -20,6 +20,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/common/hexutil"
+	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/ethclient"
 
@@ -224,6 +225,10 @@ func TestEndToEndOnAnvil(t *testing.T) {
 	// host-2 right after committing Payout (before it collects). Each is
 	// restarted from its store without the failpoint.
 	failpoints := map[string][]string{"host-1": {"SLOTD_CRASH_AFTER=filling"}, "host-2": {"SLOTD_CRASH_AFTER=payout"}}
+	// host-1 reaches anvil through a proxy that the test cuts for a while
+	// during proving: an RPC outage.
+	proxy := startProxy(t, fmt.Sprintf("127.0.0.1:%d", port))
+	rpcOf := map[string]string{"host-1": "ws://" + proxy.addr()}
 	pw := filepath.Join(dir, "password")
 	os.WriteFile(pw, []byte("e2e\n"), 0o600)
 	procs := map[string]*proc{}
@@ -235,8 +240,12 @@ func TestEndToEndOnAnvil(t *testing.T) {
 		}
 		role := strings.TrimRight(n, "-12")
 		apiOf[n] = fmt.Sprintf("127.0.0.1:%d", freePort(t))
+		rpc := url
+		if r, ok := rpcOf[n]; ok {
+			rpc = r
+		}
 		procs[n] = &proc{name: n, log: filepath.Join(dir, n+".log"), args: []string{"run",
-			"--rpc", url, "--marketplace", dep.Marketplace.Hex(), "--start-block", fmt.Sprint(startBlock),
+			"--rpc", rpc, "--marketplace", dep.Marketplace.Hex(), "--start-block", fmt.Sprint(startBlock),
 			"--data-dir", filepath.Join(dir, n), "--key", keyFile, "--password-file", pw, "--roles", role,
 			"--api", apiOf[n], "--poll", "200ms", "--log-level", "debug"}}
 		procs[n].env = failpoints[n]
@@ -297,6 +306,13 @@ func TestEndToEndOnAnvil(t *testing.T) {
 	// kill -9 host-2 mid-way, while it proves; its supervisor restarts it.
 	time.Sleep(5 * time.Second)
 	procs["host-2"].kill9()
+	// Then cut host-1 off its RPC for 4 s, shorter than a period (10 s):
+	// it must reconnect by itself and miss no proof.
+	time.Sleep(3 * time.Second)
+	proxy.setDown(true)
+	time.Sleep(4 * time.Second)
+	proxy.setDown(false)
+	back, _ := client.BlockNumber(ctx)
 
 	end, _ := market.RequestEnd(ctx, id)
 	eventually(t, "every slot paid", 4*time.Minute, all, func() bool {
@@ -311,20 +327,33 @@ func TestEndToEndOnAnvil(t *testing.T) {
 		return strings.Contains(cli("client", "purchases"), `"withdrawn": true`)
 	})
 	head, _ := client.BlockNumber(ctx)
-	fills, proofs := 0, 0
+	fills, proofs, host1After := 0, 0, 0
+	host1 := crypto.PubkeyToAddress(keyOf["host-1"].PublicKey)
+	hostOf := map[contracts.SlotID]common.Address{}
 	market.PastEvents(ctx, startBlock, head, func(_ uint64, evs []contracts.Event) error {
 		for _, ev := range evs {
-			switch ev.(type) {
+			switch ev := ev.(type) {
 			case *contracts.SlotFilled:
 				fills++
+				tx, _, err := client.TransactionByHash(ctx, ev.TxHash)
+				if err == nil {
+					from, _ := types.Sender(types.LatestSignerForChainID(tx.ChainId()), tx)
+					hostOf[contracts.GetSlotID(ev.RequestID, ev.SlotIndex)] = from
+				}
 			case *contracts.ProofSubmitted:
 				proofs++
+				if hostOf[ev.SlotID] == host1 && ev.Block > back {
+					host1After++
+				}
 			}
 		}
 		return nil
 	})
 	if fills != 3 || proofs == 0 {
 		t.Fatalf("%d fills (want 3), %d proofs", fills, proofs)
+	}
+	if host1After == 0 {
+		t.Fatalf("host-1 submitted no proof after its RPC outage ended at block %d", back)
 	}
 	if left, _ := market.TokenBalance(ctx, dep.Marketplace); left.Sign() != 0 {
 		t.Fatalf("%s tokens left in the Marketplace", left)
@@ -338,5 +367,5 @@ func TestEndToEndOnAnvil(t *testing.T) {
 	if r1 < 1 || r2 < 2 {
 		t.Fatalf("restarts: host-1 %d (want the filling failpoint), host-2 %d (want kill -9 and the payout failpoint)", r1, r2)
 	}
-	t.Logf("request ended at %d: 3 fills, %d proofs, no missed proof; restarts host-1 %d, host-2 %d", end, proofs, r1, r2)
+	t.Logf("request ended at %d: 3 fills, %d proofs (host-1 %d after its RPC outage), no missed proof; restarts host-1 %d, host-2 %d", end, proofs, host1After, r1, r2)
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/slotd/slotd/contracts"
+	"github.com/slotd/slotd/node/outage"
 	"github.com/slotd/slotd/persist"
 )
 
@@ -150,9 +151,10 @@ func (p *Purchasing) Purchase(id contracts.RequestID) (persist.Purchase, error) 
 func (p *Purchasing) Run(ctx context.Context, every time.Duration) error {
 	t := time.NewTicker(every)
 	defer t.Stop()
+	trouble := outage.Log{What: "purchasing"}
 	for {
-		if err := p.Step(ctx); err != nil && ctx.Err() == nil {
-			p.log.Warn("purchasing step failed; retrying", "err", err)
+		if err := p.Step(ctx); ctx.Err() == nil {
+			trouble.Note(p.log, err)
 		}
 		select {
 		case <-ctx.Done():

@@ -15,6 +15,7 @@ import (
 	"github.com/slotd/slotd/fsm"
 	"github.com/slotd/slotd/node/datastore"
 	"github.com/slotd/slotd/node/metrics"
+	"github.com/slotd/slotd/node/outage"
 	"github.com/slotd/slotd/node/transfer"
 )
 
@@ -241,13 +242,16 @@ func (e *effects) Prove(ctx context.Context, a *fsm.Agent) (fsm.Step, error) {
 	slot := a.ChainSlotID()
 	proven := uint64(1<<64 - 1)
 	missed, _ := e.market.MissingProofs(ctx, slot)
+	trouble := outage.Log{What: "proving"}
 	t := time.NewTicker(e.poll)
 	defer t.Stop()
 	for {
 		e.countMissed(ctx, slot, &missed)
-		if st, done := e.proveOnce(ctx, a, slot, &proven); done {
+		st, done, err := e.proveOnce(ctx, a, slot, &proven)
+		if done {
 			return st, nil
 		}
+		trouble.Note(e.log, err, "slotId", slot, "requestId", a.ChainRequestID())
 		select {
 		case <-ctx.Done():
 			return fsm.Step{}, ctx.Err()
@@ -270,36 +274,40 @@ func (e *effects) countMissed(ctx context.Context, slot contracts.SlotID, seen *
 }
 
 // proveOnce looks at the chain once: is the sale over, and is a proof due?
-// RPC errors are logged and tried again on the next tick: they never end
-// the loop.
-func (e *effects) proveOnce(ctx context.Context, a *fsm.Agent, slot contracts.SlotID, proven *uint64) (fsm.Step, bool) {
+// An error (an RPC outage, a proof the chain refused) is returned to be
+// logged; the next tick tries again: it never ends the loop.
+func (e *effects) proveOnce(ctx context.Context, a *fsm.Agent, slot contracts.SlotID, proven *uint64) (fsm.Step, bool, error) {
 	rs, err := e.market.RequestState(ctx, a.ChainRequestID())
 	if err != nil {
-		e.log.Warn("proving: request state", "slotId", slot, "err", err)
-		return fsm.Step{}, false
+		return fsm.Step{}, false, fmt.Errorf("read request state: %w", err)
 	}
 	if o, done := ended(rs); done {
 		if o == fsm.RequestEnded {
 			o = fsm.Done
 		}
-		return fsm.Step{Outcome: o}, true
+		return fsm.Step{Outcome: o}, true, nil
 	}
 	host, err := e.market.GetHost(ctx, slot)
 	if err != nil {
-		e.log.Warn("proving: host", "slotId", slot, "err", err)
-		return fsm.Step{}, false
+		return fsm.Step{}, false, fmt.Errorf("read slot host: %w", err)
 	}
 	if host != e.me() {
-		return fsm.Step{Outcome: fsm.Lost, Detail: "slot freed from us"}, true
+		return fsm.Step{Outcome: fsm.Lost, Detail: "slot freed from us"}, true, nil
 	}
 	period, err := e.market.CurrentPeriod(ctx)
-	if err != nil || period == *proven {
-		return fsm.Step{}, false
+	if err != nil {
+		return fsm.Step{}, false, fmt.Errorf("read period: %w", err)
+	}
+	if period == *proven {
+		return fsm.Step{}, false, nil
 	}
 	required, err1 := e.market.IsProofRequired(ctx, slot)
 	will, err2 := e.market.WillProofBeRequired(ctx, slot)
-	if err1 != nil || err2 != nil || (!required && !will) {
-		return fsm.Step{}, false
+	if err := errors.Join(err1, err2); err != nil {
+		return fsm.Step{}, false, fmt.Errorf("read whether a proof is required: %w", err)
+	}
+	if !required && !will {
+		return fsm.Step{}, false, nil
 	}
 	_, p, err := e.prove(ctx, slot)
 	if err == nil {
@@ -315,9 +323,9 @@ func (e *effects) proveOnce(ctx context.Context, a *fsm.Agent, slot contracts.Sl
 	case errors.Is(err, contracts.ErrProofAlreadySubmitted):
 		*proven = period
 	default:
-		e.log.Warn("proof not submitted; trying again", "slotId", slot, "period", period, "err", err)
+		return fsm.Step{}, false, fmt.Errorf("proof for period %d not submitted: %w", period, err)
 	}
-	return fsm.Step{}, false
+	return fsm.Step{}, false, nil
 }
 
 func (e *effects) Payout(ctx context.Context, a *fsm.Agent) (fsm.Step, error) {

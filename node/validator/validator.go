@@ -19,6 +19,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/slotd/slotd/contracts"
+	"github.com/slotd/slotd/node/outage"
 )
 
 // Chain is what the validator needs of the Marketplace.
@@ -81,9 +82,10 @@ func (v *Validator) Watched() int {
 func (v *Validator) Run(ctx context.Context) error {
 	t := time.NewTicker(v.cfg.Poll)
 	defer t.Stop()
+	trouble := outage.Log{What: "validator"}
 	for {
-		if err := v.Step(ctx); err != nil && ctx.Err() == nil {
-			v.cfg.Log.Warn("validator step failed; retrying", "err", err)
+		if err := v.Step(ctx); ctx.Err() == nil {
+			trouble.Note(v.cfg.Log, err)
 		}
 		select {
 		case <-ctx.Done():
