@@ -80,8 +80,8 @@ func Open(ctx context.Context, cfg Config, log hclog.Logger) (_ *Node, err error
 	if err != nil {
 		return nil, err
 	}
-	if n.eth, err = ethclient.DialContext(ctx, cfg.RPC); err != nil {
-		return nil, fmt.Errorf("connect to %s: %w", cfg.RPC, err)
+	if n.eth, err = connect(ctx, cfg.RPC, log); err != nil {
+		return nil, err
 	}
 	if n.tx, err = txmgr.New(txmgr.Config{Client: n.eth, Store: n.store, Key: key, Logger: log.Named("tx")}); err != nil {
 		return nil, err

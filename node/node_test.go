@@ -1,15 +1,18 @@
 package node_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
 	"math/big"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +21,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/slotd/slotd/contracts"
+	"github.com/slotd/slotd/internal/rpcproxy"
 	"github.com/slotd/slotd/node"
 	"github.com/slotd/slotd/node/devchain"
 	"github.com/slotd/slotd/node/keys"
@@ -35,16 +39,17 @@ func TestConfigValidationSaysWhatToFix(t *testing.T) {
 	}
 }
 
-func TestNodeRunsClientAndValidatorOnDevChain(t *testing.T) {
+// devNode starts a dev chain with the contracts deployed and returns a
+// client and validator node's config for it, with its account.
+func devNode(t *testing.T, ctx context.Context) (*devchain.Chain, node.Config, common.Address, contracts.Deployment) {
+	t.Helper()
 	key, _ := crypto.GenerateKey()
 	addr := crypto.PubkeyToAddress(key.PublicKey)
 	chain, err := devchain.Start(devchain.Config{Alloc: map[common.Address]*big.Int{addr: new(big.Int).Lsh(big.NewInt(1), 80)}, Tick: 50 * time.Millisecond, ServeRPC: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer chain.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
+	t.Cleanup(func() { chain.Close() })
 	s, _ := contracts.NewKeySender(ctx, chain.Client(), key)
 	dep, err := contracts.Deploy(ctx, s, contracts.DefaultConfig())
 	if err != nil {
@@ -62,6 +67,13 @@ func TestNodeRunsClientAndValidatorOnDevChain(t *testing.T) {
 	cfg.DataDir, cfg.RPC, cfg.Marketplace = filepath.Join(dir, "data"), chain.WSURL(), dep.Marketplace.Hex()
 	cfg.KeyFile, cfg.PasswordFile, cfg.APIAddr = keyFile, pw, "127.0.0.1:0"
 	cfg.Roles = []string{node.RoleClient, node.RoleValidator}
+	return chain, cfg, addr, dep
+}
+
+func TestNodeRunsClientAndValidatorOnDevChain(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	_, cfg, addr, dep := devNode(t, ctx)
 
 	n, err := node.Open(ctx, cfg, hclog.NewNullLogger())
 	if err != nil {
@@ -105,4 +117,71 @@ func TestNodeRunsClientAndValidatorOnDevChain(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatalf("run: %v", err)
 	}
+}
+
+// TestOpenWaitsForTheRPC: a node started while its Ethereum node is still
+// down (after a power cut both start at once) waits for it, says so once,
+// and opens when it comes up; a node told to stop while waiting stops.
+func TestOpenWaitsForTheRPC(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	chain, cfg, _, _ := devNode(t, ctx)
+	u, _ := url.Parse(chain.WSURL())
+	proxy, err := rpcproxy.Start(u.Host, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer proxy.Close()
+	cfg.RPC = "ws://" + proxy.Addr()
+
+	stopCtx, stop := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer stop()
+	if _, err := node.Open(stopCtx, cfg, hclog.NewNullLogger()); err == nil || !strings.Contains(err.Error(), "connect to "+cfg.RPC) {
+		t.Fatalf("Open stopped while waiting: %v, want an error naming the RPC", err)
+	}
+
+	var logs syncBuffer
+	opened := make(chan error, 1)
+	var n *node.Node
+	go func() {
+		var err error
+		n, err = node.Open(ctx, cfg, hclog.New(&hclog.LoggerOptions{Output: &logs}))
+		opened <- err
+	}()
+	time.Sleep(2 * time.Second)
+	select {
+	case err := <-opened:
+		t.Fatalf("Open returned with the RPC down: %v", err)
+	default:
+	}
+	proxy.SetDown(false)
+	if err := <-opened; err != nil {
+		t.Fatalf("Open after the RPC came up: %v", err)
+	}
+	defer n.Close()
+	out := logs.String()
+	if c := strings.Count(out, "connecting to the RPC at "+cfg.RPC+": failed"); c != 1 {
+		t.Errorf("%d warnings while waiting, want 1:\n%s", c, out)
+	}
+	if !strings.Contains(out, "connecting to the RPC at "+cfg.RPC+": working again") {
+		t.Errorf("no line when the RPC came up:\n%s", out)
+	}
+}
+
+// syncBuffer is a bytes.Buffer a logger may write from another goroutine.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

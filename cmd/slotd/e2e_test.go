@@ -25,6 +25,7 @@ import (
 	"github.com/ethereum/go-ethereum/ethclient"
 
 	"github.com/slotd/slotd/contracts"
+	"github.com/slotd/slotd/internal/rpcproxy"
 	"github.com/slotd/slotd/node/keys"
 )
 
@@ -227,8 +228,12 @@ func TestEndToEndOnAnvil(t *testing.T) {
 	failpoints := map[string][]string{"host-1": {"SLOTD_CRASH_AFTER=filling"}, "host-2": {"SLOTD_CRASH_AFTER=payout"}}
 	// host-1 reaches anvil through a proxy that the test cuts for a while
 	// during proving: an RPC outage.
-	proxy := startProxy(t, fmt.Sprintf("127.0.0.1:%d", port))
-	rpcOf := map[string]string{"host-1": "ws://" + proxy.addr()}
+	proxy, err := rpcproxy.Start(fmt.Sprintf("127.0.0.1:%d", port), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer proxy.Close()
+	rpcOf := map[string]string{"host-1": "ws://" + proxy.Addr()}
 	pw := filepath.Join(dir, "password")
 	os.WriteFile(pw, []byte("e2e\n"), 0o600)
 	procs := map[string]*proc{}
@@ -309,9 +314,9 @@ func TestEndToEndOnAnvil(t *testing.T) {
 	// Then cut host-1 off its RPC for 4 s, shorter than a period (10 s):
 	// it must reconnect by itself and miss no proof.
 	time.Sleep(3 * time.Second)
-	proxy.setDown(true)
+	proxy.SetDown(true)
 	time.Sleep(4 * time.Second)
-	proxy.setDown(false)
+	proxy.SetDown(false)
 	back, _ := client.BlockNumber(ctx)
 
 	end, _ := market.RequestEnd(ctx, id)

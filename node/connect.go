@@ -1,0 +1,72 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/ethereum/go-ethereum/ethclient"
+	"github.com/ethereum/go-ethereum/rpc"
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/slotd/slotd/node/outage"
+)
+
+// connectWaitMax caps the wait between attempts to reach the RPC.
+const connectWaitMax = 30 * time.Second
+
+// connect dials the RPC and waits until it answers, retrying while it is
+// unreachable: after a power cut the node may well start before its
+// Ethereum node does. An RPC that answers with an error (a wrong URL path,
+// a refused request) is a configuration problem and fails at once, as
+// does ctx ending (SIGINT, SIGTERM).
+func connect(ctx context.Context, url string, log hclog.Logger) (*ethclient.Client, error) {
+	trouble := outage.Log{What: "connecting to the RPC at " + url}
+	wait := time.Second
+	for {
+		c, err := dialAndAsk(ctx, url)
+		if err == nil {
+			trouble.Note(log, nil)
+			return c, nil
+		}
+		if ctx.Err() != nil || answered(err) {
+			return nil, fmt.Errorf("connect to %s: %w", url, err)
+		}
+		trouble.Note(log, err)
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("connect to %s: %w (stopped waiting: %v)", url, err, ctx.Err())
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, connectWaitMax)
+	}
+}
+
+// dialAndAsk dials and asks for the chain id: over HTTP dialing alone
+// reaches nothing.
+func dialAndAsk(ctx context.Context, url string) (*ethclient.Client, error) {
+	c, err := ethclient.DialContext(ctx, url)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := c.ChainID(ctx); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// answered reports whether the RPC server itself refused: waiting will not
+// change that.
+func answered(err error) bool {
+	var rpcErr rpc.Error
+	var httpErr rpc.HTTPError
+	switch {
+	case errors.As(err, &rpcErr):
+		return true
+	case errors.As(err, &httpErr):
+		return httpErr.StatusCode >= 400 && httpErr.StatusCode < 500
+	}
+	return false
+}
