@@ -4,13 +4,16 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"errors"
 	"math/big"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/hashicorp/go-hclog"
 
@@ -26,11 +29,63 @@ import (
 
 // host is one host node's parts, in process.
 type host struct {
-	addr  [20]byte
-	store *persist.Store
-	sales *sales.Sales
-	done  chan error
-	stop  context.CancelFunc
+	addr   [20]byte
+	store  *persist.Store
+	sales  *sales.Sales
+	market *outageMarket
+	done   chan error
+	stop   context.CancelFunc
+}
+
+// outageMarket is the host's Market, with an RPC outage the test switches
+// on and off for the calls the proving loop makes.
+type outageMarket struct {
+	contracts.Market
+	down atomic.Bool
+}
+
+var errDown = errors.New("connection refused (test outage)")
+
+func (m *outageMarket) RequestState(ctx context.Context, id contracts.RequestID) (contracts.RequestState, error) {
+	if m.down.Load() {
+		return 0, errDown
+	}
+	return m.Market.RequestState(ctx, id)
+}
+
+func (m *outageMarket) GetHost(ctx context.Context, slot contracts.SlotID) (common.Address, error) {
+	if m.down.Load() {
+		return common.Address{}, errDown
+	}
+	return m.Market.GetHost(ctx, slot)
+}
+
+func (m *outageMarket) CurrentPeriod(ctx context.Context) (uint64, error) {
+	if m.down.Load() {
+		return 0, errDown
+	}
+	return m.Market.CurrentPeriod(ctx)
+}
+
+func (m *outageMarket) IsProofRequired(ctx context.Context, slot contracts.SlotID) (bool, error) {
+	if m.down.Load() {
+		return false, errDown
+	}
+	return m.Market.IsProofRequired(ctx, slot)
+}
+
+func (m *outageMarket) SubmitProof(ctx context.Context, slot contracts.SlotID, p contracts.Proof) (*types.Receipt, error) {
+	if m.down.Load() {
+		return nil, errDown
+	}
+	return m.Market.SubmitProof(ctx, slot, p)
+}
+
+func (m *outageMarket) MissingProofs(ctx context.Context, slot contracts.SlotID) (uint64, error) {
+	if m.down.Load() {
+		return 0, errDown
+	}
+	return m.Market.MissingProofs(ctx, slot)
 }
 
 func startHost(t *testing.T, e *ct.Env, a ct.Actor, dir string) *host {
@@ -58,13 +113,13 @@ func startHost(t *testing.T, e *ct.Env, a ct.Actor, dir string) *host {
 	if err != nil {
 		t.Fatal(err)
 	}
-	market := contracts.NewEthMarket(e.Chain, tx, e.Dep.Marketplace)
+	market := &outageMarket{Market: contracts.NewEthMarket(e.Chain, tx, e.Dep.Marketplace)}
 	s, err := sales.New(ctx, sales.Config{Store: store, Market: market, Client: e.Chain, Data: data, Workers: 2, QueueSize: 16,
 		Poll: 50 * time.Millisecond, Log: hclog.New(&hclog.LoggerOptions{Name: "host", Level: hclog.LevelFromString(os.Getenv("SLOTD_TEST_LOG"))})})
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &host{addr: a.Addr, store: store, sales: s, done: make(chan error, 1), stop: stop}
+	h := &host{addr: a.Addr, store: store, sales: s, market: market, done: make(chan error, 1), stop: stop}
 	go func() {
 		h.done <- s.Run(ctx)
 		tx.Stop()
@@ -151,6 +206,32 @@ func TestHostsFillProveAndGetPaid(t *testing.T) {
 			return nil
 		})
 		return len(proofs) == 3
+	})
+
+	// Cut host 0 off the chain for about five periods: its proving loop
+	// keeps going and proves again once the chain answers.
+	var slot0 contracts.SlotID
+	for i := range uint64(3) {
+		if h, _ := e.Client.M.GetHost(ctx, contracts.GetSlotID(id, i)); h == e.Hosts[0].Addr {
+			slot0 = contracts.GetSlotID(id, i)
+		}
+	}
+	hosts[0].market.down.Store(true)
+	time.Sleep(time.Second)
+	hosts[0].market.down.Store(false)
+	back, _ := e.Chain.BlockNumber(ctx)
+	waitFor(t, "host 0 to prove after its outage", 30*time.Second, func() bool {
+		head, _ := e.Chain.BlockNumber(ctx)
+		after := false
+		e.Client.M.PastEvents(ctx, back+1, head, func(_ uint64, evs []contracts.Event) error {
+			for _, ev := range evs {
+				if p, ok := ev.(*contracts.ProofSubmitted); ok && p.SlotID == slot0 {
+					after = true
+				}
+			}
+			return nil
+		})
+		return after
 	})
 	end, _ := e.Client.M.RequestEnd(ctx, id)
 	waitFor(t, "every slot paid", 90*time.Second, func() bool {
