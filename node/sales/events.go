@@ -3,9 +3,12 @@ package sales
 import (
 	"context"
 	"errors"
+	"fmt"
+	"time"
 
 	"github.com/slotd/slotd/contracts"
 	"github.com/slotd/slotd/node/chain"
+	"github.com/slotd/slotd/node/outage"
 	"github.com/slotd/slotd/persist"
 	"github.com/slotd/slotd/queue"
 )
@@ -97,28 +100,56 @@ func (s *Sales) background(fn func(ctx context.Context)) {
 	}()
 }
 
+// requeueWaitMax caps the wait between attempts to re-queue a freed slot.
+const requeueWaitMax = 30 * time.Second
+
+// requeue puts a freed slot back in the queue. Reading the request can
+// fail while the RPC is down; it is retried (from one poll up to
+// requeueWaitMax apart) until it works, the chain refuses for good, or the
+// node stops, so an outage does not cost the chance to sell the slot.
 func (s *Sales) requeue(request contracts.RequestID, index uint64) {
 	if s.agents.Get(persist.ID(contracts.GetSlotID(request, index))) != nil {
 		return // our own agent holds it (a reorged fill re-checks the chain itself)
 	}
 	s.background(func(ctx context.Context) {
-		r, err := s.cfg.Market.GetRequest(ctx, request)
-		if err != nil {
-			s.log.Warn("freed slot not re-queued: request unreadable", "requestId", request, "err", err)
-			return
+		trouble := outage.Log{What: "re-queueing a freed slot"}
+		wait := s.cfg.Poll
+		for {
+			err := s.requeueOnce(ctx, request, index)
+			if ctx.Err() != nil {
+				return
+			}
+			var ce *contracts.ContractError
+			if errors.As(err, &ce) {
+				s.log.Warn("freed slot not re-queued", "requestId", request, "slotIndex", index, "err", err)
+				return
+			}
+			trouble.Note(s.log, err, "requestId", request, "slotIndex", index)
+			if err == nil {
+				return
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(wait):
+			}
+			wait = min(2*wait, requeueWaitMax)
 		}
-		expiry, err := s.cfg.Market.RequestExpiry(ctx, request)
-		if err != nil {
-			s.log.Warn("freed slot not re-queued: expiry unreadable", "requestId", request, "err", err)
-			return
-		}
-		err = s.q.Update(ctx, func(tx *persist.Tx, qt *queue.Tx) error {
-			_, err := qt.OnSlotFreed(request, index, r.Ask, expiry, fitsAsk(tx))
-			return err
-		})
-		if err != nil && !errors.Is(err, context.Canceled) {
-			s.log.Warn("freed slot not re-queued", "requestId", request, "slotIndex", index, "err", err)
-		}
+	})
+}
+
+func (s *Sales) requeueOnce(ctx context.Context, request contracts.RequestID, index uint64) error {
+	r, err := s.cfg.Market.GetRequest(ctx, request)
+	if err != nil {
+		return fmt.Errorf("read request: %w", err)
+	}
+	expiry, err := s.cfg.Market.RequestExpiry(ctx, request)
+	if err != nil {
+		return fmt.Errorf("read expiry: %w", err)
+	}
+	return s.q.Update(ctx, func(tx *persist.Tx, qt *queue.Tx) error {
+		_, err := qt.OnSlotFreed(request, index, r.Ask, expiry, fitsAsk(tx))
+		return err
 	})
 }
 

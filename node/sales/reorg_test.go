@@ -5,6 +5,7 @@ import (
 	"math/big"
 	"path/filepath"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -39,7 +40,8 @@ func TestQueueFollowsReorg(t *testing.T) {
 	data, _ := datastore.Open(filepath.Join(dir, "data"), nil)
 	ctx, stop := context.WithCancel(context.Background())
 	mustAvail(t, store)
-	s, err := sales.New(ctx, sales.Config{Store: store, Market: contracts.NewEthMarket(e.Chain, e.Deployer, e.Dep.Marketplace),
+	market := &unreadableRequests{Market: contracts.NewEthMarket(e.Chain, e.Deployer, e.Dep.Marketplace)}
+	s, err := sales.New(ctx, sales.Config{Store: store, Market: market,
 		Client: e.Chain, Data: data, Workers: 0, QueueSize: 16, Poll: 20 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
@@ -61,6 +63,9 @@ func TestQueueFollowsReorg(t *testing.T) {
 	waitFor(t, "slot 1 to leave the queue", 10*time.Second, func() bool { return slices.Equal(queued(t, store), []uint64{0}) })
 
 	// Reorganise: a branch from before the fill, without it, becomes longer.
+	// The freed slot's request cannot be read the first three times (an
+	// RPC outage): the slot is re-queued all the same.
+	market.failures.Store(3)
 	if err := e.Sim.Fork(before.Hash()); err != nil {
 		t.Fatal(err)
 	}
@@ -75,6 +80,20 @@ func TestQueueFollowsReorg(t *testing.T) {
 	if st := s.Ingestor().Stats(); st.Reorgs == 0 || st.Reverted == 0 {
 		t.Fatalf("ingestor saw no reorganisation: %+v", st)
 	}
+}
+
+// unreadableRequests fails GetRequest while failures is above zero,
+// counting it down.
+type unreadableRequests struct {
+	contracts.Market
+	failures atomic.Int32
+}
+
+func (m *unreadableRequests) GetRequest(ctx context.Context, id contracts.RequestID) (contracts.Request, error) {
+	if m.failures.Add(-1) >= 0 {
+		return contracts.Request{}, errDown
+	}
+	return m.Market.GetRequest(ctx, id)
 }
 
 func mustAvail(t *testing.T, store *persist.Store) {
