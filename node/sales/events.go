@@ -100,31 +100,28 @@ func (s *Sales) background(fn func(ctx context.Context)) {
 	}()
 }
 
-// requeueWaitMax caps the wait between attempts to re-queue a freed slot.
-const requeueWaitMax = 30 * time.Second
+// retryWaitMax caps the wait between attempts of a background retry.
+const retryWaitMax = 30 * time.Second
 
-// requeue puts a freed slot back in the queue. Reading the request can
-// fail while the RPC is down; it is retried (from one poll up to
-// requeueWaitMax apart) until it works, the chain refuses for good, or the
-// node stops, so an outage does not cost the chance to sell the slot.
-func (s *Sales) requeue(request contracts.RequestID, index uint64) {
-	if s.agents.Get(persist.ID(contracts.GetSlotID(request, index))) != nil {
-		return // our own agent holds it (a reorged fill re-checks the chain itself)
-	}
+// retry runs fn in the background until it works, the chain refuses for
+// good (a contract error), or the node stops; in between it waits from one
+// poll up to retryWaitMax. What reads the chain can fail while the RPC is
+// down, and giving up would cost a sale.
+func (s *Sales) retry(what string, fn func(ctx context.Context) error, args ...any) {
 	s.background(func(ctx context.Context) {
-		trouble := outage.Log{What: "re-queueing a freed slot"}
+		trouble := outage.Log{What: what}
 		wait := s.cfg.Poll
 		for {
-			err := s.requeueOnce(ctx, request, index)
+			err := fn(ctx)
 			if ctx.Err() != nil {
 				return
 			}
 			var ce *contracts.ContractError
 			if errors.As(err, &ce) {
-				s.log.Warn("freed slot not re-queued", "requestId", request, "slotIndex", index, "err", err)
+				s.log.Warn(what+": the chain refused; not trying again", append(args, "err", err)...)
 				return
 			}
-			trouble.Note(s.log, err, "requestId", request, "slotIndex", index)
+			trouble.Note(s.log, err, args...)
 			if err == nil {
 				return
 			}
@@ -133,9 +130,19 @@ func (s *Sales) requeue(request contracts.RequestID, index uint64) {
 				return
 			case <-time.After(wait):
 			}
-			wait = min(2*wait, requeueWaitMax)
+			wait = min(2*wait, retryWaitMax)
 		}
 	})
+}
+
+// requeue puts a freed slot back in the queue.
+func (s *Sales) requeue(request contracts.RequestID, index uint64) {
+	if s.agents.Get(persist.ID(contracts.GetSlotID(request, index))) != nil {
+		return // our own agent holds it (a reorged fill re-checks the chain itself)
+	}
+	s.retry("re-queueing a freed slot", func(ctx context.Context) error {
+		return s.requeueOnce(ctx, request, index)
+	}, "requestId", request, "slotIndex", index)
 }
 
 func (s *Sales) requeueOnce(ctx context.Context, request contracts.RequestID, index uint64) error {
@@ -157,11 +164,7 @@ func (s *Sales) requeueOnce(ctx context.Context, request contracts.RequestID, in
 // and queues the slots the new space can take.
 func (s *Sales) AvailabilityAdded(_ context.Context, _ persist.Availability) {
 	s.q.Notify()
-	s.background(func(ctx context.Context) {
-		if err := s.lookBack(ctx); err != nil && !errors.Is(err, context.Canceled) {
-			s.log.Warn("looking back for open requests failed", "err", err)
-		}
-	})
+	s.retry("looking back for open requests", s.lookBack)
 }
 
 func (s *Sales) lookBack(ctx context.Context) error {
@@ -180,10 +183,17 @@ func (s *Sales) lookBack(ctx context.Context) error {
 	}
 	var live []queue.OpenRequest
 	for _, r := range open {
-		if rs, err := s.cfg.Market.RequestState(ctx, r.RequestID); err == nil && rs == contracts.RequestStateNew {
-			r.Free = s.freeSlots(ctx, r)
-			live = append(live, r)
+		rs, err := s.cfg.Market.RequestState(ctx, r.RequestID)
+		if err != nil {
+			return fmt.Errorf("request %s: state: %w", r.RequestID, err)
 		}
+		if rs != contracts.RequestStateNew {
+			continue
+		}
+		if r.Free, err = s.freeSlots(ctx, r); err != nil {
+			return err
+		}
+		live = append(live, r)
 	}
 	if len(live) == 0 {
 		return nil
@@ -195,13 +205,16 @@ func (s *Sales) lookBack(ctx context.Context) error {
 }
 
 // freeSlots lists a request's slots nobody holds.
-func (s *Sales) freeSlots(ctx context.Context, r queue.OpenRequest) []uint64 {
-	var free []uint64
+func (s *Sales) freeSlots(ctx context.Context, r queue.OpenRequest) ([]uint64, error) {
+	free := []uint64{} // not nil: to the queue, nil means every slot
 	for i := range r.Ask.Slots {
 		host, err := s.cfg.Market.GetHost(ctx, contracts.GetSlotID(r.RequestID, i))
-		if err == nil && host == ([20]byte{}) {
+		if err != nil {
+			return nil, fmt.Errorf("request %s: slot %d: host: %w", r.RequestID, i, err)
+		}
+		if host == ([20]byte{}) {
 			free = append(free, i)
 		}
 	}
-	return free
+	return free, nil
 }

@@ -82,11 +82,11 @@ func TestQueueFollowsReorg(t *testing.T) {
 	}
 }
 
-// unreadableRequests fails GetRequest while failures is above zero,
-// counting it down.
+// unreadableRequests fails GetRequest while failures is above zero, and
+// RequestState while stateFailures is, counting them down.
 type unreadableRequests struct {
 	contracts.Market
-	failures atomic.Int32
+	failures, stateFailures atomic.Int32
 }
 
 func (m *unreadableRequests) GetRequest(ctx context.Context, id contracts.RequestID) (contracts.Request, error) {
@@ -94,6 +94,13 @@ func (m *unreadableRequests) GetRequest(ctx context.Context, id contracts.Reques
 		return contracts.Request{}, errDown
 	}
 	return m.Market.GetRequest(ctx, id)
+}
+
+func (m *unreadableRequests) RequestState(ctx context.Context, id contracts.RequestID) (contracts.RequestState, error) {
+	if m.stateFailures.Add(-1) >= 0 {
+		return 0, errDown
+	}
+	return m.Market.RequestState(ctx, id)
 }
 
 func mustAvail(t *testing.T, store *persist.Store) {
