@@ -5,14 +5,17 @@
 // end.
 package outage
 
-import (
-	"time"
-
-	"github.com/hashicorp/go-hclog"
-)
+import "time"
 
 // Every is how often a failure that keeps recurring is logged again.
 const Every = 30 * time.Second
+
+// Logger is the part of a logger Log writes to; hclog.Logger and
+// *slog.Logger have it.
+type Logger interface {
+	Info(msg string, args ...any)
+	Warn(msg string, args ...any)
+}
 
 // Log follows one loop's run of failures. The zero value is ready; it is
 // not safe for concurrent use (one loop owns it).
@@ -25,7 +28,7 @@ type Log struct {
 }
 
 // Note records one pass of the loop: err is its failure, or nil.
-func (l *Log) Note(log hclog.Logger, err error, args ...any) {
+func (l *Log) Note(log Logger, err error, args ...any) {
 	now := time.Now()
 	if err == nil {
 		if l.count > 0 {

@@ -44,6 +44,7 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/slotd/slotd/contracts"
+	"github.com/slotd/slotd/node/outage"
 	"github.com/slotd/slotd/persist"
 )
 
@@ -143,6 +144,8 @@ type Manager struct {
 	done      chan struct{}
 
 	nonceMu sync.Mutex // held from taking a nonce until its record is stored
+
+	trouble outage.Log // tendAll's failures; only the loop (or Start, before it) tends
 }
 
 var _ contracts.Sender = (*Manager)(nil)
@@ -188,6 +191,7 @@ func New(cfg Config) (*Manager, error) {
 	return &Manager{
 		cfg: cfg, log: log, from: crypto.PubkeyToAddress(cfg.Key.PublicKey),
 		pending: map[string]struct{}{}, waiting: map[string]int{}, broadcast: map[string]time.Time{},
+		trouble: outage.Log{What: "checking pending transactions"},
 	}, nil
 }
 
@@ -291,6 +295,7 @@ func (m *Manager) tendAll(ctx context.Context) {
 		}
 	}
 	m.mu.Unlock()
+	var failed error
 	for _, p := range purposes {
 		if ctx.Err() != nil {
 			return
@@ -301,10 +306,11 @@ func (m *Manager) tendAll(ctx context.Context) {
 			_, _, err = m.tend(ctx, &rec)
 		}
 		unlock()
-		if err != nil && !errors.Is(err, ErrReplaced) && ctx.Err() == nil {
-			m.log.Warn("pending transaction: check failed, will retry", "purpose", p, "err", err)
+		if err != nil && !errors.Is(err, ErrReplaced) && failed == nil {
+			failed = fmt.Errorf("%s: %w", p, err)
 		}
 	}
+	m.trouble.Note(m.log, failed, "pending", len(purposes))
 }
 
 // Send implements contracts.Sender; see the package comment. It returns when
