@@ -330,9 +330,3 @@ func (a *Agent) failed(err error) int {
 	a.lastErr = err.Error()
 	return a.attempts
 }
-
-func (a *Agent) resetAttempts() {
-	a.mu.Lock()
-	a.attempts, a.lastErr = 0, ""
-	a.mu.Unlock()
-}

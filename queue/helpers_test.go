@@ -86,14 +86,6 @@ func stored(t testing.TB, s *persist.Store) map[persist.ID]persist.QueueItem {
 	return m
 }
 
-func slotsOf(items []Item) []persist.ID {
-	out := make([]persist.ID, len(items))
-	for i, it := range items {
-		out[i] = it.SlotID
-	}
-	return out
-}
-
 func mustPush(t testing.TB, q *Queue, items ...Item) int {
 	t.Helper()
 	n, err := q.Push(bg, items...)
