@@ -3,15 +3,11 @@ package sales_test
 import (
 	"context"
 	"math/big"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
 
-	"github.com/slotd/slotd/contracts"
 	ct "github.com/slotd/slotd/contracts/contractstest"
-	"github.com/slotd/slotd/node/datastore"
-	"github.com/slotd/slotd/node/sales"
 	"github.com/slotd/slotd/persist"
 )
 
@@ -21,23 +17,8 @@ import (
 // outage).
 func TestAvailabilityAddedLooksBack(t *testing.T) {
 	e := ct.NewEnv(t, ct.TestConfig())
-	dir := t.TempDir()
-	store, err := persist.Open(filepath.Join(dir, "slotd.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	data, _ := datastore.Open(filepath.Join(dir, "data"), nil)
-	ctx, stop := context.WithCancel(context.Background())
-	market := &unreadableRequests{Market: contracts.NewEthMarket(e.Chain, e.Deployer, e.Dep.Marketplace)}
-	s, err := sales.New(ctx, sales.Config{Store: store, Market: market,
-		Client: e.Chain, Data: data, Workers: 0, QueueSize: 16, Poll: 20 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- s.Run(ctx) }()
-	defer func() { stop(); <-done }()
+	s, store, market := follower(t, e)
+	ctx := context.Background()
 
 	const size = 64 * 256
 	ds := ct.NewDataset(t, 5, 3, size)

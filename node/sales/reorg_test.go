@@ -31,24 +31,9 @@ func queued(t *testing.T, s *persist.Store) []uint64 {
 // the slot back in the queue, because the queue follows the canonical chain.
 func TestQueueFollowsReorg(t *testing.T) {
 	e := ct.NewEnv(t, ct.TestConfig())
-	dir := t.TempDir()
-	store, err := persist.Open(filepath.Join(dir, "slotd.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	data, _ := datastore.Open(filepath.Join(dir, "data"), nil)
-	ctx, stop := context.WithCancel(context.Background())
+	s, store, market := follower(t, e)
 	mustAvail(t, store)
-	market := &unreadableRequests{Market: contracts.NewEthMarket(e.Chain, e.Deployer, e.Dep.Marketplace)}
-	s, err := sales.New(ctx, sales.Config{Store: store, Market: market,
-		Client: e.Chain, Data: data, Workers: 0, QueueSize: 16, Poll: 20 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- s.Run(ctx) }()
-	defer func() { stop(); <-done }()
+	ctx := context.Background()
 
 	const size = 64 * 256
 	ds := ct.NewDataset(t, 3, 2, size)
@@ -101,6 +86,38 @@ func (m *unreadableRequests) RequestState(ctx context.Context, id contracts.Requ
 		return 0, errDown
 	}
 	return m.Market.RequestState(ctx, id)
+}
+
+// follower runs a sales module with no workers (it follows the chain and
+// keeps the queue, selling nothing) over a Market whose request reads the
+// test can make fail. It stops when the test ends.
+func follower(t *testing.T, e *ct.Env) (*sales.Sales, *persist.Store, *unreadableRequests) {
+	t.Helper()
+	dir := t.TempDir()
+	store, err := persist.Open(filepath.Join(dir, "slotd.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := datastore.Open(filepath.Join(dir, "data"), nil)
+	ctx, stop := context.WithCancel(context.Background())
+	market := &unreadableRequests{Market: contracts.NewEthMarket(e.Chain, e.Deployer, e.Dep.Marketplace)}
+	s, err := sales.New(ctx, sales.Config{Store: store, Market: market,
+		Client: e.Chain, Data: data, Workers: 0, QueueSize: 16, Poll: 20 * time.Millisecond})
+	if err != nil {
+		stop()
+		store.Close()
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	t.Cleanup(func() {
+		stop()
+		if err := <-done; err != nil {
+			t.Errorf("sales stopped with %v", err)
+		}
+		store.Close()
+	})
+	return s, store, market
 }
 
 func mustAvail(t *testing.T, store *persist.Store) {
