@@ -2,6 +2,7 @@ package sales_test
 
 import (
 	"context"
+	"errors"
 	"math/big"
 	"path/filepath"
 	"slices"
@@ -120,6 +121,12 @@ func follower(t *testing.T, e *ct.Env) (*sales.Sales, *persist.Store, *unreadabl
 	return s, store, market
 }
 
+func agentState(s *persist.Store, slot contracts.SlotID) string {
+	var a persist.Agent
+	s.View(func(tx *persist.Tx) error { a, _ = tx.Agent(persist.ID(slot)); return nil })
+	return a.State
+}
+
 func mustAvail(t *testing.T, store *persist.Store) {
 	err := store.Update(context.Background(), func(tx *persist.Tx) error {
 		return tx.AddAvailability(&persist.Availability{TotalSize: 1 << 30, FreeSize: 1 << 30, Duration: 100_000,
@@ -130,10 +137,11 @@ func mustAvail(t *testing.T, store *persist.Store) {
 	}
 }
 
-// TestAgentFollowsReorg: our fill is taken back by a reorganisation and
-// another host fills the slot on the new canonical branch; our agent, which
-// was proving, follows the chain: it ends without the slot (Failed), and its
-// reservation is released.
+// TestAgentFollowsReorg: our fill is taken back by a reorganisation while
+// our agent is proving; the agent follows the chain and gives the slot up
+// (Failed). The slot is then free on the new branch: another host fills
+// it, and our node, having seen it come free, may sell it again and race
+// that host, so which of them ends up with it is not asserted.
 func TestAgentFollowsReorg(t *testing.T) {
 	e := ct.NewEnv(t, ct.TestConfig())
 	m, providers, clientData := clientDataset(t, 2, 1)
@@ -150,9 +158,9 @@ func TestAgentFollowsReorg(t *testing.T) {
 	}
 	slot := contracts.GetSlotID(id, 0)
 	var filledIn uint64
-	waitFor(t, "our fill", 20*time.Second, func() bool {
+	waitFor(t, "our fill, and our agent proving", 20*time.Second, func() bool {
 		host, _ := e.Client.M.GetHost(ctx, slot)
-		if host != e.Hosts[0].Addr {
+		if host != e.Hosts[0].Addr || agentState(h.store, slot) != "proving" {
 			return false
 		}
 		head, _ := e.Chain.BlockNumber(ctx)
@@ -171,9 +179,17 @@ func TestAgentFollowsReorg(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.Sim.Rollback() // drop what our host has pending: Fork wants an empty pool
-	if err := e.Sim.Fork(parent.Hash()); err != nil {
-		t.Fatal(err)
+	// Fork wants an empty pool, and our host may send in between: drop what
+	// it has pending until the fork takes.
+	for try := 1; ; try++ {
+		e.Sim.Rollback()
+		err := e.Sim.Fork(parent.Hash())
+		if err == nil {
+			break
+		}
+		if try == 50 {
+			t.Fatalf("fork: %v", err)
+		}
 	}
 	// The pool re-injects the orphaned block's transactions (our fill) in
 	// the background; clear it until it stays empty, so the other host's
@@ -187,17 +203,24 @@ func TestAgentFollowsReorg(t *testing.T) {
 			quiet = 0
 		}
 	}
-	fillFromDataset(t, e, e.Hosts[1], id, 0, clientData, m) // another host wins the slot on the new branch
+	// Another host fills the slot on the new branch, unless our node, having
+	// seen the slot come free, was quicker.
+	if err := tryFillFromDataset(t, e, e.Hosts[1], id, 0, clientData, m); err != nil && !errors.Is(err, contracts.ErrSlotNotFree) {
+		t.Fatalf("the other host's fill: %v", err)
+	}
 	for range 4 {
 		e.Commit()
 	}
-	waitFor(t, "our agent to give the slot up", 20*time.Second, func() bool {
-		var a persist.Agent
-		store := h.store
-		store.View(func(tx *persist.Tx) error { a, _ = tx.Agent(persist.ID(slot)); return nil })
-		return a.State == "failed" || a.State == "ignored"
+	waitFor(t, "our proving agent to give the slot up", 20*time.Second, func() bool {
+		gaveUp := false
+		h.store.View(func(tx *persist.Tx) error {
+			return tx.Journal(persist.ID(slot), func(e persist.JournalEntry) error {
+				gaveUp = gaveUp || e.From == "proving" && e.To == "failed"
+				return nil
+			})
+		})
+		return gaveUp
 	})
-	if host, _ := e.Client.M.GetHost(ctx, slot); host != e.Hosts[1].Addr {
-		t.Fatalf("canonical host %s, want the other host", host)
-	}
+	winner, _ := e.Client.M.GetHost(ctx, slot)
+	t.Logf("slot 0 is held by %s on the new branch (ours %s, the other host %s); our agent is %s", winner, e.Hosts[0].Addr, e.Hosts[1].Addr, agentState(h.store, slot))
 }

@@ -98,7 +98,9 @@ func startHost(t *testing.T, e *ct.Env, a ct.Actor, dir string) *host {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tx, err := txmgr.New(txmgr.Config{Client: e.Chain, Store: store, Key: a.Key, PollInterval: 20 * time.Millisecond, RebroadcastInterval: time.Hour})
+	log := hclog.New(&hclog.LoggerOptions{Name: "host", Level: hclog.LevelFromString(os.Getenv("SLOTD_TEST_LOG"))})
+	tx, err := txmgr.New(txmgr.Config{Client: e.Chain, Store: store, Key: a.Key, PollInterval: 20 * time.Millisecond, RebroadcastInterval: time.Hour,
+		Logger: log.Named("tx")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +117,7 @@ func startHost(t *testing.T, e *ct.Env, a ct.Actor, dir string) *host {
 	}
 	market := &outageMarket{Market: contracts.NewEthMarket(e.Chain, tx, e.Dep.Marketplace)}
 	s, err := sales.New(ctx, sales.Config{Store: store, Market: market, Client: e.Chain, Data: data, Workers: 2, QueueSize: 16,
-		Poll: 50 * time.Millisecond, Log: hclog.New(&hclog.LoggerOptions{Name: "host", Level: hclog.LevelFromString(os.Getenv("SLOTD_TEST_LOG"))})})
+		Poll: 50 * time.Millisecond, Log: log})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -291,6 +293,15 @@ func clientDataset(t *testing.T, slots, loss int) (*datastore.Manifest, []byte, 
 // client's own copy of the slot.
 func fillFromDataset(t *testing.T, e *ct.Env, a ct.Actor, id contracts.RequestID, index uint64, data *datastore.Store, m *datastore.Manifest) {
 	t.Helper()
+	if err := tryFillFromDataset(t, e, a, id, index, data, m); err != nil {
+		t.Fatalf("fill slot %d as %s: %v", index, a.Addr, err)
+	}
+}
+
+// tryFillFromDataset is fillFromDataset for a fill that may lose the race
+// for the slot: the chain's refusal is returned.
+func tryFillFromDataset(t *testing.T, e *ct.Env, a ct.Actor, id contracts.RequestID, index uint64, data *datastore.Store, m *datastore.Manifest) error {
+	t.Helper()
 	sl, err := data.DatasetSlot(m.CID, int(index))
 	if err != nil {
 		t.Fatal(err)
@@ -317,7 +328,5 @@ func fillFromDataset(t *testing.T, e *ct.Env, a ct.Actor, id contracts.RequestID
 		}
 		return a.M.FillSlot(context.Background(), id, index, tree.Root(), path, contracts.ToContractProof(p))
 	})
-	if err != nil {
-		t.Fatalf("fill slot %d as %s: %v", index, a.Addr, err)
-	}
+	return err
 }
