@@ -273,6 +273,10 @@ func (e *effects) countMissed(ctx context.Context, slot contracts.SlotID, seen *
 	*seen = n
 }
 
+// errFillGone: the slot we were proving reads free and never filled, which
+// only a reorganisation does.
+var errFillGone = errors.New("our fill is not on the chain (reorganised out?); waiting for it to come back or for another host to take the slot")
+
 // proveOnce looks at the chain once: is the sale over, and is a proof due?
 // An error (an RPC outage, a proof the chain refused) is returned to be
 // logged; the next tick tries again: it never ends the loop.
@@ -290,6 +294,19 @@ func (e *effects) proveOnce(ctx context.Context, a *fsm.Agent, slot contracts.Sl
 	host, err := e.market.GetHost(ctx, slot)
 	if err != nil {
 		return fsm.Step{}, false, fmt.Errorf("read slot host: %w", err)
+	}
+	if host == (common.Address{}) {
+		ss, err := e.market.SlotState(ctx, slot)
+		if err != nil {
+			return fsm.Step{}, false, fmt.Errorf("read slot state: %w", err)
+		}
+		if ss == contracts.SlotStateFree {
+			// Never filled on this chain: a reorganisation took our fill
+			// out. It usually comes back (the pool re-injects it, and the tx
+			// manager resends it), so keep the slot rather than leave it
+			// filled by us with nobody proving.
+			return fsm.Step{}, false, errFillGone
+		}
 	}
 	if host != e.me() {
 		return fsm.Step{Outcome: fsm.Lost, Detail: "slot freed from us"}, true, nil

@@ -16,6 +16,7 @@ import (
 	ct "github.com/slotd/slotd/contracts/contractstest"
 	"github.com/slotd/slotd/node/datastore"
 	"github.com/slotd/slotd/node/sales"
+	"github.com/slotd/slotd/node/txmgr"
 	"github.com/slotd/slotd/persist"
 )
 
@@ -121,46 +122,33 @@ func follower(t *testing.T, e *ct.Env) (*sales.Sales, *persist.Store, *unreadabl
 	return s, store, market
 }
 
-func agentState(s *persist.Store, slot contracts.SlotID) string {
-	var a persist.Agent
-	s.View(func(tx *persist.Tx) error { a, _ = tx.Agent(persist.ID(slot)); return nil })
-	return a.State
-}
-
-func mustAvail(t *testing.T, store *persist.Store) {
-	err := store.Update(context.Background(), func(tx *persist.Tx) error {
-		return tx.AddAvailability(&persist.Availability{TotalSize: 1 << 30, FreeSize: 1 << 30, Duration: 100_000,
-			MinPricePerBytePerSecond: big.NewInt(1), MaxCollateralPerByte: big.NewInt(1000)})
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
-// TestAgentFollowsReorg: our fill is taken back by a reorganisation while
-// our agent is proving; the agent follows the chain and gives the slot up
-// (Failed). The slot is then free on the new branch: another host fills
-// it, and our node, having seen it come free, may sell it again and race
-// that host, so which of them ends up with it is not asserted.
-func TestAgentFollowsReorg(t *testing.T) {
-	e := ct.NewEnv(t, ct.TestConfig())
-	m, providers, clientData := clientDataset(t, 2, 1)
-	h := startHost(t, e, e.Hosts[0], t.TempDir())
-	ctx := context.Background()
-	stopMining := e.AutoMine(100 * time.Millisecond)
+// requestTwoSlots has the client request storage of m in two slots, and
+// starts the clock (a block every 100 ms) for hosts to fill them.
+func requestTwoSlots(t *testing.T, e *ct.Env, m *datastore.Manifest, providers []byte) contracts.RequestID {
+	t.Helper()
 	req := contracts.Request{Client: e.Client.Addr, Expiry: 200, Nonce: [32]byte{9},
 		Ask: contracts.Ask{Slots: 2, SlotSize: m.SlotSize, Duration: 400, MaxSlotLoss: 1, ProofProbability: big.NewInt(1),
 			PricePerBytePerSecond: big.NewInt(1), CollateralPerByte: big.NewInt(10)},
 		Content: contracts.Content{Cid: providers, MerkleRoot: m.CID}}
-	id, _, err := e.Client.M.RequestStorage(ctx, req)
+	id, _, err := e.Client.M.RequestStorage(context.Background(), req)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return id
+}
+
+// forkBelowOurFill mines until host h has filled slot 0 of id and its agent
+// proves it, then stops the clock and makes a branch from the block before
+// that fill the canonical chain. It returns slot 0's id.
+func forkBelowOurFill(t *testing.T, e *ct.Env, h *host, id contracts.RequestID) contracts.SlotID {
+	t.Helper()
+	ctx := context.Background()
+	stopMining := e.AutoMine(100 * time.Millisecond)
 	slot := contracts.GetSlotID(id, 0)
 	var filledIn uint64
 	waitFor(t, "our fill, and our agent proving", 20*time.Second, func() bool {
 		host, _ := e.Client.M.GetHost(ctx, slot)
-		if host != e.Hosts[0].Addr || agentState(h.store, slot) != "proving" {
+		if host != h.addr || agentState(h.store, slot) != "proving" {
 			return false
 		}
 		head, _ := e.Chain.BlockNumber(ctx)
@@ -191,6 +179,37 @@ func TestAgentFollowsReorg(t *testing.T) {
 			t.Fatalf("fork: %v", err)
 		}
 	}
+	return slot
+}
+
+func agentState(s *persist.Store, slot contracts.SlotID) string {
+	var a persist.Agent
+	s.View(func(tx *persist.Tx) error { a, _ = tx.Agent(persist.ID(slot)); return nil })
+	return a.State
+}
+
+func mustAvail(t *testing.T, store *persist.Store) {
+	err := store.Update(context.Background(), func(tx *persist.Tx) error {
+		return tx.AddAvailability(&persist.Availability{TotalSize: 1 << 30, FreeSize: 1 << 30, Duration: 100_000,
+			MinPricePerBytePerSecond: big.NewInt(1), MaxCollateralPerByte: big.NewInt(1000)})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestAgentFollowsReorg: our fill is taken back by a reorganisation while
+// our agent is proving; the agent follows the chain and gives the slot up
+// (Failed). The slot is then free on the new branch: another host fills
+// it, and our node, having seen it come free, may sell it again and race
+// that host, so which of them ends up with it is not asserted.
+func TestAgentFollowsReorg(t *testing.T) {
+	e := ct.NewEnv(t, ct.TestConfig())
+	m, providers, clientData := clientDataset(t, 2, 1)
+	h := startHost(t, e, e.Hosts[0], t.TempDir())
+	ctx := context.Background()
+	id := requestTwoSlots(t, e, m, providers)
+	slot := forkBelowOurFill(t, e, h, id)
 	// The pool re-injects the orphaned block's transactions (our fill) in
 	// the background; clear it until it stays empty, so the other host's
 	// fill is the one the new branch gets.
@@ -223,4 +242,51 @@ func TestAgentFollowsReorg(t *testing.T) {
 	})
 	winner, _ := e.Client.M.GetHost(ctx, slot)
 	t.Logf("slot 0 is held by %s on the new branch (ours %s, the other host %s); our agent is %s", winner, e.Hosts[0].Addr, e.Hosts[1].Addr, agentState(h.store, slot))
+}
+
+// TestAgentKeepsSlotWhoseFillComesBack: a reorganisation takes our fill
+// out while our agent proves, and the pool puts the same fill back into the
+// new branch, as a node's pool does. The slot is ours again, so the agent
+// must still be proving it: an agent that gave up at the first sight of a
+// free slot would leave a slot filled by us that nobody proves.
+func TestAgentKeepsSlotWhoseFillComesBack(t *testing.T) {
+	e := ct.NewEnv(t, ct.TestConfig())
+	m, providers, _ := clientDataset(t, 2, 1)
+	// The fork drops what the host had in the pool; it rebroadcasts soon,
+	// as a node does within a minute.
+	h := startHost(t, e, e.Hosts[0], t.TempDir(), func(c *txmgr.Config) { c.RebroadcastInterval = 200 * time.Millisecond })
+	ctx := context.Background()
+	id := requestTwoSlots(t, e, m, providers)
+	slot := forkBelowOurFill(t, e, h, id)
+	forkedAt, _ := e.Chain.BlockNumber(ctx)
+	if host, _ := e.Client.M.GetHost(ctx, slot); host != (common.Address{}) {
+		t.Fatalf("slot held by %s right after the fork, want free", host)
+	}
+	stopMining := e.AutoMine(100 * time.Millisecond)
+	defer stopMining()
+
+	waitFor(t, "a proof of slot 0 after the fork", 30*time.Second, func() bool {
+		head, _ := e.Chain.BlockNumber(ctx)
+		proved := false
+		e.Client.M.PastEvents(ctx, forkedAt+1, head, func(_ uint64, evs []contracts.Event) error {
+			for _, ev := range evs {
+				if p, ok := ev.(*contracts.ProofSubmitted); ok && p.SlotID == slot {
+					proved = true
+				}
+			}
+			return nil
+		})
+		return proved
+	})
+	if host, _ := e.Client.M.GetHost(ctx, slot); host != h.addr {
+		t.Fatalf("slot held by %s, want us", host)
+	}
+	h.store.View(func(tx *persist.Tx) error {
+		return tx.Journal(persist.ID(slot), func(e persist.JournalEntry) error {
+			if e.From == "proving" {
+				t.Errorf("agent left proving (%s, %s) though the slot came back", e.To, e.Detail)
+			}
+			return nil
+		})
+	})
 }

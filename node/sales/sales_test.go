@@ -88,7 +88,9 @@ func (m *outageMarket) MissingProofs(ctx context.Context, slot contracts.SlotID)
 	return m.Market.MissingProofs(ctx, slot)
 }
 
-func startHost(t *testing.T, e *ct.Env, a ct.Actor, dir string) *host {
+// startHost starts a host node's parts in process; tune, if given, adjusts
+// its tx manager.
+func startHost(t *testing.T, e *ct.Env, a ct.Actor, dir string, tune ...func(*txmgr.Config)) *host {
 	t.Helper()
 	store, err := persist.Open(filepath.Join(dir, "slotd.db"), nil)
 	if err != nil {
@@ -99,8 +101,12 @@ func startHost(t *testing.T, e *ct.Env, a ct.Actor, dir string) *host {
 		t.Fatal(err)
 	}
 	log := hclog.New(&hclog.LoggerOptions{Name: "host", Level: hclog.LevelFromString(os.Getenv("SLOTD_TEST_LOG"))})
-	tx, err := txmgr.New(txmgr.Config{Client: e.Chain, Store: store, Key: a.Key, PollInterval: 20 * time.Millisecond, RebroadcastInterval: time.Hour,
-		Logger: log.Named("tx")})
+	cfg := txmgr.Config{Client: e.Chain, Store: store, Key: a.Key, PollInterval: 20 * time.Millisecond, RebroadcastInterval: time.Hour,
+		Logger: log.Named("tx")}
+	for _, f := range tune {
+		f(&cfg)
+	}
+	tx, err := txmgr.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

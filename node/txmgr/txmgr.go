@@ -270,7 +270,7 @@ func (m *Manager) loop(ctx context.Context) {
 	defer close(m.done)
 	t := time.NewTicker(m.cfg.PollInterval)
 	defer t.Stop()
-	var pruned time.Time
+	var pruned, revived time.Time
 	for {
 		select {
 		case <-ctx.Done():
@@ -281,6 +281,12 @@ func (m *Manager) loop(ctx context.Context) {
 		if m.cfg.Retain > 0 && time.Since(pruned) >= min(m.cfg.Retain/2, 10*time.Minute) {
 			m.prune(ctx)
 			pruned = time.Now()
+		}
+		if time.Since(revived) >= m.cfg.RebroadcastInterval {
+			if err := m.reviveOrphans(ctx); err != nil && ctx.Err() == nil {
+				m.log.Debug("looking for reorganised-out transactions failed; will retry", "err", err)
+			}
+			revived = time.Now()
 		}
 	}
 }

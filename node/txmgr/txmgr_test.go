@@ -414,25 +414,7 @@ func TestReorgedOutTransactionIsSentAgainUnchanged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.miner.paused.Store(true)
-	e.Lock()
-	if err := e.Sim.Fork(parent.Hash()); err != nil {
-		t.Fatal(err)
-	}
-	// Drop what the pool took back from the orphaned block, so only the
-	// manager can bring the transaction back.
-	waitFor(t, func() bool { p, _ := e.Chain.PendingNonceAt(e.Ctx, e.addr); return p > e.nonce() })
-	for p, _ := e.Chain.PendingNonceAt(e.Ctx, e.addr); p > e.nonce(); p, _ = e.Chain.PendingNonceAt(e.Ctx, e.addr) {
-		e.Sim.Rollback()
-		time.Sleep(5 * time.Millisecond)
-	}
-	e.Sim.Commit()
-	e.Sim.Commit()
-	e.Unlock()
-	if _, err := e.Chain.TransactionReceipt(e.Ctx, rc.TxHash); !errors.Is(err, ethereum.NotFound) {
-		t.Fatalf("receipt still there after the reorg: %v", err)
-	}
-	e.miner.paused.Store(false)
+	forkOut(t, e, parent, rc.TxHash)
 
 	rc2, err := m.Send(e.Ctx, "mint:reorg", &e.Dep.Token, e.mint(5))
 	if err != nil {
@@ -443,6 +425,68 @@ func TestReorgedOutTransactionIsSentAgainUnchanged(t *testing.T) {
 	}
 	if sends := c.sends(); len(sends) != 2 || sends[1] != rc.TxHash {
 		t.Fatalf("broadcasts %v, want the same transaction twice", sends)
+	}
+}
+
+// forkOut reorganises the chain onto a branch from parent and drops what
+// the pool took back from the orphaned blocks, so that only the manager can
+// bring tx back.
+func forkOut(t *testing.T, e *env, parent *types.Header, tx common.Hash) {
+	t.Helper()
+	e.miner.paused.Store(true)
+	e.Lock()
+	if err := e.Sim.Fork(parent.Hash()); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { p, _ := e.Chain.PendingNonceAt(e.Ctx, e.addr); return p > e.nonce() })
+	for p, _ := e.Chain.PendingNonceAt(e.Ctx, e.addr); p > e.nonce(); p, _ = e.Chain.PendingNonceAt(e.Ctx, e.addr) {
+		e.Sim.Rollback()
+		time.Sleep(5 * time.Millisecond)
+	}
+	e.Sim.Commit()
+	e.Sim.Commit()
+	e.Unlock()
+	if _, err := e.Chain.TransactionReceipt(e.Ctx, tx); !errors.Is(err, ethereum.NotFound) {
+		t.Fatalf("receipt still there after the reorg: %v", err)
+	}
+	e.miner.paused.Store(false)
+}
+
+// TestReorgedOutTransactionIsRevived: a mined transaction that a
+// reorganisation took out, and that the pool lost, is rebroadcast by the
+// manager on its own (nobody sends its purpose again): otherwise its nonce
+// would block every later transaction of the account.
+func TestReorgedOutTransactionIsRevived(t *testing.T) {
+	e := newEnv(t)
+	c := &client{Client: e.Chain}
+	s, _ := e.store()
+	m := e.manager(c, s, func(cfg *txmgr.Config) { cfg.RebroadcastInterval = 50 * time.Millisecond })
+	parent, err := e.Chain.HeaderByNumber(e.Ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, err := m.Send(e.Ctx, "mint:orphan", &e.Dep.Token, e.mint(5))
+	if err != nil {
+		t.Fatal(err)
+	}
+	forkOut(t, e, parent, rc.TxHash)
+
+	waitFor(t, func() bool {
+		again, err := e.Chain.TransactionReceipt(e.Ctx, rc.TxHash)
+		return err == nil && again.BlockHash != rc.BlockHash && record(t, s, "mint:orphan").Status == persist.TxMined
+	})
+	sends := c.sends()
+	for _, h := range sends {
+		if h != rc.TxHash {
+			t.Fatalf("broadcasts %v, want only %s", sends, rc.TxHash)
+		}
+	}
+	if len(sends) < 2 {
+		t.Fatalf("broadcasts %v, want the transaction again", sends)
+	}
+	// The account is not stuck: a new purpose goes through.
+	if _, err := m.Send(e.Ctx, "mint:after", &e.Dep.Token, e.mint(1)); err != nil {
+		t.Fatal(err)
 	}
 }
 
