@@ -265,19 +265,7 @@ func TestAgentKeepsSlotWhoseFillComesBack(t *testing.T) {
 	stopMining := e.AutoMine(100 * time.Millisecond)
 	defer stopMining()
 
-	waitFor(t, "a proof of slot 0 after the fork", 30*time.Second, func() bool {
-		head, _ := e.Chain.BlockNumber(ctx)
-		proved := false
-		e.Client.M.PastEvents(ctx, forkedAt+1, head, func(_ uint64, evs []contracts.Event) error {
-			for _, ev := range evs {
-				if p, ok := ev.(*contracts.ProofSubmitted); ok && p.SlotID == slot {
-					proved = true
-				}
-			}
-			return nil
-		})
-		return proved
-	})
+	waitFor(t, "a proof of slot 0 after the fork", 30*time.Second, func() bool { return provedAfter(e, slot, forkedAt) })
 	if host, _ := e.Client.M.GetHost(ctx, slot); host != h.addr {
 		t.Fatalf("slot held by %s, want us", host)
 	}

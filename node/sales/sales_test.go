@@ -228,19 +228,7 @@ func TestHostsFillProveAndGetPaid(t *testing.T) {
 	time.Sleep(time.Second)
 	hosts[0].market.down.Store(false)
 	back, _ := e.Chain.BlockNumber(ctx)
-	waitFor(t, "host 0 to prove after its outage", 30*time.Second, func() bool {
-		head, _ := e.Chain.BlockNumber(ctx)
-		after := false
-		e.Client.M.PastEvents(ctx, back+1, head, func(_ uint64, evs []contracts.Event) error {
-			for _, ev := range evs {
-				if p, ok := ev.(*contracts.ProofSubmitted); ok && p.SlotID == slot0 {
-					after = true
-				}
-			}
-			return nil
-		})
-		return after
-	})
+	waitFor(t, "host 0 to prove after its outage", 30*time.Second, func() bool { return provedAfter(e, slot0, back) })
 	end, _ := e.Client.M.RequestEnd(ctx, id)
 	waitFor(t, "every slot paid", 90*time.Second, func() bool {
 		for i := range uint64(3) {
@@ -273,6 +261,22 @@ func TestHostsFillProveAndGetPaid(t *testing.T) {
 		t.Fatal("no host earned anything")
 	}
 	t.Logf("request ended at %d; proofs per slot %v; %d hosts earned", end, proofs, paid)
+}
+
+// provedAfter reports whether a proof of slot is in a block after block.
+func provedAfter(e *ct.Env, slot contracts.SlotID, block uint64) bool {
+	ctx := context.Background()
+	head, _ := e.Chain.BlockNumber(ctx)
+	proved := false
+	e.Client.M.PastEvents(ctx, block+1, head, func(_ uint64, evs []contracts.Event) error {
+		for _, ev := range evs {
+			if p, ok := ev.(*contracts.ProofSubmitted); ok && p.SlotID == slot {
+				proved = true
+			}
+		}
+		return nil
+	})
+	return proved
 }
 
 // clientDataset imports a random file as a client does and serves it over
