@@ -148,7 +148,15 @@ func TestOpenWaitsForTheRPC(t *testing.T) {
 		n, err = node.Open(ctx, cfg, hclog.New(&hclog.LoggerOptions{Output: &logs}))
 		opened <- err
 	}()
-	time.Sleep(2 * time.Second)
+	// Wait until it says it is waiting (loading the key may take a while
+	// on a busy machine), then a little longer: it must still be waiting.
+	waiting := "connecting to the RPC at " + cfg.RPC + ": failed"
+	for deadline := time.Now().Add(30 * time.Second); !strings.Contains(logs.String(), waiting); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no warning while the RPC is down:\n%s", logs.String())
+		}
+	}
+	time.Sleep(time.Second)
 	select {
 	case err := <-opened:
 		t.Fatalf("Open returned with the RPC down: %v", err)

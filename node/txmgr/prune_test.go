@@ -25,11 +25,14 @@ func TestSettledRecordsArePruned(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	sent := time.Now()
 	rc2, err := m.Send(e.Ctx, "mint:mined", &e.Dep.Token, e.mint(2))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rc1.TxHash != rc2.TxHash {
+	// A machine that stalled past Retain between the two may have pruned
+	// the record in between; only a prompt second Send must reuse it.
+	if rc1.TxHash != rc2.TxHash && time.Since(sent) < retain/2 {
 		t.Fatalf("second Send within Retain sent %s after %s", rc2.TxHash, rc1.TxHash)
 	}
 	if r := record(t, s, "mint:mined"); r.Settled.IsZero() {
