@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -361,16 +360,4 @@ func (s *Store) RemoveHostedSlot(slotID proof.Hash) error {
 		}
 	}
 	return syncDir(filepath.Join(s.dir, slotsDir))
-}
-
-// HostedSlots lists the complete hosted slots, by slot id.
-func (s *Store) HostedSlots() []proof.Hash {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]proof.Hash, 0, len(s.hosted))
-	for _, id := range s.hosted {
-		out = append(out, id)
-	}
-	sort.Slice(out, func(i, j int) bool { return bytes.Compare(out[i][:], out[j][:]) < 0 })
-	return out
 }

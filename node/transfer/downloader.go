@@ -119,12 +119,6 @@ func slotURL(base string, cid datastore.CID, i int) string {
 	return base + "/api/v1/data/" + cid.Hex() + "/slots/" + strconv.Itoa(i)
 }
 
-// FetchManifest gets dataset cid's manifest from the first provider that
-// serves one whose slot roots hash to cid.
-func (d *Downloader) FetchManifest(ctx context.Context, cid datastore.CID, providers []string) (*datastore.Manifest, error) {
-	return d.newSession().manifest(ctx, cid, providers, nil)
-}
-
 func (s *session) manifest(ctx context.Context, cid datastore.CID, providers []string, given *datastore.Manifest) (*datastore.Manifest, error) {
 	if given != nil {
 		if err := given.Verify(cid); err != nil {

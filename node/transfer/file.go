@@ -29,7 +29,7 @@ func (d *Downloader) DownloadFile(ctx context.Context, cid datastore.CID, provid
 		if len(providers) == 0 {
 			return nil, st, fmt.Errorf("download %s: %w, and no provider was given", cid, err)
 		}
-		if remote, err = d.OpenRemote(ctx, cid, providers, nil); err != nil {
+		if remote, err = d.OpenRemote(ctx, cid, providers); err != nil {
 			return nil, st, fmt.Errorf("download %s: %w", cid, err)
 		}
 		man = remote.Manifest

@@ -2,12 +2,7 @@ package transfer
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -32,7 +27,7 @@ var ErrNoProgress = errors.New("no download progress recorded")
 
 // ProgressStore keeps download progress durable. SaveProgress must return
 // only once the record is on disk. In a node it is the persist store (see
-// PersistProgress); MemProgress and FileProgress serve tests and tools.
+// PersistProgress); MemProgress serves tests.
 type ProgressStore interface {
 	LoadProgress(ctx context.Context, slotID proof.Hash) (Progress, error)
 	SaveProgress(ctx context.Context, p Progress) error
@@ -43,8 +38,6 @@ type ProgressStore interface {
 type MemProgress struct {
 	mu sync.Mutex
 	m  map[proof.Hash]Progress
-	// Saves counts SaveProgress calls.
-	Saves int
 }
 
 // LoadProgress implements ProgressStore.
@@ -66,7 +59,6 @@ func (s *MemProgress) SaveProgress(_ context.Context, p Progress) error {
 		s.m = map[proof.Hash]Progress{}
 	}
 	s.m[p.SlotID] = p
-	s.Saves++
 	return nil
 }
 
@@ -76,71 +68,4 @@ func (s *MemProgress) DeleteProgress(_ context.Context, id proof.Hash) error {
 	defer s.mu.Unlock()
 	delete(s.m, id)
 	return nil
-}
-
-// FileProgress keeps each slot's progress in a small JSON file in Dir,
-// replaced atomically: for tools that run without the node's store.
-type FileProgress struct{ Dir string }
-
-func (s FileProgress) path(id proof.Hash) string {
-	return filepath.Join(s.Dir, id.Hex()+".progress")
-}
-
-// LoadProgress implements ProgressStore.
-func (s FileProgress) LoadProgress(_ context.Context, id proof.Hash) (Progress, error) {
-	b, err := os.ReadFile(s.path(id))
-	if errors.Is(err, fs.ErrNotExist) {
-		return Progress{}, ErrNoProgress
-	} else if err != nil {
-		return Progress{}, fmt.Errorf("load progress: %w", err)
-	}
-	var p Progress
-	if err := json.Unmarshal(b, &p); err != nil || p.SlotID != id {
-		return Progress{}, fmt.Errorf("load progress %s: corrupt record: %v", id, err)
-	}
-	return p, nil
-}
-
-// SaveProgress implements ProgressStore.
-func (s FileProgress) SaveProgress(_ context.Context, p Progress) error {
-	b, err := json.Marshal(p)
-	if err != nil {
-		return fmt.Errorf("save progress: %w", err)
-	}
-	if err := os.MkdirAll(s.Dir, 0o755); err != nil {
-		return fmt.Errorf("save progress: %w", err)
-	}
-	tmp, err := os.CreateTemp(s.Dir, ".tmp-progress-*")
-	if err != nil {
-		return fmt.Errorf("save progress: %w", err)
-	}
-	_, werr := tmp.Write(b)
-	serr := tmp.Sync()
-	cerr := tmp.Close()
-	if err := errors.Join(werr, serr, cerr); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("save progress: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), s.path(p.SlotID)); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("save progress: %w", err)
-	}
-	return syncDir(s.Dir)
-}
-
-// DeleteProgress implements ProgressStore.
-func (s FileProgress) DeleteProgress(_ context.Context, id proof.Hash) error {
-	if err := os.Remove(s.path(id)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("delete progress: %w", err)
-	}
-	return nil
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }

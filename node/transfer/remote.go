@@ -67,9 +67,6 @@ func (r *RemoteSlot) ReadAt(dst []byte, off int64) (int, error) {
 	return n, nil
 }
 
-// Size is the slot's size.
-func (r *RemoteSlot) Size() uint64 { return r.size }
-
 // Remote is a dataset seen through its providers.
 type Remote struct {
 	Manifest *datastore.Manifest
@@ -82,11 +79,11 @@ func (r *Remote) Fetched() uint64 { return r.s.fetched.Load() }
 // Faults lists the providers dropped for bad data so far.
 func (r *Remote) Faults() []Fault { return r.s.Faults() }
 
-// OpenRemote fetches dataset cid's manifest from providers (or checks the one
-// given) and returns a handle for reading its slots.
-func (d *Downloader) OpenRemote(ctx context.Context, cid datastore.CID, providers []string, man *datastore.Manifest) (*Remote, error) {
+// OpenRemote fetches dataset cid's manifest from providers and returns a
+// handle for reading its slots.
+func (d *Downloader) OpenRemote(ctx context.Context, cid datastore.CID, providers []string) (*Remote, error) {
 	s := d.newSession()
-	m, err := s.manifest(ctx, cid, providers, man)
+	m, err := s.manifest(ctx, cid, providers, nil)
 	if err != nil {
 		return nil, err
 	}
