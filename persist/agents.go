@@ -109,20 +109,6 @@ func stateOf(key, data []byte) (string, error) {
 	return v.State, err
 }
 
-// PutAgent rewrites an agent's other fields (reason, reserved size, ...).
-// Its State and Seq must match the stored ones (ErrConflict otherwise):
-// state changes go through Transition.
-func (tx *Tx) PutAgent(a Agent) error {
-	old, err := tx.Agent(a.SlotID)
-	if err != nil {
-		return fmt.Errorf("put agent: %w (create agents with Transition)", err)
-	}
-	if old.State != a.State || old.Seq != a.Seq {
-		return fmt.Errorf("put agent %s: %w: stored %q seq %d, given %q seq %d", a.SlotID, ErrConflict, old.State, old.Seq, a.State, a.Seq)
-	}
-	return tx.putAgent(&a)
-}
-
 func (tx *Tx) putAgent(a *Agent) error {
 	v := *a
 	v.SlotID = ID{}

@@ -42,11 +42,6 @@ func (tx *Tx) Dataset(cid string) (Dataset, error) {
 	return d, nil
 }
 
-// DeleteDataset removes a dataset and reports whether it existed.
-func (tx *Tx) DeleteDataset(cid string) (bool, error) {
-	return tx.del(bucketDatasets, []byte(cid))
-}
-
 // ForEachDataset streams datasets in CID order.
 func (tx *Tx) ForEachDataset(fn func(Dataset) error) error {
 	return scan(tx, bucketDatasets, nil, func(k []byte, d *Dataset) error {

@@ -226,9 +226,6 @@ func (s *Store) prepare() error {
 // Path is the file the store lives in.
 func (s *Store) Path() string { return s.path }
 
-// ReadOnly reports whether the store was opened with OpenReadOnly.
-func (s *Store) ReadOnly() bool { return s.readOnly }
-
 // Close waits for queued updates to commit, then closes the file.
 func (s *Store) Close() error {
 	s.mu.Lock()

@@ -22,9 +22,6 @@ func (tx *Tx) Schema() (uint64, error) {
 	return v, err
 }
 
-// Writable reports whether tx may write.
-func (tx *Tx) Writable() bool { return tx.btx.Writable() }
-
 func (tx *Tx) bucket(name []byte) (*bolt.Bucket, error) {
 	b := tx.btx.Bucket(name)
 	if b == nil {

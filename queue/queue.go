@@ -181,9 +181,6 @@ func Open(ctx context.Context, store *persist.Store, opts Options) (*Queue, erro
 	return q, nil
 }
 
-// MaxSize is the bound on waiting slots.
-func (q *Queue) MaxSize() int { return q.max }
-
 // Stats counts the waiting and in-flight slots.
 func (q *Queue) Stats() Stats {
 	q.mu.Lock()
@@ -217,24 +214,6 @@ func (q *Queue) Items() []Item {
 	es := make([]*entry, 0, q.best.len())
 	for _, e := range q.best.s {
 		if !e.pending {
-			es = append(es, e)
-		}
-	}
-	q.mu.Unlock()
-	slices.SortFunc(es, cmpEntries)
-	out := make([]Item, len(es))
-	for i, e := range es {
-		out[i] = e.it
-	}
-	return out
-}
-
-// InFlightItems returns the slots workers hold, best first.
-func (q *Queue) InFlightItems() []Item {
-	q.mu.Lock()
-	var es []*entry
-	for _, e := range q.slots {
-		if e.flight && !e.removed {
 			es = append(es, e)
 		}
 	}

@@ -52,9 +52,6 @@ func ContentPath(slotRoots []Hash, index uint64) ([]Hash, error) {
 	return path, nil
 }
 
-// ContentDepth is the length of a content path for a request with n slots.
-func ContentDepth(slots uint64) int { return depthFor(max(slots, 1)) }
-
 // FoldPath hashes leaf up a Merkle path, taking the side at each level from the
 // bits of index; the result is the root the path claims.
 func FoldPath(leaf Hash, index uint64, path []Hash) Hash {

@@ -134,7 +134,7 @@ func TestContentPath(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(path) != ContentDepth(uint64(n)) || FoldPath(roots[i], uint64(i), path) != root {
+			if len(path) != depthFor(max(uint64(n), 1)) || FoldPath(roots[i], uint64(i), path) != root {
 				t.Fatalf("n=%d i=%d: path does not reach the content root", n, i)
 			}
 		}

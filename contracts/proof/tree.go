@@ -37,9 +37,6 @@ func (t *SlotTree) Depth() int { return t.depth }
 // Root is the slot root.
 func (t *SlotTree) Root() Hash { return t.levels[len(t.levels)-1][0] }
 
-// ChunkCells is the number of cells under one chunk root of this tree.
-func (t *SlotTree) ChunkCells() uint64 { return 1 << t.cdepth }
-
 // Chunks returns the chunk roots; the caller must not modify them.
 func (t *SlotTree) Chunks() []Hash { return t.levels[0] }
 
@@ -193,9 +190,6 @@ func (t *SlotTree) CellPath(data io.ReaderAt, index uint64) ([]byte, []Hash, err
 	path := append(c.path(buf, within), t.upperPath(chunk)...)
 	return cell, path, nil
 }
-
-// ChunkPath is the Merkle path from chunk root `chunk` up to the slot root.
-func (t *SlotTree) ChunkPath(chunk uint64) []Hash { return t.upperPath(chunk) }
 
 // treeMagic starts an encoded SlotTree so a file of something else is refused.
 var treeMagic = [8]byte{'s', 'l', 'o', 't', 't', 'r', 'e', 1}
