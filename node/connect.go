@@ -22,25 +22,16 @@ const connectWaitMax = 30 * time.Second
 // a refused request) is a configuration problem and fails at once, as
 // does ctx ending (SIGINT, SIGTERM).
 func connect(ctx context.Context, url string, log hclog.Logger) (*ethclient.Client, error) {
-	trouble := outage.Log{What: "connecting to the RPC at " + url}
-	wait := time.Second
-	for {
-		c, err := dialAndAsk(ctx, url)
-		if err == nil {
-			trouble.Note(log, nil)
-			return c, nil
-		}
-		if ctx.Err() != nil || answered(err) {
-			return nil, fmt.Errorf("connect to %s: %w", url, err)
-		}
-		trouble.Note(log, err)
-		select {
-		case <-ctx.Done():
-			return nil, fmt.Errorf("connect to %s: %w (stopped waiting: %v)", url, err, ctx.Err())
-		case <-time.After(wait):
-		}
-		wait = min(2*wait, connectWaitMax)
+	var c *ethclient.Client
+	err := outage.Retry(ctx, log, "connecting to the RPC at "+url, time.Second, connectWaitMax, answered,
+		func(ctx context.Context) (err error) {
+			c, err = dialAndAsk(ctx, url)
+			return err
+		})
+	if err != nil {
+		return nil, fmt.Errorf("connect to %s: %w", url, err)
 	}
+	return c, nil
 }
 
 // dialAndAsk dials and asks for the chain id: over HTTP dialing alone

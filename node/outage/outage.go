@@ -2,7 +2,7 @@
 // poll. During an RPC outage a host with many slots would otherwise write a
 // warning per slot per poll; with a Log it writes one when the failures
 // start, a reminder every Every while they last, and one line when they
-// end.
+// end. Retry is the loop for work that backs off rather than polls.
 package outage
 
 import "time"
@@ -45,5 +45,5 @@ func (l *Log) Note(log Logger, err error, args ...any) {
 		return
 	}
 	l.logged = now
-	log.Warn(l.What+": failed; trying again next poll", append(args, "failedAttempts", l.count, "err", err)...)
+	log.Warn(l.What+": failed; trying again", append(args, "failedAttempts", l.count, "err", err)...)
 }

@@ -109,30 +109,16 @@ const retryWaitMax = 30 * time.Second
 // down, and giving up would cost a sale.
 func (s *Sales) retry(what string, fn func(ctx context.Context) error, args ...any) {
 	s.background(func(ctx context.Context) {
-		trouble := outage.Log{What: what}
-		wait := s.cfg.Poll
-		for {
-			err := fn(ctx)
-			if ctx.Err() != nil {
-				return
-			}
-			var ce *contracts.ContractError
-			if errors.As(err, &ce) {
-				s.log.Warn(what+": the chain refused; not trying again", append(args, "err", err)...)
-				return
-			}
-			trouble.Note(s.log, err, args...)
-			if err == nil {
-				return
-			}
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(wait):
-			}
-			wait = min(2*wait, retryWaitMax)
+		err := outage.Retry(ctx, s.log, what, s.cfg.Poll, retryWaitMax, isContractError, fn, args...)
+		if err != nil && ctx.Err() == nil {
+			s.log.Warn(what+": the chain refused; not trying again", append(args, "err", err)...)
 		}
 	})
+}
+
+func isContractError(err error) bool {
+	var ce *contracts.ContractError
+	return errors.As(err, &ce)
 }
 
 // requeue puts a freed slot back in the queue.
