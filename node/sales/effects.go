@@ -246,10 +246,12 @@ func (e *effects) Prove(ctx context.Context, a *fsm.Agent) (fsm.Step, error) {
 	t := time.NewTicker(e.poll)
 	defer t.Stop()
 	for {
-		e.countMissed(ctx, slot, &missed)
 		st, done, err := e.proveOnce(ctx, a, slot, &proven)
 		if done {
 			return st, nil
+		}
+		if ctx.Err() != nil {
+			return fsm.Step{}, ctx.Err() // a read cut short by the stop is no failure
 		}
 		trouble.Note(e.log, err, "slotId", slot, "requestId", a.ChainRequestID())
 		select {
@@ -257,6 +259,7 @@ func (e *effects) Prove(ctx context.Context, a *fsm.Agent) (fsm.Step, error) {
 			return fsm.Step{}, ctx.Err()
 		case <-t.C:
 		}
+		e.countMissed(ctx, slot, &missed) // after the wait: missed was just read on entry
 	}
 }
 
