@@ -22,6 +22,12 @@ func (m *Manager) reviveOrphans(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("nonce: %w", err)
 	}
+	m.mu.Lock()
+	signed := m.next // every record's nonce is below it
+	m.mu.Unlock()
+	if nonce >= signed {
+		return nil // the chain has every nonce we signed: nothing to scan for
+	}
 	var orphans []string
 	err = m.cfg.Store.View(func(tx *persist.Tx) error {
 		return tx.ForEachTxRecord(func(r persist.TxRecord) error {
