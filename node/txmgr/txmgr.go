@@ -302,6 +302,8 @@ func (m *Manager) tendAll(ctx context.Context) {
 	}
 	m.mu.Unlock()
 	var failed error
+	var mined uint64 // the account's settled nonce: one read serves the pass
+	haveMined := false
 	for _, p := range purposes {
 		if ctx.Err() != nil {
 			return
@@ -309,7 +311,13 @@ func (m *Manager) tendAll(ctx context.Context) {
 		unlock := m.purposes.lock(p)
 		rec, err := m.record(p)
 		if err == nil && rec.Status == persist.TxPending {
-			_, _, err = m.tend(ctx, &rec)
+			if !haveMined {
+				mined, err = m.minedNonce(ctx)
+				haveMined = err == nil
+			}
+			if err == nil {
+				_, _, err = m.tend(ctx, &rec, mined)
+			}
 		}
 		unlock()
 		if err != nil && !errors.Is(err, ErrReplaced) && failed == nil {
@@ -399,7 +407,10 @@ func (m *Manager) wait(ctx context.Context, purpose string) (*types.Receipt, err
 		switch {
 		case err != nil:
 		case rec.Status == persist.TxPending:
-			rc, done, err = m.tend(ctx, &rec)
+			var mined uint64
+			if mined, err = m.minedNonce(ctx); err == nil {
+				rc, done, err = m.tend(ctx, &rec, mined)
+			}
 		case rec.Status == persist.TxReplaced:
 			done, err = true, ErrReplaced
 		default:
@@ -608,18 +619,16 @@ func (m *Manager) receipt(ctx context.Context, rec *persist.TxRecord) (*types.Re
 	return nil, common.Hash{}, nil
 }
 
-// tend looks after one pending record (the caller holds its purpose lock):
-// it settles it by receipt or by nonce, or bumps or rebroadcasts it when
-// due. done reports that the record is settled; rc and err are then what
-// Send returns (err is ErrReplaced if the nonce went to another
-// transaction).
-func (m *Manager) tend(ctx context.Context, rec *persist.TxRecord) (rc *types.Receipt, done bool, err error) {
-	// Read the nonce before the receipts: if the nonce had moved past ours
-	// NonceDepth blocks ago and still none of our hashes has a receipt, the
-	// nonce went to a transaction that is not ours.
+// minedNonce is the account's nonce NonceDepth blocks below the head.
+// Callers read it before the receipts they check against it: if the nonce
+// had moved past a record's NonceDepth blocks ago and still none of the
+// record's hashes has a receipt, the nonce went to a transaction that is
+// not ours. A value read earlier can only be lower, which only delays that
+// verdict.
+func (m *Manager) minedNonce(ctx context.Context) (uint64, error) {
 	head, err := m.cfg.Client.HeaderByNumber(ctx, nil)
 	if err != nil {
-		return nil, false, fmt.Errorf("head: %w", err)
+		return 0, fmt.Errorf("head: %w", err)
 	}
 	at := new(big.Int).Sub(head.Number, new(big.Int).SetUint64(m.cfg.NonceDepth))
 	if at.Sign() < 0 {
@@ -627,8 +636,17 @@ func (m *Manager) tend(ctx context.Context, rec *persist.TxRecord) (rc *types.Re
 	}
 	mined, err := m.cfg.Client.NonceAt(ctx, m.from, at)
 	if err != nil {
-		return nil, false, fmt.Errorf("nonce: %w", err)
+		return 0, fmt.Errorf("nonce: %w", err)
 	}
+	return mined, nil
+}
+
+// tend looks after one pending record (the caller holds its purpose lock):
+// it settles it by receipt or by nonce (mined, from minedNonce read before
+// this call), or bumps or rebroadcasts it when due. done reports that the
+// record is settled; rc and err are then what Send returns (err is
+// ErrReplaced if the nonce went to another transaction).
+func (m *Manager) tend(ctx context.Context, rec *persist.TxRecord, mined uint64) (rc *types.Receipt, done bool, err error) {
 	rc, hash, err := m.receipt(ctx, rec)
 	if err != nil {
 		return nil, false, err
