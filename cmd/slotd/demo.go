@@ -88,7 +88,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitError
 	}
 	if *keep != "" {
-		fmt.Fprintf(stdout, "\nstores kept in %s (try: slotd dump --db %s/host-1/slotd.db agents)\n", dir, dir)
+		fmt.Fprintf(stdout, "\nstores kept in %s (try: slotd dump --db %s/host-1/data/slotd.db agents)\n", dir, dir)
 	}
 	return exitOK
 }
