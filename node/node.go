@@ -76,6 +76,11 @@ func Open(ctx context.Context, cfg Config, log hclog.Logger) (_ *Node, err error
 	if n.data, err = datastore.Open(cfg.DataDir, &datastore.Options{Recorder: datastore.PersistRecorder{Store: n.store}}); err != nil {
 		return nil, err
 	}
+	// `slotd upload` beside a running node, or a crash between storing and
+	// recording, leaves datasets on disk the store does not list yet.
+	if err := n.data.RecordAll(ctx); err != nil {
+		return nil, err
+	}
 	key, err := keys.Load(cfg.KeyFile, cfg.PasswordFile)
 	if err != nil {
 		return nil, err

@@ -23,8 +23,10 @@ import (
 	"github.com/slotd/slotd/contracts"
 	"github.com/slotd/slotd/internal/rpcproxy"
 	"github.com/slotd/slotd/node"
+	"github.com/slotd/slotd/node/datastore"
 	"github.com/slotd/slotd/node/devchain"
 	"github.com/slotd/slotd/node/keys"
+	"github.com/slotd/slotd/persist"
 )
 
 func TestConfigValidationSaysWhatToFix(t *testing.T) {
@@ -192,4 +194,44 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// TestOpenRecordsDatasetsStoredMeanwhile: a dataset written into the data
+// directory while the store could not record it (`slotd upload` beside a
+// running node says it is "recorded on its next start") is in the store
+// once a node has opened it.
+func TestOpenRecordsDatasetsStoredMeanwhile(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	_, cfg, _, _ := devNode(t, ctx)
+	data, err := datastore.Open(cfg.DataDir, &datastore.Options{Shared: true}) // no recorder, as beside a node
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := bytes.Repeat([]byte("slotd"), 20_000)
+	m, err := data.Import(ctx, bytes.NewReader(file), uint64(len(file)), datastore.ImportOptions{Slots: 3, MaxSlotLoss: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	n, err := node.Open(ctx, cfg, hclog.NewNullLogger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.Close()
+	s, err := persist.Open(filepath.Join(cfg.DataDir, "slotd.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	err = s.View(func(tx *persist.Tx) error {
+		d, err := tx.Dataset(m.CID.Hex())
+		if err == nil && (d.Size != uint64(len(file)) || d.Slots != 3) {
+			t.Errorf("recorded %+v", d)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatalf("dataset %s after the node opened: %v", m.CID.Hex(), err)
+	}
 }
