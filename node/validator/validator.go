@@ -24,7 +24,6 @@ import (
 
 // Chain is what the validator needs of the Marketplace.
 type Chain interface {
-	Config(ctx context.Context) (contracts.Config, error)
 	CurrentPeriod(ctx context.Context) (uint64, error)
 	MarkProofAsMissing(ctx context.Context, slot contracts.SlotID, period uint64) error
 	PastEvents(ctx context.Context, from, to uint64, fn func(last uint64, events []contracts.Event) error) error
