@@ -89,7 +89,9 @@ func (s *Sales) afterCommit(ev contracts.Event) {
 }
 
 func (s *Sales) background(fn func(ctx context.Context)) {
-	ctx := s.runCtx
+	s.bgMu.Lock()
+	defer s.bgMu.Unlock()
+	ctx := s.bgCtx
 	if ctx == nil || ctx.Err() != nil {
 		return
 	}

@@ -55,9 +55,11 @@ type Sales struct {
 	// seen collects the events of that update, for the agents once it commits.
 	seen []contracts.Event
 
-	wg      sync.WaitGroup // background lookups (freed slots, new availabilities)
-	runCtx  context.Context
-	runOnce sync.Once
+	// Background lookups (freed slots, new availabilities) run under bgCtx
+	// while Run runs; bgMu orders starting one against Run's end.
+	bgMu  sync.Mutex
+	bgCtx context.Context // nil outside Run
+	wg    sync.WaitGroup
 }
 
 // New opens the queue and the agents' registry from the store.
@@ -99,7 +101,20 @@ func New(ctx context.Context, cfg Config) (*Sales, error) {
 
 // Run restores the agents, starts the queue workers and follows the chain.
 func (s *Sales) Run(ctx context.Context) error {
-	s.runOnce.Do(func() { s.runCtx = ctx })
+	bgCtx, cancel := context.WithCancel(ctx)
+	s.bgMu.Lock()
+	s.bgCtx = bgCtx
+	s.bgMu.Unlock()
+	// Retrying lookups would outlive a Run that ended on an error, so Run
+	// stops them, and waits for them before the agents and workers stop.
+	stopBackground := func() {
+		s.bgMu.Lock()
+		s.bgCtx = nil
+		s.bgMu.Unlock()
+		cancel()
+		s.wg.Wait()
+	}
+	defer stopBackground()
 	n, err := s.agents.Restore()
 	if err != nil {
 		return fmt.Errorf("restore agents: %w", err)
@@ -114,7 +129,7 @@ func (s *Sales) Run(ctx context.Context) error {
 		defer workers.Stop()
 	}
 	err = s.ingest.Run(ctx)
-	s.wg.Wait()
+	stopBackground()
 	return err
 }
 
