@@ -36,12 +36,7 @@ type dumpOptions struct {
 }
 
 // defaultDBPath is $SLOTD_DATA_DIR/slotd.db, else ./data/slotd.db.
-func defaultDBPath() string {
-	if d := os.Getenv("SLOTD_DATA_DIR"); d != "" {
-		return filepath.Join(d, "slotd.db")
-	}
-	return filepath.Join("data", "slotd.db")
-}
+func defaultDBPath() string { return filepath.Join(dataDirFlagDefault(), "slotd.db") }
 
 func runDump(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fl := flag.NewFlagSet("dump", flag.ContinueOnError)
