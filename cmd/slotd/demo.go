@@ -162,29 +162,20 @@ func (d *demo) run(ctx context.Context, tick time.Duration) error {
 
 // boot starts the chain, deploys, funds and keys every participant.
 func (d *demo) boot(ctx context.Context, tick time.Duration) error {
-	deployer, _ := crypto.GenerateKey()
 	d.nodes = []*demoNode{{name: "client", role: node.RoleClient}, {name: "host-1", role: node.RoleHost},
 		{name: "host-2", role: node.RoleHost}, {name: "host-3", role: node.RoleHost}, {name: "validator", role: node.RoleValidator}}
-	alloc := map[common.Address]*big.Int{crypto.PubkeyToAddress(deployer.PublicKey): new(big.Int).Lsh(big.NewInt(1), 90)}
+	var addrs []common.Address
 	for _, n := range d.nodes {
 		n.key, _ = crypto.GenerateKey()
 		n.dir = filepath.Join(d.dir, n.name)
-		alloc[n.addr()] = new(big.Int).Lsh(big.NewInt(1), 90)
+		addrs = append(addrs, n.addr())
 	}
-	var err error
-	if d.chain, err = devchain.Start(devchain.Config{Alloc: alloc, Tick: tick, ServeRPC: true}); err != nil {
-		return err
-	}
-	s, err := contracts.NewKeySender(ctx, d.chain.Client(), deployer)
+	m, err := bootDevChain(ctx, devchain.Config{Tick: tick, ServeRPC: true}, addrs)
 	if err != nil {
 		return err
 	}
-	if d.dep, err = contracts.Deploy(ctx, s, devMarketConfig()); err != nil {
-		return err
-	}
-	if d.start, err = d.chain.Client().BlockNumber(ctx); err != nil {
-		return err
-	}
+	d.chain, d.dep, d.start = m.chain, m.dep, m.start
+	s := m.deployer
 	d.market = contracts.NewEthMarket(d.chain.Client(), s, d.dep.Marketplace)
 	d.say("dev chain up (%s per block, Osaka rules); Marketplace %s, token %s", tick, d.dep.Marketplace, d.dep.Token)
 	d.pwFile = filepath.Join(d.dir, "password")

@@ -83,6 +83,42 @@ func runDevnet(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	return exitOK
 }
 
+// devMarket is a dev chain with the token and the Marketplace deployed.
+type devMarket struct {
+	chain    *devchain.Chain
+	deployer *contracts.KeySender // holds the token's mint
+	dep      contracts.Deployment
+	start    uint64 // the head once deployed: where nodes start reading
+}
+
+// bootDevChain starts a dev chain on which a new deployer and every one of
+// accounts hold ether, and deploys the contracts with devMarketConfig. The
+// chain is closed again if a later step fails.
+func bootDevChain(ctx context.Context, cfg devchain.Config, accounts []common.Address) (devMarket, error) {
+	deployer, _ := crypto.GenerateKey()
+	ether := new(big.Int).Lsh(big.NewInt(1), 90)
+	cfg.Alloc = map[common.Address]*big.Int{crypto.PubkeyToAddress(deployer.PublicKey): ether}
+	for _, a := range accounts {
+		cfg.Alloc[a] = ether
+	}
+	chain, err := devchain.Start(cfg)
+	if err != nil {
+		return devMarket{}, err
+	}
+	fail := func(err error) (devMarket, error) { chain.Close(); return devMarket{}, err }
+	m := devMarket{chain: chain}
+	if m.deployer, err = contracts.NewKeySender(ctx, chain.Client(), deployer); err != nil {
+		return fail(err)
+	}
+	if m.dep, err = contracts.Deploy(ctx, m.deployer, devMarketConfig()); err != nil {
+		return fail(err)
+	}
+	if m.start, err = chain.Client().BlockNumber(ctx); err != nil {
+		return fail(err)
+	}
+	return m, nil
+}
+
 // startDevnet boots the chain, funds and keys n accounts, deploys the
 // contracts and writes devnet.json into dir.
 func startDevnet(ctx context.Context, dir string, n int, cfg devchain.Config) (*devchain.Chain, DevnetInfo, error) {
@@ -90,32 +126,20 @@ func startDevnet(ctx context.Context, dir string, n int, cfg devchain.Config) (*
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, info, err
 	}
-	deployer, _ := crypto.GenerateKey()
 	accts := make([]*ecdsa.PrivateKey, n)
-	cfg.Alloc = map[common.Address]*big.Int{crypto.PubkeyToAddress(deployer.PublicKey): new(big.Int).Lsh(big.NewInt(1), 90)}
+	addrs := make([]common.Address, n)
 	for i := range accts {
 		accts[i], _ = crypto.GenerateKey()
-		cfg.Alloc[crypto.PubkeyToAddress(accts[i].PublicKey)] = new(big.Int).Lsh(big.NewInt(1), 90)
+		addrs[i] = crypto.PubkeyToAddress(accts[i].PublicKey)
 	}
-	chain, err := devchain.Start(cfg)
+	m, err := bootDevChain(ctx, cfg, addrs)
 	if err != nil {
 		return nil, info, err
 	}
+	chain, s, dep := m.chain, m.deployer, m.dep
 	fail := func(err error) (*devchain.Chain, DevnetInfo, error) { chain.Close(); return nil, info, err }
-	s, err := contracts.NewKeySender(ctx, chain.Client(), deployer)
-	if err != nil {
-		return fail(err)
-	}
 	info.Config = devMarketConfig()
-	dep, err := contracts.Deploy(ctx, s, info.Config)
-	if err != nil {
-		return fail(err)
-	}
-	head, err := chain.Client().BlockNumber(ctx)
-	if err != nil {
-		return fail(err)
-	}
-	info.HTTP, info.WS, info.Marketplace, info.Token, info.StartBlock = chain.HTTPURL(), chain.WSURL(), dep.Marketplace, dep.Token, head
+	info.HTTP, info.WS, info.Marketplace, info.Token, info.StartBlock = chain.HTTPURL(), chain.WSURL(), dep.Marketplace, dep.Token, m.start
 	info.PasswordFile = filepath.Join(dir, "password")
 	if err := os.WriteFile(info.PasswordFile, []byte("slotd-devnet\n"), 0o600); err != nil {
 		return fail(err)
