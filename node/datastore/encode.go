@@ -105,7 +105,7 @@ func (s *Store) Import(ctx context.Context, r io.Reader, size uint64, opt Import
 	if err := syncDir(partial); err != nil {
 		return nil, fmt.Errorf("import: %w", err)
 	}
-	final := s.datasetDir(man.CID)
+	final := s.DatasetDir(man.CID)
 	switch existing, err := s.readManifest(man.CID); {
 	case err == nil:
 		return existing, s.record(ctx, existing)
@@ -132,7 +132,7 @@ func (s *Store) record(ctx context.Context, m *Manifest) error {
 	if s.rec == nil {
 		return nil
 	}
-	if err := s.rec.RecordDataset(ctx, m, s.datasetDir(m.CID)); err != nil {
+	if err := s.rec.RecordDataset(ctx, m, s.DatasetDir(m.CID)); err != nil {
 		return fmt.Errorf("dataset %s is stored but not recorded (it will be on the next start): %w", m.CID, err)
 	}
 	return nil

@@ -36,9 +36,9 @@ func ParseHash(what, s string) (proof.Hash, error) {
 // ManifestVersion is the manifest format this package writes.
 const ManifestVersion = 1
 
-// maxManifestBytes bounds a manifest read from disk or a provider: 256 slot
+// MaxManifestBytes bounds a manifest read from disk or a provider: 256 slot
 // roots are about 17 KB of JSON.
-const maxManifestBytes = 1 << 20
+const MaxManifestBytes = 1 << 20
 
 // ErrManifest reports a manifest that does not match its dataset id.
 var ErrManifest = errors.New("invalid manifest")
@@ -107,7 +107,7 @@ func (m *Manifest) CheckTrailer(t Trailer) error {
 
 // ReadManifest decodes a manifest and verifies it against cid.
 func ReadManifest(r io.Reader, cid CID) (*Manifest, error) {
-	dec := json.NewDecoder(io.LimitReader(r, maxManifestBytes))
+	dec := json.NewDecoder(io.LimitReader(r, MaxManifestBytes))
 	var m Manifest
 	if err := dec.Decode(&m); err != nil {
 		return nil, fmt.Errorf("%w: decode: %w", ErrManifest, err)

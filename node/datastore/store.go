@@ -156,8 +156,6 @@ func (s *Store) indexHosted() error {
 	return nil
 }
 
-func (s *Store) datasetDir(cid CID) string { return s.DatasetDir(cid) }
-
 func slotName(i int) string { return fmt.Sprintf("slot-%d.bin", i) }
 func treeName(i int) string { return fmt.Sprintf("slot-%d.tree", i) }
 
@@ -189,7 +187,7 @@ func (s *Store) Manifest(cid CID) (*Manifest, error) {
 }
 
 func (s *Store) readManifest(cid CID) (*Manifest, error) {
-	b, err := os.ReadFile(filepath.Join(s.datasetDir(cid), manifestName))
+	b, err := os.ReadFile(filepath.Join(s.DatasetDir(cid), manifestName))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("dataset %s: %w", cid, ErrNotFound)
 	} else if err != nil {
@@ -234,7 +232,7 @@ func (s *Store) RecordAll(ctx context.Context) error {
 		return err
 	}
 	for _, m := range ms {
-		if err := s.rec.RecordDataset(ctx, m, s.datasetDir(m.CID)); err != nil {
+		if err := s.rec.RecordDataset(ctx, m, s.DatasetDir(m.CID)); err != nil {
 			return fmt.Errorf("record dataset %s: %w", m.CID, err)
 		}
 	}
@@ -249,7 +247,7 @@ func (s *Store) DatasetSlot(cid CID, i int) (Slot, error) {
 		if i < 0 || i >= len(m.SlotRoots) {
 			return Slot{}, fmt.Errorf("dataset %s slot %d: %w", cid, i, ErrNotFound)
 		}
-		d := s.datasetDir(cid)
+		d := s.DatasetDir(cid)
 		return Slot{Root: m.SlotRoots[i], Size: m.SlotSize,
 			DataPath: filepath.Join(d, slotName(i)), TreePath: filepath.Join(d, treeName(i))}, nil
 	case !errors.Is(err, ErrNotFound):

@@ -128,11 +128,11 @@ func (s *session) manifest(ctx context.Context, cid datastore.CID, providers []s
 	}
 	var m *datastore.Manifest
 	err := s.try(ctx, s.pool(providers), "fetch manifest of "+cid.Hex(), func(ctx context.Context, base string) error {
-		b, err := s.d.getSmall(ctx, manifestURL(base, cid), 1<<20)
+		b, err := s.d.getSmall(ctx, manifestURL(base, cid), datastore.MaxManifestBytes)
 		if err != nil {
 			return err
 		}
-		got, err := datastore.ReadManifest(bytesReader(b), cid)
+		got, err := datastore.ReadManifest(bytes.NewReader(b), cid)
 		if err != nil {
 			return fmt.Errorf("%w: %w", ErrBadData, err)
 		}
@@ -153,7 +153,7 @@ func (s *session) fetchTree(ctx context.Context, p *pool, cid datastore.CID, ind
 		if err != nil {
 			return err
 		}
-		t, err := proof.ReadSlotTree(bytesReader(b), root)
+		t, err := proof.ReadSlotTree(bytes.NewReader(b), root)
 		if err != nil {
 			return fmt.Errorf("%w: tree of slot %d: %w", ErrBadData, index, err)
 		}
@@ -186,5 +186,3 @@ func verifyChunks(h *proof.ChunkHasher, tree *proof.SlotTree, first uint64, buf 
 	}
 	return nil
 }
-
-func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
