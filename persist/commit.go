@@ -67,15 +67,6 @@ func (s *Store) Update(ctx context.Context, fn func(*Tx) error) error {
 	return <-req.done
 }
 
-// updateSolo runs fn in its own bbolt transaction, bypassing group commit.
-// It exists for the benchmark that shows what group commit saves.
-func (s *Store) updateSolo(fn func(*Tx) error) error {
-	if s.readOnly {
-		return ErrReadOnly
-	}
-	return s.db.Update(func(btx *bolt.Tx) error { return fn(&Tx{btx: btx}) })
-}
-
 func (s *Store) commitLoop() {
 	defer close(s.loopDone)
 	debug.SetPanicOnFault(true) // a damaged page fails the batch, not the node
