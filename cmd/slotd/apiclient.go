@@ -15,13 +15,13 @@ import (
 )
 
 func init() {
-	register(&command{name: "status", summary: "show a running node's status", run: apiCmd("status", statusCmd)})
-	register(&command{name: "availability", summary: "offer space for sale: availability add|list|remove", run: apiCmd("availability", availabilityCmd)})
-	register(&command{name: "request", summary: "request storage for an uploaded dataset", run: apiCmd("request", requestCmd)})
-	register(&command{name: "purchases", summary: "list this node's storage requests", run: apiCmd("purchases", func(c *apiClient, fs *flag.FlagSet, pos []string) error {
+	register(&command{name: "status", summary: "show a running node's status", run: apiCmd("status", nil, statusCmd)})
+	register(&command{name: "availability", summary: "offer space for sale: availability add|list|remove", run: apiCmd("availability", availabilityFlags, availabilityCmd)})
+	register(&command{name: "request", summary: "request storage for an uploaded dataset", run: apiCmd("request", requestFlags, requestCmd)})
+	register(&command{name: "purchases", summary: "list this node's storage requests", run: apiCmd("purchases", nil, func(c *apiClient, fs *flag.FlagSet, pos []string) error {
 		return c.print("GET", "/api/v1/purchases", nil)
 	})})
-	register(&command{name: "sales", summary: "list sales, show one with its journal, or retry an errored one: sales [SLOTID | retry SLOTID]", run: apiCmd("sales", salesCmd)})
+	register(&command{name: "sales", summary: "list sales, show one with its journal, or retry an errored one: sales [SLOTID | retry SLOTID]", run: apiCmd("sales", nil, salesCmd)})
 }
 
 // apiClient talks to a running node's REST API.
@@ -31,15 +31,15 @@ type apiClient struct {
 	http        *http.Client
 }
 
-// apiCmd wraps a command that needs the API address and token.
-func apiCmd(name string, body func(c *apiClient, fs *flag.FlagSet, pos []string) error) func(context.Context, []string, io.Writer, io.Writer) int {
+// apiCmd wraps a command that needs the API address and token; flags, if
+// not nil, adds the command's own flags before parsing.
+func apiCmd(name string, flags func(*flag.FlagSet), body func(c *apiClient, fs *flag.FlagSet, pos []string) error) func(context.Context, []string, io.Writer, io.Writer) int {
 	return func(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fs := flag.NewFlagSet(name, flag.ContinueOnError)
 		fs.SetOutput(stderr)
 		api := fs.String("api", envOr("SLOTD_API", "http://127.0.0.1:8080"), "the node's API URL (env SLOTD_API)")
 		dataDir := fs.String("data-dir", envOr("SLOTD_DATA_DIR", "./data"), "the node's data dir, for its api-token")
 		tokenFile := fs.String("token-file", "", "API token file (default DATA_DIR/api-token)")
-		flags := commandFlags[name]
 		if flags != nil {
 			flags(fs)
 		}
@@ -69,9 +69,6 @@ func envOr(k, def string) string {
 	}
 	return def
 }
-
-// commandFlags adds a command's own flags before parsing.
-var commandFlags = map[string]func(*flag.FlagSet){}
 
 // newAPIClient talks to the node at base with the token in tokenFile
 // (default DATA_DIR/api-token); a missing token file sends none.
@@ -148,21 +145,20 @@ func statusCmd(c *apiClient, _ *flag.FlagSet, _ []string) error {
 	return c.print("GET", "/api/v1/status", nil)
 }
 
-func init() {
-	commandFlags["availability"] = func(fs *flag.FlagSet) {
-		fs.Uint64("size", 0, "bytes offered (add)")
-		fs.Uint64("duration", 0, "longest request accepted, seconds (add)")
-		fs.String("min-price", "", "minimum price per byte per second, token units (add)")
-		fs.String("max-collateral", "", "maximum collateral per byte, token units (add)")
-	}
-	commandFlags["request"] = func(fs *flag.FlagSet) {
-		fs.String("cid", "", "dataset id printed by upload")
-		fs.Uint64("duration", 0, "seconds to keep the data")
-		fs.Uint64("expiry", 0, "seconds hosts have to fill every slot (below duration)")
-		fs.String("price", "", "price per byte per second, token units")
-		fs.String("collateral", "0", "collateral per byte a host locks, token units")
-		fs.String("proof-probability", "1", "a proof is required about once every this many periods")
-	}
+func availabilityFlags(fs *flag.FlagSet) {
+	fs.Uint64("size", 0, "bytes offered (add)")
+	fs.Uint64("duration", 0, "longest request accepted, seconds (add)")
+	fs.String("min-price", "", "minimum price per byte per second, token units (add)")
+	fs.String("max-collateral", "", "maximum collateral per byte, token units (add)")
+}
+
+func requestFlags(fs *flag.FlagSet) {
+	fs.String("cid", "", "dataset id printed by upload")
+	fs.Uint64("duration", 0, "seconds to keep the data")
+	fs.Uint64("expiry", 0, "seconds hosts have to fill every slot (below duration)")
+	fs.String("price", "", "price per byte per second, token units")
+	fs.String("collateral", "0", "collateral per byte a host locks, token units")
+	fs.String("proof-probability", "1", "a proof is required about once every this many periods")
 }
 
 func flagValue(fs *flag.FlagSet, name string) string { return fs.Lookup(name).Value.String() }
