@@ -364,25 +364,32 @@ func (m *Manager) send(ctx context.Context, purpose string, to *common.Address, 
 		unlock()
 		return nil, fmt.Errorf("%s: %w", purpose, err)
 	case rec.Status == persist.TxMined || rec.Status == persist.TxFailed:
-		rc, hash, err := m.receipt(ctx, &rec)
-		if err != nil {
+		rc, err := m.recheck(ctx, &rec)
+		if rc != nil || err != nil {
 			unlock()
-			return nil, fmt.Errorf("%s: %w", purpose, err)
-		}
-		if rc != nil {
-			unlock()
-			if err := m.outcome(ctx, &rec, hash, rc); err != nil {
+			if err != nil {
 				return rc, fmt.Errorf("%s: %w", purpose, err)
 			}
 			return rc, nil
 		}
-		if err := m.repend(ctx, &rec); err != nil {
-			unlock()
-			return nil, fmt.Errorf("%s: %w", purpose, err)
-		}
 	}
 	unlock()
 	return m.wait(ctx, purpose)
+}
+
+// recheck looks again at a settled (mined or failed) record: with its
+// receipt still on the chain it returns that and the outcome; otherwise a
+// reorganisation took the block out and the record goes back to pending
+// (rc nil).
+func (m *Manager) recheck(ctx context.Context, rec *persist.TxRecord) (*types.Receipt, error) {
+	rc, hash, err := m.receipt(ctx, rec)
+	if err != nil {
+		return nil, err
+	}
+	if rc == nil {
+		return nil, m.repend(ctx, rec)
+	}
+	return rc, m.outcome(ctx, rec, hash, rc)
 }
 
 // wait tends purpose's pending record until it is settled or ctx ends.
@@ -415,14 +422,8 @@ func (m *Manager) wait(ctx context.Context, purpose string) (*types.Receipt, err
 			done, err = true, ErrReplaced
 		default:
 			// Settled by the background loop meanwhile.
-			var hash common.Hash
-			rc, hash, err = m.receipt(ctx, &rec)
-			switch {
-			case rc != nil:
-				done, err = true, m.outcome(ctx, &rec, hash, rc)
-			case err == nil:
-				err = m.repend(ctx, &rec)
-			}
+			rc, err = m.recheck(ctx, &rec)
+			done = rc != nil
 		}
 		unlock()
 		if done {
