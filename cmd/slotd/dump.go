@@ -218,36 +218,32 @@ func copyToTemp(path string) (string, error) {
 func dumpCheck(s *persist.Store, p *printer) int {
 	err := s.Check()
 	var ce *persist.CheckError
-	switch {
-	case err == nil:
-		if p.json {
-			p.jsonRecord("check", struct {
-				OK       bool     `json:"ok"`
-				Problems []string `json:"problems"`
-			}{true, []string{}})
-		} else {
-			fmt.Fprintln(p.w, "ok: page structure, bbolt consistency check and slotd invariants")
-		}
-		return exitOK
-	case errors.As(err, &ce):
-		problems := make([]string, len(ce.Problems))
-		for i, e := range ce.Problems {
-			problems[i] = e.Error()
-		}
-		if p.json {
-			p.jsonRecord("check", struct {
-				OK       bool     `json:"ok"`
-				Problems []string `json:"problems"`
-			}{false, problems})
-		} else {
-			fmt.Fprintf(p.w, "FAILED: %d problem(s)\n", len(problems))
-			for _, pr := range problems {
-				fmt.Fprintf(p.w, "  %s\n", pr)
-			}
-		}
-		return exitError
-	default:
+	if err != nil && !errors.As(err, &ce) {
 		fmt.Fprintf(p.w, "check failed: %v\n", err)
 		return exitError
 	}
+	problems := []string{}
+	if ce != nil {
+		for _, e := range ce.Problems {
+			problems = append(problems, e.Error())
+		}
+	}
+	switch {
+	case p.json:
+		p.jsonRecord("check", struct {
+			OK       bool     `json:"ok"`
+			Problems []string `json:"problems"`
+		}{len(problems) == 0, problems})
+	case len(problems) == 0:
+		fmt.Fprintln(p.w, "ok: page structure, bbolt consistency check and slotd invariants")
+	default:
+		fmt.Fprintf(p.w, "FAILED: %d problem(s)\n", len(problems))
+		for _, pr := range problems {
+			fmt.Fprintf(p.w, "  %s\n", pr)
+		}
+	}
+	if len(problems) > 0 {
+		return exitError
+	}
+	return exitOK
 }
