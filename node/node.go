@@ -97,7 +97,7 @@ func Open(ctx context.Context, cfg Config, log hclog.Logger) (_ *Node, err error
 	}
 	n.metrics = metrics.New(n.store)
 	n.roles["head"] = roleFunc(n.watchHead) // keeps slotd_chain_head_block and the cursor lag current
-	if err := n.openRoles(); err != nil {
+	if err := n.openRoles(ctx); err != nil {
 		return nil, err
 	}
 	if err := n.listen(); err != nil {
@@ -106,7 +106,7 @@ func Open(ctx context.Context, cfg Config, log hclog.Logger) (_ *Node, err error
 	return n, nil
 }
 
-func (n *Node) openRoles() error {
+func (n *Node) openRoles(ctx context.Context) error {
 	if n.cfg.Has(RoleClient) {
 		n.client = purchasing.New(purchasing.MarketChain{Market: n.market}, n.store, n.log.Named("client"))
 		n.roles[RoleClient] = roleFunc(func(ctx context.Context) error { return n.client.Run(ctx, n.cfg.Poll) })
@@ -119,7 +119,7 @@ func (n *Node) openRoles() error {
 		n.roles[RoleValidator] = n.valid
 	}
 	if n.cfg.Has(RoleHost) {
-		s, err := sales.New(context.Background(), sales.Config{Store: n.store, Market: n.market, Client: n.eth, Data: n.data,
+		s, err := sales.New(ctx, sales.Config{Store: n.store, Market: n.market, Client: n.eth, Data: n.data,
 			Peers: n.cfg.Peers, Workers: n.cfg.Workers, QueueSize: n.cfg.QueueSize, Poll: n.cfg.Poll,
 			StartBlock: n.cfg.StartBlock, Confirmations: n.cfg.Confirmations, Log: n.log.Named("host"), Metrics: n.metrics,
 			Committed: crashAfter(n.log)})
