@@ -8,15 +8,7 @@ func ContentRoot(slotRoots []Hash) Hash {
 	level := slotRoots
 	h := newHasher()
 	for len(level) > 1 {
-		next := make([]Hash, (len(level)+1)/2)
-		for i := range next {
-			var r Hash
-			if 2*i+1 < len(level) {
-				r = level[2*i+1]
-			}
-			next[i] = h.node(level[2*i], r)
-		}
-		level = next
+		level = parents(h, level, Hash{})
 	}
 	if len(level) == 0 {
 		return Hash{}
@@ -38,15 +30,7 @@ func ContentPath(slotRoots []Hash, index uint64) ([]Hash, error) {
 			sib = level[s]
 		}
 		path = append(path, sib)
-		next := make([]Hash, (len(level)+1)/2)
-		for i := range next {
-			var r Hash
-			if 2*i+1 < len(level) {
-				r = level[2*i+1]
-			}
-			next[i] = h.node(level[2*i], r)
-		}
-		level = next
+		level = parents(h, level, Hash{})
 		index /= 2
 	}
 	return path, nil

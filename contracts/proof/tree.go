@@ -61,18 +61,24 @@ func NewSlotTree(cells uint64, chunks []Hash) (*SlotTree, error) {
 	level := chunks
 	t.levels = append(t.levels, level)
 	for height := cdepth; height < depth; height++ {
-		next := make([]Hash, (len(level)+1)/2)
-		for i := range next {
-			r := zeroSubtree[height]
-			if 2*i+1 < len(level) {
-				r = level[2*i+1]
-			}
-			next[i] = h.node(level[2*i], r)
-		}
-		level = next
+		level = parents(h, level, zeroSubtree[height])
 		t.levels = append(t.levels, level)
 	}
 	return t, nil
+}
+
+// parents hashes one level of a tree into the level above; a last node
+// without a sibling is paired with pad (the zero subtree of its height).
+func parents(h *hasher, level []Hash, pad Hash) []Hash {
+	next := make([]Hash, (len(level)+1)/2)
+	for i := range next {
+		r := pad
+		if 2*i+1 < len(level) {
+			r = level[2*i+1]
+		}
+		next[i] = h.node(level[2*i], r)
+	}
+	return next
 }
 
 // BuildSlotTree hashes a slot's bytes as they stream past. size must be the
