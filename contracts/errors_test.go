@@ -3,6 +3,7 @@ package contracts_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"math/big"
 	"testing"
 
@@ -84,7 +85,7 @@ func TestEveryCustomError(t *testing.T) {
 		a := ask
 		mutate(&a)
 		_, _, err := c.M.RequestStorage(ctx, e.NewRequest(ds, a))
-		if !contracts.ErrInvalidAsk.Is(unwrapContract(err)) {
+		if !errors.Is(err, contracts.ErrInvalidAsk) {
 			t.Errorf("%s: got %v, want InvalidAsk", name, err)
 		}
 	}
@@ -166,18 +167,4 @@ func TestEveryCustomError(t *testing.T) {
 	bad.Collateral.SlashPercentage = 50
 	_, err = contracts.Deploy(ctx, e.Deployer, bad)
 	ct.WantErr(t, err, contracts.ErrInvalidConfig)
-}
-
-func unwrapContract(err error) error {
-	for err != nil {
-		if ce, ok := err.(*contracts.ContractError); ok {
-			return ce
-		}
-		u, ok := err.(interface{ Unwrap() error })
-		if !ok {
-			return err
-		}
-		err = u.Unwrap()
-	}
-	return nil
 }

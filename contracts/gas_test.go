@@ -1,6 +1,7 @@
 package contracts_test
 
 import (
+	"errors"
 	"fmt"
 	"math/big"
 	"math/rand/v2"
@@ -112,7 +113,7 @@ func measure(t *testing.T, cfg contracts.Config) map[string]*gasLine {
 		}
 		if p > 0 {
 			rc, err := e.Validator.M.MarkProofAsMissing(e.Ctx, lazy, p)
-			if err == nil || !isNotRequired(err) {
+			if !errors.Is(err, contracts.ErrProofNotRequired) {
 				add("markProofAsMissing", rc, err)
 			}
 		}
@@ -126,10 +127,6 @@ func measure(t *testing.T, cfg contracts.Config) map[string]*gasLine {
 	rc, err := e.Client.M.WithdrawFunds(e.Ctx, id)
 	add("withdrawFunds", rc, err)
 	return lines
-}
-
-func isNotRequired(err error) bool {
-	return err != nil && contracts.ErrProofNotRequired.Is(unwrapContract(err))
 }
 
 // TestGasReport prints the gas of each call on a 1 GiB slot at the default
