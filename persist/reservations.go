@@ -32,14 +32,20 @@ func (tx *Tx) Reserve(id uint64, slot ID, size uint64) error {
 	if err != nil {
 		return fmt.Errorf("reserve for %s: %w", slot, err)
 	}
+	return tx.reserveFrom(&a, slot, size)
+}
+
+// reserveFrom takes size bytes of a for slot, which holds no reservation,
+// and updates a to match what it stores.
+func (tx *Tx) reserveFrom(a *Availability, slot ID, size uint64) error {
 	if a.FreeSize < size {
-		return fmt.Errorf("reserve %d bytes of availability %d for %s: %w: %d free", size, id, slot, ErrInsufficientSpace, a.FreeSize)
+		return fmt.Errorf("reserve %d bytes of availability %d for %s: %w: %d free", size, a.ID, slot, ErrInsufficientSpace, a.FreeSize)
 	}
 	a.FreeSize -= size
-	if err := tx.putAvailability(&a); err != nil {
+	if err := tx.putAvailability(a); err != nil {
 		return err
 	}
-	return tx.put(bucketReservations, slot[:], Reservation{AvailabilityID: id, Size: size})
+	return tx.put(bucketReservations, slot[:], Reservation{AvailabilityID: a.ID, Size: size})
 }
 
 // ReserveMatching reserves size bytes for slot from the first availability
@@ -67,10 +73,9 @@ func (tx *Tx) ReserveMatching(slot ID, size uint64, fit func(Availability) bool)
 	} else if err != errFound {
 		return Availability{}, err
 	}
-	if err := tx.Reserve(pick.ID, slot, size); err != nil {
+	if err := tx.reserveFrom(&pick, slot, size); err != nil {
 		return Availability{}, err
 	}
-	pick.FreeSize -= size
 	return pick, nil
 }
 
