@@ -50,8 +50,8 @@ const (
 	EvRetryPrefix = "retry-"
 )
 
-// preFill are the states before our fillSlot can have been sent; fillOrAfter
-// those in which the chain may hold our fill.
+// preFill are the states before our fillSlot can have been sent; beforeUs
+// adds Filling, where it may be sent but is not mined yet.
 var (
 	preFill  = []string{Preparing, Downloading, InitialProving}
 	beforeUs = []string{Preparing, Downloading, InitialProving, Filling} // nothing is due when the request ends here
@@ -137,15 +137,10 @@ func IsLive(state string) bool { return slices.Contains(live, state) }
 // IsKnown reports whether state is one of States.
 func IsKnown(state string) bool { return IsLive(state) || IsEnd(state) || state == Errored }
 
-// isReleased: the queue worker that started the sale may go once the
-// agent is here (pitfall: workers held until the end).
-func isReleased(state string) bool {
-	switch state {
-	case Preparing, Downloading, InitialProving, Filling:
-		return false
-	}
-	return true
-}
+// isReleased: the queue worker that started the sale may go once our fill
+// is mined or the sale went another way (pitfall: workers held until the
+// end).
+func isReleased(state string) bool { return !slices.Contains(beforeUs, state) }
 
 // RetryEvent is the event that takes an Errored agent back to from, the
 // state it errored from: that state's side effect is safe to run again,
