@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/slotd/slotd/contracts"
@@ -164,6 +165,16 @@ func (s *Sales) lookBack(ctx context.Context) error {
 				open = append(open, queue.OpenRequestOf(e))
 			}
 		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	// Only requests some availability takes are worth the chain reads
+	// below (PushOpenRequests checks again, in its own transaction).
+	err = s.cfg.Store.View(func(tx *persist.Tx) error {
+		fits := fitsAsk(tx)
+		open = slices.DeleteFunc(open, func(r queue.OpenRequest) bool { return !fits(r.Ask) })
 		return nil
 	})
 	if err != nil {
