@@ -344,22 +344,7 @@ func (in *Ingestor) commit(ctx context.Context, cur persist.Cursor, blocks []blo
 	}
 	next := persist.Cursor{Number: last.Number, Hash: persist.ID(last.Hash), Recent: recent}
 	events := 0
-	err := in.update(ctx, func(tx *persist.Tx) error {
-		if err := checkCursor(tx, cur); err != nil {
-			return err
-		}
-		for _, b := range blocks {
-			if len(b.events) == 0 {
-				continue
-			}
-			if err := in.cfg.Handler.Apply(tx, b.ref, b.events); err != nil {
-				return fmt.Errorf("apply block %d (%s): %w", b.ref.Number, b.ref.Hash, err)
-			}
-		}
-		return tx.SetCursor(next)
-	})
-	if err != nil {
-		in.reload()
+	if err := in.store(ctx, cur, next, blocks, "apply", in.cfg.Handler.Apply); err != nil {
 		return cur, err
 	}
 	for _, b := range blocks {
@@ -437,22 +422,7 @@ func (in *Ingestor) rewind(ctx context.Context, cur persist.Cursor) error {
 	}
 	to := chain[ancestor]
 	next := persist.Cursor{Number: to.Number, Hash: to.Hash, Recent: chain[:ancestor]}
-	err := in.update(ctx, func(tx *persist.Tx) error {
-		if err := checkCursor(tx, cur); err != nil {
-			return err
-		}
-		for _, b := range reverts {
-			if len(b.events) == 0 {
-				continue
-			}
-			if err := in.cfg.Handler.Revert(tx, b.ref, b.events); err != nil {
-				return fmt.Errorf("revert block %d (%s): %w", b.ref.Number, b.ref.Hash, err)
-			}
-		}
-		return tx.SetCursor(next)
-	})
-	if err != nil {
-		in.reload()
+	if err := in.store(ctx, cur, next, reverts, "revert", in.cfg.Handler.Revert); err != nil {
 		return err
 	}
 	in.prune(next)
@@ -463,6 +433,32 @@ func (in *Ingestor) rewind(ctx context.Context, cur persist.Cursor) error {
 	in.log.Warn("chain reorganised: rolled back to the common ancestor",
 		"from", cur.Number, "to", to.Number, "ancestor", common.Hash(to.Hash), "reverted", events)
 	return nil
+}
+
+// store runs fn (the handler's Apply or Revert) over the blocks that hold
+// events and moves the cursor from cur to next, in one transaction: the
+// events' effects and the cursor commit together or not at all. On failure
+// the in-memory view is reloaded from the store.
+func (in *Ingestor) store(ctx context.Context, cur, next persist.Cursor, blocks []block, verb string,
+	fn func(*persist.Tx, BlockRef, []contracts.Event) error) error {
+	err := in.update(ctx, func(tx *persist.Tx) error {
+		if err := checkCursor(tx, cur); err != nil {
+			return err
+		}
+		for _, b := range blocks {
+			if len(b.events) == 0 {
+				continue
+			}
+			if err := fn(tx, b.ref, b.events); err != nil {
+				return fmt.Errorf("%s block %d (%s): %w", verb, b.ref.Number, b.ref.Hash, err)
+			}
+		}
+		return tx.SetCursor(next)
+	})
+	if err != nil {
+		in.reload()
+	}
+	return err
 }
 
 // update runs fn in the configured transaction (Config.Update, or the
