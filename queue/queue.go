@@ -511,16 +511,25 @@ func (t *Tx) push(it Item) (bool, error) {
 	}
 	e = newEntry(it)
 	e.pending = true
+	return t.insert(e)
+}
+
+// insert queues e, whose record is already in the store, and evicts the
+// worst slot if that overfills the queue; it reports whether e stayed.
+// The victim's record is deleted after the queue's lock is released.
+func (t *Tx) insert(e *entry) (bool, error) {
+	q := t.q
 	q.mu.Lock()
 	q.insertLocked(e)
 	t.added = append(t.added, e)
 	t.undo = append(t.undo, undoRec{op: unInsert, e: e})
 	victim := t.evictLocked()
 	q.mu.Unlock()
-	if victim != nil {
-		if err := t.deleteRecord(victim.it.SlotID); err != nil {
-			return false, err
-		}
+	if victim == nil {
+		return true, nil
+	}
+	if err := t.deleteRecord(victim.it.SlotID); err != nil {
+		return false, err
 	}
 	return victim != e, nil
 }

@@ -224,16 +224,9 @@ func (t *Tx) release(e *entry, o outcome) error {
 			return fmt.Errorf("queue: requeue %s: %w", e.it.SlotID, err)
 		}
 	}
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	e.pending, e.seen = true, o == retry
-	q.insertLocked(e)
-	t.added = append(t.added, e)
-	t.undo = append(t.undo, undoRec{op: unInsert, e: e})
-	if victim := t.evictLocked(); victim != nil {
-		return t.deleteRecord(victim.it.SlotID)
-	}
-	return nil
+	e.pending, e.seen = true, o == retry // e is forgotten above: nobody else sees it
+	_, err := t.insert(e)
+	return err
 }
 
 // Workers are the worker loops started by Start.
