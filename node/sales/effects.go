@@ -303,12 +303,17 @@ func (e *effects) proveOnce(ctx context.Context, a *fsm.Agent, slot contracts.Sl
 		if err != nil {
 			return fsm.Step{}, false, fmt.Errorf("read slot state: %w", err)
 		}
-		if ss == contracts.SlotStateFree {
+		switch ss {
+		case contracts.SlotStateFree:
 			// Never filled on this chain: a reorganisation took our fill
 			// out. It usually comes back (the pool re-injects it, and the tx
 			// manager resends it), so keep the slot rather than leave it
 			// filled by us with nobody proving.
 			return fsm.Step{}, false, errFillGone
+		case contracts.SlotStateFilled:
+			// Filled between the two reads (our fill coming back, most
+			// likely): the host read is stale, so look again next tick.
+			return fsm.Step{}, false, nil
 		}
 	}
 	if host != e.me() {

@@ -278,3 +278,31 @@ func TestAgentKeepsSlotWhoseFillComesBack(t *testing.T) {
 		})
 	})
 }
+
+// TestAgentKeepsSlotOnAStaleHostRead: the proving loop reads the slot's
+// host and then its state in two calls. When the host read comes from
+// before our fill (a reorganised-out fill coming back between the reads,
+// or a load-balanced RPC behind by a block) it says "no host" while the
+// state says Filled; the agent must look again, not give the slot up.
+func TestAgentKeepsSlotOnAStaleHostRead(t *testing.T) {
+	e := ct.NewEnv(t, ct.TestConfig())
+	m, providers, _ := clientDataset(t, 2, 1)
+	h := startHost(t, e, e.Hosts[0], t.TempDir())
+	ctx := context.Background()
+	id := requestTwoSlots(t, e, m, providers)
+	stopMining := e.AutoMine(100 * time.Millisecond)
+	defer stopMining()
+	slot := contracts.GetSlotID(id, 0)
+	waitFor(t, "our fill, and our agent proving", 20*time.Second, func() bool {
+		host, _ := e.Client.M.GetHost(ctx, slot)
+		return host == h.addr && agentState(h.store, slot) == "proving"
+	})
+	h.market.lagHostReads(slot, 3)
+	from, _ := e.Chain.BlockNumber(ctx)
+	waitFor(t, "a proof of slot 0 after the stale reads", 30*time.Second, func() bool {
+		if state := agentState(h.store, slot); state != "proving" {
+			t.Fatalf("agent is %s after stale host reads, want proving", state)
+		}
+		return provedAfter(e, slot, from)
+	})
+}

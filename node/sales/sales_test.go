@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -38,10 +39,34 @@ type host struct {
 }
 
 // outageMarket is the host's Market, with an RPC outage the test switches
-// on and off for the calls the proving loop makes.
+// on and off for the calls the proving loop makes, and host reads that lag
+// the chain.
 type outageMarket struct {
 	contracts.Market
 	down atomic.Bool
+
+	mu         sync.Mutex
+	staleSlot  contracts.SlotID
+	staleReads int // GetHost(staleSlot) answers "no host" this many more times
+}
+
+// lagHostReads makes the next n reads of slot's host answer "no host", as
+// a read served from a block before the slot was filled does.
+func (m *outageMarket) lagHostReads(slot contracts.SlotID, n int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.staleSlot, m.staleReads = slot, n
+}
+
+// staleRead reports whether this read of slot's host is one of the lagging.
+func (m *outageMarket) staleRead(slot contracts.SlotID) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if slot != m.staleSlot || m.staleReads == 0 {
+		return false
+	}
+	m.staleReads--
+	return true
 }
 
 var errDown = errors.New("connection refused (test outage)")
@@ -56,6 +81,9 @@ func (m *outageMarket) RequestState(ctx context.Context, id contracts.RequestID)
 func (m *outageMarket) GetHost(ctx context.Context, slot contracts.SlotID) (common.Address, error) {
 	if m.down.Load() {
 		return common.Address{}, errDown
+	}
+	if m.staleRead(slot) {
+		return common.Address{}, nil
 	}
 	return m.Market.GetHost(ctx, slot)
 }
