@@ -137,6 +137,26 @@ func requestTwoSlots(t *testing.T, e *ct.Env, m *datastore.Manifest, providers [
 	return id
 }
 
+// twoSlotSale is one host node and a client's request of two slots it
+// may sell; slot is slot 0's id.
+type twoSlotSale struct {
+	e          *ct.Env
+	h          *host
+	id         contracts.RequestID
+	slot       contracts.SlotID
+	m          *datastore.Manifest
+	clientData *datastore.Store
+}
+
+func newTwoSlotSale(t *testing.T, tune ...func(*txmgr.Config)) twoSlotSale {
+	t.Helper()
+	e := ct.NewEnv(t, ct.TestConfig())
+	m, providers, clientData := clientDataset(t, 2, 1)
+	h := startHost(t, e, e.Hosts[0], t.TempDir(), tune...)
+	id := requestTwoSlots(t, e, m, providers)
+	return twoSlotSale{e: e, h: h, id: id, slot: contracts.GetSlotID(id, 0), m: m, clientData: clientData}
+}
+
 // forkBelowOurFill mines until host h has filled slot 0 of id and its agent
 // proves it, then stops the clock and makes a branch from the block before
 // that fill the canonical chain. It returns slot 0's id.
@@ -204,11 +224,9 @@ func mustAvail(t *testing.T, store *persist.Store) {
 // it, and our node, having seen it come free, may sell it again and race
 // that host, so which of them ends up with it is not asserted.
 func TestAgentFollowsReorg(t *testing.T) {
-	e := ct.NewEnv(t, ct.TestConfig())
-	m, providers, clientData := clientDataset(t, 2, 1)
-	h := startHost(t, e, e.Hosts[0], t.TempDir())
+	sale := newTwoSlotSale(t)
+	e, h, id, m, clientData := sale.e, sale.h, sale.id, sale.m, sale.clientData
 	ctx := context.Background()
-	id := requestTwoSlots(t, e, m, providers)
 	slot := forkBelowOurFill(t, e, h, id)
 	// The pool re-injects the orphaned block's transactions (our fill) in
 	// the background; clear it until it stays empty, so the other host's
@@ -250,14 +268,12 @@ func TestAgentFollowsReorg(t *testing.T) {
 // must still be proving it: an agent that gave up at the first sight of a
 // free slot would leave a slot filled by us that nobody proves.
 func TestAgentKeepsSlotWhoseFillComesBack(t *testing.T) {
-	e := ct.NewEnv(t, ct.TestConfig())
-	m, providers, _ := clientDataset(t, 2, 1)
 	// The fork drops what the host had in the pool; it rebroadcasts soon,
 	// as a node does within a minute.
-	h := startHost(t, e, e.Hosts[0], t.TempDir(), func(c *txmgr.Config) { c.RebroadcastInterval = 200 * time.Millisecond })
+	sale := newTwoSlotSale(t, func(c *txmgr.Config) { c.RebroadcastInterval = 200 * time.Millisecond })
+	e, h := sale.e, sale.h
 	ctx := context.Background()
-	id := requestTwoSlots(t, e, m, providers)
-	slot := forkBelowOurFill(t, e, h, id)
+	slot := forkBelowOurFill(t, e, h, sale.id)
 	forkedAt, _ := e.Chain.BlockNumber(ctx)
 	if host, _ := e.Client.M.GetHost(ctx, slot); host != (common.Address{}) {
 		t.Fatalf("slot held by %s right after the fork, want free", host)
@@ -285,14 +301,11 @@ func TestAgentKeepsSlotWhoseFillComesBack(t *testing.T) {
 // or a load-balanced RPC behind by a block) it says "no host" while the
 // state says Filled; the agent must look again, not give the slot up.
 func TestAgentKeepsSlotOnAStaleHostRead(t *testing.T) {
-	e := ct.NewEnv(t, ct.TestConfig())
-	m, providers, _ := clientDataset(t, 2, 1)
-	h := startHost(t, e, e.Hosts[0], t.TempDir())
+	sale := newTwoSlotSale(t)
+	e, h, slot := sale.e, sale.h, sale.slot
 	ctx := context.Background()
-	id := requestTwoSlots(t, e, m, providers)
 	stopMining := e.AutoMine(100 * time.Millisecond)
 	defer stopMining()
-	slot := contracts.GetSlotID(id, 0)
 	waitFor(t, "our fill, and our agent proving", 20*time.Second, func() bool {
 		host, _ := e.Client.M.GetHost(ctx, slot)
 		return host == h.addr && agentState(h.store, slot) == "proving"
