@@ -75,6 +75,16 @@ type Handler interface {
 	Revert(tx *persist.Tx, block BlockRef, events []contracts.Event) error
 }
 
+// Preparer is a Handler that reads what it needs from the chain before the
+// transaction that applies or reverts a batch, so that Apply and Revert
+// never wait on the network while holding the store's write lock. Prepare
+// gets the batch's events (revert tells which of the two follows); an
+// error fails the pass, which is retried with backoff and leaves the cursor
+// where it was, so an event is never passed without its effect.
+type Preparer interface {
+	Prepare(ctx context.Context, events []contracts.Event, revert bool) error
+}
+
 // Logger is what the ingestor logs through; hclog.Logger and *slog.Logger
 // both satisfy it.
 type Logger interface {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -478,5 +479,77 @@ func dropPool(t *testing.T, e *ct.Env) {
 		}
 		time.Sleep(5 * time.Millisecond)
 		e.Sim.Rollback()
+	}
+}
+
+// preparing is the model with a Prepare that fails while fails is above
+// zero, recording what it was asked to prepare.
+type preparing struct {
+	model
+	fails    int
+	prepared []call
+}
+
+func (p *preparing) Prepare(_ context.Context, evs []contracts.Event, revert bool) error {
+	p.prepared = append(p.prepared, call{revert: revert, events: evs})
+	if p.fails > 0 {
+		p.fails--
+		return errors.New("request unreadable (test outage)")
+	}
+	return nil
+}
+
+// TestPrepareRunsBeforeAndGatesTheCursor: a Preparer handler is asked to
+// prepare every batch, applied and reverted, before its transaction; while
+// it fails, neither the events nor the cursor move, and the next pass
+// retries the same batch.
+func TestPrepareRunsBeforeAndGatesTheCursor(t *testing.T) {
+	e := newEnv(t)
+	start := e.Head().Number.Uint64() + 1
+	ds := newDataset(t, 2, 2)
+	id := request(e, ds)
+	s, _ := tempStore(t)
+	p := &preparing{fails: 1}
+	in := newIngestor(t, chain.Config{Client: e.Chain, Store: s, Handler: p, Address: e.Dep.Marketplace, StartBlock: start, Recent: 16})
+	if err := in.Sync(e.Ctx); err == nil {
+		t.Fatal("Sync passed a batch its handler could not prepare")
+	}
+	if c := in.Cursor(); c.Number >= start || len(p.calls) != 0 {
+		t.Fatalf("cursor at %d and %d handler calls after a failed prepare, want nothing applied", c.Number, len(p.calls))
+	}
+	if err := in.Sync(e.Ctx); err != nil {
+		t.Fatal(err)
+	}
+	keys := func(evs []contracts.Event) (k []persist.ID) {
+		for _, ev := range evs {
+			k = append(k, ledgerKey(ev))
+		}
+		return k
+	}
+	if len(p.prepared) != 2 || len(p.prepared[0].events) == 0 || !slices.Equal(keys(p.prepared[0].events), keys(p.prepared[1].events)) || len(p.calls) != 1 {
+		t.Fatalf("prepared %d batches and applied %d, want the same batch twice then one apply", len(p.prepared), len(p.calls))
+	}
+
+	fork := e.Head()
+	e.MustFill(e.Hosts[0], id, 0, ds)
+	if err := in.Sync(e.Ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Sim.Fork(fork.Hash()); err != nil {
+		t.Fatal(err)
+	}
+	dropPool(t, e)
+	p.fails = 1
+	if err := in.Sync(e.Ctx); err == nil {
+		t.Fatal("Sync rolled back a batch its handler could not prepare")
+	}
+	wantFilled(t, s, contracts.GetSlotID(id, 0))
+	if err := in.Sync(e.Ctx); err != nil {
+		t.Fatal(err)
+	}
+	wantFilled(t, s)
+	last := p.prepared[len(p.prepared)-1]
+	if _, ok := last.events[0].(*contracts.SlotFilled); !last.revert || len(last.events) != 1 || !ok {
+		t.Fatalf("last prepare %+v, want the revert of our fill", last)
 	}
 }

@@ -344,7 +344,7 @@ func (in *Ingestor) commit(ctx context.Context, cur persist.Cursor, blocks []blo
 	}
 	next := persist.Cursor{Number: last.Number, Hash: persist.ID(last.Hash), Recent: recent}
 	events := 0
-	if err := in.store(ctx, cur, next, blocks, "apply", in.cfg.Handler.Apply); err != nil {
+	if err := in.store(ctx, cur, next, blocks, false); err != nil {
 		return cur, err
 	}
 	for _, b := range blocks {
@@ -422,7 +422,7 @@ func (in *Ingestor) rewind(ctx context.Context, cur persist.Cursor) error {
 	}
 	to := chain[ancestor]
 	next := persist.Cursor{Number: to.Number, Hash: to.Hash, Recent: chain[:ancestor]}
-	if err := in.store(ctx, cur, next, reverts, "revert", in.cfg.Handler.Revert); err != nil {
+	if err := in.store(ctx, cur, next, reverts, true); err != nil {
 		return err
 	}
 	in.prune(next)
@@ -435,12 +435,25 @@ func (in *Ingestor) rewind(ctx context.Context, cur persist.Cursor) error {
 	return nil
 }
 
-// store runs fn (the handler's Apply or Revert) over the blocks that hold
+// store runs the handler's Apply (or Revert) over the blocks that hold
 // events and moves the cursor from cur to next, in one transaction: the
-// events' effects and the cursor commit together or not at all. On failure
-// the in-memory view is reloaded from the store.
-func (in *Ingestor) store(ctx context.Context, cur, next persist.Cursor, blocks []block, verb string,
-	fn func(*persist.Tx, BlockRef, []contracts.Event) error) error {
+// events' effects and the cursor commit together or not at all. A Preparer
+// handler reads the chain first, outside it. On failure the in-memory view
+// is reloaded from the store.
+func (in *Ingestor) store(ctx context.Context, cur, next persist.Cursor, blocks []block, revert bool) error {
+	verb, fn := "apply", in.cfg.Handler.Apply
+	if revert {
+		verb, fn = "revert", in.cfg.Handler.Revert
+	}
+	if p, ok := in.cfg.Handler.(Preparer); ok {
+		var events []contracts.Event
+		for _, b := range blocks {
+			events = append(events, b.events...)
+		}
+		if err := p.Prepare(ctx, events, revert); err != nil {
+			return fmt.Errorf("prepare to %s blocks %d–%d: %w", verb, cur.Number, next.Number, err)
+		}
+	}
 	err := in.update(ctx, func(tx *persist.Tx) error {
 		if err := checkCursor(tx, cur); err != nil {
 			return err

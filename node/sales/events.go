@@ -28,7 +28,7 @@ func (s *Sales) ingestUpdate(ctx context.Context, fn func(tx *persist.Tx) error)
 		return err
 	}
 	for _, ev := range s.seen {
-		s.afterCommit(ev)
+		s.agents.HandleEvent(ev)
 	}
 	s.seen = s.seen[:0]
 	return nil
@@ -53,6 +53,8 @@ func (s *Sales) apply(tx *persist.Tx, ev contracts.Event) error {
 		_, err = qt.OnStorageRequested(e, fitsAsk(tx))
 	case *contracts.SlotFilled:
 		_, err = qt.OnSlotFilled(e.RequestID, e.SlotIndex)
+	case *contracts.SlotFreed:
+		err = s.queueFreed(tx, e.RequestID, e.SlotIndex)
 	case *contracts.RequestFulfilled:
 		_, err = qt.OnRequestEnded(e.RequestID)
 	case *contracts.RequestCancelled:
@@ -65,7 +67,7 @@ func (s *Sales) apply(tx *persist.Tx, ev contracts.Event) error {
 
 // Revert undoes Apply for a block that left the canonical chain: a request
 // that was never made leaves the queue; a slot whose fill was undone is free
-// again (re-queued once its ask is read, after the commit).
+// again, queued as a freed slot is, and its agent (if ours) told so.
 func (s *Sales) Revert(tx *persist.Tx, _ chain.BlockRef, events []contracts.Event) error {
 	for _, ev := range events {
 		switch e := ev.(type) {
@@ -74,19 +76,97 @@ func (s *Sales) Revert(tx *persist.Tx, _ chain.BlockRef, events []contracts.Even
 				return err
 			}
 		case *contracts.SlotFilled:
+			if err := s.queueFreed(tx, e.RequestID, e.SlotIndex); err != nil {
+				return err
+			}
 			s.seen = append(s.seen, &contracts.SlotFreed{LogRef: e.LogRef, RequestID: e.RequestID, SlotIndex: e.SlotIndex})
 		}
 	}
 	return nil
 }
 
-// afterCommit dispatches a committed event to the agents, and re-queues a
-// freed slot (which needs the request's ask, read from the chain).
-func (s *Sales) afterCommit(ev contracts.Event) {
-	s.agents.HandleEvent(ev)
-	if e, ok := ev.(*contracts.SlotFreed); ok {
-		s.requeue(e.RequestID, e.SlotIndex)
+// freedAsk is what the queue needs of a freed slot's request; nil stands
+// for a request this chain does not have (its StorageRequested reorganised
+// out with the fill).
+type freedAsk struct {
+	ask    contracts.Ask
+	expiry uint64
+}
+
+// Prepare reads, before the ingestion transaction, the ask and expiry of
+// each request with a slot the batch frees (SlotFreed applied, SlotFilled
+// reverted), so that Apply and Revert queue the slot in the transaction
+// that moves the cursor past it: a crash never passes a freed slot
+// unqueued. While a read fails the batch waits, and ingestion retries it.
+func (s *Sales) Prepare(ctx context.Context, events []contracts.Event, revert bool) error {
+	s.freed = map[contracts.RequestID]*freedAsk{}
+	for _, ev := range events {
+		request, index, ok := frees(ev, revert)
+		if !ok || s.ours(request, index) {
+			continue
+		}
+		if _, read := s.freed[request]; read {
+			continue
+		}
+		fa, err := s.readFreedAsk(ctx, request)
+		if err != nil {
+			return fmt.Errorf("read the ask of request %s, whose slot %d is freed: %w", request, index, err)
+		}
+		s.freed[request] = fa
 	}
+	return nil
+}
+
+// frees reports which slot ev frees when applied (or, if revert, reverted).
+func frees(ev contracts.Event, revert bool) (contracts.RequestID, uint64, bool) {
+	switch e := ev.(type) {
+	case *contracts.SlotFreed:
+		return e.RequestID, e.SlotIndex, !revert
+	case *contracts.SlotFilled:
+		return e.RequestID, e.SlotIndex, revert
+	}
+	return contracts.RequestID{}, 0, false
+}
+
+func (s *Sales) readFreedAsk(ctx context.Context, request contracts.RequestID) (*freedAsk, error) {
+	r, err := s.cfg.Market.GetRequest(ctx, request)
+	if errors.Is(err, contracts.ErrUnknownRequest) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("request: %w", err)
+	}
+	expiry, err := s.cfg.Market.RequestExpiry(ctx, request)
+	if err != nil {
+		return nil, fmt.Errorf("expiry: %w", err)
+	}
+	return &freedAsk{ask: r.Ask, expiry: expiry}, nil
+}
+
+// ours reports whether one of our agents holds the slot: a freed slot of
+// ours is our agent's to handle (a reorganised fill re-checks the chain
+// itself), not the queue's.
+func (s *Sales) ours(request contracts.RequestID, index uint64) bool {
+	return s.agents.Get(persist.ID(contracts.GetSlotID(request, index))) != nil
+}
+
+// queueFreed pushes a freed slot back in the queue, with the ask Prepare
+// read.
+func (s *Sales) queueFreed(tx *persist.Tx, request contracts.RequestID, index uint64) error {
+	if s.ours(request, index) {
+		return nil
+	}
+	fa, read := s.freed[request]
+	if !read {
+		// An agent of ours held the slot at Prepare and has ended since:
+		// fail the batch, and the retry reads the ask.
+		return fmt.Errorf("slot %d of request %s freed, and its ask not read: retrying", index, request)
+	}
+	if fa == nil {
+		return nil
+	}
+	_, err := s.qt.OnSlotFreed(request, index, fa.ask, fa.expiry, fitsAsk(tx))
+	return err
 }
 
 func (s *Sales) background(fn func(ctx context.Context)) {
@@ -122,31 +202,6 @@ func (s *Sales) retry(what string, fn func(ctx context.Context) error, args ...a
 func isContractError(err error) bool {
 	var ce *contracts.ContractError
 	return errors.As(err, &ce)
-}
-
-// requeue puts a freed slot back in the queue.
-func (s *Sales) requeue(request contracts.RequestID, index uint64) {
-	if s.agents.Get(persist.ID(contracts.GetSlotID(request, index))) != nil {
-		return // our own agent holds it (a reorged fill re-checks the chain itself)
-	}
-	s.retry("re-queueing a freed slot", func(ctx context.Context) error {
-		return s.requeueOnce(ctx, request, index)
-	}, "requestId", request, "slotIndex", index)
-}
-
-func (s *Sales) requeueOnce(ctx context.Context, request contracts.RequestID, index uint64) error {
-	r, err := s.cfg.Market.GetRequest(ctx, request)
-	if err != nil {
-		return fmt.Errorf("read request: %w", err)
-	}
-	expiry, err := s.cfg.Market.RequestExpiry(ctx, request)
-	if err != nil {
-		return fmt.Errorf("read expiry: %w", err)
-	}
-	return s.q.Update(ctx, func(tx *persist.Tx, qt *queue.Tx) error {
-		_, err := qt.OnSlotFreed(request, index, r.Ask, expiry, fitsAsk(tx))
-		return err
-	})
 }
 
 // AvailabilityAdded looks back through the requests still waiting for hosts

@@ -6,6 +6,7 @@ import (
 	"math/big"
 	"path/filepath"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -95,31 +96,50 @@ func (m *unreadableRequests) RequestState(ctx context.Context, id contracts.Requ
 // test can make fail. It stops when the test ends.
 func follower(t *testing.T, e *ct.Env) (*sales.Sales, *persist.Store, *unreadableRequests) {
 	t.Helper()
-	dir := t.TempDir()
+	f := followerIn(t, e, t.TempDir())
+	return f.s, f.store, f.market
+}
+
+// aFollower is a follower's parts; stop ends it (and closes its store), as
+// a node that stops or dies does.
+type aFollower struct {
+	s      *sales.Sales
+	store  *persist.Store
+	market *unreadableRequests
+	stop   func()
+}
+
+// followerIn is follower with its store in dir, for restarts.
+func followerIn(t *testing.T, e *ct.Env, dir string) aFollower {
+	t.Helper()
 	store, err := persist.Open(filepath.Join(dir, "slotd.db"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	data, _ := datastore.Open(filepath.Join(dir, "data"), nil)
-	ctx, stop := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(context.Background())
 	market := &unreadableRequests{Market: contracts.NewEthMarket(e.Chain, e.Deployer, e.Dep.Marketplace)}
 	s, err := sales.New(ctx, sales.Config{Store: store, Market: market,
 		Client: e.Chain, Data: data, Workers: 0, QueueSize: 16, Poll: 20 * time.Millisecond})
 	if err != nil {
-		stop()
+		cancel()
 		store.Close()
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
 	go func() { done <- s.Run(ctx) }()
-	t.Cleanup(func() {
-		stop()
-		if err := <-done; err != nil {
-			t.Errorf("sales stopped with %v", err)
-		}
-		store.Close()
-	})
-	return s, store, market
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("sales stopped with %v", err)
+			}
+			store.Close()
+		})
+	}
+	t.Cleanup(stop)
+	return aFollower{s: s, store: store, market: market, stop: stop}
 }
 
 // requestTwoSlots has the client request storage of m in two slots, and

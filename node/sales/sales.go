@@ -54,8 +54,11 @@ type Sales struct {
 	qt *queue.Tx
 	// seen collects the events of that update, for the agents once it commits.
 	seen []contracts.Event
+	// freed holds the asks of the requests whose slots the ingestion batch
+	// in progress frees, read by Prepare (see there).
+	freed map[contracts.RequestID]*freedAsk
 
-	// Background lookups (freed slots, new availabilities) run under bgCtx
+	// Background lookups (the look-back for a new availability) run under bgCtx
 	// while Run runs; bgMu orders starting one against Run's end.
 	bgMu  sync.Mutex
 	bgCtx context.Context // nil outside Run

@@ -1,0 +1,67 @@
+package sales_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/slotd/slotd/contracts"
+	ct "github.com/slotd/slotd/contracts/contractstest"
+)
+
+// TestFreedSlotIsQueuedWithTheCursor: a slot the contract frees (its host
+// was slashed too often) goes back in the queue, which needs its request's
+// ask from the chain. While that read fails the node must not move its
+// cursor past the SlotFreed: a node stopped then (as a killed one is)
+// queues the slot once it runs again.
+func TestFreedSlotIsQueuedWithTheCursor(t *testing.T) {
+	e := ct.NewEnv(t, ct.TestConfig())
+	dir := t.TempDir()
+	f := followerIn(t, e, dir)
+	mustAvail(t, f.store)
+	const size = 64 * 256
+	ds := ct.NewDataset(t, 3, 2, size)
+	id, _ := e.Request(ds, e.Ask(2, 1, size))
+	waitFor(t, "both slots queued", 10*time.Second, func() bool { return slices.Equal(queued(t, f.store), []uint64{0, 1}) })
+	e.MustFill(e.Hosts[0], id, 0, ds)
+	e.MustFill(e.Hosts[1], id, 1, ds)
+	waitFor(t, "the filled slots to leave the queue", 10*time.Second, func() bool { return len(queued(t, f.store)) == 0 })
+
+	const outage = 1 << 20
+	slashOut(t, e, contracts.GetSlotID(id, 0), func() { f.market.failures.Store(outage) })
+	waitFor(t, "the node to try reading the freed slot's request twice", 10*time.Second, func() bool {
+		return f.market.failures.Load() < outage-1
+	})
+	if q := queued(t, f.store); len(q) != 0 {
+		t.Fatalf("queue holds %v without the request's ask", q)
+	}
+	f.stop()
+
+	f = followerIn(t, e, dir)
+	waitFor(t, "the freed slot queued after the restart", 10*time.Second, func() bool { return slices.Equal(queued(t, f.store), []uint64{0}) })
+}
+
+// slashOut has the validator mark slot's proofs missing, period after
+// period, until the contract frees it; beforeLast runs before the mark that
+// frees it.
+func slashOut(t *testing.T, e *ct.Env, slot contracts.SlotID, beforeLast func()) {
+	t.Helper()
+	ctx := context.Background()
+	most := uint64(e.Cfg.Collateral.MaxNumberOfSlashes)
+	for range 2*most + 2 {
+		p, end := e.Period()
+		e.AdvanceTo(end + 1)
+		if n, _ := e.Validator.M.MissingProofs(ctx, slot); n+1 == most {
+			beforeLast()
+		}
+		if _, err := e.Validator.M.MarkProofAsMissing(ctx, slot, p); err != nil && !errors.Is(err, contracts.ErrProofNotRequired) {
+			t.Fatalf("mark period %d missing: %v", p, err)
+		}
+		if st, _ := e.Client.M.SlotState(ctx, slot); st == contracts.SlotStateRepair {
+			return
+		}
+	}
+	t.Fatalf("slot %s not freed after %d slashes", slot, most)
+}
