@@ -41,28 +41,63 @@ type Config struct {
 	Workers       int           `json:"workers"`
 	QueueSize     int           `json:"queueSize"`
 	Poll          time.Duration `json:"poll"` // how often roles look at the chain
-	LogLevel      string        `json:"logLevel"`
+	// TxRetain is how long settled transaction records are kept (see
+	// txmgr.Config.Retain).
+	TxRetain time.Duration `json:"txRetain"`
+	LogLevel string        `json:"logLevel"`
 }
 
 // Defaults are what a field takes when nothing sets it.
 func Defaults() Config {
 	return Config{DataDir: "./data", APIAddr: "127.0.0.1:8080", Roles: []string{RoleHost},
-		Workers: 3, QueueSize: 128, Poll: time.Second, LogLevel: "info"}
+		Workers: 3, QueueSize: 128, Poll: time.Second, TxRetain: time.Hour, LogLevel: "info"}
 }
 
 // LoadFile merges a JSON config file into c; unknown fields are an error.
+// Durations are strings as Go writes them ("2s", "90m"); a bare number is
+// nanoseconds, as earlier releases read it.
 func (c *Config) LoadFile(path string) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf("config file: %w", err)
 	}
 	defer f.Close()
+	type plain Config // Config without this file's duration fields' decoding
+	file := struct {
+		*plain
+		Poll     jsonDuration `json:"poll"`
+		TxRetain jsonDuration `json:"txRetain"`
+	}{plain: (*plain)(c), Poll: jsonDuration(c.Poll), TxRetain: jsonDuration(c.TxRetain)}
 	dec := json.NewDecoder(f)
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(c); err != nil {
+	if err := dec.Decode(&file); err != nil {
 		return fmt.Errorf("config file %s: %w", path, err)
 	}
+	c.Poll, c.TxRetain = time.Duration(file.Poll), time.Duration(file.TxRetain)
 	return nil
+}
+
+// jsonDuration is a time.Duration in a config file.
+type jsonDuration time.Duration
+
+func (d *jsonDuration) UnmarshalJSON(b []byte) error {
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	switch v := v.(type) {
+	case float64:
+		*d = jsonDuration(v)
+		return nil
+	case string:
+		p, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("duration %q: write it as Go does, like \"90s\" or \"2h\"", v)
+		}
+		*d = jsonDuration(p)
+		return nil
+	}
+	return fmt.Errorf("duration %s: write it as a string like \"90s\" or \"2h\"", b)
 }
 
 // Has reports whether the node plays role.
@@ -108,6 +143,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Poll <= 0 {
 		bad("--poll must be a positive duration (got %s)", c.Poll)
+	}
+	if c.TxRetain < time.Minute {
+		bad("--tx-retain must be at least 1m, and longer than the deepest reorganisation you expect (got %s)", c.TxRetain)
 	}
 	switch strings.ToLower(c.LogLevel) {
 	case "trace", "debug", "info", "warn", "error":

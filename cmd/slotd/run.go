@@ -41,6 +41,14 @@ func intSetting(name, usage string, f func(*node.Config) *int) setting {
 	}}
 }
 
+func durationSetting(name, usage string, f func(*node.Config) *time.Duration) setting {
+	return setting{name, usage, func(c *node.Config, v string) error {
+		d, err := time.ParseDuration(v)
+		*f(c) = d
+		return err
+	}}
+}
+
 func strSetting(name, usage string, f func(*node.Config) *string) setting {
 	return setting{name, usage, func(c *node.Config, v string) error { *f(c) = v; return nil }}
 }
@@ -71,11 +79,8 @@ var nodeSettings = []setting{
 	uintSetting("confirmations", "blocks behind the head to act on", func(c *node.Config) *uint64 { return &c.Confirmations }),
 	intSetting("workers", "slot queue workers", func(c *node.Config) *int { return &c.Workers }),
 	intSetting("queue-size", "slot queue bound", func(c *node.Config) *int { return &c.QueueSize }),
-	{"poll", "how often roles look at the chain", func(c *node.Config, v string) error {
-		d, err := time.ParseDuration(v)
-		c.Poll = d
-		return err
-	}},
+	durationSetting("poll", "how often roles look at the chain", func(c *node.Config) *time.Duration { return &c.Poll }),
+	durationSetting("tx-retain", "how long settled transaction records are kept", func(c *node.Config) *time.Duration { return &c.TxRetain }),
 	strSetting("log-level", "trace, debug, info, warn or error", func(c *node.Config) *string { return &c.LogLevel }),
 }
 

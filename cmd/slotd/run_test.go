@@ -1,0 +1,64 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// required are the settings Validate insists on, as flags.
+var required = []string{"--rpc", "ws://127.0.0.1:8545", "--marketplace", "0x5FbDB2315678afecb367f032d93F642f64180aa3",
+	"--key", "key.json", "--password-file", "pw"}
+
+func writeConfig(t *testing.T, json string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "slotd.json")
+	if err := os.WriteFile(path, []byte(json), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestRunConfigPrecedence: the config file, then SLOTD_* variables, then
+// flags; durations in the file are written as Go writes them.
+func TestRunConfigPrecedence(t *testing.T) {
+	var stderr bytes.Buffer
+	cfg, code := loadNodeConfig(append([]string{"--config", writeConfig(t, `{"poll": 2000000000}`), "--tx-retain", "2h"}, required...), &stderr)
+	if code != exitOK || cfg.Poll != 2*time.Second || cfg.TxRetain != 2*time.Hour {
+		t.Fatalf("exit %d, poll %s, txRetain %s; want 2s from nanoseconds and 2h from the flag: %s", code, cfg.Poll, cfg.TxRetain, stderr.String())
+	}
+
+	file := writeConfig(t, `{"poll": "2s", "txRetain": "30m", "workers": 5, "queueSize": 7}`)
+	t.Setenv("SLOTD_POLL", "3s")
+	t.Setenv("SLOTD_WORKERS", "6")
+	cfg, code = loadNodeConfig(append([]string{"--config", file, "--workers", "4"}, required...), &stderr)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	if cfg.Poll != 3*time.Second || cfg.TxRetain != 30*time.Minute || cfg.Workers != 4 || cfg.QueueSize != 7 {
+		t.Fatalf("poll %s, txRetain %s, workers %d, queueSize %d; want 3s (env), 30m (file), 4 (flag), 7 (file)",
+			cfg.Poll, cfg.TxRetain, cfg.Workers, cfg.QueueSize)
+	}
+}
+
+func TestRunConfigRefusesBadDurations(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--config", writeConfig(t, `{"poll": "fast"}`)}, `"fast"`},
+		{[]string{"--config", writeConfig(t, `{"txRetain": true}`)}, `"90s"`},
+		{[]string{"--config", writeConfig(t, `{"pol": "1s"}`)}, `unknown field "pol"`},
+		{[]string{"--tx-retain", "10s"}, "--tx-retain must be at least 1m"},
+		{[]string{"--poll", "1"}, "--poll"},
+	} {
+		var stderr bytes.Buffer
+		_, code := loadNodeConfig(append(c.args, required...), &stderr)
+		if code != exitUsage || !strings.Contains(stderr.String(), c.want) {
+			t.Errorf("%v: exit %d, %q; want a usage error mentioning %s", c.args, code, stderr.String(), c.want)
+		}
+	}
+}
