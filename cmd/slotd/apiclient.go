@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -15,30 +16,47 @@ import (
 )
 
 func init() {
-	register(&command{name: "status", summary: "show a running node's status", run: apiCmd("status", nil, statusCmd)})
-	register(&command{name: "availability", summary: "offer space for sale: availability add|list|remove", run: apiCmd("availability", availabilityFlags, availabilityCmd)})
-	register(&command{name: "request", summary: "request storage for an uploaded dataset", run: apiCmd("request", requestFlags, requestCmd)})
-	register(&command{name: "purchases", summary: "list this node's storage requests", run: apiCmd("purchases", nil, func(c *apiClient, fs *flag.FlagSet, pos []string) error {
-		return c.print("GET", "/api/v1/purchases", nil)
-	})})
-	register(&command{name: "sales", summary: "list sales, show one with its journal, or retry an errored one: sales [SLOTID | retry SLOTID]", run: apiCmd("sales", nil, salesCmd)})
+	register(&command{name: "status", summary: "show a running node's status",
+		run: apiCmd("status", "status [flags]", nil, statusCmd)})
+	register(&command{name: "availability", summary: "offer space for sale: availability add|list|remove",
+		run: apiCmd("availability", "availability add --size B --duration S --min-price P --max-collateral C | list | remove ID [flags]", availabilityFlags, availabilityCmd)})
+	register(&command{name: "request", summary: "request storage for an uploaded dataset",
+		run: apiCmd("request", "request --cid CID --duration S --expiry S --price P [--collateral C] [--proof-probability N] [flags]", requestFlags, requestCmd)})
+	register(&command{name: "purchases", summary: "list this node's storage requests",
+		run: apiCmd("purchases", "purchases [flags]", nil, func(c *apiClient, fs *flag.FlagSet, pos []string) error {
+			if len(pos) != 0 {
+				return errUsage
+			}
+			return c.print("GET", "/api/v1/purchases", nil)
+		})})
+	register(&command{name: "sales", summary: "list sales, show one with its journal, or retry an errored one: sales [SLOTID | retry SLOTID]",
+		run: apiCmd("sales", "sales [SLOTID | retry SLOTID] [flags]", nil, salesCmd)})
 }
 
 // apiClient talks to a running node's REST API.
 type apiClient struct {
-	base, token string
-	out         io.Writer
-	http        *http.Client
+	base, token, tokenFile string
+	out                    io.Writer
+	http                   *http.Client
 }
 
-// apiCmd wraps a command that needs the API address and token; flags, if
-// not nil, adds the command's own flags before parsing.
-func apiCmd(name string, flags func(*flag.FlagSet), body func(c *apiClient, fs *flag.FlagSet, pos []string) error) func(context.Context, []string, io.Writer, io.Writer) int {
+// errUsage is what a command's body returns for arguments it cannot take;
+// apiCmd prints the command's usage.
+var errUsage = errors.New("wrong arguments")
+
+// apiCmd wraps a command that needs the API address and token. usage is
+// its synopsis after "slotd "; flags, if not nil, adds the command's own
+// flags before parsing.
+func apiCmd(name, usage string, flags func(*flag.FlagSet), body func(c *apiClient, fs *flag.FlagSet, pos []string) error) func(context.Context, []string, io.Writer, io.Writer) int {
 	return func(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fs := flag.NewFlagSet(name, flag.ContinueOnError)
 		fs.SetOutput(stderr)
+		fs.Usage = func() {
+			fmt.Fprintf(stderr, "usage: slotd %s\n\nflags:\n", usage)
+			fs.PrintDefaults()
+		}
 		api := fs.String("api", envOr("SLOTD_API", "http://127.0.0.1:8080"), "the node's API URL (env SLOTD_API)")
-		dataDir := fs.String("data-dir", envOr("SLOTD_DATA_DIR", "./data"), "the node's data dir, for its api-token")
+		dataDir := fs.String("data-dir", envOr("SLOTD_DATA_DIR", "./data"), "the node's data dir, for its api-token (env SLOTD_DATA_DIR)")
 		tokenFile := fs.String("token-file", "", "API token file (default DATA_DIR/api-token)")
 		if flags != nil {
 			flags(fs)
@@ -48,20 +66,18 @@ func apiCmd(name string, flags func(*flag.FlagSet), body func(c *apiClient, fs *
 			return flagExit(err)
 		}
 		c := newAPIClient(*api, *dataDir, *tokenFile, stdout)
-		if err := body(c, fs, pos); err != nil {
+		err = body(c, fs, pos)
+		switch {
+		case errors.Is(err, errUsage):
+			fmt.Fprintf(stderr, "usage: slotd %s\n('slotd %s -h' lists the flags)\n", usage, name)
+			return exitUsage
+		case err != nil:
 			fmt.Fprintf(stderr, "slotd %s: %v\n", name, err)
-			if _, usage := err.(usageError); usage {
-				return exitUsage
-			}
 			return exitError
 		}
 		return exitOK
 	}
 }
-
-type usageError string
-
-func (u usageError) Error() string { return string(u) }
 
 func envOr(k, def string) string {
 	if v, ok := os.LookupEnv(k); ok {
@@ -71,16 +87,27 @@ func envOr(k, def string) string {
 }
 
 // newAPIClient talks to the node at base with the token in tokenFile
-// (default DATA_DIR/api-token); a missing token file sends none.
+// (default DATA_DIR/api-token); a missing token file sends none, which is
+// enough for what only reads.
 func newAPIClient(base, dataDir, tokenFile string, out io.Writer) *apiClient {
 	c := &apiClient{base: strings.TrimRight(base, "/"), out: out, http: &http.Client{Timeout: 30 * time.Second}}
 	if tokenFile == "" {
 		tokenFile = filepath.Join(dataDir, "api-token")
 	}
+	c.tokenFile = tokenFile
 	if b, err := os.ReadFile(tokenFile); err == nil {
 		c.token = strings.TrimSpace(string(b))
 	}
 	return c
+}
+
+// unauthorized says why the node refused us and where the token was
+// looked for.
+func (c *apiClient) unauthorized() string {
+	if c.token == "" {
+		return fmt.Sprintf("no API token at %s: point --data-dir at the node's data dir, or --token-file at its api-token", c.tokenFile)
+	}
+	return fmt.Sprintf("the node refused the token in %s: is it this node's (--api %s)?", c.tokenFile, c.base)
 }
 
 // send sends r (size bytes; -1 if unknown) and returns the answer's body,
@@ -102,6 +129,9 @@ func (c *apiClient) send(method, path string, r io.Reader, size int64) ([]byte, 
 	}
 	defer resp.Body.Close()
 	out, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode == http.StatusUnauthorized {
+		return nil, fmt.Errorf("%s %s: %s: %s", method, path, resp.Status, c.unauthorized())
+	}
 	if resp.StatusCode >= 300 {
 		var e struct{ Error string }
 		if json.Unmarshal(out, &e) == nil && e.Error != "" {
@@ -141,7 +171,10 @@ func (c *apiClient) print(method, path string, body any) error {
 	return err
 }
 
-func statusCmd(c *apiClient, _ *flag.FlagSet, _ []string) error {
+func statusCmd(c *apiClient, _ *flag.FlagSet, pos []string) error {
+	if len(pos) != 0 {
+		return errUsage
+	}
 	return c.print("GET", "/api/v1/status", nil)
 }
 
@@ -175,12 +208,12 @@ func availabilityCmd(c *apiClient, fs *flag.FlagSet, pos []string) error {
 			"minPricePerBytePerSecond": flagValue(fs, "min-price"), "maxCollateralPerByte": flagValue(fs, "max-collateral"),
 		})
 	}
-	return usageError("usage: slotd availability add --size B --duration S --min-price P --max-collateral C | list | remove ID")
+	return errUsage
 }
 
 func requestCmd(c *apiClient, fs *flag.FlagSet, pos []string) error {
 	if len(pos) != 0 || flagValue(fs, "cid") == "" {
-		return usageError("usage: slotd request --cid CID --duration S --expiry S --price P [--collateral C] [--proof-probability N]")
+		return errUsage
 	}
 	return c.print("POST", "/api/v1/purchases", map[string]any{
 		"cid": flagValue(fs, "cid"), "duration": json.Number(flagValue(fs, "duration")), "expiry": json.Number(flagValue(fs, "expiry")),
@@ -198,5 +231,5 @@ func salesCmd(c *apiClient, _ *flag.FlagSet, pos []string) error {
 	case len(pos) == 2 && pos[0] == "retry":
 		return c.print("POST", "/api/v1/sales/"+pos[1]+"/retry", nil)
 	}
-	return usageError("usage: slotd sales [SLOTID | retry SLOTID]")
+	return errUsage
 }

@@ -45,12 +45,21 @@ func TestClientCommandsTalkToTheAPI(t *testing.T) {
 		t.Fatalf("list: %d %s", code, out)
 	}
 	os.WriteFile(filepath.Join(dir, "api-token"), []byte("not-the-token-not-the-token"), 0o600)
-	if code, _, errs := cmd("availability", "remove", "1"); code != 1 || !strings.Contains(errs, "401") {
+	if code, _, errs := cmd("availability", "remove", "1"); code != 1 || !strings.Contains(errs, "401") || !strings.Contains(errs, "refused the token in "+dir) {
 		t.Fatalf("remove with a wrong token: %d %s", code, errs)
 	}
+	os.Remove(filepath.Join(dir, "api-token"))
+	if code, _, errs := cmd("availability", "remove", "1"); code != 1 || !strings.Contains(errs, "no API token at "+dir) {
+		t.Fatalf("remove without a token: %d %s", code, errs)
+	}
 	os.WriteFile(filepath.Join(dir, "api-token"), []byte(token), 0o600)
-	if code, _, errs := cmd("sales", "retry"); code != 2 || !strings.Contains(errs, "usage") {
-		t.Fatalf("sales retry without id: %d %s", code, errs)
+	for _, args := range [][]string{{"sales", "retry"}, {"status", "now"}, {"availability", "grow"}, {"request"}} {
+		if code, _, errs := cmd(args...); code != 2 || !strings.Contains(errs, "usage: slotd "+args[0]) {
+			t.Fatalf("%v: %d %s, want its usage line", args, code, errs)
+		}
+	}
+	if code, _, errs := cmd("request", "-h"); code != 0 || !strings.Contains(errs, "usage: slotd request --cid CID") || !strings.Contains(errs, "-proof-probability") {
+		t.Fatalf("request -h: %d %s, want the usage line and the flags", code, errs)
 	}
 	if code, _, errs := cmd("request", "--cid", "0x01", "--duration", "10", "--expiry", "5", "--price", "1"); code != 1 || !strings.Contains(errs, "503") {
 		t.Fatalf("request on a node without the client role: %d %s", code, errs)
