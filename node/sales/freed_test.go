@@ -3,6 +3,7 @@ package sales_test
 import (
 	"context"
 	"errors"
+	"math/big"
 	"slices"
 	"testing"
 	"time"
@@ -41,6 +42,40 @@ func TestFreedSlotIsQueuedWithTheCursor(t *testing.T) {
 
 	f = followerIn(t, e, dir)
 	waitFor(t, "the freed slot queued after the restart", 10*time.Second, func() bool { return slices.Equal(queued(t, f.store), []uint64{0}) })
+}
+
+// TestFreedSlotIsRefilled: two other hosts hold a request's slots, one is
+// slashed until the contract frees its slot, and our host node, which had
+// no part in the request, takes the freed slot: it downloads it from the
+// client, fills it and proves it, and the request keeps running.
+func TestFreedSlotIsRefilled(t *testing.T) {
+	e := ct.NewEnv(t, ct.TestConfig())
+	m, providers, clientData := clientDataset(t, 2, 1)
+	req := contracts.Request{Client: e.Client.Addr, Expiry: 200, Nonce: [32]byte{11},
+		Ask: contracts.Ask{Slots: 2, SlotSize: m.SlotSize, Duration: 5000, MaxSlotLoss: 1, ProofProbability: big.NewInt(1),
+			PricePerBytePerSecond: big.NewInt(1), CollateralPerByte: big.NewInt(10)},
+		Content: contracts.Content{Cid: providers, MerkleRoot: m.CID}}
+	ctx := context.Background()
+	id, _, err := e.Client.M.RequestStorage(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fillFromDataset(t, e, e.Hosts[1], id, 0, clientData, m)
+	fillFromDataset(t, e, e.Hosts[2], id, 1, clientData, m)
+	h := startHost(t, e, e.Hosts[0], t.TempDir())
+	slot := contracts.GetSlotID(id, 0)
+	slashOut(t, e, slot, func() {})
+	freedAt, _ := e.Chain.BlockNumber(ctx)
+
+	stopMining := e.AutoMine(100 * time.Millisecond)
+	defer stopMining()
+	waitFor(t, "our host to fill the freed slot and prove it", 60*time.Second, func() bool {
+		host, _ := e.Client.M.GetHost(ctx, slot)
+		return host == h.addr && provedAfter(e, slot, freedAt)
+	})
+	if rs, _ := e.Client.M.RequestState(ctx, id); rs != contracts.RequestStateStarted {
+		t.Fatalf("request %s after the refill, want Started", rs)
+	}
 }
 
 // slashOut has the validator mark slot's proofs missing, period after
