@@ -20,6 +20,10 @@ type Availability struct {
 	MinPricePerBytePerSecond *big.Int  `json:"minPricePerBytePerSecond"`
 	MaxCollateralPerByte     *big.Int  `json:"maxCollateralPerByte"`
 	Created                  time.Time `json:"created"`
+	// LookedBack: the sales engine has looked back through the requests
+	// open when it was added. Until then a starting node looks back again,
+	// so a look-back cut short by a crash or a stop is not lost.
+	LookedBack bool `json:"lookedBack,omitempty"`
 }
 
 // MarshalJSON writes the amounts as decimal strings.

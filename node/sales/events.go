@@ -205,16 +205,36 @@ func isContractError(err error) bool {
 }
 
 // AvailabilityAdded looks back through the requests still waiting for hosts
-// and queues the slots the new space can take.
+// and queues the slots the new space can take. Run does the same at start
+// for an availability whose look-back never finished.
 func (s *Sales) AvailabilityAdded(_ context.Context, _ persist.Availability) {
 	s.q.Notify()
 	s.retry("looking back for open requests", s.lookBack)
 }
 
 func (s *Sales) lookBack(ctx context.Context) error {
-	head := s.ingest.Cursor().Number
+	// Ingestion applies what comes after the stored cursor with the
+	// availability in place; the look-back covers what came before.
+	var pending []uint64
+	var cursor persist.Cursor
+	err := s.cfg.Store.View(func(tx *persist.Tx) error {
+		var err error
+		if cursor, err = tx.Cursor(); err != nil && !errors.Is(err, persist.ErrNotFound) {
+			return err
+		}
+		return tx.ForEachAvailability(func(a persist.Availability) error {
+			if !a.LookedBack {
+				pending = append(pending, a.ID)
+			}
+			return nil
+		})
+	})
+	if err != nil || len(pending) == 0 {
+		return err
+	}
+	head := cursor.Number
 	var open []queue.OpenRequest
-	err := s.cfg.Market.PastEvents(ctx, s.cfg.StartBlock, head, func(_ uint64, events []contracts.Event) error {
+	err = s.cfg.Market.PastEvents(ctx, s.cfg.StartBlock, head, func(_ uint64, events []contracts.Event) error {
 		for _, ev := range events {
 			if e, ok := ev.(*contracts.StorageRequested); ok {
 				open = append(open, queue.OpenRequestOf(e))
@@ -249,13 +269,33 @@ func (s *Sales) lookBack(ctx context.Context) error {
 		}
 		live = append(live, r)
 	}
-	if len(live) == 0 {
-		return nil
-	}
 	return s.q.Update(ctx, func(tx *persist.Tx, qt *queue.Tx) error {
-		_, err := qt.PushOpenRequests(live, fitsAsk(tx))
-		return err
+		if len(live) > 0 {
+			if _, err := qt.PushOpenRequests(live, fitsAsk(tx)); err != nil {
+				return err
+			}
+		}
+		return markLookedBack(tx, pending)
 	})
+}
+
+// markLookedBack records that the look-back for availabilities ids is done
+// (those since deleted are skipped).
+func markLookedBack(tx *persist.Tx, ids []uint64) error {
+	for _, id := range ids {
+		a, err := tx.Availability(id)
+		if errors.Is(err, persist.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		a.LookedBack = true
+		if err := tx.UpdateAvailability(&a); err != nil {
+			return fmt.Errorf("availability %d: %w", id, err)
+		}
+	}
+	return nil
 }
 
 // freeSlots lists a request's slots nobody holds.

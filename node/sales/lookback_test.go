@@ -3,6 +3,7 @@ package sales_test
 import (
 	"context"
 	"math/big"
+	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -43,4 +44,41 @@ func TestAvailabilityAddedLooksBack(t *testing.T) {
 	if n := market.stateFailures.Load(); n >= 0 {
 		t.Fatalf("the outage was not met (%d failures left)", n+1)
 	}
+}
+
+// TestLookBackResumesAtStart: an availability whose look-back never ran
+// (the node stopped, or died, right after it was added) gets it when the
+// node starts, and is marked so that the next start does not repeat it.
+func TestLookBackResumesAtStart(t *testing.T) {
+	e := ct.NewEnv(t, ct.TestConfig())
+	dir := t.TempDir()
+	f := followerIn(t, e, dir)
+	ctx := context.Background()
+	const size = 64 * 256
+	ds := ct.NewDataset(t, 6, 2, size)
+	e.Request(ds, e.Ask(2, 1, size))
+	head, _ := e.Chain.BlockNumber(ctx)
+	if err := f.s.Ingestor().WaitFor(ctx, head); err != nil {
+		t.Fatal(err)
+	}
+	f.stop()
+
+	store, err := persist.Open(filepath.Join(dir, "slotd.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustAvail(t, store) // as the API adds it, with the node gone before its look-back
+	store.Close()
+
+	f = followerIn(t, e, dir)
+	waitFor(t, "the open request's slots queued", 10*time.Second, func() bool { return slices.Equal(queued(t, f.store), []uint64{0, 1}) })
+	waitFor(t, "the availability marked looked back", 10*time.Second, func() bool {
+		looked := false
+		f.store.View(func(tx *persist.Tx) error {
+			a, err := tx.Availability(1)
+			looked = err == nil && a.LookedBack
+			return nil
+		})
+		return looked
+	})
 }
