@@ -56,7 +56,7 @@ func apiCmd(name, usage string, flags func(*flag.FlagSet), body func(c *apiClien
 			fs.PrintDefaults()
 		}
 		api := fs.String("api", envOr("SLOTD_API", "http://127.0.0.1:8080"), "the node's API URL (env SLOTD_API)")
-		dataDir := fs.String("data-dir", envOr("SLOTD_DATA_DIR", "./data"), "the node's data dir, for its api-token (env SLOTD_DATA_DIR)")
+		dataDir := fs.String("data-dir", dataDirFlagDefault(), "the node's data dir, for its api-token ($SLOTD_DATA_DIR when set)")
 		tokenFile := fs.String("token-file", "", "API token file (default DATA_DIR/api-token)")
 		if flags != nil {
 			flags(fs)

@@ -26,7 +26,7 @@ func init() {
 func runDownload(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fl := flag.NewFlagSet("download", flag.ContinueOnError)
 	fl.SetOutput(stderr)
-	dataDir := fl.String("data-dir", dataDirFlagDefault(), "node data `dir` whose slots are used first (default $SLOTD_DATA_DIR, else ./data)")
+	dataDir := fl.String("data-dir", dataDirFlagDefault(), "node data `dir` whose slots are used first ($SLOTD_DATA_DIR when set)")
 	force := fl.Bool("force", false, "overwrite OUT if it exists")
 	var providers []string
 	fl.Func("provider", "base `URL` of a node serving the dataset (repeatable, or comma-separated)", func(s string) error {
@@ -39,8 +39,9 @@ func runDownload(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		}
 		return nil
 	})
+	const usage = "usage: slotd download CID OUT [--data-dir DIR] [--provider URL ...] [--force]"
 	fl.Usage = func() {
-		fmt.Fprintln(stderr, "usage: slotd download CID OUT [--data-dir DIR] [--provider URL ...] [--force]")
+		fmt.Fprintln(stderr, usage)
 		fmt.Fprintln(stderr, "\nRebuilds dataset CID into OUT (\"-\" for stdout) from any K of its slots: those in the data dir\nfirst, the rest from the providers, every byte verified against CID; the result is checked\nagainst the size and SHA-256 recorded at upload.")
 		fl.PrintDefaults()
 	}
@@ -50,7 +51,7 @@ func runDownload(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	}
 	usageErr := func(format string, a ...any) int {
 		fmt.Fprintf(stderr, "slotd download: "+format+"\n", a...)
-		fmt.Fprintln(stderr, "usage: slotd download CID OUT [--data-dir DIR] [--provider URL ...]")
+		fmt.Fprintln(stderr, usage)
 		return exitUsage
 	}
 	if len(pos) != 2 {

@@ -42,7 +42,7 @@ func runDump(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fl := flag.NewFlagSet("dump", flag.ContinueOnError)
 	fl.SetOutput(stderr)
 	var o dumpOptions
-	fl.StringVar(&o.db, "db", defaultDBPath(), "store `file` (default $SLOTD_DATA_DIR/slotd.db, else ./data/slotd.db)")
+	fl.StringVar(&o.db, "db", defaultDBPath(), "store `file` ($SLOTD_DATA_DIR/slotd.db when the variable is set)")
 	fl.BoolVar(&o.json, "json", false, `print JSON lines: one object per record, with a "kind" field`)
 	fl.BoolVar(&o.copy, "copy", false, "dump a checked temporary copy of the file (works while a node holds it)")
 	fl.StringVar(&o.live, "live", "", "dump a live snapshot from the node at `URL` (GET URL/api/v1/backup)")

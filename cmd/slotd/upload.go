@@ -38,12 +38,13 @@ func runUpload(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	fl := flag.NewFlagSet("upload", flag.ContinueOnError)
 	fl.SetOutput(stderr)
 	slots := fl.Int("slots", 0, "`N`, the number of slots (1 to 256)")
-	loss := fl.Int("max-slot-loss", -1, "`M`, the slots that may be lost: any N-M slots rebuild the file (0 ≤ M < N)")
-	dataDir := fl.String("data-dir", dataDirFlagDefault(), "node data `dir` (default $SLOTD_DATA_DIR, else ./data)")
+	loss := fl.Int("max-slot-loss", -1, "`M`, the slots that may be lost: any N-M slots rebuild the file (0 ≤ M < N; required)")
+	dataDir := fl.String("data-dir", dataDirFlagDefault(), "node data `dir` ($SLOTD_DATA_DIR when set)")
 	asJSON := fl.Bool("json", false, "print the manifest as JSON")
 	api := fl.String("api", "", "upload through a running node's API at this `URL` instead (token from DATA_DIR/api-token)")
+	const usage = "usage: slotd upload FILE --slots N --max-slot-loss M [--data-dir DIR] [--api URL] [--json]"
 	fl.Usage = func() {
-		fmt.Fprintln(stderr, "usage: slotd upload FILE --slots N --max-slot-loss M [--data-dir DIR] [--api URL] [--json]")
+		fmt.Fprintln(stderr, usage)
 		fmt.Fprintln(stderr, "\nStores FILE in the data dir as N erasure-coded slots (N-M data, M parity) and prints\nits dataset id (the content root), which `slotd download` and storage requests use.")
 		fl.PrintDefaults()
 	}
@@ -53,7 +54,7 @@ func runUpload(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	}
 	usageErr := func(format string, a ...any) int {
 		fmt.Fprintf(stderr, "slotd upload: "+format+"\n", a...)
-		fmt.Fprintln(stderr, "usage: slotd upload FILE --slots N --max-slot-loss M [--data-dir DIR]")
+		fmt.Fprintln(stderr, usage)
 		return exitUsage
 	}
 	switch {
