@@ -71,6 +71,10 @@ type EthMarket struct {
 	// spend serializes approve-then-spend pairs: two fills checking the
 	// allowance at once would each see the other's approval as their own.
 	spend sync.Mutex
+
+	// tokenAddr caches the Marketplace's token, which is immutable.
+	tokenMu   sync.Mutex
+	tokenAddr common.Address
 }
 
 var _ Market = (*EthMarket)(nil)
@@ -102,8 +106,18 @@ func (m *EthMarket) Config(ctx context.Context) (Config, error) {
 	return call(ctx, m, "config", m.abi.PackConfig(), m.abi.UnpackConfig)
 }
 
+// Token is the ERC20 the Marketplace pays in, read once (it is immutable).
 func (m *EthMarket) Token(ctx context.Context) (common.Address, error) {
-	return call(ctx, m, "token", m.abi.PackToken(), m.abi.UnpackToken)
+	m.tokenMu.Lock()
+	defer m.tokenMu.Unlock()
+	if m.tokenAddr != (common.Address{}) {
+		return m.tokenAddr, nil
+	}
+	token, err := call(ctx, m, "token", m.abi.PackToken(), m.abi.UnpackToken)
+	if err == nil {
+		m.tokenAddr = token
+	}
+	return token, err
 }
 
 func (m *EthMarket) TokenBalance(ctx context.Context, who common.Address) (*big.Int, error) {

@@ -1,10 +1,14 @@
 package contracts_test
 
 import (
+	"bytes"
+	"context"
 	"math/big"
 	"testing"
 
+	"github.com/ethereum/go-ethereum"
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/slotd/slotd/contracts"
 	"github.com/slotd/slotd/contracts/bindings"
@@ -140,4 +144,34 @@ func TestFinishedRequestPaysHostsForTimeHeld(t *testing.T) {
 	ct.WantEqual(t, "nothing left in the contract", e.Balance(e.Dep.Marketplace), new(big.Int))
 	_, err := e.Client.M.WithdrawFunds(e.Ctx, id)
 	ct.WantErr(t, err, contracts.ErrAlreadyWithdrawn)
+}
+
+// countingBackend counts the eth_calls of one 4-byte selector.
+type countingBackend struct {
+	contracts.Backend
+	selector []byte
+	calls    int
+}
+
+func (b *countingBackend) CallContract(ctx context.Context, msg ethereum.CallMsg, block *big.Int) ([]byte, error) {
+	if bytes.HasPrefix(msg.Data, b.selector) {
+		b.calls++
+	}
+	return b.Backend.CallContract(ctx, msg, block)
+}
+
+// TestTokenIsReadOnce: the token address is immutable, so a fill or a
+// balance check does not ask the chain for it every time.
+func TestTokenIsReadOnce(t *testing.T) {
+	e := ct.NewEnv(t, ct.TestConfig())
+	b := &countingBackend{Backend: e.Chain, selector: crypto.Keccak256([]byte("token()"))[:4]}
+	m := contracts.NewEthMarket(b, e.Sender(e.Client.Key), e.Dep.Marketplace)
+	for range 3 {
+		if _, err := m.TokenBalance(e.Ctx, e.Client.Addr); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if token, _ := m.Token(e.Ctx); token != e.Dep.Token || b.calls != 1 {
+		t.Fatalf("token %s after %d reads, want %s read once", token, b.calls, e.Dep.Token)
+	}
 }
