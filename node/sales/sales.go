@@ -127,7 +127,8 @@ func (s *Sales) Run(ctx context.Context) error {
 	}
 	defer s.agents.Stop()
 	s.log.Info("sales running", "restored", n, "queued", s.q.Len(), "workers", s.cfg.Workers)
-	s.retry("looking back for open requests", s.lookBack) // one a crash or stop cut short
+	// Look back for any availability whose look-back a crash or a stop cut short.
+	s.retry("looking back for open requests", s.lookBack)
 	if s.cfg.Workers > 0 { // zero: follow the chain and keep the queue, sell nothing
 		workers := s.q.Start(ctx, s.cfg.Workers, s.work, s.fits)
 		defer workers.Stop()
