@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/big"
+	"strconv"
 	"sync"
 
 	"github.com/ethereum/go-ethereum"
@@ -171,6 +172,10 @@ func (m *EthMarket) WithdrawFunds(ctx context.Context, id RequestID) (*types.Rec
 	return m.send(ctx, "withdraw:"+id.Hex(), m.abi.PackWithdrawFunds(id))
 }
 
+// FillPurposePrefix starts the tx purpose of every fill of slot; the
+// period the fill's proof answers follows it.
+func FillPurposePrefix(slot SlotID) string { return "fill:" + slot.Hex() + ":" }
+
 func (m *EthMarket) FillSlot(ctx context.Context, id RequestID, index uint64, slotRoot common.Hash, rootPath []common.Hash, p Proof) (*types.Receipt, error) {
 	slot := GetSlotID(id, index)
 	// The proof answers this period's challenge: a fill that reverted because
@@ -179,7 +184,7 @@ func (m *EthMarket) FillSlot(ctx context.Context, id RequestID, index uint64, sl
 	if err != nil {
 		return nil, fmt.Errorf("fill slot %s: %w", slot, err)
 	}
-	purpose := fmt.Sprintf("fill:%s:%d", slot.Hex(), period)
+	purpose := FillPurposePrefix(slot) + strconv.FormatUint(period, 10)
 	req, err := m.GetRequest(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("fill slot %s: %w", slot, err)

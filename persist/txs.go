@@ -106,7 +106,17 @@ func (tx *Tx) DeleteTxRecord(purpose string) (bool, error) {
 
 // ForEachTxRecord streams tx records in purpose order.
 func (tx *Tx) ForEachTxRecord(fn func(TxRecord) error) error {
-	return scan(tx, bucketTxs, nil, func(k []byte, r *TxRecord) error {
+	return tx.ForEachTxRecordWithPrefix("", fn)
+}
+
+// ForEachTxRecordWithPrefix streams the records whose purpose starts with
+// prefix, in purpose order.
+func (tx *Tx) ForEachTxRecordWithPrefix(prefix string, fn func(TxRecord) error) error {
+	var p []byte
+	if prefix != "" {
+		p = []byte(prefix)
+	}
+	return scan(tx, bucketTxs, p, func(k []byte, r *TxRecord) error {
 		r.Purpose = string(k)
 		return fn(*r)
 	})

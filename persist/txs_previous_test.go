@@ -47,3 +47,31 @@ func TestTxRecordPrevious(t *testing.T) {
 		t.Errorf("record without bumps writes previous: %s", b)
 	}
 }
+
+// TestTxRecordsWithPrefix: a prefix walk gives one slot's fills, not a
+// slot whose id merely starts the same, nor other purposes.
+func TestTxRecordsWithPrefix(t *testing.T) {
+	s, err := Open(t.TempDir()+"/s.db", &Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	purposes := []string{"approve:fill:0xab:1", "fill:0xab:1", "fill:0xab:2", "fill:0xabc:1", "proof:0xab:1"}
+	if err := s.Update(context.Background(), func(tx *Tx) error {
+		for i, p := range purposes {
+			if err := tx.PutTxRecord(TxRecord{Purpose: p, Nonce: uint64(i), Status: TxMined}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	s.View(func(tx *Tx) error {
+		return tx.ForEachTxRecordWithPrefix("fill:0xab:", func(r TxRecord) error { got = append(got, r.Purpose); return nil })
+	})
+	if !slices.Equal(got, []string{"fill:0xab:1", "fill:0xab:2"}) {
+		t.Fatalf("prefix fill:0xab: gave %v", got)
+	}
+}

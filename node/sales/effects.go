@@ -7,7 +7,9 @@ import (
 	"os"
 	"time"
 
+	"github.com/ethereum/go-ethereum"
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/slotd/slotd/contracts"
@@ -17,6 +19,7 @@ import (
 	"github.com/slotd/slotd/node/metrics"
 	"github.com/slotd/slotd/node/outage"
 	"github.com/slotd/slotd/node/transfer"
+	"github.com/slotd/slotd/persist"
 )
 
 // effects are the agents' side effects over the chain, the tx manager and
@@ -24,6 +27,8 @@ import (
 // again after a crash does only what is still left to do.
 type effects struct {
 	market     contracts.Market
+	store      *persist.Store // our tx records: which fills we sent
+	receipts   Client
 	data       *datastore.Store
 	downloader *transfer.Downloader
 	peers      []string
@@ -280,6 +285,52 @@ func (e *effects) countMissed(ctx context.Context, slot contracts.SlotID, seen *
 // only a reorganisation does.
 var errFillGone = errors.New("our fill is not on the chain (reorganised out?); waiting for it to come back or for another host to take the slot")
 
+// fillRevertedDetail ends an agent whose fill a reorganisation took out
+// and that reverted where it landed again; the slot is free, and sales
+// queues it to be sold anew.
+const fillRevertedDetail = "our fill was reorganised out and reverted on the new branch"
+
+// fillReverted reports whether every fill we sent for slot has a receipt
+// on the chain, and each says it reverted: such a fill will not come back.
+// A fill with no receipt may still land (the tx manager resends it), and
+// a successful one means the slot read was stale.
+func (e *effects) fillReverted(ctx context.Context, slot contracts.SlotID) (bool, error) {
+	var sent [][]common.Hash // per fill: its signings, any of which may be mined
+	err := e.store.View(func(tx *persist.Tx) error {
+		return tx.ForEachTxRecordWithPrefix(contracts.FillPurposePrefix(slot), func(r persist.TxRecord) error {
+			hashes := []common.Hash{common.Hash(r.Hash)}
+			for _, h := range r.Previous {
+				hashes = append(hashes, common.Hash(h))
+			}
+			sent = append(sent, hashes)
+			return nil
+		})
+	})
+	if err != nil || len(sent) == 0 {
+		return false, err
+	}
+	for _, hashes := range sent {
+		reverted := false
+		for _, h := range hashes {
+			rc, err := e.receipts.TransactionReceipt(ctx, h)
+			if errors.Is(err, ethereum.NotFound) {
+				continue
+			}
+			if err != nil {
+				return false, err
+			}
+			if rc.Status == types.ReceiptStatusSuccessful {
+				return false, nil
+			}
+			reverted = true
+		}
+		if !reverted {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
 // proveOnce looks at the chain once: is the sale over, and is a proof due?
 // An error (an RPC outage, a proof the chain refused) is returned to be
 // logged; the next tick tries again: it never ends the loop.
@@ -308,7 +359,15 @@ func (e *effects) proveOnce(ctx context.Context, a *fsm.Agent, slot contracts.Sl
 			// Never filled on this chain: a reorganisation took our fill
 			// out. It usually comes back (the pool re-injects it, and the tx
 			// manager resends it), so keep the slot rather than leave it
-			// filled by us with nobody proving.
+			// filled by us with nobody proving; unless it came back and
+			// reverted (its proof answered a challenge of the old branch).
+			reverted, err := e.fillReverted(ctx, slot)
+			if err != nil {
+				return fsm.Step{}, false, fmt.Errorf("%w; reading our fill's receipt: %w", errFillGone, err)
+			}
+			if reverted {
+				return fsm.Step{Outcome: fsm.Lost, Detail: fillRevertedDetail}, true, nil
+			}
 			return fsm.Step{}, false, errFillGone
 		case contracts.SlotStateFilled:
 			// Filled between the two reads (our fill coming back, most

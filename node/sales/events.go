@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/slotd/slotd/contracts"
+	"github.com/slotd/slotd/fsm"
 	"github.com/slotd/slotd/node/chain"
 	"github.com/slotd/slotd/node/outage"
 	"github.com/slotd/slotd/persist"
@@ -83,6 +84,42 @@ func (s *Sales) Revert(tx *persist.Tx, _ chain.BlockRef, events []contracts.Even
 		}
 	}
 	return nil
+}
+
+// agentEnded runs after an agent's end committed: its bytes are free, so
+// the workers look again; and a slot it gave up that nobody holds on chain
+// (our fill reorganised out, then reverted where it landed again) is for
+// sale again, to us as to anyone.
+func (s *Sales) agentEnded(a persist.Agent) {
+	s.q.Notify()
+	if a.State != fsm.Failed {
+		return
+	}
+	s.retry("re-queueing a slot we gave up", func(ctx context.Context) error {
+		return s.requeueUnfilled(ctx, contracts.RequestID(a.RequestID), a.SlotIndex)
+	}, "slotId", contracts.SlotID(a.SlotID), "requestId", contracts.RequestID(a.RequestID))
+}
+
+// requeueUnfilled queues a slot that reads never filled while its request
+// waits for hosts. A slot the contract freed (Repair) or another host
+// holds is left alone.
+func (s *Sales) requeueUnfilled(ctx context.Context, request contracts.RequestID, index uint64) error {
+	ss, err := s.cfg.Market.SlotState(ctx, contracts.GetSlotID(request, index))
+	if err != nil || ss != contracts.SlotStateFree {
+		return err
+	}
+	rs, err := s.cfg.Market.RequestState(ctx, request)
+	if err != nil || rs != contracts.RequestStateNew {
+		return err
+	}
+	fa, err := s.readFreedAsk(ctx, request)
+	if err != nil || fa == nil {
+		return err
+	}
+	return s.q.Update(ctx, func(tx *persist.Tx, qt *queue.Tx) error {
+		_, err := qt.OnSlotFreed(request, index, fa.ask, fa.expiry, fitsAsk(tx))
+		return err
+	})
 }
 
 // freedAsk is what the queue needs of a freed slot's request; nil stands

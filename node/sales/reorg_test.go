@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
 
 	"github.com/slotd/slotd/contracts"
 	ct "github.com/slotd/slotd/contracts/contractstest"
@@ -178,9 +179,10 @@ func newTwoSlotSale(t *testing.T, tune ...func(*txmgr.Config)) twoSlotSale {
 }
 
 // forkBelowOurFill mines until host h has filled slot 0 of id and its agent
-// proves it, then stops the clock and makes a branch from the block before
-// that fill the canonical chain. It returns slot 0's id.
-func forkBelowOurFill(t *testing.T, e *ct.Env, h *host, id contracts.RequestID) contracts.SlotID {
+// proves it, then stops the clock, runs beforeFork (if any) and makes a
+// branch from the block before that fill the canonical chain. It returns
+// slot 0's id.
+func forkBelowOurFill(t *testing.T, e *ct.Env, h *host, id contracts.RequestID, beforeFork ...func()) contracts.SlotID {
 	t.Helper()
 	ctx := context.Background()
 	stopMining := e.AutoMine(100 * time.Millisecond)
@@ -203,6 +205,9 @@ func forkBelowOurFill(t *testing.T, e *ct.Env, h *host, id contracts.RequestID) 
 		return filledIn > 0
 	})
 	stopMining()
+	for _, f := range beforeFork {
+		f()
+	}
 	parent, err := e.Chain.HeaderByNumber(ctx, new(big.Int).SetUint64(filledIn-1))
 	if err != nil {
 		t.Fatal(err)
@@ -248,18 +253,9 @@ func TestAgentFollowsReorg(t *testing.T) {
 	e, h, id, m, clientData := sale.e, sale.h, sale.id, sale.m, sale.clientData
 	ctx := context.Background()
 	slot := forkBelowOurFill(t, e, h, id)
-	// The pool re-injects the orphaned block's transactions (our fill) in
-	// the background; clear it until it stays empty, so the other host's
-	// fill is the one the new branch gets.
-	for quiet := 0; quiet < 3; {
-		e.Sim.Rollback()
-		time.Sleep(20 * time.Millisecond)
-		if n, _ := e.Chain.PendingTransactionCount(ctx); n == 0 {
-			quiet++
-		} else {
-			quiet = 0
-		}
-	}
+	// Clear the pool of our orphaned fill, so the other host's fill is the
+	// one the new branch gets.
+	clearPool(e)
 	// Another host fills the slot on the new branch, unless our node, having
 	// seen the slot come free, was quicker.
 	if err := tryFillFromDataset(t, e, e.Hosts[1], id, 0, clientData, m); err != nil && !errors.Is(err, contracts.ErrSlotNotFree) {
@@ -313,6 +309,74 @@ func TestAgentKeepsSlotWhoseFillComesBack(t *testing.T) {
 			return nil
 		})
 	})
+}
+
+// gatedSends is a host's chain client whose transactions do not get
+// through while closed is set, as when its RPC drops them.
+type gatedSends struct {
+	txmgr.Backend
+	closed *atomic.Bool
+}
+
+func (g *gatedSends) SendTransaction(ctx context.Context, tx *types.Transaction) error {
+	if g.closed.Load() {
+		return errDown
+	}
+	return g.Backend.SendTransaction(ctx, tx)
+}
+
+// clearPool drops what the simulated pool holds until it stays empty: it
+// re-injects an orphaned block's transactions in the background.
+func clearPool(e *ct.Env) {
+	for quiet := 0; quiet < 3; {
+		e.Sim.Rollback()
+		time.Sleep(20 * time.Millisecond)
+		if n, _ := e.Chain.PendingTransactionCount(context.Background()); n == 0 {
+			quiet++
+		} else {
+			quiet = 0
+		}
+	}
+}
+
+// TestAgentResellsSlotWhoseFillReverted: a reorganisation takes our fill
+// out, and by the time our node sends it again the period (and so the
+// challenge its proof answers) has moved on: it lands and reverts, and
+// the slot is free for good. The agent must not wait for it forever: it
+// gives the slot up, the slot goes back in the queue, and our node sells
+// it again and proves it.
+func TestAgentResellsSlotWhoseFillReverted(t *testing.T) {
+	var gate atomic.Bool
+	sale := newTwoSlotSale(t, func(c *txmgr.Config) {
+		c.RebroadcastInterval = 200 * time.Millisecond
+		c.Client = &gatedSends{Backend: c.Client, closed: &gate}
+	})
+	e, h := sale.e, sale.h
+	ctx := context.Background()
+	slot := forkBelowOurFill(t, e, h, sale.id, func() { gate.Store(true) })
+	clearPool(e)
+	_, end := e.Period()
+	e.AdvanceTo(end + 1)
+	forkedAt, _ := e.Chain.BlockNumber(ctx)
+	gate.Store(false)
+	stopMining := e.AutoMine(100 * time.Millisecond)
+	defer stopMining()
+
+	waitFor(t, "slot 0 ours again and proven", 60*time.Second, func() bool {
+		host, _ := e.Client.M.GetHost(ctx, slot)
+		return host == h.addr && provedAfter(e, slot, forkedAt)
+	})
+	var path []string
+	h.store.View(func(tx *persist.Tx) error {
+		return tx.Journal(persist.ID(slot), func(e persist.JournalEntry) error {
+			path = append(path, e.From+">"+e.To)
+			return nil
+		})
+	})
+	gaveUp := slices.Index(path, "proving>failed")
+	if gaveUp < 0 || !slices.Contains(path[gaveUp:], "failed>preparing") {
+		t.Fatalf("journal %v: want the agent to give up in proving, then sell the slot again", path)
+	}
 }
 
 // TestAgentKeepsSlotOnAStaleHostRead: the proving loop reads the slot's

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/slotd/slotd/contracts"
@@ -27,7 +29,7 @@ import (
 type Config struct {
 	Store         *persist.Store
 	Market        contracts.Market
-	Client        chain.Client // for event ingestion
+	Client        Client
 	Data          *datastore.Store
 	Peers         []string
 	Workers       int
@@ -39,6 +41,14 @@ type Config struct {
 	Metrics       *metrics.Metrics
 	// Committed hears every agent transition as it commits (crash tests).
 	Committed func(persist.Agent)
+}
+
+// Client is what sales reads from the chain itself: what event ingestion
+// needs, and receipts, which tell a reorganised-out fill that reverted
+// where it landed again from one still on its way back.
+type Client interface {
+	chain.Client
+	TransactionReceipt(ctx context.Context, hash common.Hash) (*types.Receipt, error)
 }
 
 // Sales is the host role. New builds it, Run runs it until ctx ends.
@@ -79,14 +89,14 @@ func New(ctx context.Context, cfg Config) (*Sales, error) {
 		return nil, err
 	}
 	progress := transfer.PersistProgress{Store: cfg.Store}
-	fx := &effects{market: cfg.Market, data: cfg.Data, downloader: transfer.NewDownloader(cfg.Data, progress, nil),
+	fx := &effects{market: cfg.Market, store: cfg.Store, receipts: cfg.Client, data: cfg.Data, downloader: transfer.NewDownloader(cfg.Data, progress, nil),
 		peers: cfg.Peers, samples: int(mcfg.Proofs.Samples), poll: cfg.Poll, log: cfg.Log.Named("agent"), metrics: cfg.Metrics}
 	s.agents, err = fsm.New(fsm.Options{
 		Store: cfg.Store, Effects: fx, Logger: cfg.Log.Named("agents"),
 		Update: func(ctx context.Context, fn func(*persist.Tx, fsm.QueueTx) error) error {
 			return s.q.Update(ctx, func(tx *persist.Tx, qt *queue.Tx) error { return fn(tx, qt) })
 		},
-		OnEnd:     func(persist.Agent) { s.q.Notify() },
+		OnEnd:     s.agentEnded,
 		Head:      func() uint64 { return s.head() },
 		Committed: cfg.Committed,
 	})

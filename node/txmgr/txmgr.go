@@ -320,7 +320,13 @@ func (m *Manager) tendAll(ctx context.Context) {
 			}
 		}
 		unlock()
-		if err != nil && !errors.Is(err, ErrReplaced) && failed == nil {
+		switch {
+		case err == nil, errors.Is(err, ErrReplaced):
+		case isRevert(err):
+			// The chain's answer, not trouble: a resent transaction
+			// nobody waits for (one a reorganisation took out) may revert.
+			m.log.Warn("transaction reverted", "purpose", p, "err", err)
+		case failed == nil:
 			failed = fmt.Errorf("%s: %w", p, err)
 		}
 	}
@@ -763,6 +769,13 @@ func bigMax(xs ...*big.Int) *big.Int {
 		}
 	}
 	return new(big.Int).Set(r)
+}
+
+// isRevert reports whether err is a transaction's revert (as outcome
+// returns it) rather than a failure to find out.
+func isRevert(err error) bool {
+	var ce *contracts.ContractError
+	return errors.Is(err, contracts.ErrReverted) || errors.As(err, &ce)
 }
 
 // outcome is nil for a successful receipt, else the decoded revert.
