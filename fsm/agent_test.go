@@ -24,10 +24,19 @@ func TestHappyPath(t *testing.T) {
 		return tx.PutQueueItem(&persist.QueueItem{SlotID: sale.SlotID, RequestID: sale.RequestID, SlotIndex: 3, SlotSize: 400})
 	})
 	fx := newScript(nil)
-	var ended []persist.Agent
+	var ended, releasedData []persist.Agent
 	var mu sync.Mutex
-	r := startAgents(t, s, fx, func(o *Options) {
+	var r *Agents
+	r = startAgents(t, s, fx, func(o *Options) {
 		o.OnEnd = func(a persist.Agent) { mu.Lock(); ended = append(ended, a); mu.Unlock() }
+		o.Release = func(a persist.Agent) {
+			if r.Get(a.SlotID) == nil {
+				t.Error("Release ran after the agent left the registry: a new sale could have started")
+			}
+			mu.Lock()
+			releasedData = append(releasedData, a)
+			mu.Unlock()
+		}
 		o.Head = func() uint64 { return 77 }
 	})
 	var released []string
@@ -63,6 +72,9 @@ func TestHappyPath(t *testing.T) {
 	}
 	if len(ended) != 1 || ended[0].State != Finished || !slices.Equal(released, []string{Filled}) {
 		t.Fatalf("OnEnd %v, released %v", ended, released)
+	}
+	if len(releasedData) != 1 || releasedData[0].State != Finished {
+		t.Fatalf("Release %v, want once, at the end", releasedData)
 	}
 	// The queue entry left with the start.
 	if err := s.View(func(tx *persist.Tx) error { _, err := tx.QueueItem(sale.SlotID); return err }); !errors.Is(err, persist.ErrNotFound) {

@@ -74,6 +74,11 @@ type Options struct {
 	// (defaults 1s and 5m). The wait doubles with each failure in a row,
 	// and is drawn at random from its upper half.
 	MinBackoff, MaxBackoff time.Duration
+	// Release, if set, runs after an agent's end state committed and
+	// before the agent leaves the registry, so no new sale of the slot
+	// starts while it runs: the node deletes the slot's data there. It
+	// runs on the agent's goroutine, after its side effect returned.
+	Release func(persist.Agent)
 	// OnEnd is called after an agent's end state committed (its bytes are
 	// back in their availability): the node tells the queue to look again.
 	// It runs on the agent's goroutine; it must not block for long.
@@ -92,16 +97,17 @@ type Options struct {
 // the slot (Dispatch, HandleEvent). Its methods are safe for concurrent
 // use.
 type Agents struct {
-	store  *persist.Store
-	fx     Effects
-	update UpdateFunc
-	now    func() time.Time
-	head   func() uint64
-	minB   time.Duration
-	maxB   time.Duration
-	onEnd  func(persist.Agent)
-	hook   func(persist.Agent)
-	log    Logger
+	store   *persist.Store
+	fx      Effects
+	update  UpdateFunc
+	now     func() time.Time
+	head    func() uint64
+	minB    time.Duration
+	maxB    time.Duration
+	onEnd   func(persist.Agent)
+	release func(persist.Agent)
+	hook    func(persist.Agent)
+	log     Logger
 
 	mu       sync.Mutex
 	agents   map[persist.ID]*Agent
@@ -135,6 +141,7 @@ func New(opts Options) (*Agents, error) {
 		minB:    opts.MinBackoff,
 		maxB:    opts.MaxBackoff,
 		onEnd:   opts.OnEnd,
+		release: opts.Release,
 		hook:    opts.Committed,
 		log:     opts.Logger,
 		agents:  make(map[persist.ID]*Agent),
@@ -419,6 +426,9 @@ func (r *Agents) commit(ctx context.Context, base persist.Agent, from, to, event
 
 // drop forgets an agent that reached an end state.
 func (r *Agents) drop(a *Agent) {
+	if r.release != nil {
+		r.guard(a, "Release", r.release)
+	}
 	r.mu.Lock()
 	if r.agents[a.id] == a {
 		delete(r.agents, a.id)
@@ -432,13 +442,19 @@ func (r *Agents) drop(a *Agent) {
 	r.mu.Unlock()
 	defer a.doneOnce.Do(func() { close(a.done) }) // after OnEnd, even if it panics
 	if r.onEnd != nil {
-		defer func() {
-			if p := recover(); p != nil {
-				r.log.Error("OnEnd panicked", "slotId", a.id, "panic", p)
-			}
-		}()
-		r.onEnd(a.Record())
+		r.guard(a, "OnEnd", r.onEnd)
 	}
+}
+
+// guard runs a node's hook on a's record; a panic in it is logged, not
+// spread to the agent's goroutine.
+func (r *Agents) guard(a *Agent, name string, hook func(persist.Agent)) {
+	defer func() {
+		if p := recover(); p != nil {
+			r.log.Error(name+" panicked", "slotId", a.id, "panic", p)
+		}
+	}()
+	hook(a.Record())
 }
 
 // Get returns the slot's agent, or nil.

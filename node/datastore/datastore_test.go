@@ -343,3 +343,19 @@ func TestTrailerRoundTrip(t *testing.T) {
 		t.Fatal("zero cell accepted as a trailer")
 	}
 }
+
+// TestHostedSlotIDs: every slot with a file in the slots dir, once, in id
+// order; files that are not a slot's are not listed.
+func TestHostedSlotIDs(t *testing.T) {
+	s := openStore(t)
+	a, b := proof.Hash{0x0a}, proof.Hash{0x0b}
+	for _, name := range []string{b.Hex() + ".bin", a.Hex() + ".json", a.Hex() + ".bin", a.Hex() + ".tree", "notes.txt", "0xzz.bin"} {
+		if err := os.WriteFile(filepath.Join(s.dir, slotsDir, name), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ids, err := s.HostedSlotIDs()
+	if err != nil || len(ids) != 2 || ids[0] != a || ids[1] != b {
+		t.Fatalf("ids %v (%v), want %s then %s", ids, err, a, b)
+	}
+}

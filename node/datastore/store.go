@@ -339,6 +339,30 @@ func (s *Store) CommitHostedSlot(h *HostedSlot, tree *proof.SlotTree) error {
 	return nil
 }
 
+// HostedSlotIDs lists, in id order, the slots with anything on disk:
+// complete hosted slots and partial downloads without a record yet.
+func (s *Store) HostedSlotIDs() ([]proof.Hash, error) {
+	ents, err := os.ReadDir(filepath.Join(s.dir, slotsDir))
+	if err != nil {
+		return nil, fmt.Errorf("list hosted slots: %w", err)
+	}
+	var ids []proof.Hash
+	for _, e := range ents {
+		ext := filepath.Ext(e.Name())
+		if ext != ".json" && ext != ".bin" && ext != ".tree" {
+			continue
+		}
+		id, err := ParseHash("slot id", strings.TrimSuffix(e.Name(), ext))
+		if err != nil {
+			continue
+		}
+		if n := len(ids); n == 0 || ids[n-1] != id { // ReadDir sorts: a slot's files are adjacent
+			ids = append(ids, id)
+		}
+	}
+	return ids, nil
+}
+
 // RemoveHostedSlot deletes a hosted slot (record first, so a crash midway
 // leaves an unserved slot rather than a served one without data).
 func (s *Store) RemoveHostedSlot(slotID proof.Hash) error {

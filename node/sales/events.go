@@ -8,8 +8,10 @@ import (
 	"time"
 
 	"github.com/slotd/slotd/contracts"
+	"github.com/slotd/slotd/contracts/proof"
 	"github.com/slotd/slotd/fsm"
 	"github.com/slotd/slotd/node/chain"
+	"github.com/slotd/slotd/node/datastore"
 	"github.com/slotd/slotd/node/outage"
 	"github.com/slotd/slotd/persist"
 	"github.com/slotd/slotd/queue"
@@ -84,6 +86,53 @@ func (s *Sales) Revert(tx *persist.Tx, _ chain.BlockRef, events []contracts.Even
 		}
 	}
 	return nil
+}
+
+// dropSlotData deletes what a sale kept on disk for slot (its data and
+// tree, or a partial download and its progress): an ended sale's bytes are
+// back in their availability, so they must be back on the disk too. A
+// failure is logged; the next start's sweep tries again.
+func (s *Sales) dropSlotData(ctx context.Context, slot persist.ID) {
+	err := s.cfg.Data.RemoveHostedSlot(proof.Hash(slot))
+	if errors.Is(err, datastore.ErrNotFound) {
+		err = nil
+	}
+	if err == nil {
+		err = s.cfg.Store.Update(ctx, func(tx *persist.Tx) error {
+			_, err := tx.DeleteDownload(slot)
+			return err
+		})
+	}
+	if err != nil {
+		s.log.Warn("could not delete an ended sale's slot data; the next start tries again", "slotId", contracts.SlotID(slot), "err", err)
+	}
+}
+
+// sweepSlotData deletes the data of every slot no live sale holds: what an
+// ended sale left when the node stopped before deleting it. It runs before
+// the workers start, so no sale of those slots is under way.
+func (s *Sales) sweepSlotData(ctx context.Context) {
+	ids, err := s.cfg.Data.HostedSlotIDs()
+	if err != nil {
+		s.log.Warn("could not list slot data to sweep", "err", err)
+		return
+	}
+	swept := 0
+	for _, id := range ids {
+		live := false
+		s.cfg.Store.View(func(tx *persist.Tx) error {
+			a, err := tx.Agent(persist.ID(id))
+			live = err == nil && !fsm.IsEnd(a.State)
+			return nil
+		})
+		if !live {
+			s.dropSlotData(ctx, persist.ID(id))
+			swept++
+		}
+	}
+	if swept > 0 {
+		s.log.Info("deleted the data of ended sales", "slots", swept)
+	}
 }
 
 // agentEnded runs after an agent's end committed: its bytes are free, so

@@ -97,6 +97,7 @@ func New(ctx context.Context, cfg Config) (*Sales, error) {
 			return s.q.Update(ctx, func(tx *persist.Tx, qt *queue.Tx) error { return fn(tx, qt) })
 		},
 		OnEnd:     s.agentEnded,
+		Release:   func(a persist.Agent) { s.dropSlotData(context.Background(), a.SlotID) },
 		Head:      func() uint64 { return s.head() },
 		Committed: cfg.Committed,
 	})
@@ -137,6 +138,7 @@ func (s *Sales) Run(ctx context.Context) error {
 	}
 	defer s.agents.Stop()
 	s.log.Info("sales running", "restored", n, "queued", s.q.Len(), "workers", s.cfg.Workers)
+	s.sweepSlotData(ctx)
 	// Look back for any availability whose look-back a crash or a stop cut short.
 	s.retry("looking back for open requests", s.lookBack)
 	if s.cfg.Workers > 0 { // zero: follow the chain and keep the queue, sell nothing

@@ -31,6 +31,7 @@ import (
 // host is one host node's parts, in process.
 type host struct {
 	addr   [20]byte
+	dir    string // its store and data dir
 	store  *persist.Store
 	sales  *sales.Sales
 	market *outageMarket
@@ -155,7 +156,7 @@ func startHost(t *testing.T, e *ct.Env, a ct.Actor, dir string, tune ...func(*tx
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &host{addr: a.Addr, store: store, sales: s, market: market, done: make(chan error, 1), stop: stop}
+	h := &host{addr: a.Addr, dir: dir, store: store, sales: s, market: market, done: make(chan error, 1), stop: stop}
 	go func() {
 		h.done <- s.Run(ctx)
 		tx.Stop()

@@ -1,0 +1,132 @@
+package sales_test
+
+import (
+	"bytes"
+	"context"
+	"math/big"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/slotd/slotd/contracts"
+	ct "github.com/slotd/slotd/contracts/contractstest"
+	"github.com/slotd/slotd/node/datastore"
+	"github.com/slotd/slotd/node/transfer"
+	"github.com/slotd/slotd/persist"
+)
+
+// slotFiles lists what a host's data dir holds for slot.
+func slotFiles(t *testing.T, dir string, slot contracts.SlotID) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dir, "data", "slots", slot.Hex()+".*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+func downloadRecord(s *persist.Store, slot contracts.SlotID) bool {
+	found := false
+	s.View(func(tx *persist.Tx) error {
+		_, err := tx.Download(persist.ID(slot))
+		found = err == nil
+		return nil
+	})
+	return found
+}
+
+// TestLostSaleLeavesNoData: our host is downloading a slot when another
+// host fills it. The sale ends ignored and its bytes go back to the
+// availability, so the partial download and its progress record must go
+// from the disk too; on a small server they would add up with every race
+// lost.
+func TestLostSaleLeavesNoData(t *testing.T) {
+	e := ct.NewEnv(t, ct.TestConfig())
+	clientData, err := datastore.Open(t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := make([]byte, 100_000)
+	m, err := clientData.Import(context.Background(), bytes.NewReader(file), uint64(len(file)), datastore.ImportOptions{Slots: 1, MaxSlotLoss: 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The provider answers everything but the slot's data ranges, which
+	// hang until the downloader gives up on them.
+	serve := transfer.Handler(clientData)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Range") != "" {
+			<-r.Context().Done()
+			return
+		}
+		serve.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	providers, _ := transfer.EncodeProviders([]string{srv.URL})
+
+	dir := t.TempDir()
+	h := startHost(t, e, e.Hosts[0], dir)
+	ctx := context.Background()
+	req := contracts.Request{Client: e.Client.Addr, Expiry: 200, Nonce: [32]byte{12},
+		Ask: contracts.Ask{Slots: 1, SlotSize: m.SlotSize, Duration: 400, ProofProbability: big.NewInt(1),
+			PricePerBytePerSecond: big.NewInt(1), CollateralPerByte: big.NewInt(10)},
+		Content: contracts.Content{Cid: providers, MerkleRoot: m.CID}}
+	id, _, err := e.Client.M.RequestStorage(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slot := contracts.GetSlotID(id, 0)
+	stopMining := e.AutoMine(100 * time.Millisecond)
+	defer stopMining()
+	waitFor(t, "our partial download on disk", 20*time.Second, func() bool { return len(slotFiles(t, dir, slot)) > 0 })
+
+	fillFromDataset(t, e, e.Hosts[1], id, 0, clientData, m)
+	waitFor(t, "our sale to end ignored", 20*time.Second, func() bool { return agentState(h.store, slot) == "ignored" })
+	if files := slotFiles(t, dir, slot); len(files) != 0 || downloadRecord(h.store, slot) {
+		t.Fatalf("the lost sale left %v and a progress record (%v)", files, downloadRecord(h.store, slot))
+	}
+}
+
+// TestStartSweepsEndedSalesData: data an ended sale left (the node stopped
+// before deleting it) is deleted at the next start, and the data of a slot
+// the node proves is kept.
+func TestStartSweepsEndedSalesData(t *testing.T) {
+	sale := newTwoSlotSale(t)
+	e := sale.e
+	ctx := context.Background()
+	dir := sale.h.dir
+	stopMining := e.AutoMine(100 * time.Millisecond)
+	waitFor(t, "our agent proving slot 0", 20*time.Second, func() bool { return agentState(sale.h.store, sale.slot) == "proving" })
+	stopMining()
+	sale.h.close(t)
+
+	// What a sale of another slot left: a partial download, its record.
+	gone := contracts.SlotID{0xee}
+	for _, ext := range []string{".bin", ".tree"} {
+		if err := os.WriteFile(filepath.Join(dir, "data", "slots", gone.Hex()+ext), []byte("left behind"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	store, err := persist.Open(filepath.Join(dir, "slotd.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = store.Update(ctx, func(tx *persist.Tx) error {
+		return tx.PutDownload(persist.Download{SlotID: persist.ID(gone), Size: 11, Path: filepath.Join(dir, "data", "slots", gone.Hex()+".bin")})
+	})
+	store.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	h := startHost(t, e, e.Hosts[0], dir)
+	waitFor(t, "the left-behind slot data deleted", 10*time.Second, func() bool {
+		return len(slotFiles(t, dir, gone)) == 0 && !downloadRecord(h.store, gone)
+	})
+	if len(slotFiles(t, dir, sale.slot)) == 0 {
+		t.Fatal("the sweep deleted the data of a slot we prove")
+	}
+}
