@@ -91,8 +91,9 @@ func TestLostSaleLeavesNoData(t *testing.T) {
 }
 
 // TestStartSweepsEndedSalesData: data an ended sale left (the node stopped
-// before deleting it) is deleted at the next start, and the data of a slot
-// the node proves is kept.
+// before deleting it) is deleted at the next start; the data of a slot the
+// node proves is kept, and so is data no sale in the store knows of (a
+// store restored from an older backup).
 func TestStartSweepsEndedSalesData(t *testing.T) {
 	sale := newTwoSlotSale(t)
 	e := sale.e
@@ -103,11 +104,14 @@ func TestStartSweepsEndedSalesData(t *testing.T) {
 	stopMining()
 	sale.h.close(t)
 
-	// What a sale of another slot left: a partial download, its record.
-	gone := contracts.SlotID{0xee}
-	for _, ext := range []string{".bin", ".tree"} {
-		if err := os.WriteFile(filepath.Join(dir, "data", "slots", gone.Hex()+ext), []byte("left behind"), 0o644); err != nil {
-			t.Fatal(err)
+	// What an ended sale of another slot left (a partial download and its
+	// record), and files of a slot the store has never heard of.
+	ended, unknown := contracts.SlotID{0xee}, contracts.SlotID{0xef}
+	for _, slot := range []contracts.SlotID{ended, unknown} {
+		for _, ext := range []string{".bin", ".tree"} {
+			if err := os.WriteFile(filepath.Join(dir, "data", "slots", slot.Hex()+ext), []byte("left behind"), 0o644); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	store, err := persist.Open(filepath.Join(dir, "slotd.db"), nil)
@@ -115,7 +119,11 @@ func TestStartSweepsEndedSalesData(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = store.Update(ctx, func(tx *persist.Tx) error {
-		return tx.PutDownload(persist.Download{SlotID: persist.ID(gone), Size: 11, Path: filepath.Join(dir, "data", "slots", gone.Hex()+".bin")})
+		a := persist.Agent{SlotID: persist.ID(ended), RequestID: persist.ID(sale.id)}
+		if err := tx.Transition(&a, &persist.JournalEntry{To: "ignored", Event: "slot-taken", Time: time.Now()}); err != nil {
+			return err
+		}
+		return tx.PutDownload(persist.Download{SlotID: persist.ID(ended), Size: 11, Path: filepath.Join(dir, "data", "slots", ended.Hex()+".bin")})
 	})
 	store.Close()
 	if err != nil {
@@ -123,10 +131,13 @@ func TestStartSweepsEndedSalesData(t *testing.T) {
 	}
 
 	h := startHost(t, e, e.Hosts[0], dir)
-	waitFor(t, "the left-behind slot data deleted", 10*time.Second, func() bool {
-		return len(slotFiles(t, dir, gone)) == 0 && !downloadRecord(h.store, gone)
+	waitFor(t, "the ended sale's data deleted", 10*time.Second, func() bool {
+		return len(slotFiles(t, dir, ended)) == 0 && !downloadRecord(h.store, ended)
 	})
 	if len(slotFiles(t, dir, sale.slot)) == 0 {
 		t.Fatal("the sweep deleted the data of a slot we prove")
+	}
+	if len(slotFiles(t, dir, unknown)) != 2 {
+		t.Fatal("the sweep deleted data no sale in the store knows of")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"time"
 
@@ -108,30 +109,35 @@ func (s *Sales) dropSlotData(ctx context.Context, slot persist.ID) {
 	}
 }
 
-// sweepSlotData deletes the data of every slot no live sale holds: what an
-// ended sale left when the node stopped before deleting it. It runs before
-// the workers start, so no sale of those slots is under way.
+// sweepSlotData deletes the data of every slot whose sale has ended: what
+// an ended sale left when the node stopped before deleting it. It runs
+// before the workers start, so no new sale of those slots is under way.
+// Data of a slot the store has no sale for is left alone and reported: a
+// store restored from an older backup does not know its newest sales.
 func (s *Sales) sweepSlotData(ctx context.Context) {
 	ids, err := s.cfg.Data.HostedSlotIDs()
 	if err != nil {
 		s.log.Warn("could not list slot data to sweep", "err", err)
 		return
 	}
-	swept := 0
+	var swept, unknown int
 	for _, id := range ids {
-		live := false
-		s.cfg.Store.View(func(tx *persist.Tx) error {
-			a, err := tx.Agent(persist.ID(id))
-			live = err == nil && !fsm.IsEnd(a.State)
-			return nil
-		})
-		if !live {
+		var a persist.Agent
+		err := s.cfg.Store.View(func(tx *persist.Tx) (err error) { a, err = tx.Agent(persist.ID(id)); return err })
+		switch {
+		case errors.Is(err, persist.ErrNotFound):
+			unknown++
+		case err == nil && fsm.IsEnd(a.State):
 			s.dropSlotData(ctx, persist.ID(id))
 			swept++
 		}
 	}
 	if swept > 0 {
 		s.log.Info("deleted the data of ended sales", "slots", swept)
+	}
+	if unknown > 0 {
+		s.log.Warn("slot data no sale in the store knows of; left alone (a store restored from an older backup?)",
+			"slots", unknown, "dir", filepath.Join(s.cfg.Data.Dir(), "slots"))
 	}
 }
 
