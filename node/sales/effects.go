@@ -7,7 +7,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/ethereum/go-ethereum"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/hashicorp/go-hclog"
@@ -19,6 +18,7 @@ import (
 	"github.com/slotd/slotd/node/metrics"
 	"github.com/slotd/slotd/node/outage"
 	"github.com/slotd/slotd/node/transfer"
+	"github.com/slotd/slotd/node/txmgr"
 	"github.com/slotd/slotd/persist"
 )
 
@@ -295,37 +295,20 @@ const fillRevertedDetail = "our fill was reorganised out and reverted on the new
 // A fill with no receipt may still land (the tx manager resends it), and
 // a successful one means the slot read was stale.
 func (e *effects) fillReverted(ctx context.Context, slot contracts.SlotID) (bool, error) {
-	var sent [][]common.Hash // per fill: its signings, any of which may be mined
+	var sent []persist.TxRecord
 	err := e.store.View(func(tx *persist.Tx) error {
 		return tx.ForEachTxRecordWithPrefix(contracts.FillPurposePrefix(slot), func(r persist.TxRecord) error {
-			hashes := []common.Hash{common.Hash(r.Hash)}
-			for _, h := range r.Previous {
-				hashes = append(hashes, common.Hash(h))
-			}
-			sent = append(sent, hashes)
+			sent = append(sent, r)
 			return nil
 		})
 	})
 	if err != nil || len(sent) == 0 {
 		return false, err
 	}
-	for _, hashes := range sent {
-		reverted := false
-		for _, h := range hashes {
-			rc, err := e.receipts.TransactionReceipt(ctx, h)
-			if errors.Is(err, ethereum.NotFound) {
-				continue
-			}
-			if err != nil {
-				return false, err
-			}
-			if rc.Status == types.ReceiptStatusSuccessful {
-				return false, nil
-			}
-			reverted = true
-		}
-		if !reverted {
-			return false, nil
+	for i := range sent {
+		rc, _, err := txmgr.Receipt(ctx, e.receipts, &sent[i])
+		if err != nil || rc == nil || rc.Status == types.ReceiptStatusSuccessful {
+			return false, err
 		}
 	}
 	return true, nil

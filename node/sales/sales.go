@@ -11,8 +11,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/ethereum/go-ethereum/common"
-	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/slotd/slotd/contracts"
@@ -21,6 +19,7 @@ import (
 	"github.com/slotd/slotd/node/datastore"
 	"github.com/slotd/slotd/node/metrics"
 	"github.com/slotd/slotd/node/transfer"
+	"github.com/slotd/slotd/node/txmgr"
 	"github.com/slotd/slotd/persist"
 	"github.com/slotd/slotd/queue"
 )
@@ -48,7 +47,7 @@ type Config struct {
 // where it landed again from one still on its way back.
 type Client interface {
 	chain.Client
-	TransactionReceipt(ctx context.Context, hash common.Hash) (*types.Receipt, error)
+	txmgr.ReceiptReader
 }
 
 // Sales is the host role. New builds it, Run runs it until ctx ends.

@@ -609,12 +609,24 @@ func matches(err error, subs ...string) bool {
 	return false
 }
 
-// receipt finds the receipt of whichever of rec's signings was mined. No
-// receipt is (nil, zero, nil); errors other than "not found" are returned.
+// receipt finds the receipt of whichever of rec's signings was mined.
 func (m *Manager) receipt(ctx context.Context, rec *persist.TxRecord) (*types.Receipt, common.Hash, error) {
+	return Receipt(ctx, m.cfg.Client, rec)
+}
+
+// ReceiptReader is the part of a client Receipt reads.
+type ReceiptReader interface {
+	TransactionReceipt(ctx context.Context, hash common.Hash) (*types.Receipt, error)
+}
+
+// Receipt finds the receipt of whichever of rec's signings (its hash, and
+// the ones a fee bump superseded) was mined; their shared nonce lets at
+// most one be. No receipt is (nil, zero, nil); errors other than "not
+// found" are returned.
+func Receipt(ctx context.Context, c ReceiptReader, rec *persist.TxRecord) (*types.Receipt, common.Hash, error) {
 	hashes := append([]persist.ID{rec.Hash}, rec.Previous...)
 	for _, h := range hashes {
-		rc, err := m.cfg.Client.TransactionReceipt(ctx, common.Hash(h))
+		rc, err := c.TransactionReceipt(ctx, common.Hash(h))
 		if errors.Is(err, ethereum.NotFound) {
 			continue
 		}
