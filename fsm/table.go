@@ -54,9 +54,9 @@ const (
 // adds Filling, where it may be sent but is not mined yet.
 var (
 	preFill  = []string{Preparing, Downloading, InitialProving}
-	beforeUs = []string{Preparing, Downloading, InitialProving, Filling} // nothing is due when the request ends here
-	holding  = []string{Filled, Proving}                                 // we hold the slot: endings collect
-	live     = []string{Preparing, Downloading, InitialProving, Filling, Filled, Proving, Payout}
+	beforeUs = append(slices.Clip(preFill), Filling) // nothing is due when the request ends here
+	holding  = []string{Filled, Proving}             // we hold the slot: endings collect
+	live     = slices.Concat(beforeUs, holding, []string{Payout})
 	ends     = []string{Finished, Cancelled, Failed, Ignored}
 )
 
