@@ -132,7 +132,7 @@ func (s *Store) record(ctx context.Context, m *Manifest) error {
 	if s.rec == nil {
 		return nil
 	}
-	if err := s.rec.RecordDataset(ctx, m, s.DatasetDir(m.CID)); err != nil {
+	if err := s.rec.RecordDatasets(ctx, []*Manifest{m}, s.DatasetDir); err != nil {
 		return fmt.Errorf("dataset %s is stored but not recorded (it will be on the next start): %w", m.CID, err)
 	}
 	return nil

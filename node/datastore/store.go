@@ -23,7 +23,9 @@ var ErrNotFound = errors.New("not found")
 // The directory stays the source of truth: a dataset whose record failed is
 // still served, and RecordAll re-records every dataset.
 type Recorder interface {
-	RecordDataset(ctx context.Context, m *Manifest, dir string) error
+	// RecordDatasets records ms, each stored in the directory dirOf names,
+	// in one step; recording a dataset again is harmless.
+	RecordDatasets(ctx context.Context, ms []*Manifest, dirOf func(CID) string) error
 }
 
 // Options configure Open. The zero value is usable.
@@ -228,13 +230,11 @@ func (s *Store) RecordAll(ctx context.Context) error {
 		return nil
 	}
 	ms, err := s.Datasets()
-	if err != nil {
+	if err != nil || len(ms) == 0 {
 		return err
 	}
-	for _, m := range ms {
-		if err := s.rec.RecordDataset(ctx, m, s.DatasetDir(m.CID)); err != nil {
-			return fmt.Errorf("record dataset %s: %w", m.CID, err)
-		}
+	if err := s.rec.RecordDatasets(ctx, ms, s.DatasetDir); err != nil {
+		return fmt.Errorf("record %d datasets: %w", len(ms), err)
 	}
 	return nil
 }
