@@ -97,16 +97,7 @@ func (tx *Tx) AgentStates() (map[string]int, error) {
 
 // stateOf reads the state field of an encoded agent.
 func stateOf(key, data []byte) (string, error) {
-	if len(data) > 1 && data[0] == valueVersion {
-		if st, ok := fastState(data[1:]); ok {
-			return st, nil
-		}
-	}
-	var v struct {
-		State string `json:"state"`
-	}
-	err := decodeValue(bucketAgents, key, data, &v)
-	return v.State, err
+	return readString(bucketAgents, key, data, stateField)
 }
 
 func (tx *Tx) putAgent(a *Agent) error {

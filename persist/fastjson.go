@@ -3,6 +3,8 @@ package persist
 import (
 	"bytes"
 	"encoding/hex"
+	"encoding/json"
+	"fmt"
 	"strconv"
 	"time"
 )
@@ -104,18 +106,33 @@ func (e JournalEntry) appendJSON(dst []byte) ([]byte, bool) {
 	return append(dst, '}'), ok == [5]bool{true, true, true, true, true}
 }
 
-var stateField = []byte(`"state":"`)
+// stringField names a string field read without decoding the rest of
+// its value (see fastString).
+type stringField struct {
+	name   string
+	prefix []byte // `"name":"`
+}
 
-// fastState reads the state field of an encoded agent without decoding
-// the rest. Agent values are written field by field in struct order, and
-// the fields before "state" are ids and numbers, so the first `"state":"`
-// is the field itself; anything unexpected falls back to encoding/json.
-func fastState(data []byte) (string, bool) {
-	i := bytes.Index(data, stateField)
+func newStringField(name string) stringField {
+	return stringField{name: name, prefix: []byte(`"` + name + `":"`)}
+}
+
+var (
+	stateField  = newStringField("state")  // of an agent
+	statusField = newStringField("status") // of a tx record
+)
+
+// fastString reads field f of an encoded value without decoding the rest.
+// Values are written field by field in struct order, and the fields before
+// those read this way are ids, hex and numbers, so the first `"name":"`
+// outside a string is the field itself; anything unexpected falls back to
+// encoding/json.
+func fastString(data []byte, f stringField) (string, bool) {
+	i := bytes.Index(data, f.prefix)
 	if i < 0 {
 		return "", false
 	}
-	rest := data[i+len(stateField):]
+	rest := data[i+len(f.prefix):]
 	j := bytes.IndexByte(rest, '"')
 	if j < 0 || bytes.IndexByte(rest[:j], '\\') >= 0 {
 		return "", false
@@ -124,4 +141,25 @@ func fastState(data []byte) (string, bool) {
 		return "", false // inside a string after all
 	}
 	return string(rest[:j]), true
+}
+
+// readString reads field f of a value stored in bucket, decoding only
+// that field.
+func readString(bucket, key, data []byte, f stringField) (string, error) {
+	if len(data) > 1 && data[0] == valueVersion {
+		if s, ok := fastString(data[1:], f); ok {
+			return s, nil
+		}
+	}
+	var v map[string]json.RawMessage
+	if err := decodeValue(bucket, key, data, &v); err != nil {
+		return "", err
+	}
+	var s string
+	if raw, ok := v[f.name]; ok {
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return "", fmt.Errorf("%w: %s/%x: field %s: %v", ErrCorrupt, bucket, key, f.name, err)
+		}
+	}
+	return s, nil
 }

@@ -1,7 +1,10 @@
 package persist
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
+	"math/big"
 	"math/rand"
 	"testing"
 	"time"
@@ -32,7 +35,7 @@ func randTime(r *rand.Rand) time.Time {
 }
 
 // TestFastJSONMatchesEncodingJSON: when the fast encoders answer, they
-// answer byte for byte what encoding/json does; fastState reads back the
+// answer byte for byte what encoding/json does; fastString reads back the
 // state of any agent value.
 func TestFastJSONMatchesEncodingJSON(t *testing.T) {
 	r := rand.New(rand.NewSource(1))
@@ -61,16 +64,60 @@ func TestFastJSONMatchesEncodingJSON(t *testing.T) {
 		if err != nil {
 			continue // a time encoding/json cannot write either
 		}
-		st, ok := fastState(data[1:])
+		st, ok := fastString(data[1:], stateField)
 		var back Agent
 		if err := json.Unmarshal(data[1:], &back); err != nil {
 			t.Fatal(err)
 		}
 		if ok && st != back.State {
-			t.Fatalf("fastState %q, decoded %q from %s", st, back.State, data)
+			t.Fatalf("fastString %q, decoded %q from %s", st, back.State, data)
 		}
 	}
 	if fast < 1000 {
 		t.Errorf("fast path taken only %d times", fast)
 	}
+}
+
+// TestPendingTxCountReadsOnlyStatus: PendingTxCount, which reads only the
+// status field, counts what decoding every record counts, whatever the
+// statuses and purposes hold.
+func TestPendingTxCountReadsOnlyStatus(t *testing.T) {
+	s, err := Open(t.TempDir()+"/s.db", &Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	r := rand.New(rand.NewSource(2))
+	statuses := []string{TxPending, TxMined, TxFailed, TxReplaced}
+	err = s.Update(context.Background(), func(tx *Tx) error {
+		for i := range 500 {
+			st := statuses[r.Intn(len(statuses))]
+			if r.Intn(10) == 0 {
+				st = randString(r) // what a newer or damaged writer might leave
+			}
+			rec := TxRecord{Purpose: fmt.Sprintf("%s:%d", randString(r), i), Nonce: r.Uint64(), Hash: slotN(uint64(i)),
+				Raw: Bytes(randString(r)), Value: big.NewInt(r.Int63()), Status: st, Sent: time.Unix(int64(i), 0)}
+			if err := tx.PutTxRecord(rec); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.View(func(tx *Tx) error {
+		want := 0
+		tx.ForEachTxRecord(func(r TxRecord) error {
+			if r.Status == TxPending {
+				want++
+			}
+			return nil
+		})
+		got, err := tx.PendingTxCount()
+		if err != nil || got != want || want == 0 {
+			t.Fatalf("PendingTxCount %d (%v), decoding every record counts %d", got, err, want)
+		}
+		return nil
+	})
 }

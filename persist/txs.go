@@ -109,6 +109,25 @@ func (tx *Tx) ForEachTxRecord(fn func(TxRecord) error) error {
 	return tx.ForEachTxRecordWithPrefix("", fn)
 }
 
+// PendingTxCount counts the records still pending. It decodes only their
+// status, so /metrics can call it on every scrape: a record holds a signed
+// transaction, a few kB for a proof.
+func (tx *Tx) PendingTxCount() (int, error) {
+	b, err := tx.bucket(bucketTxs)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	err = b.ForEach(func(k, data []byte) error {
+		st, err := readString(bucketTxs, k, data, statusField)
+		if st == TxPending {
+			n++
+		}
+		return err
+	})
+	return n, err
+}
+
 // ForEachTxRecordWithPrefix streams the records whose purpose starts with
 // prefix, in purpose order.
 func (tx *Tx) ForEachTxRecordWithPrefix(prefix string, fn func(TxRecord) error) error {

@@ -86,12 +86,7 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 		if queued, err = tx.QueueLen(); err != nil {
 			return err
 		}
-		if err := tx.ForEachTxRecord(func(r persist.TxRecord) error {
-			if r.Status == persist.TxPending {
-				pending++
-			}
-			return nil
-		}); err != nil {
+		if pending, err = tx.PendingTxCount(); err != nil {
 			return err
 		}
 		if cur, err := tx.Cursor(); err == nil {

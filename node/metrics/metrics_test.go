@@ -2,7 +2,9 @@ package metrics
 
 import (
 	"context"
+	"fmt"
 	"io"
+	"math/big"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
@@ -42,8 +44,9 @@ func TestMetricsReadStoreAndCounters(t *testing.T) {
 	}
 }
 
-// BenchmarkScrape is one /metrics scrape of a store with 20,000 agents and
-// 2,000 queue items:
+// BenchmarkScrape is one /metrics scrape of a store with 20,000 agents,
+// 2,000 queue items and 6,000 tx records (an hour of proofs for 100 slots
+// at the default period, each with a 1 GiB slot's 3,190-byte signed tx):
 //
 //	go test ./node/metrics -run '^$' -bench Scrape
 func BenchmarkScrape(b *testing.B) {
@@ -67,6 +70,17 @@ func BenchmarkScrape(b *testing.B) {
 				return err
 			}
 		}
+		for i := range 6_000 {
+			status := persist.TxMined
+			if i%60 == 0 {
+				status = persist.TxPending
+			}
+			r := persist.TxRecord{Purpose: fmt.Sprintf("proof:%d:%d", i%100, i/100), Nonce: uint64(i), Raw: make(persist.Bytes, 3190),
+				Value: new(big.Int), GasFeeCap: big.NewInt(1e9), GasTipCap: big.NewInt(1e6), Status: status}
+			if err := tx.PutTxRecord(r); err != nil {
+				return err
+			}
+		}
 		return nil
 	})
 	if err != nil {
@@ -76,7 +90,7 @@ func BenchmarkScrape(b *testing.B) {
 	for b.Loop() {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
-		if !strings.Contains(rec.Body.String(), `slotd_agents{state="proving"} 5000`) {
+		if body := rec.Body.String(); !strings.Contains(body, `slotd_agents{state="proving"} 5000`) || !strings.Contains(body, "slotd_tx_pending 100") {
 			b.Fatalf("scrape:\n%s", rec.Body)
 		}
 	}
