@@ -145,6 +145,13 @@ type Manager struct {
 
 	nonceMu sync.Mutex // held from taking a nonce until its record is stored
 
+	// minedMu guards the last minedNonce read, which serves every caller
+	// for one PollInterval: each waiting Send and the loop tend once per
+	// poll, and one read of the head and the nonce serves them all.
+	minedMu   sync.Mutex
+	minedAt   time.Time
+	minedLast uint64
+
 	trouble outage.Log // tendAll's failures; only the loop (or Start, before it) tends
 }
 
@@ -302,8 +309,6 @@ func (m *Manager) tendAll(ctx context.Context) {
 	}
 	m.mu.Unlock()
 	var failed error
-	var mined uint64 // the account's settled nonce: one read serves the pass
-	haveMined := false
 	for _, p := range purposes {
 		if ctx.Err() != nil {
 			return
@@ -311,11 +316,8 @@ func (m *Manager) tendAll(ctx context.Context) {
 		unlock := m.purposes.lock(p)
 		rec, err := m.record(p)
 		if err == nil && rec.Status == persist.TxPending {
-			if !haveMined {
-				mined, err = m.minedNonce(ctx)
-				haveMined = err == nil
-			}
-			if err == nil {
+			var mined uint64
+			if mined, err = m.minedNonce(ctx); err == nil {
 				_, _, err = m.tend(ctx, &rec, mined)
 			}
 		}
@@ -643,8 +645,28 @@ func Receipt(ctx context.Context, c ReceiptReader, rec *persist.TxRecord) (*type
 // had moved past a record's NonceDepth blocks ago and still none of the
 // record's hashes has a receipt, the nonce went to a transaction that is
 // not ours. A value read earlier can only be lower, which only delays that
-// verdict.
+// verdict: so a read less than one PollInterval old is reused.
 func (m *Manager) minedNonce(ctx context.Context) (uint64, error) {
+	m.minedMu.Lock()
+	if !m.minedAt.IsZero() && time.Since(m.minedAt) < m.cfg.PollInterval {
+		defer m.minedMu.Unlock()
+		return m.minedLast, nil
+	}
+	m.minedMu.Unlock()
+	read := time.Now()
+	mined, err := m.readMinedNonce(ctx)
+	if err != nil {
+		return 0, err
+	}
+	m.minedMu.Lock()
+	if read.After(m.minedAt) {
+		m.minedAt, m.minedLast = read, mined
+	}
+	m.minedMu.Unlock()
+	return mined, nil
+}
+
+func (m *Manager) readMinedNonce(ctx context.Context) (uint64, error) {
 	head, err := m.cfg.Client.HeaderByNumber(ctx, nil)
 	if err != nil {
 		return 0, fmt.Errorf("head: %w", err)
