@@ -56,6 +56,11 @@ var (
 	ErrNotClient             = &ContractError{Name: "NotClient"}
 	ErrRequestNotEnded       = &ContractError{Name: "RequestNotEnded"}
 	ErrAlreadyWithdrawn      = &ContractError{Name: "AlreadyWithdrawn"}
+	ErrAlreadyReserved       = &ContractError{Name: "AlreadyReserved"}
+	ErrReservationsFull      = &ContractError{Name: "ReservationsFull"}
+	ErrNotReserved           = &ContractError{Name: "NotReserved"}
+	ErrInvalidRecipient      = &ContractError{Name: "InvalidRecipient"}
+	ErrInvalidUrl            = &ContractError{Name: "InvalidUrl"}
 
 	ErrInsufficientAllowance = &ContractError{Name: "ERC20InsufficientAllowance"}
 	ErrInsufficientBalance   = &ContractError{Name: "ERC20InsufficientBalance"}

@@ -5,11 +5,13 @@ import (
 	"context"
 	"errors"
 	"math/big"
+	"strings"
 	"testing"
 
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/slotd/slotd/contracts"
+	"github.com/slotd/slotd/contracts/bindings"
 	ct "github.com/slotd/slotd/contracts/contractstest"
 	"github.com/slotd/slotd/contracts/proof"
 )
@@ -116,6 +118,19 @@ func TestEveryCustomError(t *testing.T) {
 	p := e.ProofFor(h0, contracts.GetSlotID(id, 0), ds.Slots[0])
 	_, err = h0.M.FillSlot(ctx, id, 2, ds.Roots[0], path, p)
 	ct.WantErr(t, err, contracts.ErrInvalidSlotIndex)
+	_, err = h0.M.FillSlot(ctx, id, 0, ds.Roots[0], path, p)
+	ct.WantErr(t, err, contracts.ErrNotReserved)
+	_, err = h0.M.ReserveSlot(ctx, id, 2, 0)
+	ct.WantErr(t, err, contracts.ErrInvalidSlotIndex)
+	for _, idx := range []uint64{0, 1} {
+		if _, err := h0.M.ReserveSlot(ctx, id, idx, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err = h0.M.ReserveSlot(ctx, id, 0, 0)
+	ct.WantErr(t, err, contracts.ErrAlreadyReserved)
+	_, err = h0.M.SetHostURL(ctx, strings.Repeat("x", 513))
+	ct.WantErr(t, err, contracts.ErrInvalidUrl)
 	_, err = h0.M.FillSlot(ctx, id, 0, ds.Roots[1], path, p)
 	ct.WantErr(t, err, contracts.ErrInvalidSlotRoot)
 	_, err = h0.M.FillSlot(ctx, id, 0, ds.Roots[0], nil, p)
@@ -125,12 +140,27 @@ func TestEveryCustomError(t *testing.T) {
 	e.MustFill(h0, id, 0, ds)
 	_, err = e.Fill(h1, id, 0, ds)
 	ct.WantErr(t, err, contracts.ErrSlotNotFree)
+	// The token's own errors decode too: the deployer has gas but no tokens.
+	broke := ct.Actor{M: contracts.NewEthMarket(e.Chain, e.Deployer, e.Dep.Marketplace)}
+	_, err = e.Fill(broke, id, 1, ds)
+	ct.WantErr(t, err, contracts.ErrInsufficientBalance)
+	// maxReservations (3) hosts may reserve slot 1; h0 and broke hold one.
+	if _, err := h1.M.ReserveSlot(ctx, id, 1, 0); err != nil {
+		t.Fatal(err)
+	}
+	_, err = v.M.ReserveSlot(ctx, id, 1, 0)
+	ct.WantErr(t, err, contracts.ErrReservationsFull)
+	_, err = h0.M.FillSlot(ctx, id, 0, ds.Roots[0], path, p)
+	ct.WantErr(t, err, contracts.ErrSlotNotFree)
 
 	slot0, slot1 := contracts.GetSlotID(id, 0), contracts.GetSlotID(id, 1)
 	_, err = h1.M.FreeSlot(ctx, slot0)
 	ct.WantErr(t, err, contracts.ErrNotSlotHost)
 	_, err = h0.M.FreeSlot(ctx, slot1)
 	ct.WantErr(t, err, contracts.ErrSlotNotFilled)
+	toNobody := bindings.NewMarketplace().PackFreeSlot(slot0, common.Address{}, common.Address{})
+	_, err = e.Sender(h0.Key).Send(ctx, "free-to-nobody", &e.Dep.Marketplace, toNobody)
+	ct.WantErr(t, err, contracts.ErrInvalidRecipient)
 	_, err = h1.M.SubmitProof(ctx, slot1, p)
 	ct.WantErr(t, err, contracts.ErrSlotNotFilled)
 	_, err = v.M.MarkProofAsMissing(ctx, slot1, 0)
@@ -144,11 +174,6 @@ func TestEveryCustomError(t *testing.T) {
 	ct.WantErr(t, err, contracts.ErrValidationTimedOut)
 	_, err = v.M.MarkProofAsMissing(ctx, slot0, period)
 	ct.WantErr(t, err, contracts.ErrValidationTimedOut)
-
-	// The token's own errors decode too: the deployer has gas but no tokens.
-	broke := ct.Actor{M: contracts.NewEthMarket(e.Chain, e.Deployer, e.Dep.Marketplace)}
-	_, err = e.Fill(broke, id, 1, ds)
-	ct.WantErr(t, err, contracts.ErrInsufficientBalance)
 
 	// Cancel: the other slot was never filled before expiry.
 	exp, _ := c.M.RequestExpiry(ctx, id)

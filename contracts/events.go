@@ -69,6 +69,26 @@ type (
 		LogRef
 		SlotID SlotID
 	}
+	// ProofMarkedMissing: a validator marked the slot's proof for Period
+	// missing (the host was slashed).
+	ProofMarkedMissing struct {
+		LogRef
+		SlotID SlotID
+		Period uint64
+	}
+	// SlotReservationsFull: the slot has maxReservations reservers; no one
+	// else may reserve it until it is filled or freed.
+	SlotReservationsFull struct {
+		LogRef
+		RequestID RequestID
+		SlotIndex uint64
+	}
+	// HostURLSet: Host serves slot data from URL from now on.
+	HostURLSet struct {
+		LogRef
+		Host common.Address
+		URL  string
+	}
 )
 
 var market = bindings.NewMarketplace()
@@ -137,6 +157,27 @@ func DecodeLog(l *types.Log) (Event, error) {
 			return nil, fmt.Errorf("decode ProofSubmitted: %w", err)
 		}
 		return &ProofSubmitted{LogRef: ref, SlotID: e.SlotId}, nil
+	case "ProofMarkedMissing":
+		e, err := market.UnpackProofMarkedMissingEvent(l)
+		if err != nil {
+			return nil, fmt.Errorf("decode ProofMarkedMissing: %w", err)
+		}
+		if !e.Period.IsUint64() {
+			return nil, fmt.Errorf("decode ProofMarkedMissing: period %s exceeds uint64", e.Period)
+		}
+		return &ProofMarkedMissing{LogRef: ref, SlotID: e.SlotId, Period: e.Period.Uint64()}, nil
+	case "SlotReservationsFull":
+		e, err := market.UnpackSlotReservationsFullEvent(l)
+		if err != nil {
+			return nil, fmt.Errorf("decode SlotReservationsFull: %w", err)
+		}
+		return &SlotReservationsFull{LogRef: ref, RequestID: e.RequestId, SlotIndex: e.SlotIndex}, nil
+	case "HostUrlSet":
+		e, err := market.UnpackHostUrlSetEvent(l)
+		if err != nil {
+			return nil, fmt.Errorf("decode HostUrlSet: %w", err)
+		}
+		return &HostURLSet{LogRef: ref, Host: e.Host, URL: e.Url}, nil
 	}
 	return nil, ErrUnknownEvent
 }

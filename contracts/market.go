@@ -11,6 +11,7 @@ import (
 	bind "github.com/ethereum/go-ethereum/accounts/abi/bind/v2"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/slotd/slotd/contracts/bindings"
 )
@@ -30,9 +31,14 @@ type Market interface {
 	WithdrawFunds(ctx context.Context, id RequestID) (*types.Receipt, error)
 
 	// Host.
+	// ReserveSlot sends one reservation per attempt: a caller that runs
+	// again after a crash passes the same attempt and sends nothing new.
+	ReserveSlot(ctx context.Context, id RequestID, index, attempt uint64) (*types.Receipt, error)
 	FillSlot(ctx context.Context, id RequestID, index uint64, slotRoot common.Hash, rootPath []common.Hash, p Proof) (*types.Receipt, error)
 	SubmitProof(ctx context.Context, slot SlotID, p Proof) (*types.Receipt, error)
 	FreeSlot(ctx context.Context, slot SlotID) (*types.Receipt, error)
+
+	SetHostURL(ctx context.Context, url string) (*types.Receipt, error)
 
 	// Validator.
 	MarkProofAsMissing(ctx context.Context, slot SlotID, period uint64) (*types.Receipt, error)
@@ -52,6 +58,11 @@ type Market interface {
 	CurrentPeriod(ctx context.Context) (uint64, error)
 	RequestsOf(ctx context.Context, client common.Address) ([]RequestID, error)
 	SlotsOf(ctx context.Context, host common.Address) ([]SlotID, error)
+	IsReserved(ctx context.Context, slot SlotID, host common.Address) (bool, error)
+	// SlotStatuses is one eth_call for many slots; markPeriod is the period
+	// whose markability each entry reports.
+	SlotStatuses(ctx context.Context, slots []SlotID, markPeriod uint64) ([]SlotStatus, error)
+	HostURL(ctx context.Context, host common.Address) (string, error)
 
 	// Events: past ones page by page, and new ones as they are mined.
 	PastEvents(ctx context.Context, from, to uint64, fn func(last uint64, events []Event) error) error
@@ -76,6 +87,31 @@ type EthMarket struct {
 	// tokenAddr caches the Marketplace's token, which is immutable.
 	tokenMu   sync.Mutex
 	tokenAddr common.Address
+
+	payout Payout
+}
+
+// Payout names where freeSlot sends a host's earnings and its collateral;
+// a zero address means the signing account.
+type Payout struct {
+	Reward     common.Address
+	Collateral common.Address
+}
+
+// SetPayout makes every later FreeSlot pay to p. Call it before the market
+// is shared.
+func (m *EthMarket) SetPayout(p Payout) { m.payout = p }
+
+// PayoutTo is where FreeSlot pays, zero addresses resolved to the account.
+func (m *EthMarket) PayoutTo() Payout {
+	p := m.payout
+	if p.Reward == (common.Address{}) {
+		p.Reward = m.Account()
+	}
+	if p.Collateral == (common.Address{}) {
+		p.Collateral = m.Account()
+	}
+	return p
 }
 
 var _ Market = (*EthMarket)(nil)
@@ -197,6 +233,20 @@ func (m *EthMarket) FillSlot(ctx context.Context, id RequestID, index uint64, sl
 	return m.send(ctx, purpose, m.abi.PackFillSlot(id, index, slotRoot, hashes32(rootPath), p))
 }
 
+// ReservePurposePrefix starts the tx purpose of every reservation of slot.
+func ReservePurposePrefix(slot SlotID) string { return "reserve:" + slot.Hex() + ":" }
+
+// ReserveSlot reserves the slot for this account, under the tx purpose
+// ReservePurposePrefix(slot) + attempt.
+func (m *EthMarket) ReserveSlot(ctx context.Context, id RequestID, index, attempt uint64) (*types.Receipt, error) {
+	purpose := ReservePurposePrefix(GetSlotID(id, index)) + strconv.FormatUint(attempt, 10)
+	return m.send(ctx, purpose, m.abi.PackReserveSlot(id, index))
+}
+
+func (m *EthMarket) SetHostURL(ctx context.Context, url string) (*types.Receipt, error) {
+	return m.send(ctx, "host-url:"+crypto.Keccak256Hash([]byte(url)).Hex(), m.abi.PackSetHostUrl(url))
+}
+
 func (m *EthMarket) SubmitProof(ctx context.Context, slot SlotID, p Proof) (*types.Receipt, error) {
 	period, err := m.CurrentPeriod(ctx)
 	if err != nil {
@@ -205,8 +255,10 @@ func (m *EthMarket) SubmitProof(ctx context.Context, slot SlotID, p Proof) (*typ
 	return m.send(ctx, fmt.Sprintf("proof:%s:%d", slot.Hex(), period), m.abi.PackSubmitProof(slot, p))
 }
 
+// FreeSlot frees the slot, paying to PayoutTo.
 func (m *EthMarket) FreeSlot(ctx context.Context, slot SlotID) (*types.Receipt, error) {
-	return m.send(ctx, "free:"+slot.Hex(), m.abi.PackFreeSlot(slot))
+	p := m.PayoutTo()
+	return m.send(ctx, "free:"+slot.Hex(), m.abi.PackFreeSlot(slot, p.Reward, p.Collateral))
 }
 
 func (m *EthMarket) MarkProofAsMissing(ctx context.Context, slot SlotID, period uint64) (*types.Receipt, error) {
@@ -280,6 +332,19 @@ func (m *EthMarket) RequestsOf(ctx context.Context, client common.Address) ([]Re
 func (m *EthMarket) SlotsOf(ctx context.Context, host common.Address) ([]SlotID, error) {
 	ids, err := call(ctx, m, "slots of "+host.Hex(), m.abi.PackSlotsOf(host), m.abi.UnpackSlotsOf)
 	return toHashes(ids), err
+}
+
+func (m *EthMarket) IsReserved(ctx context.Context, slot SlotID, host common.Address) (bool, error) {
+	return call(ctx, m, "is reserved "+slot.Hex(), m.abi.PackIsReserved(slot, host), m.abi.UnpackIsReserved)
+}
+
+func (m *EthMarket) SlotStatuses(ctx context.Context, slots []SlotID, markPeriod uint64) ([]SlotStatus, error) {
+	ids := hashes32(slots)
+	return call(ctx, m, fmt.Sprintf("slot statuses of %d slots", len(slots)), m.abi.PackSlotStatuses(ids, new(big.Int).SetUint64(markPeriod)), m.abi.UnpackSlotStatuses)
+}
+
+func (m *EthMarket) HostURL(ctx context.Context, host common.Address) (string, error) {
+	return call(ctx, m, "host url "+host.Hex(), m.abi.PackHostUrl(host), m.abi.UnpackHostUrl)
 }
 
 func (m *EthMarket) PastEvents(ctx context.Context, from, to uint64, fn func(last uint64, events []Event) error) error {

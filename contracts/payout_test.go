@@ -185,8 +185,24 @@ func TestMissedProofsSlashThenFreeAndRepair(t *testing.T) {
 		t.Fatalf("freed slot still has host %s", h)
 	}
 
-	// Another host repairs the slot and is paid from its own fill.
+	// Another host reserves and repairs the slot: it posts the collateral
+	// less the repair reward, proves, and is paid from its own fill plus
+	// the reward (its slot holds the full collateral).
+	repairReward := new(big.Int).Div(new(big.Int).Mul(collateral, big.NewInt(int64(cfg.RepairRewardPercentage))), big.NewInt(100))
+	if repairReward.Sign() == 0 {
+		t.Fatal("test config has no repair reward")
+	}
+	beforeRepair := e.Balance(repairer.Addr)
 	repairedAt := e.BlockTime(e.MustFill(repairer, id, 0, ds))
+	ct.WantEqual(t, "repairer posts reduced collateral", new(big.Int).Sub(beforeRepair, e.Balance(repairer.Addr)), new(big.Int).Sub(collateral, repairReward))
+	if info, _ := e.Client.M.GetSlot(e.Ctx, lazySlot); info.Collateral.Cmp(collateral) != 0 {
+		t.Fatalf("repaired slot holds collateral %s, want the full %s", info.Collateral, collateral)
+	}
+	_, pend := e.Period()
+	e.AdvanceTo(pend + 1)
+	if _, err := e.Prove(repairer, lazySlot, ds.Slots[0]); err != nil {
+		t.Fatalf("repairer's proof: %v", err)
+	}
 	end, _ := e.Client.M.RequestEnd(e.Ctx, id)
 	e.AdvanceTo(end + 1)
 	for _, h := range []struct {
@@ -199,7 +215,7 @@ func TestMissedProofsSlashThenFreeAndRepair(t *testing.T) {
 	}
 	repairEarned := ct.Mul(end-repairedAt, slotSize, 3)
 	honestEarned := ct.Mul(end-honestFilled, slotSize, 3)
-	ct.WantEqual(t, "repairing host", new(big.Int).Sub(e.Balance(repairer.Addr), repairBefore), repairEarned)
+	ct.WantEqual(t, "repairing host", new(big.Int).Sub(e.Balance(repairer.Addr), repairBefore), new(big.Int).Add(repairEarned, repairReward))
 	ct.WantEqual(t, "honest host", new(big.Int).Sub(e.Balance(honest.Addr), honestBefore), honestEarned)
 	ct.WantEqual(t, "lazy host lost its collateral", new(big.Int).Sub(lazyBefore, e.Balance(lazy.Addr)), collateral)
 	if _, err := e.Client.M.WithdrawFunds(e.Ctx, id); err != nil {
@@ -209,6 +225,7 @@ func TestMissedProofsSlashThenFreeAndRepair(t *testing.T) {
 	cost := new(big.Int).Add(repairEarned, honestEarned)
 	cost.Sub(cost, collateral)
 	cost.Add(cost, new(big.Int).Mul(reward, big.NewInt(int64(marked))))
+	cost.Add(cost, repairReward)
 	ct.WantEqual(t, "client's net cost", new(big.Int).Sub(clientBefore, e.Balance(e.Client.Addr)), cost)
 	ct.WantEqual(t, "nothing left in the contract", e.Balance(e.Dep.Marketplace), new(big.Int))
 }

@@ -13,16 +13,19 @@ import (
 
 // The request and its parts are the contract's own ABI types.
 type (
-	Request          = bindings.Request
-	Ask              = bindings.Ask
-	Content          = bindings.Content
-	Proof            = bindings.Proof
-	Config           = bindings.MarketplaceConfig
-	CollateralConfig = bindings.CollateralConfig
-	ProofConfig      = bindings.ProofConfig
-	SlotInfo         = bindings.MarketplaceSlotInfo
-	RequestID        = common.Hash
-	SlotID           = common.Hash
+	Request            = bindings.Request
+	Ask                = bindings.Ask
+	Content            = bindings.Content
+	Proof              = bindings.Proof
+	Config             = bindings.MarketplaceConfig
+	CollateralConfig   = bindings.CollateralConfig
+	ProofConfig        = bindings.ProofConfig
+	SlotInfo           = bindings.MarketplaceSlotInfo
+	ReservationsConfig = bindings.SlotReservationsConfig
+	// SlotStatus is one slot's entry in a SlotStatuses read.
+	SlotStatus = bindings.MarketplaceSlotStatus
+	RequestID  = common.Hash
+	SlotID     = common.Hash
 )
 
 // RequestState mirrors the contract's enum.
@@ -105,13 +108,19 @@ func SlotCollateral(a Ask) *big.Int {
 
 // DefaultConfig is the deployment slotd's tools use unless told otherwise;
 // samples is 3 because each sample of a 1 GiB slot costs about 38k gas of
-// calldata under EIP-7623 (see the gas report in the README).
+// calldata under EIP-7623 (see the gas report in the README). Reservations,
+// the repair reward and the duration limit are Codex's defaults.
 func DefaultConfig() Config {
 	return Config{
-		Collateral: CollateralConfig{SlashPercentage: 10, ValidatorRewardPercentage: 20, MaxNumberOfSlashes: 3},
-		Proofs:     ProofConfig{Period: 60, Timeout: 30, Downtime: 64, DowntimeProduct: 67, Samples: 3},
+		Collateral:           CollateralConfig{SlashPercentage: 10, ValidatorRewardPercentage: 20, MaxNumberOfSlashes: 3, RepairRewardPercentage: 10},
+		Proofs:               ProofConfig{Period: 60, Timeout: 30, Downtime: 64, DowntimeProduct: 67, Samples: 3},
+		Reservations:         ReservationsConfig{MaxReservations: 3},
+		RequestDurationLimit: DefaultRequestDurationLimit,
 	}
 }
+
+// DefaultRequestDurationLimit is 30 days.
+const DefaultRequestDurationLimit = 30 * 24 * 3600
 
 // EncodeRequest is abi.encode(request): what the contract hashes into the id,
 // and what a client persists to re-send the very same request.

@@ -40,6 +40,7 @@ type CollateralConfig struct {
 	SlashPercentage           uint8
 	ValidatorRewardPercentage uint8
 	MaxNumberOfSlashes        uint8
+	RepairRewardPercentage    uint8
 }
 
 // Content is an auto generated low-level Go binding around an user-defined struct.
@@ -50,20 +51,37 @@ type Content struct {
 
 // MarketplaceConfig is an auto generated low-level Go binding around an user-defined struct.
 type MarketplaceConfig struct {
-	Collateral CollateralConfig
-	Proofs     ProofConfig
+	Collateral           CollateralConfig
+	Proofs               ProofConfig
+	Reservations         SlotReservationsConfig
+	RequestDurationLimit uint64
 }
 
 // MarketplaceSlotInfo is an auto generated low-level Go binding around an user-defined struct.
 type MarketplaceSlotInfo struct {
-	RequestId  [32]byte
-	SlotIndex  uint64
-	Host       common.Address
-	FilledAt   uint64
-	Root       [32]byte
-	Collateral *big.Int
-	Slashes    *big.Int
-	State      uint8
+	RequestId    [32]byte
+	SlotIndex    uint64
+	Host         common.Address
+	FilledAt     uint64
+	Root         [32]byte
+	Collateral   *big.Int
+	Slashes      *big.Int
+	State        uint8
+	Reservations *big.Int
+}
+
+// MarketplaceSlotStatus is an auto generated low-level Go binding around an user-defined struct.
+type MarketplaceSlotStatus struct {
+	State               uint8
+	Host                common.Address
+	MissingProofs       uint64
+	Reservations        uint8
+	ProofRequired       bool
+	WillProofBeRequired bool
+	ProofReceived       bool
+	Markable            bool
+	Pointer             uint8
+	Challenge           [32]byte
 }
 
 // Proof is an auto generated low-level Go binding around an user-defined struct.
@@ -90,11 +108,16 @@ type Request struct {
 	Nonce   [32]byte
 }
 
+// SlotReservationsConfig is an auto generated low-level Go binding around an user-defined struct.
+type SlotReservationsConfig struct {
+	MaxReservations uint8
+}
+
 // MarketplaceMetaData contains all meta data concerning the Marketplace contract.
 var MarketplaceMetaData = bind.MetaData{
-	ABI: "[{\"inputs\":[{\"internalType\":\"contractIERC20\",\"name\":\"token_\",\"type\":\"address\"},{\"components\":[{\"components\":[{\"internalType\":\"uint8\",\"name\":\"slashPercentage\",\"type\":\"uint8\"},{\"internalType\":\"uint8\",\"name\":\"validatorRewardPercentage\",\"type\":\"uint8\"},{\"internalType\":\"uint8\",\"name\":\"maxNumberOfSlashes\",\"type\":\"uint8\"}],\"internalType\":\"structCollateralConfig\",\"name\":\"collateral\",\"type\":\"tuple\"},{\"components\":[{\"internalType\":\"uint64\",\"name\":\"period\",\"type\":\"uint64\"},{\"internalType\":\"uint64\",\"name\":\"timeout\",\"type\":\"uint64\"},{\"internalType\":\"uint8\",\"name\":\"downtime\",\"type\":\"uint8\"},{\"internalType\":\"uint8\",\"name\":\"downtimeProduct\",\"type\":\"uint8\"},{\"internalType\":\"uint16\",\"name\":\"samples\",\"type\":\"uint16\"}],\"internalType\":\"structProofConfig\",\"name\":\"proofs\",\"type\":\"tuple\"}],\"internalType\":\"structMarketplaceConfig\",\"name\":\"config_\",\"type\":\"tuple\"}],\"stateMutability\":\"nonpayable\",\"type\":\"constructor\"},{\"inputs\":[],\"name\":\"AlreadyWithdrawn\",\"type\":\"error\"},{\"inputs\":[{\"internalType\":\"string\",\"name\":\"reason\",\"type\":\"string\"}],\"name\":\"InvalidAsk\",\"type\":\"error\"},{\"inputs\":[],\"name\":\"InvalidClient\",\"type\":\"error\"},{\"inputs\":[{\"internalType\":\"string\",\"name\":\"reason\",\"type\":\"string\"}],\"name\":\"InvalidConfig\",\"type\":\"error\"},{\"inputs\":[],\"name\":\"InvalidExpiry\",\"type\":\"error\"},{\"inputs\":[],\"name\":\"InvalidProof\",\"type\":\"error\"},{\"inputs\":[],\"name\":\"InvalidSlotIndex\",\"type\":\"error\"},{\"inputs\":[],\"name\":\"InvalidSlotRoot\",\"type\":\"error\"},{\"inputs\":[],\"name\":\"NotClient\",\"type\":\"error\"},{\"inputs\":[],\"name\":\"NotSlotHost\",\"type\":\"error\"},{\"inputs\":[],\"name\":\"PeriodNotEnded\",\"type\":\"error\"},{\"inputs\":[],\"name\":\"ProofAlreadyMarked\",\"type\":\"error\"},{\"inputs\":[],\"name\":\"ProofAlreadySubmitted\",\"type\":\"error\"},{\"inputs\":[],\"name\":\"ProofNotRequired\",\"type\":\"error\"},{\"inputs\":[],\"name\":\"ProofWasSubmitted\",\"type\":\"error\"},{\"inputs\":[],\"name\":\"RequestAlreadyExists\",\"type\":\"error\"},{\"inputs\":[],\"name\":\"RequestNotActive\",\"type\":\"error\"},{\"inputs\":[],\"name\":\"RequestNotEnded\",\"type\":\"error\"},{\"inputs\":[{\"internalType\":\"address\",\"name\":\"token\",\"type\":\"address\"}],\"name\":\"SafeERC20FailedOperation\",\"type\":\"error\"},{\"inputs\":[],\"name\":\"SlotNotFilled\",\"type\":\"error\"},{\"inputs\":[],\"name\":\"SlotNotFree\",\"type\":\"error\"},{\"inputs\":[],\"name\":\"UnknownRequest\",\"type\":\"error\"},{\"inputs\":[],\"name\":\"ValidationTimedOut\",\"type\":\"error\"},{\"anonymous\":false,\"inputs\":[{\"indexed\":false,\"internalType\":\"bytes32\",\"name\":\"slotId\",\"type\":\"bytes32\"}],\"name\":\"ProofSubmitted\",\"type\":\"event\"},{\"anonymous\":false,\"inputs\":[{\"indexed\":true,\"internalType\":\"bytes32\",\"name\":\"requestId\",\"type\":\"bytes32\"}],\"name\":\"RequestCancelled\",\"type\":\"event\"},{\"anonymous\":false,\"inputs\":[{\"indexed\":true,\"internalType\":\"bytes32\",\"name\":\"requestId\",\"type\":\"bytes32\"}],\"name\":\"RequestFailed\",\"type\":\"event\"},{\"anonymous\":false,\"inputs\":[{\"indexed\":true,\"internalType\":\"bytes32\",\"name\":\"requestId\",\"type\":\"bytes32\"}],\"name\":\"RequestFulfilled\",\"type\":\"event\"},{\"anonymous\":false,\"inputs\":[{\"indexed\":true,\"internalType\":\"bytes32\",\"name\":\"requestId\",\"type\":\"bytes32\"},{\"indexed\":false,\"internalType\":\"uint64\",\"name\":\"slotIndex\",\"type\":\"uint64\"}],\"name\":\"SlotFilled\",\"type\":\"event\"},{\"anonymous\":false,\"inputs\":[{\"indexed\":true,\"internalType\":\"bytes32\",\"name\":\"requestId\",\"type\":\"bytes32\"},{\"indexed\":false,\"internalType\":\"uint64\",\"name\":\"slotIndex\",\"type\":\"uint64\"}],\"name\":\"SlotFreed\",\"type\":\"event\"},{\"anonymous\":false,\"inputs\":[{\"indexed\":false,\"internalType\":\"bytes32\",\"name\":\"requestId\",\"type\":\"bytes32\"},{\"components\":[{\"internalType\":\"uint64\",\"name\":\"slots\",\"type\":\"uint64\"},{\"internalType\":\"uint64\",\"name\":\"slotSize\",\"type\":\"uint64\"},{\"internalType\":\"uint64\",\"name\":\"duration\",\"type\":\"uint64\"},{\"internalType\":\"uint64\",\"name\":\"maxSlotLoss\",\"type\":\"uint64\"},{\"internalType\":\"uint256\",\"name\":\"proofProbability\",\"type\":\"uint256\"},{\"internalType\":\"uint256\",\"name\":\"pricePerBytePerSecond\",\"type\":\"uint256\"},{\"internalType\":\"uint256\",\"name\":\"collateralPerByte\",\"type\":\"uint256\"}],\"indexed\":false,\"internalType\":\"structAsk\",\"name\":\"ask\",\"type\":\"tuple\"},{\"indexed\":false,\"internalType\":\"uint64\",\"name\":\"expiry\",\"type\":\"uint64\"}],\"name\":\"StorageRequested\",\"type\":\"event\"},{\"inputs\":[],\"name\":\"config\",\"outputs\":[{\"components\":[{\"components\":[{\"internalType\":\"uint8\",\"name\":\"slashPercentage\",\"type\":\"uint8\"},{\"internalType\":\"uint8\",\"name\":\"validatorRewardPercentage\",\"type\":\"uint8\"},{\"internalType\":\"uint8\",\"name\":\"maxNumberOfSlashes\",\"type\":\"uint8\"}],\"internalType\":\"structCollateralConfig\",\"name\":\"collateral\",\"type\":\"tuple\"},{\"components\":[{\"internalType\":\"uint64\",\"name\":\"period\",\"type\":\"uint64\"},{\"internalType\":\"uint64\",\"name\":\"timeout\",\"type\":\"uint64\"},{\"internalType\":\"uint8\",\"name\":\"downtime\",\"type\":\"uint8\"},{\"internalType\":\"uint8\",\"name\":\"downtimeProduct\",\"type\":\"uint8\"},{\"internalType\":\"uint16\",\"name\":\"samples\",\"type\":\"uint16\"}],\"internalType\":\"structProofConfig\",\"name\":\"proofs\",\"type\":\"tuple\"}],\"internalType\":\"structMarketplaceConfig\",\"name\":\"\",\"type\":\"tuple\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[],\"name\":\"currentPeriod\",\"outputs\":[{\"internalType\":\"uint256\",\"name\":\"\",\"type\":\"uint256\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"bytes32\",\"name\":\"requestId\",\"type\":\"bytes32\"},{\"internalType\":\"uint64\",\"name\":\"slotIndex\",\"type\":\"uint64\"},{\"internalType\":\"bytes32\",\"name\":\"slotRoot\",\"type\":\"bytes32\"},{\"internalType\":\"bytes32[]\",\"name\":\"slotRootPath\",\"type\":\"bytes32[]\"},{\"components\":[{\"internalType\":\"bytes\",\"name\":\"cells\",\"type\":\"bytes\"},{\"internalType\":\"bytes32[]\",\"name\":\"path\",\"type\":\"bytes32[]\"}],\"internalType\":\"structProof\",\"name\":\"proof\",\"type\":\"tuple\"}],\"name\":\"fillSlot\",\"outputs\":[],\"stateMutability\":\"nonpayable\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"bytes32\",\"name\":\"id\",\"type\":\"bytes32\"}],\"name\":\"freeSlot\",\"outputs\":[],\"stateMutability\":\"nonpayable\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"bytes32\",\"name\":\"id\",\"type\":\"bytes32\"}],\"name\":\"getChallenge\",\"outputs\":[{\"internalType\":\"bytes32\",\"name\":\"\",\"type\":\"bytes32\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"bytes32\",\"name\":\"id\",\"type\":\"bytes32\"}],\"name\":\"getHost\",\"outputs\":[{\"internalType\":\"address\",\"name\":\"\",\"type\":\"address\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"bytes32\",\"name\":\"requestId\",\"type\":\"bytes32\"}],\"name\":\"getRequest\",\"outputs\":[{\"components\":[{\"internalType\":\"address\",\"name\":\"client\",\"type\":\"address\"},{\"components\":[{\"internalType\":\"uint64\",\"name\":\"slots\",\"type\":\"uint64\"},{\"internalType\":\"uint64\",\"name\":\"slotSize\",\"type\":\"uint64\"},{\"internalType\":\"uint64\",\"name\":\"duration\",\"type\":\"uint64\"},{\"internalType\":\"uint64\",\"name\":\"maxSlotLoss\",\"type\":\"uint64\"},{\"internalType\":\"uint256\",\"name\":\"proofProbability\",\"type\":\"uint256\"},{\"internalType\":\"uint256\",\"name\":\"pricePerBytePerSecond\",\"type\":\"uint256\"},{\"internalType\":\"uint256\",\"name\":\"collateralPerByte\",\"type\":\"uint256\"}],\"internalType\":\"structAsk\",\"name\":\"ask\",\"type\":\"tuple\"},{\"components\":[{\"internalType\":\"bytes\",\"name\":\"cid\",\"type\":\"bytes\"},{\"internalType\":\"bytes32\",\"name\":\"merkleRoot\",\"type\":\"bytes32\"}],\"internalType\":\"structContent\",\"name\":\"content\",\"type\":\"tuple\"},{\"internalType\":\"uint64\",\"name\":\"expiry\",\"type\":\"uint64\"},{\"internalType\":\"bytes32\",\"name\":\"nonce\",\"type\":\"bytes32\"}],\"internalType\":\"structRequest\",\"name\":\"\",\"type\":\"tuple\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"bytes32\",\"name\":\"id\",\"type\":\"bytes32\"}],\"name\":\"getSlot\",\"outputs\":[{\"components\":[{\"internalType\":\"bytes32\",\"name\":\"requestId\",\"type\":\"bytes32\"},{\"internalType\":\"uint64\",\"name\":\"slotIndex\",\"type\":\"uint64\"},{\"internalType\":\"address\",\"name\":\"host\",\"type\":\"address\"},{\"internalType\":\"uint64\",\"name\":\"filledAt\",\"type\":\"uint64\"},{\"internalType\":\"bytes32\",\"name\":\"root\",\"type\":\"bytes32\"},{\"internalType\":\"uint256\",\"name\":\"collateral\",\"type\":\"uint256\"},{\"internalType\":\"uint256\",\"name\":\"slashes\",\"type\":\"uint256\"},{\"internalType\":\"enumSlotState\",\"name\":\"state\",\"type\":\"uint8\"}],\"internalType\":\"structMarketplace.SlotInfo\",\"name\":\"info\",\"type\":\"tuple\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"bytes32\",\"name\":\"id\",\"type\":\"bytes32\"}],\"name\":\"isProofRequired\",\"outputs\":[{\"internalType\":\"bool\",\"name\":\"\",\"type\":\"bool\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"bytes32\",\"name\":\"id\",\"type\":\"bytes32\"},{\"internalType\":\"uint256\",\"name\":\"period\",\"type\":\"uint256\"}],\"name\":\"markProofAsMissing\",\"outputs\":[],\"stateMutability\":\"nonpayable\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"bytes32\",\"name\":\"id\",\"type\":\"bytes32\"}],\"name\":\"missingProofs\",\"outputs\":[{\"internalType\":\"uint256\",\"name\":\"\",\"type\":\"uint256\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"bytes32\",\"name\":\"requestId\",\"type\":\"bytes32\"}],\"name\":\"requestEnd\",\"outputs\":[{\"internalType\":\"uint64\",\"name\":\"\",\"type\":\"uint64\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"bytes32\",\"name\":\"requestId\",\"type\":\"bytes32\"}],\"name\":\"requestExpiry\",\"outputs\":[{\"internalType\":\"uint64\",\"name\":\"\",\"type\":\"uint64\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"bytes32\",\"name\":\"requestId\",\"type\":\"bytes32\"}],\"name\":\"requestState\",\"outputs\":[{\"internalType\":\"enumRequestState\",\"name\":\"\",\"type\":\"uint8\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[{\"components\":[{\"internalType\":\"address\",\"name\":\"client\",\"type\":\"address\"},{\"components\":[{\"internalType\":\"uint64\",\"name\":\"slots\",\"type\":\"uint64\"},{\"internalType\":\"uint64\",\"name\":\"slotSize\",\"type\":\"uint64\"},{\"internalType\":\"uint64\",\"name\":\"duration\",\"type\":\"uint64\"},{\"internalType\":\"uint64\",\"name\":\"maxSlotLoss\",\"type\":\"uint64\"},{\"internalType\":\"uint256\",\"name\":\"proofProbability\",\"type\":\"uint256\"},{\"internalType\":\"uint256\",\"name\":\"pricePerBytePerSecond\",\"type\":\"uint256\"},{\"internalType\":\"uint256\",\"name\":\"collateralPerByte\",\"type\":\"uint256\"}],\"internalType\":\"structAsk\",\"name\":\"ask\",\"type\":\"tuple\"},{\"components\":[{\"internalType\":\"bytes\",\"name\":\"cid\",\"type\":\"bytes\"},{\"internalType\":\"bytes32\",\"name\":\"merkleRoot\",\"type\":\"bytes32\"}],\"internalType\":\"structContent\",\"name\":\"content\",\"type\":\"tuple\"},{\"internalType\":\"uint64\",\"name\":\"expiry\",\"type\":\"uint64\"},{\"internalType\":\"bytes32\",\"name\":\"nonce\",\"type\":\"bytes32\"}],\"internalType\":\"structRequest\",\"name\":\"request\",\"type\":\"tuple\"}],\"name\":\"requestStorage\",\"outputs\":[],\"stateMutability\":\"nonpayable\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"address\",\"name\":\"client\",\"type\":\"address\"}],\"name\":\"requestsOf\",\"outputs\":[{\"internalType\":\"bytes32[]\",\"name\":\"\",\"type\":\"bytes32[]\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"bytes32\",\"name\":\"requestId\",\"type\":\"bytes32\"},{\"internalType\":\"uint256\",\"name\":\"slotIndex\",\"type\":\"uint256\"}],\"name\":\"slotId\",\"outputs\":[{\"internalType\":\"bytes32\",\"name\":\"\",\"type\":\"bytes32\"}],\"stateMutability\":\"pure\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"bytes32\",\"name\":\"id\",\"type\":\"bytes32\"}],\"name\":\"slotState\",\"outputs\":[{\"internalType\":\"enumSlotState\",\"name\":\"\",\"type\":\"uint8\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"address\",\"name\":\"host\",\"type\":\"address\"}],\"name\":\"slotsOf\",\"outputs\":[{\"internalType\":\"bytes32[]\",\"name\":\"\",\"type\":\"bytes32[]\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"bytes32\",\"name\":\"id\",\"type\":\"bytes32\"},{\"components\":[{\"internalType\":\"bytes\",\"name\":\"cells\",\"type\":\"bytes\"},{\"internalType\":\"bytes32[]\",\"name\":\"path\",\"type\":\"bytes32[]\"}],\"internalType\":\"structProof\",\"name\":\"proof\",\"type\":\"tuple\"}],\"name\":\"submitProof\",\"outputs\":[],\"stateMutability\":\"nonpayable\",\"type\":\"function\"},{\"inputs\":[],\"name\":\"token\",\"outputs\":[{\"internalType\":\"contractIERC20\",\"name\":\"\",\"type\":\"address\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"bytes32\",\"name\":\"id\",\"type\":\"bytes32\"}],\"name\":\"willProofBeRequired\",\"outputs\":[{\"internalType\":\"bool\",\"name\":\"\",\"type\":\"bool\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"bytes32\",\"name\":\"requestId\",\"type\":\"bytes32\"}],\"name\":\"withdrawFunds\",\"outputs\":[],\"stateMutability\":\"nonpayable\",\"type\":\"function\"}]",
+	ABI: "[{\"inputs\":[{\"internalType\":\"contractIERC20\",\"name\":\"token_\",\"type\":\"address\"},{\"components\":[{\"components\":[{\"internalType\":\"uint8\",\"name\":\"slashPercentage\",\"type\":\"uint8\"},{\"internalType\":\"uint8\",\"name\":\"validatorRewardPercentage\",\"type\":\"uint8\"},{\"internalType\":\"uint8\",\"name\":\"maxNumberOfSlashes\",\"type\":\"uint8\"},{\"internalType\":\"uint8\",\"name\":\"repairRewardPercentage\",\"type\":\"uint8\"}],\"internalType\":\"structCollateralConfig\",\"name\":\"collateral\",\"type\":\"tuple\"},{\"components\":[{\"internalType\":\"uint64\",\"name\":\"period\",\"type\":\"uint64\"},{\"internalType\":\"uint64\",\"name\":\"timeout\",\"type\":\"uint64\"},{\"internalType\":\"uint8\",\"name\":\"downtime\",\"type\":\"uint8\"},{\"internalType\":\"uint8\",\"name\":\"downtimeProduct\",\"type\":\"uint8\"},{\"internalType\":\"uint16\",\"name\":\"samples\",\"type\":\"uint16\"}],\"internalType\":\"structProofConfig\",\"name\":\"proofs\",\"type\":\"tuple\"},{\"components\":[{\"internalType\":\"uint8\",\"name\":\"maxReservations\",\"type\":\"uint8\"}],\"internalType\":\"structSlotReservationsConfig\",\"name\":\"reservations\",\"type\":\"tuple\"},{\"internalType\":\"uint64\",\"name\":\"requestDurationLimit\",\"type\":\"uint64\"}],\"internalType\":\"structMarketplaceConfig\",\"name\":\"config_\",\"type\":\"tuple\"}],\"stateMutability\":\"nonpayable\",\"type\":\"constructor\"},{\"inputs\":[],\"name\":\"AlreadyReserved\",\"type\":\"error\"},{\"inputs\":[],\"name\":\"AlreadyWithdrawn\",\"type\":\"error\"},{\"inputs\":[{\"internalType\":\"string\",\"name\":\"reason\",\"type\":\"string\"}],\"name\":\"InvalidAsk\",\"type\":\"error\"},{\"inputs\":[],\"name\":\"InvalidClient\",\"type\":\"error\"},{\"inputs\":[{\"internalType\":\"string\",\"name\":\"reason\",\"type\":\"string\"}],\"name\":\"InvalidConfig\",\"type\":\"error\"},{\"inputs\":[],\"name\":\"InvalidExpiry\",\"type\":\"error\"},{\"inputs\":[],\"name\":\"InvalidProof\",\"type\":\"error\"},{\"inputs\":[],\"name\":\"InvalidRecipient\",\"type\":\"error\"},{\"inputs\":[],\"name\":\"InvalidSlotIndex\",\"type\":\"error\"},{\"inputs\":[],\"name\":\"InvalidSlotRoot\",\"type\":\"error\"},{\"inputs\":[],\"name\":\"InvalidUrl\",\"type\":\"error\"},{\"inputs\":[],\"name\":\"NotClient\",\"type\":\"error\"},{\"inputs\":[],\"name\":\"NotReserved\",\"type\":\"error\"},{\"inputs\":[],\"name\":\"NotSlotHost\",\"type\":\"error\"},{\"inputs\":[],\"name\":\"PeriodNotEnded\",\"type\":\"error\"},{\"inputs\":[],\"name\":\"ProofAlreadyMarked\",\"type\":\"error\"},{\"inputs\":[],\"name\":\"ProofAlreadySubmitted\",\"type\":\"error\"},{\"inputs\":[],\"name\":\"ProofNotRequired\",\"type\":\"error\"},{\"inputs\":[],\"name\":\"ProofWasSubmitted\",\"type\":\"error\"},{\"inputs\":[],\"name\":\"RequestAlreadyExists\",\"type\":\"error\"},{\"inputs\":[],\"name\":\"RequestNotActive\",\"type\":\"error\"},{\"inputs\":[],\"name\":\"RequestNotEnded\",\"type\":\"error\"},{\"inputs\":[],\"name\":\"ReservationsFull\",\"type\":\"error\"},{\"inputs\":[{\"internalType\":\"address\",\"name\":\"token\",\"type\":\"address\"}],\"name\":\"SafeERC20FailedOperation\",\"type\":\"error\"},{\"inputs\":[],\"name\":\"SlotNotFilled\",\"type\":\"error\"},{\"inputs\":[],\"name\":\"SlotNotFree\",\"type\":\"error\"},{\"inputs\":[],\"name\":\"UnknownRequest\",\"type\":\"error\"},{\"inputs\":[],\"name\":\"ValidationTimedOut\",\"type\":\"error\"},{\"anonymous\":false,\"inputs\":[{\"indexed\":true,\"internalType\":\"address\",\"name\":\"host\",\"type\":\"address\"},{\"indexed\":false,\"internalType\":\"string\",\"name\":\"url\",\"type\":\"string\"}],\"name\":\"HostUrlSet\",\"type\":\"event\"},{\"anonymous\":false,\"inputs\":[{\"indexed\":false,\"internalType\":\"bytes32\",\"name\":\"slotId\",\"type\":\"bytes32\"},{\"indexed\":false,\"internalType\":\"uint256\",\"name\":\"period\",\"type\":\"uint256\"}],\"name\":\"ProofMarkedMissing\",\"type\":\"event\"},{\"anonymous\":false,\"inputs\":[{\"indexed\":false,\"internalType\":\"bytes32\",\"name\":\"slotId\",\"type\":\"bytes32\"}],\"name\":\"ProofSubmitted\",\"type\":\"event\"},{\"anonymous\":false,\"inputs\":[{\"indexed\":true,\"internalType\":\"bytes32\",\"name\":\"requestId\",\"type\":\"bytes32\"}],\"name\":\"RequestCancelled\",\"type\":\"event\"},{\"anonymous\":false,\"inputs\":[{\"indexed\":true,\"internalType\":\"bytes32\",\"name\":\"requestId\",\"type\":\"bytes32\"}],\"name\":\"RequestFailed\",\"type\":\"event\"},{\"anonymous\":false,\"inputs\":[{\"indexed\":true,\"internalType\":\"bytes32\",\"name\":\"requestId\",\"type\":\"bytes32\"}],\"name\":\"RequestFulfilled\",\"type\":\"event\"},{\"anonymous\":false,\"inputs\":[{\"indexed\":true,\"internalType\":\"bytes32\",\"name\":\"requestId\",\"type\":\"bytes32\"},{\"indexed\":false,\"internalType\":\"uint64\",\"name\":\"slotIndex\",\"type\":\"uint64\"}],\"name\":\"SlotFilled\",\"type\":\"event\"},{\"anonymous\":false,\"inputs\":[{\"indexed\":true,\"internalType\":\"bytes32\",\"name\":\"requestId\",\"type\":\"bytes32\"},{\"indexed\":false,\"internalType\":\"uint64\",\"name\":\"slotIndex\",\"type\":\"uint64\"}],\"name\":\"SlotFreed\",\"type\":\"event\"},{\"anonymous\":false,\"inputs\":[{\"indexed\":true,\"internalType\":\"bytes32\",\"name\":\"requestId\",\"type\":\"bytes32\"},{\"indexed\":false,\"internalType\":\"uint64\",\"name\":\"slotIndex\",\"type\":\"uint64\"}],\"name\":\"SlotReservationsFull\",\"type\":\"event\"},{\"anonymous\":false,\"inputs\":[{\"indexed\":false,\"internalType\":\"bytes32\",\"name\":\"requestId\",\"type\":\"bytes32\"},{\"components\":[{\"internalType\":\"uint64\",\"name\":\"slots\",\"type\":\"uint64\"},{\"internalType\":\"uint64\",\"name\":\"slotSize\",\"type\":\"uint64\"},{\"internalType\":\"uint64\",\"name\":\"duration\",\"type\":\"uint64\"},{\"internalType\":\"uint64\",\"name\":\"maxSlotLoss\",\"type\":\"uint64\"},{\"internalType\":\"uint256\",\"name\":\"proofProbability\",\"type\":\"uint256\"},{\"internalType\":\"uint256\",\"name\":\"pricePerBytePerSecond\",\"type\":\"uint256\"},{\"internalType\":\"uint256\",\"name\":\"collateralPerByte\",\"type\":\"uint256\"}],\"indexed\":false,\"internalType\":\"structAsk\",\"name\":\"ask\",\"type\":\"tuple\"},{\"indexed\":false,\"internalType\":\"uint64\",\"name\":\"expiry\",\"type\":\"uint64\"}],\"name\":\"StorageRequested\",\"type\":\"event\"},{\"inputs\":[],\"name\":\"config\",\"outputs\":[{\"components\":[{\"components\":[{\"internalType\":\"uint8\",\"name\":\"slashPercentage\",\"type\":\"uint8\"},{\"internalType\":\"uint8\",\"name\":\"validatorRewardPercentage\",\"type\":\"uint8\"},{\"internalType\":\"uint8\",\"name\":\"maxNumberOfSlashes\",\"type\":\"uint8\"},{\"internalType\":\"uint8\",\"name\":\"repairRewardPercentage\",\"type\":\"uint8\"}],\"internalType\":\"structCollateralConfig\",\"name\":\"collateral\",\"type\":\"tuple\"},{\"components\":[{\"internalType\":\"uint64\",\"name\":\"period\",\"type\":\"uint64\"},{\"internalType\":\"uint64\",\"name\":\"timeout\",\"type\":\"uint64\"},{\"internalType\":\"uint8\",\"name\":\"downtime\",\"type\":\"uint8\"},{\"internalType\":\"uint8\",\"name\":\"downtimeProduct\",\"type\":\"uint8\"},{\"internalType\":\"uint16\",\"name\":\"samples\",\"type\":\"uint16\"}],\"internalType\":\"structProofConfig\",\"name\":\"proofs\",\"type\":\"tuple\"},{\"components\":[{\"internalType\":\"uint8\",\"name\":\"maxReservations\",\"type\":\"uint8\"}],\"internalType\":\"structSlotReservationsConfig\",\"name\":\"reservations\",\"type\":\"tuple\"},{\"internalType\":\"uint64\",\"name\":\"requestDurationLimit\",\"type\":\"uint64\"}],\"internalType\":\"structMarketplaceConfig\",\"name\":\"\",\"type\":\"tuple\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[],\"name\":\"currentPeriod\",\"outputs\":[{\"internalType\":\"uint256\",\"name\":\"\",\"type\":\"uint256\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"bytes32\",\"name\":\"requestId\",\"type\":\"bytes32\"},{\"internalType\":\"uint64\",\"name\":\"slotIndex\",\"type\":\"uint64\"},{\"internalType\":\"bytes32\",\"name\":\"slotRoot\",\"type\":\"bytes32\"},{\"internalType\":\"bytes32[]\",\"name\":\"slotRootPath\",\"type\":\"bytes32[]\"},{\"components\":[{\"internalType\":\"bytes\",\"name\":\"cells\",\"type\":\"bytes\"},{\"internalType\":\"bytes32[]\",\"name\":\"path\",\"type\":\"bytes32[]\"}],\"internalType\":\"structProof\",\"name\":\"proof\",\"type\":\"tuple\"}],\"name\":\"fillSlot\",\"outputs\":[],\"stateMutability\":\"nonpayable\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"bytes32\",\"name\":\"id\",\"type\":\"bytes32\"},{\"internalType\":\"address\",\"name\":\"rewardRecipient\",\"type\":\"address\"},{\"internalType\":\"address\",\"name\":\"collateralRecipient\",\"type\":\"address\"}],\"name\":\"freeSlot\",\"outputs\":[],\"stateMutability\":\"nonpayable\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"bytes32\",\"name\":\"id\",\"type\":\"bytes32\"}],\"name\":\"freeSlot\",\"outputs\":[],\"stateMutability\":\"nonpayable\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"bytes32\",\"name\":\"id\",\"type\":\"bytes32\"}],\"name\":\"getChallenge\",\"outputs\":[{\"internalType\":\"bytes32\",\"name\":\"\",\"type\":\"bytes32\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"bytes32\",\"name\":\"id\",\"type\":\"bytes32\"}],\"name\":\"getHost\",\"outputs\":[{\"internalType\":\"address\",\"name\":\"\",\"type\":\"address\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"bytes32\",\"name\":\"requestId\",\"type\":\"bytes32\"}],\"name\":\"getRequest\",\"outputs\":[{\"components\":[{\"internalType\":\"address\",\"name\":\"client\",\"type\":\"address\"},{\"components\":[{\"internalType\":\"uint64\",\"name\":\"slots\",\"type\":\"uint64\"},{\"internalType\":\"uint64\",\"name\":\"slotSize\",\"type\":\"uint64\"},{\"internalType\":\"uint64\",\"name\":\"duration\",\"type\":\"uint64\"},{\"internalType\":\"uint64\",\"name\":\"maxSlotLoss\",\"type\":\"uint64\"},{\"internalType\":\"uint256\",\"name\":\"proofProbability\",\"type\":\"uint256\"},{\"internalType\":\"uint256\",\"name\":\"pricePerBytePerSecond\",\"type\":\"uint256\"},{\"internalType\":\"uint256\",\"name\":\"collateralPerByte\",\"type\":\"uint256\"}],\"internalType\":\"structAsk\",\"name\":\"ask\",\"type\":\"tuple\"},{\"components\":[{\"internalType\":\"bytes\",\"name\":\"cid\",\"type\":\"bytes\"},{\"internalType\":\"bytes32\",\"name\":\"merkleRoot\",\"type\":\"bytes32\"}],\"internalType\":\"structContent\",\"name\":\"content\",\"type\":\"tuple\"},{\"internalType\":\"uint64\",\"name\":\"expiry\",\"type\":\"uint64\"},{\"internalType\":\"bytes32\",\"name\":\"nonce\",\"type\":\"bytes32\"}],\"internalType\":\"structRequest\",\"name\":\"\",\"type\":\"tuple\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"bytes32\",\"name\":\"id\",\"type\":\"bytes32\"}],\"name\":\"getSlot\",\"outputs\":[{\"components\":[{\"internalType\":\"bytes32\",\"name\":\"requestId\",\"type\":\"bytes32\"},{\"internalType\":\"uint64\",\"name\":\"slotIndex\",\"type\":\"uint64\"},{\"internalType\":\"address\",\"name\":\"host\",\"type\":\"address\"},{\"internalType\":\"uint64\",\"name\":\"filledAt\",\"type\":\"uint64\"},{\"internalType\":\"bytes32\",\"name\":\"root\",\"type\":\"bytes32\"},{\"internalType\":\"uint256\",\"name\":\"collateral\",\"type\":\"uint256\"},{\"internalType\":\"uint256\",\"name\":\"slashes\",\"type\":\"uint256\"},{\"internalType\":\"enumSlotState\",\"name\":\"state\",\"type\":\"uint8\"},{\"internalType\":\"uint256\",\"name\":\"reservations\",\"type\":\"uint256\"}],\"internalType\":\"structMarketplace.SlotInfo\",\"name\":\"info\",\"type\":\"tuple\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"address\",\"name\":\"host\",\"type\":\"address\"}],\"name\":\"hostUrl\",\"outputs\":[{\"internalType\":\"string\",\"name\":\"\",\"type\":\"string\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"bytes32\",\"name\":\"id\",\"type\":\"bytes32\"}],\"name\":\"isProofRequired\",\"outputs\":[{\"internalType\":\"bool\",\"name\":\"\",\"type\":\"bool\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"bytes32\",\"name\":\"id\",\"type\":\"bytes32\"},{\"internalType\":\"address\",\"name\":\"host\",\"type\":\"address\"}],\"name\":\"isReserved\",\"outputs\":[{\"internalType\":\"bool\",\"name\":\"\",\"type\":\"bool\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"bytes32\",\"name\":\"id\",\"type\":\"bytes32\"},{\"internalType\":\"uint256\",\"name\":\"period\",\"type\":\"uint256\"}],\"name\":\"markProofAsMissing\",\"outputs\":[],\"stateMutability\":\"nonpayable\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"bytes32\",\"name\":\"id\",\"type\":\"bytes32\"}],\"name\":\"missingProofs\",\"outputs\":[{\"internalType\":\"uint256\",\"name\":\"\",\"type\":\"uint256\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"bytes32\",\"name\":\"requestId\",\"type\":\"bytes32\"}],\"name\":\"requestEnd\",\"outputs\":[{\"internalType\":\"uint64\",\"name\":\"\",\"type\":\"uint64\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"bytes32\",\"name\":\"requestId\",\"type\":\"bytes32\"}],\"name\":\"requestExpiry\",\"outputs\":[{\"internalType\":\"uint64\",\"name\":\"\",\"type\":\"uint64\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"bytes32\",\"name\":\"requestId\",\"type\":\"bytes32\"}],\"name\":\"requestState\",\"outputs\":[{\"internalType\":\"enumRequestState\",\"name\":\"\",\"type\":\"uint8\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[{\"components\":[{\"internalType\":\"address\",\"name\":\"client\",\"type\":\"address\"},{\"components\":[{\"internalType\":\"uint64\",\"name\":\"slots\",\"type\":\"uint64\"},{\"internalType\":\"uint64\",\"name\":\"slotSize\",\"type\":\"uint64\"},{\"internalType\":\"uint64\",\"name\":\"duration\",\"type\":\"uint64\"},{\"internalType\":\"uint64\",\"name\":\"maxSlotLoss\",\"type\":\"uint64\"},{\"internalType\":\"uint256\",\"name\":\"proofProbability\",\"type\":\"uint256\"},{\"internalType\":\"uint256\",\"name\":\"pricePerBytePerSecond\",\"type\":\"uint256\"},{\"internalType\":\"uint256\",\"name\":\"collateralPerByte\",\"type\":\"uint256\"}],\"internalType\":\"structAsk\",\"name\":\"ask\",\"type\":\"tuple\"},{\"components\":[{\"internalType\":\"bytes\",\"name\":\"cid\",\"type\":\"bytes\"},{\"internalType\":\"bytes32\",\"name\":\"merkleRoot\",\"type\":\"bytes32\"}],\"internalType\":\"structContent\",\"name\":\"content\",\"type\":\"tuple\"},{\"internalType\":\"uint64\",\"name\":\"expiry\",\"type\":\"uint64\"},{\"internalType\":\"bytes32\",\"name\":\"nonce\",\"type\":\"bytes32\"}],\"internalType\":\"structRequest\",\"name\":\"request\",\"type\":\"tuple\"}],\"name\":\"requestStorage\",\"outputs\":[],\"stateMutability\":\"nonpayable\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"address\",\"name\":\"client\",\"type\":\"address\"}],\"name\":\"requestsOf\",\"outputs\":[{\"internalType\":\"bytes32[]\",\"name\":\"\",\"type\":\"bytes32[]\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"bytes32\",\"name\":\"requestId\",\"type\":\"bytes32\"},{\"internalType\":\"uint64\",\"name\":\"slotIndex\",\"type\":\"uint64\"}],\"name\":\"reserveSlot\",\"outputs\":[],\"stateMutability\":\"nonpayable\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"string\",\"name\":\"url\",\"type\":\"string\"}],\"name\":\"setHostUrl\",\"outputs\":[],\"stateMutability\":\"nonpayable\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"bytes32\",\"name\":\"requestId\",\"type\":\"bytes32\"},{\"internalType\":\"uint256\",\"name\":\"slotIndex\",\"type\":\"uint256\"}],\"name\":\"slotId\",\"outputs\":[{\"internalType\":\"bytes32\",\"name\":\"\",\"type\":\"bytes32\"}],\"stateMutability\":\"pure\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"bytes32\",\"name\":\"id\",\"type\":\"bytes32\"}],\"name\":\"slotState\",\"outputs\":[{\"internalType\":\"enumSlotState\",\"name\":\"\",\"type\":\"uint8\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"bytes32[]\",\"name\":\"ids\",\"type\":\"bytes32[]\"},{\"internalType\":\"uint256\",\"name\":\"markPeriod\",\"type\":\"uint256\"}],\"name\":\"slotStatuses\",\"outputs\":[{\"components\":[{\"internalType\":\"enumSlotState\",\"name\":\"state\",\"type\":\"uint8\"},{\"internalType\":\"address\",\"name\":\"host\",\"type\":\"address\"},{\"internalType\":\"uint64\",\"name\":\"missingProofs\",\"type\":\"uint64\"},{\"internalType\":\"uint8\",\"name\":\"reservations\",\"type\":\"uint8\"},{\"internalType\":\"bool\",\"name\":\"proofRequired\",\"type\":\"bool\"},{\"internalType\":\"bool\",\"name\":\"willProofBeRequired\",\"type\":\"bool\"},{\"internalType\":\"bool\",\"name\":\"proofReceived\",\"type\":\"bool\"},{\"internalType\":\"bool\",\"name\":\"markable\",\"type\":\"bool\"},{\"internalType\":\"uint8\",\"name\":\"pointer\",\"type\":\"uint8\"},{\"internalType\":\"bytes32\",\"name\":\"challenge\",\"type\":\"bytes32\"}],\"internalType\":\"structMarketplace.SlotStatus[]\",\"name\":\"out\",\"type\":\"tuple[]\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"address\",\"name\":\"host\",\"type\":\"address\"}],\"name\":\"slotsOf\",\"outputs\":[{\"internalType\":\"bytes32[]\",\"name\":\"\",\"type\":\"bytes32[]\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"bytes32\",\"name\":\"id\",\"type\":\"bytes32\"},{\"components\":[{\"internalType\":\"bytes\",\"name\":\"cells\",\"type\":\"bytes\"},{\"internalType\":\"bytes32[]\",\"name\":\"path\",\"type\":\"bytes32[]\"}],\"internalType\":\"structProof\",\"name\":\"proof\",\"type\":\"tuple\"}],\"name\":\"submitProof\",\"outputs\":[],\"stateMutability\":\"nonpayable\",\"type\":\"function\"},{\"inputs\":[],\"name\":\"token\",\"outputs\":[{\"internalType\":\"contractIERC20\",\"name\":\"\",\"type\":\"address\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"bytes32\",\"name\":\"id\",\"type\":\"bytes32\"}],\"name\":\"willProofBeRequired\",\"outputs\":[{\"internalType\":\"bool\",\"name\":\"\",\"type\":\"bool\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"bytes32\",\"name\":\"requestId\",\"type\":\"bytes32\"}],\"name\":\"withdrawFunds\",\"outputs\":[],\"stateMutability\":\"nonpayable\",\"type\":\"function\"}]",
 	ID:  "Marketplace",
-	Bin: "0x60a06040523461041d57604051612dbd38819003601f8101601f191683016001600160401b0381118482101761042157839282916040528339810103610120811261041d5781516001600160a01b038116810361041d57601f19820191610100831261041d576040805193908401906001600160401b03821185831017610421576060916040521261041d576040516060810191906001600160401b038311818410176104215760a0926040526100b860208701610435565b81526100c660408701610435565b60208201526100d760608701610435565b60408201528452607f19011261041d576040519260a08401906001600160401b03821185831017610421576101009160405261011560808201610443565b855261012360a08201610443565b602086015261013460c08201610435565b604086015261014560e08201610435565b6060860152015161ffff8116810361041d57608084019081526020830193808552835160ff81511690604081019160ff83511690818102918183041490151715610409576064106103aa5760ff602060649201511611610356575160ff161561031057516001600160401b0316156102d9575161ffff16156102a1576080525160ff815116905f549162ff0000604061ff00602085015160081b1693015160101b169262ffffff19161717175f555160018060401b03815116906001549168010000000000000000600160801b03602083015160401b169060ff60801b604084015160801b169160ff60881b606085015160881b1693608061ffff60901b91015160901b169461ffff60901b199260ff60881b199160018060881b031916171617161717176001556040516129659081610458823960805181818161012b01528181610a4c01528181610cc90152818161139701526119810152f35b6040516389a6198960e01b815260206004820152600f60248201526e73616d706c6573206973207a65726f60881b6044820152606490fd5b6040516389a6198960e01b815260206004820152600e60248201526d706572696f64206973207a65726f60901b6044820152606490fd5b6040516389a6198960e01b815260206004820152601a60248201527f6d61784e756d6265724f66536c6173686573206973207a65726f0000000000006044820152606490fd5b6040516389a6198960e01b815260206004820152602560248201527f76616c696461746f7252657761726450657263656e7461676520657863656564604482015264073203130360dc1b6064820152608490fd5b6040516389a6198960e01b815260206004820152603060248201527f736c61736850657263656e74616765202a206d61784e756d6265724f66536c6160448201526f0736865732065786365656473203130360841b6064820152608490fd5b634e487b7160e01b5f52601160045260245ffd5b5f80fd5b634e487b7160e01b5f52604160045260245ffd5b519060ff8216820361041d57565b51906001600160401b038216820361041d5756fe60806040526004361015610011575f80fd5b5f3560e01c806302fa8e6514611a6c57806305b9077314611a3d5780630604061814611a1657806308695fcd146117b55780632a22003914611743578063329b5a0b146116e65780633da0cd3914610f26578063458d2bf114610eeb5780636317e00b14610dab5780636b00c8cf14610d365780636e2b54ee14610b365780636ffd9b05146107ad57806379502c551461066e5780637969ec0e1461064d5780638ac48a59146105cb578063a29c29a4146105ad578063a3a0807e1461058f578063b8b6c4a614610452578063be5cdc4814610425578063c0cc4add146103dc578063f752196b146103ac578063fb1e61ca1461015e5763fc0c546a14610116575f80fd5b3461015a575f36600319011261015a576040517f00000000000000000000000000000000000000000000000000000000000000006001600160a01b03168152602090f35b5f80fd5b3461015a57602036600319011261015a575f608060405161017e81611cb4565b82815260405161018d81611c47565b83815283602082015283604082015283606082015283838201528360a08201528360c082015260208201526040516101c481611c7e565b60608152836020820152604082015282606082015201526101e660043561217b565b6040516101f281611cb4565b81546001600160a01b0316815261020b60018301611d1d565b6020820190815260405190926005810161022483611c7e565b604051905f9080549061023682611e7d565b8085529160018116908115610387575060011461034c575b876101e0886020896001600160401b038a8a61026c818c0382611ccf565b8352600681015484840152604085019283528360088360078401541692606088019384520154936080870194855260c0604051998a98848a5260018060a01b03905116848a0152518581511660408a015285848201511660608a01528560408201511660808a01528560608201511660a08a01526080810151828a015260a081015160e08a0152015161010088015251610160610120880152805160406101808901528051968791826101c08b0152018989015e5f87870189015201516101a0860152511661014084015251610160830152601f01601f19168101030190f35b5f908152602081209092505b81831061036d5750508101602001828261024e565b600181602092949394548385880101520191019190610358565b60ff191660208087019190915292151560051b8501909201925084915083905061024e565b3461015a57602036600319011261015a576004355f526004602052602060ff60405f205460c81c16604051908152f35b3461015a57602036600319011261015a57602061041b600435805f526004835260405f206104156001600160401b036001541642611d84565b9161223e565b6040519015158152f35b3461015a57602036600319011261015a5760206104436004356120ef565b6104506040518092611b0a565bf35b3461015a57604036600319011261015a576024356004356001600160401b03821161015a576040600319833603011261015a57805f52600460205260405f209061049b816120ef565b600781101561057b5760010361056c576104c06001600160401b036001541642611d84565b815f52600560205260405f20815f5260205260ff60405f20541661055d57610535837f3b989d183b84b02259d7c14b34a9c9eb0fccb4c355a920d25e581e25aef4993d956002600360209701549201545f52600286526004019066ffffffffffffff600160405f20015460481c169085612778565b815f526005835260405f20905f52825260405f20600160ff19825416179055604051908152a1005b633e77430d60e01b5f5260045ffd5b63df90c07d60e01b5f5260045ffd5b634e487b7160e01b5f52602160045260245ffd5b3461015a57602036600319011261015a57602061041b600435612059565b3461015a57602036600319011261015a576105c9600435611f1b565b005b3461015a57602036600319011261015a576001600160a01b036105ec611abb565b165f52600860205260405f206040519081602082549182815201915f5260205f20905f5b818110610637576106338561062781870382611ccf565b60405191829182611ad1565b0390f35b8254845260209093019260019283019201610610565b3461015a57602061066661066036611aa5565b90611ef5565b604051908152f35b3461015a575f36600319011261015a5760405161068a81611c7e565b60405161069681611c99565b5f81525f60208201525f604082015281526020604051916106b683611cb4565b5f83525f828401525f60408401525f60608401525f608084015201526101006040516106e181611c7e565b6106e9611cf0565b815261ffff60806040516106fc81611cb4565b826001546001600160401b03811683526001600160401b038160401c16602084015260ff81851c16604084015260ff8160881c16606084015260901c16828201526020840190815260ff6040805195518281511687528260208201511660208801520151166040850152516001600160401b0381511660608501526001600160401b036020820151168285015260ff60408201511660a085015260ff60608201511660c085015201511660e0820152f35b3461015a5760a036600319011261015a57600435602435906001600160401b03821680920361015a57604435916064356001600160401b03811161015a573660238201121561015a578060040135936001600160401b03851161015a573660248660051b8401011161015a57608435906001600160401b03821161015a576040600319833603011261015a576108428561217b565b9061084f60018301611d1d565b936001600160401b03855116861015610b275761086b87611b69565b600581101561057b578015159081610b1b575b50610b0c5761088d8688611ef5565b92835f52600460205260405f209860ff8a5460d01c16600481101561057b5760018114908115610b01575b50610af2576108d06001600160401b038851166126c7565b811492831593610ad1575b505050610ac25760036109216109a49461090b602088019160040166ffffffffffffff835160081c168688612778565b6001600160401b0360c088015191511690611c34565b885466ffffffffffffff60a01b1933166001600160d81b0319909116174260a01b64ffffffffff60a01b1617600160d01b178955600189018054600160401b600160c01b031989166001600160c01b031990911617604083901b600160401b600160c01b0316179055978760028201550155335f52600860205260405f20611eb5565b825f526003602052827f8f301470a994578b52323d625dfbf827ca5208c81747d3459be7b8867baec3ec602060405f2094610a166109ee6001600160401b03885460581c16611b2b565b875467ffffffffffffffff60581b191660589190911b67ffffffffffffffff60581b16178755565b604051908152a2815460ff8116600581101561057b57159182610aa6575b5050610a70575b505080610a4457005b6105c99030337f0000000000000000000000000000000000000000000000000000000000000000612576565b805460ff191660011790557f85e1543bf2f84fe80c6badbce3648c8539ad1df4d2b3d822938ca0538be727e65f80a28180610a3b565b6001600160401b03919250819051169160581c16148480610a34565b6319e91e2160e21b5f5260045ffd5b6006929350906024610ae5920189866126ea565b91015414158880806108db565b630f6d2b8360e11b5f5260045ffd5b60039150148b6108b8565b63aef308b560e01b5f5260045ffd5b6001915014158961087e565b633628a81b60e01b5f5260045ffd5b3461015a57602036600319011261015a57600435610b538161217b565b80549091906001600160a01b03163303610d2757610b7081611b69565b916005831015928361057b5780158015610d1a575b610d0b57825f52600360205260405f2093845460ff8160d81c16610cfc5760ff60d81b1916600160d81b17855561057b57610bcb91600260019214610ced575b01611d1d565b90610bd581612198565b9160016002850154940154935f5b6001600160401b038351166001600160401b03821690811015610ca857610c0a9085611ef5565b5f52600460205260405f205460ff8160d01c16600481101561057b57600181149081610c88575b8115610c7d575b50610c50575b506001016001600160401b0316610be3565b610c756001600160401b039293610c6f60ff60019460c81c1687612935565b90611c27565b929150610c3e565b600391501488610c38565b97610ca290610c6f8964ffffffffff8660a01c16896128db565b97610c31565b6105c9610cc684610cc18a610cbc8961252e565b612608565b611c27565b337f00000000000000000000000000000000000000000000000000000000000000006124a3565b610cf7858561267f565b610bc5565b636507689f60e01b5f5260045ffd5b6326c35cd760e11b5f5260045ffd5b505f935060018114610b85565b630836f21d60e21b5f5260045ffd5b3461015a57602036600319011261015a576004355f52600460205260405f205460ff8160d01c16600481101561057b5760018114908115610da0575b5015610d97576020906001600160a01b03165b6040516001600160a01b039091168152f35b5060205f610d85565b600391501482610d72565b3461015a57602036600319011261015a576004355f60e0604051610dce81611c62565b8281528260208201528260408201528260608201528260808201528260a08201528260c08201520152805f52600460205260405f206002810154906001810154610e1e60038354930154946120ef565b9160405193610e2c85611c62565b845260208401916001600160401b0381168352604085019560018060a01b0383168752606086019364ffffffffff8460a01c168552608087019182526001600160801b0360a088019360401c16835260ff60c088019460c81c16845260e0870194600787101561057b57610100986001600160401b0380936104509989526040519a518b52511660208a015260018060a01b039051166040890152511660608701525160808601525160a08501525160c08401525160e0830190611b0a565b3461015a57602036600319011261015a576020610666610f21610f196001600160401b036001541642611d84565b6004356125df565b612615565b3461015a57602036600319011261015a576004356001600160401b03811161015a5780600401908036039061016060031983011261015a57610f6783611da2565b336001600160a01b03909116036116d757602481016001600160401b03610f8d82611db6565b161580156116bb575b61167e5760448201906001600160401b03610fb083611db6565b1615801561166a575b6116105760648301946001600160401b03610fd387611db6565b16156115d7576084840194610fe786611db6565b6001600160401b0380610ff986611db6565b16911610156115915760a4850135801561154b5760c4860135918215611505576101248701906001600160401b0361103083611db6565b161580156114df575b6114d15760405160208082019081529580356001600160a01b0381169081900361015a57604083015261106f6060830189611dca565b6101048a013596604219840188121561015a57610160610140840152878b01926004840135602219368690030181121561015a5784600491010193602085359501906001600160401b03861161015a57853603821361015a57826101448f6024610200948a6111349760406101a0880152816101e0880152878701375f868c8701015201356101c08401526001600160401b0361110b8c611b17565b1661016084015201359687610180830152601f801991011681010301601f198101835282611ccf565b5190205f81815260026020526040902054909a906001600160a01b03166114c2575f8b8152600260205260409020916001600160a01b039061117590611da2565b83546001600160a01b0319169116178255600182016001600160401b0361119b8b611db6565b166001600160401b03198254161781558d8d6111b68d611db6565b916001600160401b036fffffffffffffffff00000000000000008554926111e08360801b91611db6565b60801b16936111f28360c01b91611db6565b60c01b169460401b169116171717905585600283015586600383015560e4810135978860048401556005830191019061122e6004830180611e4b565b906001600160401b0382116114ae576112478354611e7d565b601f811161145d575b505f90601f83116001146113ee5792826024936008969360e09a9998965f926113e3575b50508160011b915f199060031b1c19161790555b0135600682015561129886611db6565b6001600160401b036007830191166001600160401b03198254161790550155885f52600360205260405f20805465ffffffffff004260081b169065ffffffffff001916179055335f5260076020526112f38960405f20611eb5565b602319011261015a576113bb611393866113d9966113c8966113c09661137a7f975585b961c1ccbc2dedc8c5a8c1dec45c177209a485e3364ca3157a59a45a219f9e6101209f611370906001600160401b039f6113669061135f6040519a61135a8c611c47565b611b17565b8a52611b17565b6020890152611b17565b6040870152611b17565b6060850152608084015260a083015260c082015261252e565b30337f0000000000000000000000000000000000000000000000000000000000000000612576565b611db6565b844216611b49565b916040519485526020850190611dca565b16610100820152a1005b013590505f80611274565b601f19831691845f5260205f20925f5b8181106114455750936008969360e09a99989693600193836024981061142c575b505050811b019055611288565b01355f19600384901b60f8161c191690555f808061141f565b919360206001819287870135815501950192016113fe565b8281111561125057835f5260205f20601f840160051c90602085106114a6575b81601f9101920160051c03905f5b828110611499575050611250565b5f8282015560010161148b565b5f915061147d565b634e487b7160e01b5f52604160045260245ffd5b6317b5787760e11b5f5260045ffd5b62d36c8560e81b5f5260045ffd5b506114e982611db6565b6001600160401b03806114fb8d611db6565b1691161015611039565b604051633f6dabeb60e11b815260206004820152601d60248201527f7072696365506572427974655065725365636f6e64206973207a65726f0000006044820152606490fd5b604051633f6dabeb60e11b815260206004820152601860248201527f70726f6f6650726f626162696c697479206973207a65726f00000000000000006044820152606490fd5b604051633f6dabeb60e11b815260206004820152601f60248201527f6d6178536c6f744c6f7373206d7573742062652062656c6f7720736c6f7473006044820152606490fd5b604051633f6dabeb60e11b815260206004820152601060248201526f6475726174696f6e206973207a65726f60801b6044820152606490fd5b604051633f6dabeb60e11b815260206004820152602b60248201527f736c6f7453697a65206d757374206265206120706f736974697665206d756c7460448201526a34b836329037b310191a9b60a91b6064820152608490fd5b5060ff61167683611db6565b161515610fb9565b604051633f6dabeb60e11b815260206004820152601460248201527339b637ba399036bab9ba10313290189717191a9b60611b6044820152606490fd5b506101006001600160401b036116d083611db6565b1611610f96565b631b528a2560e31b5f5260045ffd5b3461015a57602036600319011261015a5760206117326004356117088161217b565b905f52600383526001600160401b03600764ffffffffff60405f205460081c169201541690611b49565b6001600160401b0360405191168152f35b3461015a57602036600319011261015a576001600160a01b03611764611abb565b165f52600760205260405f206040519081602082549182815201915f5260205f20905f5b81811061179f576106338561062781870382611ccf565b8254845260209093019260019283019201611788565b3461015a576117c336611aa5565b815f52600460205260405f20916117d9816120ef565b600781101561057b5760010361056c57600182018083116119b75761180b600154916001600160401b03831690611c34565b804210611a07576001600160401b036118289260401c1690611c27565b4210156119f857805f52600560205260405f20825f5260205260ff60405f2054166119e957805f52600660205260405f20825f5260205260ff60405f2054166119da5761187682848361223e565b156119cb575f52600660205260405f20905f5260205260405f20600160ff198254161790556118a3611cf0565b90600281019081545f5260026020526118c96118c4600160405f2001611d1d565b6122ad565b9260646118dd60ff60208401511686611c34565b04936001600160801b036001840191166001600160801b03825460401c16036001600160801b0381116119b7578154600160401b600160c01b03191660409190911b600160401b600160c01b0316179055600160ff835460c81c160160ff81116119b757825460ff60c81b191660c891821b60ff60c81b16178084556040929092015191901c60ff908116911611156119a5575b50508061197a57005b6105c990337f00000000000000000000000000000000000000000000000000000000000000006124a3565b6119b09154906122de565b8180611971565b634e487b7160e01b5f52601160045260245ffd5b6338cb392760e21b5f5260045ffd5b6377ef9edf60e11b5f5260045ffd5b633bcb88b360e21b5f5260045ffd5b631e71b0dd60e11b5f5260045ffd5b63ac59a02d60e01b5f5260045ffd5b3461015a575f36600319011261015a5760206106666001600160401b036001541642611d84565b3461015a57602036600319011261015a57611a59600435611b69565b604051600582101561057b576020918152f35b3461015a57602036600319011261015a5760206001600160401b03611a9c600435611a968161217b565b50612198565b16604051908152f35b604090600319011261015a576004359060243590565b600435906001600160a01b038216820361015a57565b60206040818301928281528451809452019201905f5b818110611af45750505090565b8251845260209384019390920191600101611ae7565b90600782101561057b5752565b35906001600160401b038216820361015a57565b6001600160401b036001911601906001600160401b0382116119b757565b906001600160401b03809116911601906001600160401b0382116119b757565b805f52600360205260405f205464ffffffffff8160081c16908115611c185760ff16915f52600260205260405f2090600583101561057b57821580611bf7575b611bef57600183149182611bc7575b5050611bc15790565b50600390565b6001600160401b038093506001611be59392015460801c1690611b49565b1642115f80611bb8565b505050600290565b506001600160401b03611c108160078501541683611b49565b164211611ba9565b636d08029760e01b5f5260045ffd5b919082018092116119b757565b818102929181159184041417156119b757565b60e081019081106001600160401b038211176114ae57604052565b61010081019081106001600160401b038211176114ae57604052565b604081019081106001600160401b038211176114ae57604052565b606081019081106001600160401b038211176114ae57604052565b60a081019081106001600160401b038211176114ae57604052565b90601f801991011681019081106001600160401b038211176114ae57604052565b60405190611cfd82611c99565b81604060ff5f548181168452818160081c16602085015260101c16910152565b90604051611d2a81611c47565b60c06003829480546001600160401b03811685526001600160401b038160401c1660208601526001600160401b038160801c166040860152831c606085015260018101546080850152600281015460a08501520154910152565b8115611d8e570490565b634e487b7160e01b5f52601260045260245ffd5b356001600160a01b038116810361015a5790565b356001600160401b038116810361015a5790565b60c080916001600160401b03611ddf82611b17565b1684526001600160401b03611df660208301611b17565b1660208501526001600160401b03611e1060408301611b17565b1660408501526001600160401b03611e2a60608301611b17565b1660608501526080810135608085015260a081013560a08501520135910152565b903590601e198136030182121561015a57018035906001600160401b03821161015a5760200191813603831361015a57565b90600182811c92168015611eab575b6020831014611e9757565b634e487b7160e01b5f52602260045260245ffd5b91607f1691611e8c565b805490680100000000000000008210156114ae5760018201808255821015611ee1575f5260205f200155565b634e487b7160e01b5f52603260045260245ffd5b906040519060208201928352604082015260408152611f15606082611ccf565b51902090565b5f52600460205260405f20805460ff8160d01c16600481101561057b5760010361056c57336001600160a01b039091160361204a57600281015490611f5f82611b69565b9060058210158061057b578215801561203e575b6120325761057b57612016926002610cc69314612018575b805f526002602052611fc0611fa5600160405f2001611d1d565b64ffffffffff845460a01c16611fba84612198565b916128db565b90600183016001600160801b03815460401c1693600360d01b60ff60d01b19825416179055600160401b600160c01b031981541690555f526003602052600160405f200161200f828254611c27565b9055611c27565b565b805f52600360205261202d60405f208261267f565b611f8b565b506120169291506122de565b50505f60018314611f73565b631853ca3d60e21b5f5260045ffd5b805f52600460205260405f209061206f816120ef565b600781101561057b576001036120e957600154906001600160401b038216906120ad61209b8342611d84565b9264ffffffffff865460a01c16611d84565b82146120e15760ff916120bf916125df565b9160801c1660ff82161091826120d457505090565b6120de925061290b565b90565b505050505f90565b50505f90565b5f52600460205260405f2060028101549081156120e9575460d01c60ff1690600482101561057b57600382146121745761212890611b69565b600581101561057b576002811461216d576003811461216657600414611bc157600181146121605760021461215b575f90565b600690565b50600190565b5050600290565b5050600590565b5050600490565b5f52600260205260405f209060018060a01b0382541615611c1857565b805f52600360205260405f20815f5260026020526121b960405f2092611b69565b91600583101561057b576004831461222d576001600160401b039260028114908115612224575b506122085782600164ffffffffff612204945460081c1692015460801c1690611b49565b1690565b82600764ffffffffff612204945460081c169201541690611b49565b9050155f6121e0565b5064ffffffffff91505460301c1690565b9091612249826120ef565b600781101561057b576001036122a65764ffffffffff835460a01c169161227d600154936001600160401b03851690611d84565b8211156120e15760ff91612290916125df565b9160801c1660ff8216101591826120d457505090565b5050505f90565b6122da6122cf6064926001600160401b03602060c08301519201511690611c34565b60ff5f541690611c34565b0490565b815f5260026020526122f5600160405f2001611d1d565b825f52600360205260405f2091600181016123286001600160801b03825460401c16610c6f60ff855460c81c1686612935565b61233760028601918254611c27565b90558054600160401b600160c01b03191681558154600165ff000000000160a01b0319168255835460581c6001600160401b039081165f19019081116119b757845467ffffffffffffffff60581b191660589190911b67ffffffffffffffff60581b1617845584907f33ba8f7627565d89f7ada2a6b81ea532b7aa9b11e91a78312d6e1fca0bfcd1dc906020906001600160401b03905416604051908152a260ff835416600581101561057b571561249357805460ff60d01b1916600160d11b17905581546001600160401b0390819060609067ffffffffffffffff60981b612425609883901c8516611b2b565b60981b16908360981b191617938486550151169160981c1611612446575050565b80546affffffffff0000000000ff19164260301b6affffffffff000000000000161760041790557f4769361a442504ecaf038f35e119bcccdd5e42096b24c09e3c17fd17c6684c025f80a2565b805460ff60d01b19169055505050565b916040519163a9059cbb60e01b5f5260018060a01b031660045260245260205f60448180865af19060015f5114821615612503575b604052156124e35750565b635274afe760e01b5f9081526001600160a01b0391909116600452602490fd5b90600181151661251b57823b15153d151616906124d8565b503d5f823e3d90fd5b8115611d8e570690565b6120de9060a061256d6125596001600160401b038451166001600160401b0360208601511690611c34565b6001600160401b0360408501511690611c34565b91015190611c34565b6040516323b872dd60e01b5f9081526001600160a01b039384166004529290931660245260449390935260209060648180865af19060015f51148216156125c7575b6040525f606052156124e35750565b90600181151661251b57823b15153d151616906125b8565b61220490610cc160ff806125fc81968260015460881c1690611c34565b16921691844316611c27565b919082039182116119b757565b60ff16600181018082116119b75780431061265a57505f194301904382116119b75761264091612608565b406040516020810191825260208152611f15604082611ccf565b61266691504390612608565b6040516020810191825260208152611f15604082611ccf565b90805460ff8160e01c166126c25760ff60e01b1916600160e01b1790557ff903f4774c7bd27355f9d7fcbc382b079b164a697a44ac5d95267a4c3cb3bb225f80a2565b505050565b905f915b806001841b106126d85750565b915f1981146119b757600101916126cb565b90935f92915b8484101561273b5760416001918560051b8501359060405191848353898516850361272c578483015260218201525b2095811c930192946126f0565b9084830152602182015261271f565b945092505050565b903590601e198136030182121561015a57018035906001600160401b03821161015a57602001918160051b3603831361015a57565b9290916001549061ffff8260901c1694612791826126c7565b9261279c8580611e4b565b905062ffff008260881c169088820461010014891517156119b757148015906128ba575b6128ab57610f216127dd6001600160401b036127e3931642611d84565b836125df565b905f5b8781106127f7575050505050505050565b61282984604051602081019086825285604082015284606082015260608152612821608082611ccf565b519020612524565b6101016128368880611e4b565b50610100604051915f83538560081b016001830137209061285a6020890189612743565b9190926128678986611c34565b91600186018087116119b7578a61287d91611c34565b9384841161015a57841161015a578b948361289e95039360051b01916126ea565b036128ab576001016127e6565b6309bde33960e01b5f5260045ffd5b506128c86020860186612743565b90506128d48589611c34565b14156127c0565b9091828111156122a65761256d6128f76120de9460a093612608565b6001600160401b0360208501511690611c34565b9060026129319201545f52600260205261292c600260405f20015491612615565b612524565b1590565b9061295f6129456120de936122ad565b606461295860ff5f5460081c1683611c34565b0490612608565b90611c3456",
+	Bin: "0x60a0604052346105d357604051613de338819003601f8101601f191683016001600160401b038111848210176105bf578392829160405283398101039061018082126105d3578051906001600160a01b03821682036105d357601f1983019261016084126105d35760806100716105d7565b94126105d35761007f6105d7565b61008b602084016105f6565b8152610099604084016105f6565b60208201526100aa606084016105f6565b60408201526100bb608084016105f6565b6060820152845260a0609f198201126105d3576040519060a082016001600160401b038111838210176105bf576040526100f760a08401610604565b825261010560c08401610604565b602083015261011660e084016105f6565b604083015261012861010084016105f6565b60608301526101208301519061ffff821682036105d357602091608084015281860192835261013f1901126105d35760405191602083016001600160401b038111848210176105bf57610198916101609160405261018961014082016105f6565b85526040870194855201610604565b9360608101948552805182519060ff81511690604081019160ff835116908181029181830414901517156105ab5760ff60608301511681018091116105ab5760641061052d5760ff6020606492015116116104d9575160ff16156104935780516001600160401b03161561045c576080015161ffff16156104245760ff83515116156103de5784516001600160401b031680159081156103cd575b506103785760809384525180515f805460208085015160408087015160609788015163ffffffff1990951660ff9788161760089390931b61ff00169290921760109290921b62ff0000169190911760189390931b63ff00000016929092179092559351805160018054938301518388015196840151938a01516001600160a01b03199095166001600160401b039384161790881b6fffffffffffffffff000000000000000016179590981b60ff60801b169490941760889190911b60ff60881b161760909190911b61ffff60901b16179094559151516002805460ff191691909416179092559151600380546001600160401b0319169190931617909155516137ca9081610619823960805181818161016d01528181610cbd01528181610f860152818161186b01528181612309015281816130630152818161308f01526130cd0152f35b6040516389a6198960e01b815260206004820152602660248201527f726571756573744475726174696f6e4c696d6974206d75737420626520312e2e604482015265325e34302d3160d01b6064820152608490fd5b65010000000000915010155f610233565b6040516389a6198960e01b815260206004820152601760248201527f6d61785265736572766174696f6e73206973207a65726f0000000000000000006044820152606490fd5b6040516389a6198960e01b815260206004820152600f60248201526e73616d706c6573206973207a65726f60881b6044820152606490fd5b6040516389a6198960e01b815260206004820152600e60248201526d706572696f64206973207a65726f60901b6044820152606490fd5b6040516389a6198960e01b815260206004820152601a60248201527f6d61784e756d6265724f66536c6173686573206973207a65726f0000000000006044820152606490fd5b6040516389a6198960e01b815260206004820152602560248201527f76616c696461746f7252657761726450657263656e7461676520657863656564604482015264073203130360dc1b6064820152608490fd5b6040516389a6198960e01b815260206004820152604960248201527f736c61736850657263656e74616765202a206d61784e756d6265724f66536c6160448201527f73686573202b2072657061697252657761726450657263656e7461676520657860648201526806365656473203130360bc1b608482015260a490fd5b634e487b7160e01b5f52601160045260245ffd5b634e487b7160e01b5f52604160045260245ffd5b5f80fd5b60405190608082016001600160401b038111838210176105bf57604052565b519060ff821682036105d357565b51906001600160401b03821682036105d35756fe60806040526004361015610011575f80fd5b5f3560e01c806302fa8e65146123e057806305b90773146123b1578063060406181461238a57806308695fcd146120ff5780630aefaabe146120965780631282760214611f055780632a22003914611e93578063329b5a0b14611e3d5780633bf30dc814611ca05780633da0cd3914611393578063458d2bf1146113585780635a39bba8146111c25780636317e00b146110685780636b00c8cf14610ff35780636e2b54ee14610df35780636ffd9b051461098d57806379502c55146107fb5780637969ec0e146107da5780638ac48a591461075c578063a27f4635146106e5578063a29c29a4146106c5578063a3a0807e146106a7578063b8b6c4a61461056a578063be5cdc481461053d578063c0cc4add146104f4578063f2db32cf1461040e578063f752196b146103de578063fb1e61ca146101a05763fc0c546a14610158575f80fd5b3461019c575f36600319011261019c576040517f00000000000000000000000000000000000000000000000000000000000000006001600160a01b03168152602090f35b5f80fd5b3461019c57602036600319011261019c575f60806040516101c081612640565b8281526040516101cf816125ee565b83815283602082015283604082015283606082015283838201528360a08201528360c0820152602082015260405161020681612676565b6060815283602082015260408201528260608201520152610228600435612b6b565b60405161023481612640565b81546001600160a01b0316815261024d600183016126ea565b9160208201928352600581016040519061026682612676565b60405190815f82549261027884612912565b80845293600181169081156103bc5750600114610378575b5061029d92500382612691565b815260068201546020820152604083019081526001600160401b0360088160078501541693606086019485520154916080850192835260c06040519687966020885260018060a01b039051166020880152518381511660408801528360208201511660608801528360408201511660808801528360608201511660a088015260808101518288015260a081015160e088015201516101008601525192610160610120860152602061035c855160406101808901526101c08801906124f2565b9401516101a08601525116610140840152516101608301520390f35b90505f9291925260205f20905f915b8183106103a057505090602061029d9282010188610290565b6020919350806001915483858801015201910190918392610387565b90506020925061029d94915060ff191682840152151560051b82010188610290565b3461019c57602036600319011261019c576004355f526006602052602060ff60405f205460c81c16604051908152f35b3461019c57602036600319011261019c576001600160a01b0361042f61243c565b165f52600c60205260405f20604051905f9080549061044d82612912565b80855291600181169081156104cd575060011461048d575b6104898461047581860382612691565b6040519182916020835260208301906124f2565b0390f35b5f90815260208120939250905b8082106104b35750909150810160200161047582610465565b91926001816020925483858801015201910190929161049a565b60ff191660208087019190915292151560051b850190920192506104759150839050610465565b3461019c57602036600319011261019c576020610533600435805f526006835260405f2061052d6001600160401b036001541642612751565b91612c2e565b6040519015158152f35b3461019c57602036600319011261019c57602061055b600435612adf565b61056860405180926124e5565bf35b3461019c57604036600319011261019c576024356004356001600160401b03821161019c576040600319833603011261019c57805f52600660205260405f20906105b381612adf565b600781101561069357600103610684576105d86001600160401b036001541642612751565b815f52600760205260405f20815f5260205260ff60405f2054166106755761064d837f3b989d183b84b02259d7c14b34a9c9eb0fccb4c355a920d25e581e25aef4993d956002600360209701549201545f52600486526004019066ffffffffffffff600160405f20015460481c169085613532565b815f526007835260405f20905f52825260405f20600160ff19825416179055604051908152a1005b633e77430d60e01b5f5260045ffd5b63df90c07d60e01b5f5260045ffd5b634e487b7160e01b5f52602160045260245ffd5b3461019c57602036600319011261019c576020610533600435612a49565b3461019c57602036600319011261019c576106e33333600435612f4c565b005b3461019c57604036600319011261019c57600435610701612426565b815f52600b60205260405f209060018060a01b03165f5260205260405f2054905f52600660205260405f205460e01c90600182018092116107485760209160405191148152f35b634e487b7160e01b5f52601160045260245ffd5b3461019c57602036600319011261019c576001600160a01b0361077d61243c565b165f52600a60205260405f206040519081602082549182815201915f5260205f20905f5b8181106107c457610489856107b881870382612691565b6040519182918261247c565b82548452602090930192600192830192016107a1565b3461019c5760206107f36107ed36612410565b90612a23565b604051908152f35b3461019c575f36600319011261019c575f606060405161081a81612625565b60405161082681612625565b8381528360208201528360408201528383820152815260405161084881612640565b838152836020820152836040820152838382015283608082015260208201526040516108738161265b565b8381526040820152015261016060405161088c81612625565b6108946126b2565b81526001600160401b036040516108aa81612640565b61ffff6001548381168352838160401c16602084015260ff8160801c16604084015260ff8160881c16606084015260901c1660808201526020830190815260ff6040516108f68161265b565b816002541681526040850190815261ffff6080856003541694606088019586528460606040519951828151168b528260208201511660208c01528260408201511660408c015201511660608901525186815116828901528660208201511660a08901528460408201511660c08901528460608201511660e08901520151166101008601525151166101208401525116610140820152f35b3461019c5760a036600319011261019c576004356109a9612452565b906044356064356001600160401b03811161019c576109cc9036906004016124b5565b91608435906001600160401b03821161019c576040600319833603011261019c576109f685612b6b565b91610a03600184016126ea565b936001600160401b0380865116981697881015610de457610a2387612523565b6005811015610693578015159081610dd8575b50610dc957610a458888612a23565b93845f52600660205260405f2096875460ff8160d01c1660048110156106935760018114908115610dbe575b50610daf57865f52600b60205260405f2060018060a01b0333165f5260205260405f20549060e01c90600182018092116107485703610da0575f868152600b602090815260408083203384529091528120558651610ad7906001600160401b0316613479565b811492831593610d82575b505050610d7357610b2390610b0d602086019160040166ffffffffffffff835160081c168587613532565b6001600160401b0360c0860151915116906125db565b958692865f52600560205260405f209560ff815460d01c16946004861015610693576002899614610d33575b8154600160d01b64ffffffffff60a01b4260a01b166001600160d81b03199092163366ffffffffffffff60a01b191617919091171760ff60d81b19811683557f8f301470a994578b52323d625dfbf827ca5208c81747d3459be7b8867baec3ec9560209594610c469490939192600392610c2e91610bf390610bd39060e01c612a0b565b84546001600160e01b031660e09190911b6001600160e01b031916178455565b600183018054600160401b600160c01b03198a166001600160c01b03199091161760409290921b600160401b600160c01b0316919091179055565b8860028201550155335f52600a845260405f206129a8565b610c87610c5f6001600160401b03885460581c166129d4565b875467ffffffffffffffff60581b191660589190911b67ffffffffffffffff60581b16178755565b604051908152a2815460ff8116600581101561069357159182610d17575b5050610ce1575b505080610cb557005b6106e39030337f0000000000000000000000000000000000000000000000000000000000000000613336565b805460ff191660011790557f85e1543bf2f84fe80c6badbce3648c8539ad1df4d2b3d822938ca0538be727e65f80a28180610cac565b6001600160401b03919250819051169160581c16148480610ca5565b9092915f5460181c60ff16610d48908b6125db565b60649004998a610d57916129fe565b996002890190815490610d69916129fe565b9055919290610b4f565b6319e91e2160e21b5f5260045ffd5b600692935090610d93918b8761349c565b9101541415888080610ae2565b6340fee6bf60e11b5f5260045ffd5b630f6d2b8360e11b5f5260045ffd5b60039150148c610a71565b63aef308b560e01b5f5260045ffd5b60019150141589610a36565b633628a81b60e01b5f5260045ffd5b3461019c57602036600319011261019c57600435610e1081612b6b565b80549091906001600160a01b03163303610fe457610e2d81612523565b91600583101592836106935780158015610fd7575b610fc857825f52600560205260405f2093845460ff8160d81c16610fb95760ff60d81b1916600160d81b17855561069357610e8891600260019214610faa575b016126ea565b90610e9281612b88565b9160016002850154940154935f5b6001600160401b038351166001600160401b03821690811015610f6557610ec79085612a23565b5f52600660205260405f205460ff8160d01c16600481101561069357600181149081610f45575b8115610f3a575b50610f0d575b506001016001600160401b0316610ea0565b610f326001600160401b039293610f2c60ff60019460c81c16876136bf565b90612516565b929150610efb565b600391501488610ef5565b97610f5f90610f2c8964ffffffffff8660a01c16896136ef565b97610eee565b6106e3610f8384610f7e8a610f79896132ee565b6129fe565b612516565b337f0000000000000000000000000000000000000000000000000000000000000000612ecb565b610fb48585613436565b610e82565b636507689f60e01b5f5260045ffd5b6326c35cd760e11b5f5260045ffd5b505f935060018114610e42565b630836f21d60e21b5f5260045ffd5b3461019c57602036600319011261019c576004355f52600660205260405f205460ff8160d01c166004811015610693576001811490811561105d575b5015611054576020906001600160a01b03165b6040516001600160a01b039091168152f35b5060205f611042565b60039150148261102f565b3461019c57602036600319011261019c576101206004355f61010060405161108f81612609565b8281528260208201528260408201528260608201528260808201528260a08201528260c08201528260e08201520152805f52600660205260405f206111b96002820154926001830154906110e96003855495015491612adf565b91604051956110f787612609565b865260208601916001600160401b03821683526001600160401b036040880160018060a01b0388168152606089019064ffffffffff8960a01c16825260808a019384526001600160801b0360a08b019560401c1685528260c08b019660ff8b60c81c16885261116a60e08d01998a6129f2565b60ff6101008d019b60d81c168b526040519b518c52511660208b015260018060a01b0390511660408a0152511660608801525160808701525160a08601525160c08501525160e08401906124e5565b51610100820152f35b3461019c57602036600319011261019c576004356001600160401b03811161019c573660238201121561019c5780600401356001600160401b03811161019c57366024828401011161019c57610200811161134957335f52600c60205260405f2091611238826112328554612912565b8561294a565b5f92601f83116001146112bb57906112a89161128c84807f778a948c1cc77261b9bae2f7d08b7839df1266a71af51c5975af1db5a8af8e1d96975f916112ad575b508160011b915f199060031b1c19161790565b90555b60405191829160208352339560246020850192016128c0565b0390a2005b602491508501013588611279565b601f198316815f5260205f20905f5b81811061132e57509084957f778a948c1cc77261b9bae2f7d08b7839df1266a71af51c5975af1db5a8af8e1d956112a895949310611312575b5050600185811b01905561128f565b8301602401355f19600388901b60f8161c191690558580611303565b848701602401358355602096870196600190930192016112ca565b63e7bc872f60e01b5f5260045ffd5b3461019c57602036600319011261019c5760206107f361138e6113866001600160401b036001541642612751565b60043561339f565b6133cc565b3461019c57602036600319011261019c576004356001600160401b03811161019c5736819003906004810161016060031984011261019c576113d481612817565b336001600160a01b0390911603611c915760248201926001600160401b036113fb8561282b565b16158015611c75575b611c385760448301916001600160401b0361141e8461282b565b16158015611c24575b611bca57606484016001600160401b036114408261282b565b1615611b915761144f8161282b565b6001600160401b038060035416911611611b3d5760c4850135936114aa6114996001600160401b036114808a61282b565b166001600160401b036114928561282b565b16906125db565b6001600160401b036114928561282b565b8015611ae3575f19048511611af75760e4860135906001600160401b036114d08261282b565b168015611ae3576001600160801b03908104168211611a9d5760848701916114f78361282b565b6001600160401b03806115098c61282b565b1691161015611a575760a4880135958615611a115787156119cb576101248901956001600160401b0361153b8861282b565b161580156119a5575b6119975760405190602082019a60208c52813560018060a01b03811680910361019c576040840152611579606084018e61283f565b6101048101359b60421985018d121561019c576101606101408501528c8201936004850135602219368790030181121561019c57856004910101602081359101906001600160401b03811161019c57803603821361019c576024916115eb9160406101a08601526101e08501916128c0565b9501356101c08201526001600160401b036116058c612468565b1661016082015261162c81610144850135968761018083015203601f198101835282612691565b5190205f81815260046020526040902054909c906001600160a01b0316611988575f8d8152600460205260409020926001600160a01b039061166d90612817565b166bffffffffffffffffffffffff60a01b8454161783558d6001600160401b0361169a600186019261282b565b166001600160401b03198254161781556116b38861282b565b815467ffffffffffffffff60801b6116ca8d61282b565b60801b16906001600160401b036fffffffffffffffff00000000000000006001600160c01b03196116fa8f61282b565b60c01b169460401b16911617171790558a60028401558b60038401558560048401556005830191019061173060048301806128e0565b906001600160401b0382116119745761174d826112328554612912565b5f90601f83116001146119055792611787836024946008979460e09b9a99975f926118fa575b50508160011b915f199060031b1c19161790565b90555b0135600682015561179a8a61282b565b6001600160401b036007830191166001600160401b03198254161790550155895f52600560205260405f20805465ffffffffff004260081b169065ffffffffff001916179055335f5260096020526117f58a60405f206129a8565b602319011261019c576001600160401b03966118949661184e6118679561184461188f9861183a8f986118336040519a61182e8c6125ee565b612468565b8a52612468565b6020890152612468565b6040870152612468565b6060850152608084015260a083015260c08201526132ee565b30337f0000000000000000000000000000000000000000000000000000000000000000613336565b61282b565b166001600160401b03421601906001600160401b038211610748576001600160401b03610120926118f07f975585b961c1ccbc2dedc8c5a8c1dec45c177209a485e3364ca3157a59a45a2195604051948552602085019061283f565b16610100820152a1005b013590505f80611773565b601f19831691845f5260205f20925f5b81811061195c5750936008969360e09a999896936001938360249810611943575b505050811b01905561178a565b01355f19600384901b60f8161c191690555f8080611936565b91936020600181928787013581550195019201611915565b634e487b7160e01b5f52604160045260245ffd5b6317b5787760e11b5f5260045ffd5b62d36c8560e81b5f5260045ffd5b506119af8761282b565b6001600160401b03806119c18961282b565b1691161015611544565b604051633f6dabeb60e11b815260206004820152601d60248201527f7072696365506572427974655065725365636f6e64206973207a65726f0000006044820152606490fd5b604051633f6dabeb60e11b815260206004820152601860248201527f70726f6f6650726f626162696c697479206973207a65726f00000000000000006044820152606490fd5b604051633f6dabeb60e11b815260206004820152601f60248201527f6d6178536c6f744c6f7373206d7573742062652062656c6f7720736c6f7473006044820152606490fd5b604051633f6dabeb60e11b815260206004820152601f60248201527f736c6f7420636f6c6c61746572616c20657863656564732075696e74313238006044820152606490fd5b634e487b7160e01b5f52601260045260245ffd5b604051633f6dabeb60e11b815260206004820152601760248201527f6465706f73697420657863656564732075696e743235360000000000000000006044820152606490fd5b604051633f6dabeb60e11b815260206004820152602560248201527f6475726174696f6e206578636565647320726571756573744475726174696f6e604482015264131a5b5a5d60da1b6064820152608490fd5b604051633f6dabeb60e11b815260206004820152601060248201526f6475726174696f6e206973207a65726f60801b6044820152606490fd5b604051633f6dabeb60e11b815260206004820152602b60248201527f736c6f7453697a65206d757374206265206120706f736974697665206d756c7460448201526a34b836329037b310191a9b60a91b6064820152608490fd5b5060ff611c308461282b565b161515611427565b604051633f6dabeb60e11b815260206004820152601460248201527339b637ba399036bab9ba10313290189717191a9b60611b6044820152606490fd5b506101006001600160401b03611c8a8661282b565b1611611404565b631b528a2560e31b5f5260045ffd5b3461019c57604036600319011261019c576004356001600160401b03811161019c57611cd09036906004016124b5565b90602435611cdd8361276d565b92611ceb6040519485612691565b808452601f19611cfa8261276d565b015f5b818110611e26575050611d1b6001600160401b036001541642612751565b905f5b818110611df157856040518091602082016020835281518091526020604084019201905f5b818110611d51575050500390f35b9193509160206101406001926101208751611d6d8382516124e5565b858060a01b038582015116858401526001600160401b03604082015116604084015260ff606082015116606084015260808101511515608084015260a0810151151560a084015260c0810151151560c084015260e0810151151560e084015260ff610100820151166101008401520151610120820152019401910191849392611d43565b80611e0a8585611e04600195878b6127df565b35613135565b611e148289612803565b52611e1f8188612803565b5001611d1e565b602090611e31612784565b82828901015201611cfd565b3461019c57602036600319011261019c5760206001600160401b03611e8a600435611e6781612b6b565b905f526005845282600764ffffffffff60405f205460081c169201541690612516565b16604051908152f35b3461019c57602036600319011261019c576001600160a01b03611eb461243c565b165f52600960205260405f206040519081602082549182815201915f5260205f20905f5b818110611eef57610489856107b881870382612691565b8254845260209093019260019283019201611ed8565b3461019c57604036600319011261019c57600435611f21612452565b611f2a82612523565b600581101561069357801515908161208a575b50610dc957815f5260046020526001600160401b0380600160405f20015416911690811015610de457611f708183612a23565b805f52600660205260405f209081549060ff8260d01c166004811015610693576001811490811561207f575b50610daf578160e01c9160018301809311610748575f828152600b6020908152604080832033845290915290205483146120705760ff9060d81c1660ff6002541693848210156120615760ff9361202c935f52600b60205260405f2060018060a01b0333165f5260205260405f20556120148261275b565b815460d886811b19909116918616901b17905561275b565b161461203457005b60207fc8e6c955744189a19222ec226b72ac1435d88d5745252dac56e6f679f64c037a91604051908152a2005b63672dca1560e01b5f5260045ffd5b6343d9a50360e11b5f5260045ffd5b600391501486611f9c565b60019150141583611f3d565b3461019c57606036600319011261019c576120af612426565b6044356001600160a01b03811680820361019c576001600160a01b038316159081156120f6575b506120e7576106e391600435612f4c565b634e46966960e11b5f5260045ffd5b905015836120d6565b3461019c5761210d36612410565b90805f52600660205260405f209161212482612adf565b600781101561069357600103610684576001546001600160401b03811661214b8142612751565b83101561237b57600183019081841161074857612167916125db565b80421061237b576001600160401b036121849260401c1690612516565b42101561236c57815f52600760205260405f20815f5260205260ff60405f20541661235d57815f52600860205260405f20815f5260205260ff60405f20541661234e576121d2818484612c2e565b1561233f57816040917fa17806fe55c2cbf824441ca966a565d0f6f5111b370ee84f36b766dcc6e4c3af935f526008602052825f20815f52602052825f20600160ff1982541617905582519182526020820152a161222e6126b2565b90600281019081545f52600460205261225461224f600160405f20016126ea565b612c9d565b92606461226860ff602084015116866125db565b04936001600160801b036001840191166001600160801b03825460401c16036001600160801b038111610748578154600160401b600160c01b03191660409190911b600160401b600160c01b03161790556122c960ff835460c81c1661275b565b825460ff60c81b191660c891821b60ff60c81b16178084556040929092015191901c60ff9081169116111561232d575b50508061230257005b6106e390337f0000000000000000000000000000000000000000000000000000000000000000612ecb565b612338915490612cce565b81806122f9565b6338cb392760e21b5f5260045ffd5b6377ef9edf60e11b5f5260045ffd5b633bcb88b360e21b5f5260045ffd5b631e71b0dd60e11b5f5260045ffd5b63ac59a02d60e01b5f5260045ffd5b3461019c575f36600319011261019c5760206107f36001600160401b036001541642612751565b3461019c57602036600319011261019c576123cd600435612523565b6040516005821015610693576020918152f35b3461019c57602036600319011261019c5760206001600160401b03611e8a60043561240a81612b6b565b50612b88565b604090600319011261019c576004359060243590565b602435906001600160a01b038216820361019c57565b600435906001600160a01b038216820361019c57565b602435906001600160401b038216820361019c57565b35906001600160401b038216820361019c57565b60206040818301928281528451809452019201905f5b81811061249f5750505090565b8251845260209384019390920191600101612492565b9181601f8401121561019c578235916001600160401b03831161019c576020808501948460051b01011161019c57565b9060078210156106935752565b805180835260209291819084018484015e5f828201840152601f01601f1916010190565b9190820180921161074857565b805f52600560205260405f205464ffffffffff8160081c169081156125cc5760ff16915f52600460205260405f20906005831015610693578215806125ad575b6125a557600183149182612581575b505061257b5790565b50600390565b6001015461259c925060801c6001600160401b031690612516565b42115f80612572565b505050600290565b506125c56001600160401b0360078401541682612516565b4211612563565b636d08029760e01b5f5260045ffd5b8181029291811591840414171561074857565b60e081019081106001600160401b0382111761197457604052565b61012081019081106001600160401b0382111761197457604052565b608081019081106001600160401b0382111761197457604052565b60a081019081106001600160401b0382111761197457604052565b602081019081106001600160401b0382111761197457604052565b604081019081106001600160401b0382111761197457604052565b90601f801991011681019081106001600160401b0382111761197457604052565b604051906126bf82612625565b81606060ff5f548181168452818160081c166020850152818160101c16604085015260181c16910152565b906040516126f7816125ee565b60c06003829480546001600160401b03811685526001600160401b038160401c1660208601526001600160401b038160801c166040860152831c606085015260018101546080850152600281015460a08501520154910152565b8115611ae3570490565b60ff60019116019060ff821161074857565b6001600160401b0381116119745760051b60200190565b6040519061014082018281106001600160401b03821117611974576040525f610120838281528260208201528260408201528260608201528260808201528260a08201528260c08201528260e0820152826101008201520152565b91908110156127ef5760051b0190565b634e487b7160e01b5f52603260045260245ffd5b80518210156127ef5760209160051b010190565b356001600160a01b038116810361019c5790565b356001600160401b038116810361019c5790565b60c080916001600160401b0361285482612468565b1684526001600160401b0361286b60208301612468565b1660208501526001600160401b0361288560408301612468565b1660408501526001600160401b0361289f60608301612468565b1660608501526080810135608085015260a081013560a08501520135910152565b908060209392818452848401375f828201840152601f01601f1916010190565b903590601e198136030182121561019c57018035906001600160401b03821161019c5760200191813603831361019c57565b90600182811c92168015612940575b602083101461292c57565b634e487b7160e01b5f52602260045260245ffd5b91607f1691612921565b919091601f831161295b575b505050565b81831161296757505050565b5f5260205f206020601f830160051c92106129a0575b81601f9101920160051c03905f5b82811015612956575f8282015560010161298b565b5f915061297d565b8054906801000000000000000082101561197457600182018082558210156127ef575f5260205f200155565b6001600160401b036001911601906001600160401b03821161074857565b60078210156106935752565b9190820391821161074857565b63ffffffff60019116019063ffffffff821161074857565b906040519060208201928352604082015260408152612a43606082612691565b51902090565b805f52600660205260405f2090612a5f81612adf565b600781101561069357600103612ad957600154906001600160401b03821690612a9d612a8b8342612751565b9264ffffffffff865460a01c16612751565b8214612ad15760ff91612aaf9161339f565b9160801c1660ff8216109182612ac457505090565b612ace9250613695565b90565b505050505f90565b50505f90565b5f52600660205260405f206002810154908115612ad9575460d01c60ff169060048210156106935760038214612b6457612b1890612523565b60058110156106935760028114612b5d5760038114612b565760041461257b5760018114612b5057600214612b4b575f90565b600690565b50600190565b5050600290565b5050600590565b5050600490565b5f52600460205260405f209060018060a01b03825416156125cc57565b805f52600560205260405f2090805f526004602052612baa60405f2091612523565b60058110156106935760048114612c1e5760028114908115612c15575b50612bf2576001600160401b03600164ffffffffff612ace945460081c1692015460801c1690612516565b6001600160401b03600764ffffffffff612ace945460081c169201541690612516565b9050155f612bc7565b50505460301c64ffffffffff1690565b9091612c3982612adf565b600781101561069357600103612c965764ffffffffff835460a01c1691612c6d600154936001600160401b03851690612751565b821115612ad15760ff91612c809161339f565b9160801c1660ff821610159182612ac457505090565b5050505f90565b612cca612cbf6064926001600160401b03602060c083015192015116906125db565b60ff5f5416906125db565b0490565b815f526004602052612ce5600160405f20016126ea565b825f52600560205260405f209160018101612d186001600160801b03825460401c16610f2c60ff855460c81c16866136bf565b612d2760028601918254612516565b90558054600160401b600160c01b03191681558154600167ff00ff000000000160a01b031981168355612d8090612d609060e01c612a0b565b83546001600160e01b031660e09190911b6001600160e01b031916178355565b5f196001600160401b03855460581c16016001600160401b03811161074857845467ffffffffffffffff60581b191660589190911b67ffffffffffffffff60581b1617845584907f33ba8f7627565d89f7ada2a6b81ea532b7aa9b11e91a78312d6e1fca0bfcd1dc906020906001600160401b03905416604051908152a260ff83541660058110156106935715612ebb57805460ff60d01b1916600160d11b17905581546001600160401b0390819060609067ffffffffffffffff60981b612e4d609883901c85166129d4565b60981b16908360981b191617938486550151169160981c1611612e6e575050565b80546affffffffff0000000000ff19164260301b6affffffffff000000000000161760041790557f4769361a442504ecaf038f35e119bcccdd5e42096b24c09e3c17fd17c6684c025f80a2565b805460ff60d01b19169055505050565b916040519163a9059cbb60e01b5f5260018060a01b031660045260245260205f60448180865af19060015f5114821615612f2b575b60405215612f0b5750565b635274afe760e01b5f9081526001600160a01b0391909116600452602490fd5b906001811516612f4357823b15153d15161690612f00565b503d5f823e3d90fd5b5f52600660205260405f2090815460ff8160d01c1660048110156106935760010361068457336001600160a01b0390911603613126576002820154612f9081612523565b600581101580610693578115801561311a575b61310b57610693576002146130f1575b805f526004602052612fe8612fcd600160405f20016126ea565b64ffffffffff855460a01c16612fe284612b88565b916136ef565b90600184016001600160801b03815460401c1694600360d01b60ff60d01b19825416179055600160401b600160c01b031981541690555f526005602052600160405f2001613037828254612516565b90556001600160a01b03828116908516146130ba5780613089575b50508061305d575050565b613087917f0000000000000000000000000000000000000000000000000000000000000000612ecb565b565b6130b3917f0000000000000000000000000000000000000000000000000000000000000000612ecb565b5f80613052565b6130879350916130ca9192612516565b907f0000000000000000000000000000000000000000000000000000000000000000612ecb565b805f52600560205261310660405f2082613436565b612fb3565b50509190506130879250612cce565b50505f60018214612fa3565b631853ca3d60e21b5f5260045ffd5b91929092613141612784565b92805f52600660205260405f209061316161315b82612adf565b866129f2565b81549560ff8760d01c16600481101561069357600181149081156132d9575b50156132d3576001600160a01b0387165b60018060a01b0316602087015260ff8760c81c16604087015260ff8760d81c1660608701526131d260ff6131c5838561339f565b16806101008901526133cc565b610120870152815f52600760205260405f20815f5260205260ff60405f205416151560c087015285516007811015610693575f19016132ca5764ffffffffff61328795969760a01c16906001546001600160401b038116916132696132378486612751565b8211936101008c01958c61324f60ff8951168b613695565b96806132b6575b806132af575b6080901515910152612751565b14159283613298575b505081613290575b50151560a087015261371f565b151560e0830152565b90505f61327a565b5160ff90811660809290921c161191505f80613272565b508661325c565b5060ff88511660ff8760801c161115613256565b50505050915090565b5f613191565b60039150145f613180565b8115611ae3570690565b612ace9060a061332d6133196001600160401b038451166001600160401b03602086015116906125db565b6001600160401b03604085015116906125db565b910151906125db565b6040516323b872dd60e01b5f9081526001600160a01b039384166004529290931660245260449390935260209060648180865af19060015f5114821615613387575b6040525f60605215612f0b5750565b906001811516612f4357823b15153d15161690613378565b6133c890610f7e60ff806133bc81968260015460881c16906125db565b16921691844316612516565b1690565b60ff16600181018082116107485780431061341157505f19430190438211610748576133f7916129fe565b406040516020810191825260208152612a43604082612691565b61341d915043906129fe565b6040516020810191825260208152612a43604082612691565b90805460ff8160e01c166129565760ff60e01b1916600160e01b1790557ff903f4774c7bd27355f9d7fcbc382b079b164a697a44ac5d95267a4c3cb3bb225f80a2565b905f915b806001841b1061348a5750565b915f198114610748576001019161347d565b93929091905f905b8082106134b15750505050565b9091929460416001916134c58585886127df565b35906040519184835389851685036134ee578483015260218201525b2095811c939201906134a4565b908483015260218201526134e1565b903590601e198136030182121561019c57018035906001600160401b03821161019c57602001918160051b3603831361019c57565b9290916001549061ffff8260901c169461354b82613479565b9261355685806128e0565b905062ffff008260881c169088820461010014891517156107485714801590613674575b6136655761138e6135976001600160401b0361359d931642612751565b8361339f565b905f5b8781106135b1575050505050505050565b6135e3846040516020810190868252856040820152846060820152606081526135db608082612691565b5190206132e4565b6101016135f088806128e0565b50610100604051915f83538560081b016001830137209061361460208901896134fd565b91909261362189866125db565b9160018601808711610748578a613637916125db565b9384841161019c57841161019c578b948361365895039360051b019161349c565b03613665576001016135a0565b6309bde33960e01b5f5260045ffd5b5061368260208601866134fd565b905061368e85896125db565b141561357a565b9060026136bb9201545f5260046020526136b6600260405f200154916133cc565b6132e4565b1590565b906136e96136cf612ace93612c9d565b60646136e260ff5f5460081c16836125db565b04906129fe565b906125db565b909182811115612c965761332d61370b612ace9460a0936129fe565b6001600160401b03602085015116906125db565b91906001546001600160401b038116906137398242612751565b8410156137c1576001840191828511610748576137616001600160401b039161376c946125db565b9160401c1690612516565b421015612c9657825f52600760205260405f20825f5260205260ff60405f20541680156137a1575b612c9657612ace92612c2e565b50825f52600860205260405f20825f5260205260ff60405f205416613794565b50505050505f9056",
 }
 
 // Marketplace is an auto generated Go binding around an Ethereum contract.
@@ -125,7 +148,7 @@ func (c *Marketplace) Instance(backend bind.ContractBackend, addr common.Address
 // PackConstructor is the Go binding used to pack the parameters required for
 // contract deployment.
 //
-// Solidity: constructor(address token_, ((uint8,uint8,uint8),(uint64,uint64,uint8,uint8,uint16)) config_) returns()
+// Solidity: constructor(address token_, ((uint8,uint8,uint8,uint8),(uint64,uint64,uint8,uint8,uint16),(uint8),uint64) config_) returns()
 func (marketplace *Marketplace) PackConstructor(token_ common.Address, config_ MarketplaceConfig) []byte {
 	enc, err := marketplace.abi.Pack("", token_, config_)
 	if err != nil {
@@ -138,7 +161,7 @@ func (marketplace *Marketplace) PackConstructor(token_ common.Address, config_ M
 // the contract method with ID 0x79502c55.  This method will panic if any
 // invalid/nil inputs are passed.
 //
-// Solidity: function config() view returns(((uint8,uint8,uint8),(uint64,uint64,uint8,uint8,uint16)))
+// Solidity: function config() view returns(((uint8,uint8,uint8,uint8),(uint64,uint64,uint8,uint8,uint16),(uint8),uint64))
 func (marketplace *Marketplace) PackConfig() []byte {
 	enc, err := marketplace.abi.Pack("config")
 	if err != nil {
@@ -151,7 +174,7 @@ func (marketplace *Marketplace) PackConfig() []byte {
 // the contract method with ID 0x79502c55.  This method will return an error
 // if any inputs are invalid/nil.
 //
-// Solidity: function config() view returns(((uint8,uint8,uint8),(uint64,uint64,uint8,uint8,uint16)))
+// Solidity: function config() view returns(((uint8,uint8,uint8,uint8),(uint64,uint64,uint8,uint8,uint16),(uint8),uint64))
 func (marketplace *Marketplace) TryPackConfig() ([]byte, error) {
 	return marketplace.abi.Pack("config")
 }
@@ -159,7 +182,7 @@ func (marketplace *Marketplace) TryPackConfig() ([]byte, error) {
 // UnpackConfig is the Go binding that unpacks the parameters returned
 // from invoking the contract method with ID 0x79502c55.
 //
-// Solidity: function config() view returns(((uint8,uint8,uint8),(uint64,uint64,uint8,uint8,uint16)))
+// Solidity: function config() view returns(((uint8,uint8,uint8,uint8),(uint64,uint64,uint8,uint8,uint16),(uint8),uint64))
 func (marketplace *Marketplace) UnpackConfig(data []byte) (MarketplaceConfig, error) {
 	out, err := marketplace.abi.Unpack("config", data)
 	if err != nil {
@@ -227,12 +250,12 @@ func (marketplace *Marketplace) TryPackFillSlot(requestId [32]byte, slotIndex ui
 }
 
 // PackFreeSlot is the Go binding used to pack the parameters required for calling
-// the contract method with ID 0xa29c29a4.  This method will panic if any
+// the contract method with ID 0x0aefaabe.  This method will panic if any
 // invalid/nil inputs are passed.
 //
-// Solidity: function freeSlot(bytes32 id) returns()
-func (marketplace *Marketplace) PackFreeSlot(id [32]byte) []byte {
-	enc, err := marketplace.abi.Pack("freeSlot", id)
+// Solidity: function freeSlot(bytes32 id, address rewardRecipient, address collateralRecipient) returns()
+func (marketplace *Marketplace) PackFreeSlot(id [32]byte, rewardRecipient common.Address, collateralRecipient common.Address) []byte {
+	enc, err := marketplace.abi.Pack("freeSlot", id, rewardRecipient, collateralRecipient)
 	if err != nil {
 		panic(err)
 	}
@@ -240,12 +263,34 @@ func (marketplace *Marketplace) PackFreeSlot(id [32]byte) []byte {
 }
 
 // TryPackFreeSlot is the Go binding used to pack the parameters required for calling
+// the contract method with ID 0x0aefaabe.  This method will return an error
+// if any inputs are invalid/nil.
+//
+// Solidity: function freeSlot(bytes32 id, address rewardRecipient, address collateralRecipient) returns()
+func (marketplace *Marketplace) TryPackFreeSlot(id [32]byte, rewardRecipient common.Address, collateralRecipient common.Address) ([]byte, error) {
+	return marketplace.abi.Pack("freeSlot", id, rewardRecipient, collateralRecipient)
+}
+
+// PackFreeSlot0 is the Go binding used to pack the parameters required for calling
+// the contract method with ID 0xa29c29a4.  This method will panic if any
+// invalid/nil inputs are passed.
+//
+// Solidity: function freeSlot(bytes32 id) returns()
+func (marketplace *Marketplace) PackFreeSlot0(id [32]byte) []byte {
+	enc, err := marketplace.abi.Pack("freeSlot0", id)
+	if err != nil {
+		panic(err)
+	}
+	return enc
+}
+
+// TryPackFreeSlot0 is the Go binding used to pack the parameters required for calling
 // the contract method with ID 0xa29c29a4.  This method will return an error
 // if any inputs are invalid/nil.
 //
 // Solidity: function freeSlot(bytes32 id) returns()
-func (marketplace *Marketplace) TryPackFreeSlot(id [32]byte) ([]byte, error) {
-	return marketplace.abi.Pack("freeSlot", id)
+func (marketplace *Marketplace) TryPackFreeSlot0(id [32]byte) ([]byte, error) {
+	return marketplace.abi.Pack("freeSlot0", id)
 }
 
 // PackGetChallenge is the Go binding used to pack the parameters required for calling
@@ -357,7 +402,7 @@ func (marketplace *Marketplace) UnpackGetRequest(data []byte) (Request, error) {
 // the contract method with ID 0x6317e00b.  This method will panic if any
 // invalid/nil inputs are passed.
 //
-// Solidity: function getSlot(bytes32 id) view returns((bytes32,uint64,address,uint64,bytes32,uint256,uint256,uint8) info)
+// Solidity: function getSlot(bytes32 id) view returns((bytes32,uint64,address,uint64,bytes32,uint256,uint256,uint8,uint256) info)
 func (marketplace *Marketplace) PackGetSlot(id [32]byte) []byte {
 	enc, err := marketplace.abi.Pack("getSlot", id)
 	if err != nil {
@@ -370,7 +415,7 @@ func (marketplace *Marketplace) PackGetSlot(id [32]byte) []byte {
 // the contract method with ID 0x6317e00b.  This method will return an error
 // if any inputs are invalid/nil.
 //
-// Solidity: function getSlot(bytes32 id) view returns((bytes32,uint64,address,uint64,bytes32,uint256,uint256,uint8) info)
+// Solidity: function getSlot(bytes32 id) view returns((bytes32,uint64,address,uint64,bytes32,uint256,uint256,uint8,uint256) info)
 func (marketplace *Marketplace) TryPackGetSlot(id [32]byte) ([]byte, error) {
 	return marketplace.abi.Pack("getSlot", id)
 }
@@ -378,13 +423,48 @@ func (marketplace *Marketplace) TryPackGetSlot(id [32]byte) ([]byte, error) {
 // UnpackGetSlot is the Go binding that unpacks the parameters returned
 // from invoking the contract method with ID 0x6317e00b.
 //
-// Solidity: function getSlot(bytes32 id) view returns((bytes32,uint64,address,uint64,bytes32,uint256,uint256,uint8) info)
+// Solidity: function getSlot(bytes32 id) view returns((bytes32,uint64,address,uint64,bytes32,uint256,uint256,uint8,uint256) info)
 func (marketplace *Marketplace) UnpackGetSlot(data []byte) (MarketplaceSlotInfo, error) {
 	out, err := marketplace.abi.Unpack("getSlot", data)
 	if err != nil {
 		return *new(MarketplaceSlotInfo), err
 	}
 	out0 := *abi.ConvertType(out[0], new(MarketplaceSlotInfo)).(*MarketplaceSlotInfo)
+	return out0, nil
+}
+
+// PackHostUrl is the Go binding used to pack the parameters required for calling
+// the contract method with ID 0xf2db32cf.  This method will panic if any
+// invalid/nil inputs are passed.
+//
+// Solidity: function hostUrl(address host) view returns(string)
+func (marketplace *Marketplace) PackHostUrl(host common.Address) []byte {
+	enc, err := marketplace.abi.Pack("hostUrl", host)
+	if err != nil {
+		panic(err)
+	}
+	return enc
+}
+
+// TryPackHostUrl is the Go binding used to pack the parameters required for calling
+// the contract method with ID 0xf2db32cf.  This method will return an error
+// if any inputs are invalid/nil.
+//
+// Solidity: function hostUrl(address host) view returns(string)
+func (marketplace *Marketplace) TryPackHostUrl(host common.Address) ([]byte, error) {
+	return marketplace.abi.Pack("hostUrl", host)
+}
+
+// UnpackHostUrl is the Go binding that unpacks the parameters returned
+// from invoking the contract method with ID 0xf2db32cf.
+//
+// Solidity: function hostUrl(address host) view returns(string)
+func (marketplace *Marketplace) UnpackHostUrl(data []byte) (string, error) {
+	out, err := marketplace.abi.Unpack("hostUrl", data)
+	if err != nil {
+		return *new(string), err
+	}
+	out0 := *abi.ConvertType(out[0], new(string)).(*string)
 	return out0, nil
 }
 
@@ -416,6 +496,41 @@ func (marketplace *Marketplace) TryPackIsProofRequired(id [32]byte) ([]byte, err
 // Solidity: function isProofRequired(bytes32 id) view returns(bool)
 func (marketplace *Marketplace) UnpackIsProofRequired(data []byte) (bool, error) {
 	out, err := marketplace.abi.Unpack("isProofRequired", data)
+	if err != nil {
+		return *new(bool), err
+	}
+	out0 := *abi.ConvertType(out[0], new(bool)).(*bool)
+	return out0, nil
+}
+
+// PackIsReserved is the Go binding used to pack the parameters required for calling
+// the contract method with ID 0xa27f4635.  This method will panic if any
+// invalid/nil inputs are passed.
+//
+// Solidity: function isReserved(bytes32 id, address host) view returns(bool)
+func (marketplace *Marketplace) PackIsReserved(id [32]byte, host common.Address) []byte {
+	enc, err := marketplace.abi.Pack("isReserved", id, host)
+	if err != nil {
+		panic(err)
+	}
+	return enc
+}
+
+// TryPackIsReserved is the Go binding used to pack the parameters required for calling
+// the contract method with ID 0xa27f4635.  This method will return an error
+// if any inputs are invalid/nil.
+//
+// Solidity: function isReserved(bytes32 id, address host) view returns(bool)
+func (marketplace *Marketplace) TryPackIsReserved(id [32]byte, host common.Address) ([]byte, error) {
+	return marketplace.abi.Pack("isReserved", id, host)
+}
+
+// UnpackIsReserved is the Go binding that unpacks the parameters returned
+// from invoking the contract method with ID 0xa27f4635.
+//
+// Solidity: function isReserved(bytes32 id, address host) view returns(bool)
+func (marketplace *Marketplace) UnpackIsReserved(data []byte) (bool, error) {
+	out, err := marketplace.abi.Unpack("isReserved", data)
 	if err != nil {
 		return *new(bool), err
 	}
@@ -642,6 +757,50 @@ func (marketplace *Marketplace) UnpackRequestsOf(data []byte) ([][32]byte, error
 	return out0, nil
 }
 
+// PackReserveSlot is the Go binding used to pack the parameters required for calling
+// the contract method with ID 0x12827602.  This method will panic if any
+// invalid/nil inputs are passed.
+//
+// Solidity: function reserveSlot(bytes32 requestId, uint64 slotIndex) returns()
+func (marketplace *Marketplace) PackReserveSlot(requestId [32]byte, slotIndex uint64) []byte {
+	enc, err := marketplace.abi.Pack("reserveSlot", requestId, slotIndex)
+	if err != nil {
+		panic(err)
+	}
+	return enc
+}
+
+// TryPackReserveSlot is the Go binding used to pack the parameters required for calling
+// the contract method with ID 0x12827602.  This method will return an error
+// if any inputs are invalid/nil.
+//
+// Solidity: function reserveSlot(bytes32 requestId, uint64 slotIndex) returns()
+func (marketplace *Marketplace) TryPackReserveSlot(requestId [32]byte, slotIndex uint64) ([]byte, error) {
+	return marketplace.abi.Pack("reserveSlot", requestId, slotIndex)
+}
+
+// PackSetHostUrl is the Go binding used to pack the parameters required for calling
+// the contract method with ID 0x5a39bba8.  This method will panic if any
+// invalid/nil inputs are passed.
+//
+// Solidity: function setHostUrl(string url) returns()
+func (marketplace *Marketplace) PackSetHostUrl(url string) []byte {
+	enc, err := marketplace.abi.Pack("setHostUrl", url)
+	if err != nil {
+		panic(err)
+	}
+	return enc
+}
+
+// TryPackSetHostUrl is the Go binding used to pack the parameters required for calling
+// the contract method with ID 0x5a39bba8.  This method will return an error
+// if any inputs are invalid/nil.
+//
+// Solidity: function setHostUrl(string url) returns()
+func (marketplace *Marketplace) TryPackSetHostUrl(url string) ([]byte, error) {
+	return marketplace.abi.Pack("setHostUrl", url)
+}
+
 // PackSlotId is the Go binding used to pack the parameters required for calling
 // the contract method with ID 0x7969ec0e.  This method will panic if any
 // invalid/nil inputs are passed.
@@ -709,6 +868,41 @@ func (marketplace *Marketplace) UnpackSlotState(data []byte) (uint8, error) {
 		return *new(uint8), err
 	}
 	out0 := *abi.ConvertType(out[0], new(uint8)).(*uint8)
+	return out0, nil
+}
+
+// PackSlotStatuses is the Go binding used to pack the parameters required for calling
+// the contract method with ID 0x3bf30dc8.  This method will panic if any
+// invalid/nil inputs are passed.
+//
+// Solidity: function slotStatuses(bytes32[] ids, uint256 markPeriod) view returns((uint8,address,uint64,uint8,bool,bool,bool,bool,uint8,bytes32)[] out)
+func (marketplace *Marketplace) PackSlotStatuses(ids [][32]byte, markPeriod *big.Int) []byte {
+	enc, err := marketplace.abi.Pack("slotStatuses", ids, markPeriod)
+	if err != nil {
+		panic(err)
+	}
+	return enc
+}
+
+// TryPackSlotStatuses is the Go binding used to pack the parameters required for calling
+// the contract method with ID 0x3bf30dc8.  This method will return an error
+// if any inputs are invalid/nil.
+//
+// Solidity: function slotStatuses(bytes32[] ids, uint256 markPeriod) view returns((uint8,address,uint64,uint8,bool,bool,bool,bool,uint8,bytes32)[] out)
+func (marketplace *Marketplace) TryPackSlotStatuses(ids [][32]byte, markPeriod *big.Int) ([]byte, error) {
+	return marketplace.abi.Pack("slotStatuses", ids, markPeriod)
+}
+
+// UnpackSlotStatuses is the Go binding that unpacks the parameters returned
+// from invoking the contract method with ID 0x3bf30dc8.
+//
+// Solidity: function slotStatuses(bytes32[] ids, uint256 markPeriod) view returns((uint8,address,uint64,uint8,bool,bool,bool,bool,uint8,bytes32)[] out)
+func (marketplace *Marketplace) UnpackSlotStatuses(data []byte) ([]MarketplaceSlotStatus, error) {
+	out, err := marketplace.abi.Unpack("slotStatuses", data)
+	if err != nil {
+		return *new([]MarketplaceSlotStatus), err
+	}
+	out0 := *abi.ConvertType(out[0], new([]MarketplaceSlotStatus)).(*[]MarketplaceSlotStatus)
 	return out0, nil
 }
 
@@ -859,6 +1053,96 @@ func (marketplace *Marketplace) PackWithdrawFunds(requestId [32]byte) []byte {
 // Solidity: function withdrawFunds(bytes32 requestId) returns()
 func (marketplace *Marketplace) TryPackWithdrawFunds(requestId [32]byte) ([]byte, error) {
 	return marketplace.abi.Pack("withdrawFunds", requestId)
+}
+
+// MarketplaceHostUrlSet represents a HostUrlSet event raised by the Marketplace contract.
+type MarketplaceHostUrlSet struct {
+	Host common.Address
+	Url  string
+	Raw  *types.Log // Blockchain specific contextual infos
+}
+
+const MarketplaceHostUrlSetEventName = "HostUrlSet"
+
+// ContractEventName returns the user-defined event name.
+func (MarketplaceHostUrlSet) ContractEventName() string {
+	return MarketplaceHostUrlSetEventName
+}
+
+// UnpackHostUrlSetEvent is the Go binding that unpacks the event data emitted
+// by contract.
+//
+// Solidity: event HostUrlSet(address indexed host, string url)
+func (marketplace *Marketplace) UnpackHostUrlSetEvent(log *types.Log) (*MarketplaceHostUrlSet, error) {
+	event := "HostUrlSet"
+	if len(log.Topics) == 0 {
+		return nil, bind.ErrNoEventSignature
+	}
+	if log.Topics[0] != marketplace.abi.Events[event].ID {
+		return nil, bind.ErrEventSignatureMismatch
+	}
+	out := new(MarketplaceHostUrlSet)
+	if len(log.Data) > 0 {
+		if err := marketplace.abi.UnpackIntoInterface(out, event, log.Data); err != nil {
+			return nil, err
+		}
+	}
+	var indexed abi.Arguments
+	for _, arg := range marketplace.abi.Events[event].Inputs {
+		if arg.Indexed {
+			indexed = append(indexed, arg)
+		}
+	}
+	if err := abi.ParseTopics(out, indexed, log.Topics[1:]); err != nil {
+		return nil, err
+	}
+	out.Raw = log
+	return out, nil
+}
+
+// MarketplaceProofMarkedMissing represents a ProofMarkedMissing event raised by the Marketplace contract.
+type MarketplaceProofMarkedMissing struct {
+	SlotId [32]byte
+	Period *big.Int
+	Raw    *types.Log // Blockchain specific contextual infos
+}
+
+const MarketplaceProofMarkedMissingEventName = "ProofMarkedMissing"
+
+// ContractEventName returns the user-defined event name.
+func (MarketplaceProofMarkedMissing) ContractEventName() string {
+	return MarketplaceProofMarkedMissingEventName
+}
+
+// UnpackProofMarkedMissingEvent is the Go binding that unpacks the event data emitted
+// by contract.
+//
+// Solidity: event ProofMarkedMissing(bytes32 slotId, uint256 period)
+func (marketplace *Marketplace) UnpackProofMarkedMissingEvent(log *types.Log) (*MarketplaceProofMarkedMissing, error) {
+	event := "ProofMarkedMissing"
+	if len(log.Topics) == 0 {
+		return nil, bind.ErrNoEventSignature
+	}
+	if log.Topics[0] != marketplace.abi.Events[event].ID {
+		return nil, bind.ErrEventSignatureMismatch
+	}
+	out := new(MarketplaceProofMarkedMissing)
+	if len(log.Data) > 0 {
+		if err := marketplace.abi.UnpackIntoInterface(out, event, log.Data); err != nil {
+			return nil, err
+		}
+	}
+	var indexed abi.Arguments
+	for _, arg := range marketplace.abi.Events[event].Inputs {
+		if arg.Indexed {
+			indexed = append(indexed, arg)
+		}
+	}
+	if err := abi.ParseTopics(out, indexed, log.Topics[1:]); err != nil {
+		return nil, err
+	}
+	out.Raw = log
+	return out, nil
 }
 
 // MarketplaceProofSubmitted represents a ProofSubmitted event raised by the Marketplace contract.
@@ -1127,6 +1411,51 @@ func (marketplace *Marketplace) UnpackSlotFreedEvent(log *types.Log) (*Marketpla
 	return out, nil
 }
 
+// MarketplaceSlotReservationsFull represents a SlotReservationsFull event raised by the Marketplace contract.
+type MarketplaceSlotReservationsFull struct {
+	RequestId [32]byte
+	SlotIndex uint64
+	Raw       *types.Log // Blockchain specific contextual infos
+}
+
+const MarketplaceSlotReservationsFullEventName = "SlotReservationsFull"
+
+// ContractEventName returns the user-defined event name.
+func (MarketplaceSlotReservationsFull) ContractEventName() string {
+	return MarketplaceSlotReservationsFullEventName
+}
+
+// UnpackSlotReservationsFullEvent is the Go binding that unpacks the event data emitted
+// by contract.
+//
+// Solidity: event SlotReservationsFull(bytes32 indexed requestId, uint64 slotIndex)
+func (marketplace *Marketplace) UnpackSlotReservationsFullEvent(log *types.Log) (*MarketplaceSlotReservationsFull, error) {
+	event := "SlotReservationsFull"
+	if len(log.Topics) == 0 {
+		return nil, bind.ErrNoEventSignature
+	}
+	if log.Topics[0] != marketplace.abi.Events[event].ID {
+		return nil, bind.ErrEventSignatureMismatch
+	}
+	out := new(MarketplaceSlotReservationsFull)
+	if len(log.Data) > 0 {
+		if err := marketplace.abi.UnpackIntoInterface(out, event, log.Data); err != nil {
+			return nil, err
+		}
+	}
+	var indexed abi.Arguments
+	for _, arg := range marketplace.abi.Events[event].Inputs {
+		if arg.Indexed {
+			indexed = append(indexed, arg)
+		}
+	}
+	if err := abi.ParseTopics(out, indexed, log.Topics[1:]); err != nil {
+		return nil, err
+	}
+	out.Raw = log
+	return out, nil
+}
+
 // MarketplaceStorageRequested represents a StorageRequested event raised by the Marketplace contract.
 type MarketplaceStorageRequested struct {
 	RequestId [32]byte
@@ -1176,6 +1505,9 @@ func (marketplace *Marketplace) UnpackStorageRequestedEvent(log *types.Log) (*Ma
 // UnpackError attempts to decode the provided error data using user-defined
 // error definitions.
 func (marketplace *Marketplace) UnpackError(raw []byte) (any, error) {
+	if bytes.Equal(raw[:4], marketplace.abi.Errors["AlreadyReserved"].ID.Bytes()[:4]) {
+		return marketplace.UnpackAlreadyReservedError(raw[4:])
+	}
 	if bytes.Equal(raw[:4], marketplace.abi.Errors["AlreadyWithdrawn"].ID.Bytes()[:4]) {
 		return marketplace.UnpackAlreadyWithdrawnError(raw[4:])
 	}
@@ -1194,14 +1526,23 @@ func (marketplace *Marketplace) UnpackError(raw []byte) (any, error) {
 	if bytes.Equal(raw[:4], marketplace.abi.Errors["InvalidProof"].ID.Bytes()[:4]) {
 		return marketplace.UnpackInvalidProofError(raw[4:])
 	}
+	if bytes.Equal(raw[:4], marketplace.abi.Errors["InvalidRecipient"].ID.Bytes()[:4]) {
+		return marketplace.UnpackInvalidRecipientError(raw[4:])
+	}
 	if bytes.Equal(raw[:4], marketplace.abi.Errors["InvalidSlotIndex"].ID.Bytes()[:4]) {
 		return marketplace.UnpackInvalidSlotIndexError(raw[4:])
 	}
 	if bytes.Equal(raw[:4], marketplace.abi.Errors["InvalidSlotRoot"].ID.Bytes()[:4]) {
 		return marketplace.UnpackInvalidSlotRootError(raw[4:])
 	}
+	if bytes.Equal(raw[:4], marketplace.abi.Errors["InvalidUrl"].ID.Bytes()[:4]) {
+		return marketplace.UnpackInvalidUrlError(raw[4:])
+	}
 	if bytes.Equal(raw[:4], marketplace.abi.Errors["NotClient"].ID.Bytes()[:4]) {
 		return marketplace.UnpackNotClientError(raw[4:])
+	}
+	if bytes.Equal(raw[:4], marketplace.abi.Errors["NotReserved"].ID.Bytes()[:4]) {
+		return marketplace.UnpackNotReservedError(raw[4:])
 	}
 	if bytes.Equal(raw[:4], marketplace.abi.Errors["NotSlotHost"].ID.Bytes()[:4]) {
 		return marketplace.UnpackNotSlotHostError(raw[4:])
@@ -1230,6 +1571,9 @@ func (marketplace *Marketplace) UnpackError(raw []byte) (any, error) {
 	if bytes.Equal(raw[:4], marketplace.abi.Errors["RequestNotEnded"].ID.Bytes()[:4]) {
 		return marketplace.UnpackRequestNotEndedError(raw[4:])
 	}
+	if bytes.Equal(raw[:4], marketplace.abi.Errors["ReservationsFull"].ID.Bytes()[:4]) {
+		return marketplace.UnpackReservationsFullError(raw[4:])
+	}
 	if bytes.Equal(raw[:4], marketplace.abi.Errors["SafeERC20FailedOperation"].ID.Bytes()[:4]) {
 		return marketplace.UnpackSafeERC20FailedOperationError(raw[4:])
 	}
@@ -1246,6 +1590,29 @@ func (marketplace *Marketplace) UnpackError(raw []byte) (any, error) {
 		return marketplace.UnpackValidationTimedOutError(raw[4:])
 	}
 	return nil, errors.New("Unknown error")
+}
+
+// MarketplaceAlreadyReserved represents a AlreadyReserved error raised by the Marketplace contract.
+type MarketplaceAlreadyReserved struct {
+}
+
+// ErrorID returns the hash of canonical representation of the error's signature.
+//
+// Solidity: error AlreadyReserved()
+func MarketplaceAlreadyReservedErrorID() common.Hash {
+	return common.HexToHash("0x87b34a061a894506f59d527b096dd330c3f9c382cda1ced5dd34a4792bcb584f")
+}
+
+// UnpackAlreadyReservedError is the Go binding used to decode the provided
+// error data into the corresponding Go error struct.
+//
+// Solidity: error AlreadyReserved()
+func (marketplace *Marketplace) UnpackAlreadyReservedError(raw []byte) (*MarketplaceAlreadyReserved, error) {
+	out := new(MarketplaceAlreadyReserved)
+	if err := marketplace.abi.UnpackIntoInterface(out, "AlreadyReserved", raw); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // MarketplaceAlreadyWithdrawn represents a AlreadyWithdrawn error raised by the Marketplace contract.
@@ -1388,6 +1755,29 @@ func (marketplace *Marketplace) UnpackInvalidProofError(raw []byte) (*Marketplac
 	return out, nil
 }
 
+// MarketplaceInvalidRecipient represents a InvalidRecipient error raised by the Marketplace contract.
+type MarketplaceInvalidRecipient struct {
+}
+
+// ErrorID returns the hash of canonical representation of the error's signature.
+//
+// Solidity: error InvalidRecipient()
+func MarketplaceInvalidRecipientErrorID() common.Hash {
+	return common.HexToHash("0x9c8d2cd23712ccfbf44b8107cfe79ea09343bf5b458f10860098ac1dbdf69f86")
+}
+
+// UnpackInvalidRecipientError is the Go binding used to decode the provided
+// error data into the corresponding Go error struct.
+//
+// Solidity: error InvalidRecipient()
+func (marketplace *Marketplace) UnpackInvalidRecipientError(raw []byte) (*MarketplaceInvalidRecipient, error) {
+	out := new(MarketplaceInvalidRecipient)
+	if err := marketplace.abi.UnpackIntoInterface(out, "InvalidRecipient", raw); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // MarketplaceInvalidSlotIndex represents a InvalidSlotIndex error raised by the Marketplace contract.
 type MarketplaceInvalidSlotIndex struct {
 }
@@ -1434,6 +1824,29 @@ func (marketplace *Marketplace) UnpackInvalidSlotRootError(raw []byte) (*Marketp
 	return out, nil
 }
 
+// MarketplaceInvalidUrl represents a InvalidUrl error raised by the Marketplace contract.
+type MarketplaceInvalidUrl struct {
+}
+
+// ErrorID returns the hash of canonical representation of the error's signature.
+//
+// Solidity: error InvalidUrl()
+func MarketplaceInvalidUrlErrorID() common.Hash {
+	return common.HexToHash("0xe7bc872f355f40107fd25870b13981db57bc67caa988d2e8e204eb6db09b5477")
+}
+
+// UnpackInvalidUrlError is the Go binding used to decode the provided
+// error data into the corresponding Go error struct.
+//
+// Solidity: error InvalidUrl()
+func (marketplace *Marketplace) UnpackInvalidUrlError(raw []byte) (*MarketplaceInvalidUrl, error) {
+	out := new(MarketplaceInvalidUrl)
+	if err := marketplace.abi.UnpackIntoInterface(out, "InvalidUrl", raw); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // MarketplaceNotClient represents a NotClient error raised by the Marketplace contract.
 type MarketplaceNotClient struct {
 }
@@ -1452,6 +1865,29 @@ func MarketplaceNotClientErrorID() common.Hash {
 func (marketplace *Marketplace) UnpackNotClientError(raw []byte) (*MarketplaceNotClient, error) {
 	out := new(MarketplaceNotClient)
 	if err := marketplace.abi.UnpackIntoInterface(out, "NotClient", raw); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// MarketplaceNotReserved represents a NotReserved error raised by the Marketplace contract.
+type MarketplaceNotReserved struct {
+}
+
+// ErrorID returns the hash of canonical representation of the error's signature.
+//
+// Solidity: error NotReserved()
+func MarketplaceNotReservedErrorID() common.Hash {
+	return common.HexToHash("0x81fdcd7e33cdee33a5d4e250da9f1f4dee7df746c2be694a577f074374faffcc")
+}
+
+// UnpackNotReservedError is the Go binding used to decode the provided
+// error data into the corresponding Go error struct.
+//
+// Solidity: error NotReserved()
+func (marketplace *Marketplace) UnpackNotReservedError(raw []byte) (*MarketplaceNotReserved, error) {
+	out := new(MarketplaceNotReserved)
+	if err := marketplace.abi.UnpackIntoInterface(out, "NotReserved", raw); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -1659,6 +2095,29 @@ func MarketplaceRequestNotEndedErrorID() common.Hash {
 func (marketplace *Marketplace) UnpackRequestNotEndedError(raw []byte) (*MarketplaceRequestNotEnded, error) {
 	out := new(MarketplaceRequestNotEnded)
 	if err := marketplace.abi.UnpackIntoInterface(out, "RequestNotEnded", raw); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// MarketplaceReservationsFull represents a ReservationsFull error raised by the Marketplace contract.
+type MarketplaceReservationsFull struct {
+}
+
+// ErrorID returns the hash of canonical representation of the error's signature.
+//
+// Solidity: error ReservationsFull()
+func MarketplaceReservationsFullErrorID() common.Hash {
+	return common.HexToHash("0x672dca152f38b871f716b5aa980c3d568433fd898096bb9ec67a3e630ffdcf1f")
+}
+
+// UnpackReservationsFullError is the Go binding used to decode the provided
+// error data into the corresponding Go error struct.
+//
+// Solidity: error ReservationsFull()
+func (marketplace *Marketplace) UnpackReservationsFullError(raw []byte) (*MarketplaceReservationsFull, error) {
+	out := new(MarketplaceReservationsFull)
+	if err := marketplace.abi.UnpackIntoInterface(out, "ReservationsFull", raw); err != nil {
 		return nil, err
 	}
 	return out, nil

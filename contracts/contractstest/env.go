@@ -327,7 +327,26 @@ func RetryChallenge(f func() (*types.Receipt, error)) (*types.Receipt, error) {
 	return rc, err
 }
 
+// Reserve reserves the slot for a; a reservation a already holds is fine.
+func (e *Env) Reserve(a Actor, id contracts.RequestID, index uint64) error {
+	_, err := a.M.ReserveSlot(e.Ctx, id, index, 0) // a KeySender keeps no records
+	if errors.Is(err, contracts.ErrAlreadyReserved) {
+		return nil
+	}
+	return err
+}
+
+// Fill reserves the slot (as a host must) and fills it; a failed
+// reservation is returned as the fill's error.
 func (e *Env) Fill(a Actor, id contracts.RequestID, index uint64, ds Dataset) (*types.Receipt, error) {
+	if err := e.Reserve(a, id, index); err != nil {
+		return nil, err
+	}
+	return e.FillReserved(a, id, index, ds)
+}
+
+// FillReserved fills without reserving first.
+func (e *Env) FillReserved(a Actor, id contracts.RequestID, index uint64, ds Dataset) (*types.Receipt, error) {
 	slot := contracts.GetSlotID(id, index)
 	path, err := proof.ContentPath(ds.Roots, index)
 	if err != nil {

@@ -37,6 +37,11 @@ contract Marketplace {
     error NotClient();
     error RequestNotEnded();
     error AlreadyWithdrawn();
+    error AlreadyReserved();
+    error ReservationsFull();
+    error NotReserved();
+    error InvalidRecipient();
+    error InvalidUrl();
 
     event StorageRequested(bytes32 requestId, Ask ask, uint64 expiry);
     event SlotFilled(bytes32 indexed requestId, uint64 slotIndex);
@@ -45,6 +50,9 @@ contract Marketplace {
     event RequestCancelled(bytes32 indexed requestId);
     event RequestFailed(bytes32 indexed requestId);
     event ProofSubmitted(bytes32 slotId);
+    event ProofMarkedMissing(bytes32 slotId, uint256 period);
+    event SlotReservationsFull(bytes32 indexed requestId, uint64 slotIndex);
+    event HostUrlSet(address indexed host, string url);
 
     /// What happens to a request over time; Cancelled and Finished are read
     /// from block time, the rest is stored.
@@ -67,12 +75,17 @@ contract Marketplace {
         Paid
     }
 
-    /// One slot, packed so that a proof reads few words.
+    /// One slot, packed so that a proof reads few words. The first word also
+    /// holds the reservations: how many hosts hold one, and the round they
+    /// belong to. A fill or a free starts a new round, which clears them all
+    /// without touching the reservers' entries.
     struct Slot {
         address host;
         uint40 filledAt;
         uint8 slashes;
         Held held;
+        uint8 reservations;
+        uint32 round;
         uint64 slotIndex;
         uint128 collateral; // what is left of the host's collateral
         bytes32 requestId;
@@ -89,7 +102,25 @@ contract Marketplace {
         uint256 collateral;
         uint256 slashes;
         SlotState state;
+        uint256 reservations;
     }
+
+    /// What a host or a validator needs of one slot in one period, as of the
+    /// block the view runs in (see slotStatuses).
+    struct SlotStatus {
+        SlotState state;
+        address host;
+        uint64 missingProofs; // marks against the current host
+        uint8 reservations;
+        bool proofRequired; // now, in the current period
+        bool willProofBeRequired;
+        bool proofReceived; // a proof landed in the current period
+        bool markable; // markProofAsMissing(id, markPeriod) would be accepted now
+        uint8 pointer;
+        bytes32 challenge;
+    }
+
+    uint256 private constant MAX_URL = 512;
 
     uint256 private constant CELL = 256;
 
@@ -103,17 +134,25 @@ contract Marketplace {
     mapping(bytes32 => mapping(uint256 => bool)) private _missing;
     mapping(address => bytes32[]) private _clientRequests;
     mapping(address => bytes32[]) private _hostSlots;
+    /// slot id => host => 1 + the round of its reservation (0: none).
+    mapping(bytes32 => mapping(address => uint256)) private _reserved;
+    mapping(address => string) private _hostUrls;
 
     constructor(IERC20 token_, MarketplaceConfig memory config_) {
         CollateralConfig memory c = config_.collateral;
         ProofConfig memory p = config_.proofs;
-        if (uint256(c.slashPercentage) * c.maxNumberOfSlashes > 100) {
-            revert InvalidConfig("slashPercentage * maxNumberOfSlashes exceeds 100");
+        if (uint256(c.slashPercentage) * c.maxNumberOfSlashes + c.repairRewardPercentage > 100) {
+            revert InvalidConfig("slashPercentage * maxNumberOfSlashes + repairRewardPercentage exceeds 100");
         }
         if (c.validatorRewardPercentage > 100) revert InvalidConfig("validatorRewardPercentage exceeds 100");
         if (c.maxNumberOfSlashes == 0) revert InvalidConfig("maxNumberOfSlashes is zero");
         if (p.period == 0) revert InvalidConfig("period is zero");
         if (p.samples == 0) revert InvalidConfig("samples is zero");
+        if (config_.reservations.maxReservations == 0) revert InvalidConfig("maxReservations is zero");
+        // Timestamps are uint40: with the limit below 2^40, requestedAt + duration fits a uint64.
+        if (config_.requestDurationLimit == 0 || config_.requestDurationLimit >= 2 ** 40) {
+            revert InvalidConfig("requestDurationLimit must be 1..2^40-1");
+        }
         token = token_;
         _config = config_;
     }
@@ -138,10 +177,18 @@ contract Marketplace {
         emit StorageRequested(id, request.ask, uint64(block.timestamp) + request.expiry);
     }
 
-    function _checkAsk(Ask calldata ask) private pure {
+    /// Besides the ask's own sense, every sum the contract later stores or
+    /// computes must fit: the deposit a uint256 (earnings and refunds are
+    /// parts of it), a slot's collateral the uint128 it is stored in.
+    function _checkAsk(Ask calldata ask) private view {
         if (ask.slots == 0 || ask.slots > 256) revert InvalidAsk("slots must be 1..256");
         if (ask.slotSize == 0 || ask.slotSize % CELL != 0) revert InvalidAsk("slotSize must be a positive multiple of 256");
         if (ask.duration == 0) revert InvalidAsk("duration is zero");
+        if (ask.duration > _config.requestDurationLimit) revert InvalidAsk("duration exceeds requestDurationLimit");
+        if (ask.pricePerBytePerSecond > type(uint256).max / (uint256(ask.slots) * ask.slotSize * ask.duration)) {
+            revert InvalidAsk("deposit exceeds uint256");
+        }
+        if (ask.collateralPerByte > type(uint128).max / ask.slotSize) revert InvalidAsk("slot collateral exceeds uint128");
         if (ask.maxSlotLoss >= ask.slots) revert InvalidAsk("maxSlotLoss must be below slots");
         if (ask.proofProbability == 0) revert InvalidAsk("proofProbability is zero");
         if (ask.pricePerBytePerSecond == 0) revert InvalidAsk("pricePerBytePerSecond is zero");
@@ -197,30 +244,63 @@ contract Marketplace {
         bytes32 id = slotId(requestId, slotIndex);
         Slot storage slot = _slots[id];
         if (slot.held == Held.Filled || slot.held == Held.Paid) revert SlotNotFree();
+        if (_reserved[id][msg.sender] != uint256(slot.round) + 1) revert NotReserved();
+        delete _reserved[id][msg.sender];
         if (slotRootPath.length != _depth(ask.slots) || _fold(slotRoot, slotIndex, slotRootPath) != request.content.merkleRoot) {
             revert InvalidSlotRoot();
         }
         _verify(id, slotRoot, ask.slotSize / CELL, proof);
 
+        // A repairing host posts less, and the slot credits it the full
+        // collateral: the difference is its reward, paid from what the host
+        // before it forfeited (the config keeps that enough).
         uint256 collateral = ask.collateralPerByte * ask.slotSize;
+        uint256 posted = collateral;
+        Context storage ctx = _contexts[requestId];
+        if (slot.held == Held.Repair) {
+            uint256 reward = (collateral * _config.collateral.repairRewardPercentage) / 100;
+            posted -= reward;
+            ctx.forfeited -= reward;
+        }
         slot.host = msg.sender;
         slot.filledAt = uint40(block.timestamp);
         slot.slashes = 0;
         slot.held = Held.Filled;
+        slot.reservations = 0;
+        slot.round += 1;
         slot.slotIndex = slotIndex;
         slot.collateral = uint128(collateral);
         slot.requestId = requestId;
         slot.root = slotRoot;
         _hostSlots[msg.sender].push(id);
 
-        Context storage ctx = _contexts[requestId];
         ctx.slotsFilled += 1;
         emit SlotFilled(requestId, slotIndex);
         if (ctx.state == RequestState.New && ctx.slotsFilled == ask.slots) {
             ctx.state = RequestState.Started;
             emit RequestFulfilled(requestId);
         }
-        if (collateral > 0) token.safeTransferFrom(msg.sender, address(this), collateral);
+        if (posted > 0) token.safeTransferFrom(msg.sender, address(this), posted);
+    }
+
+    /// @notice Reserve a Free or Repair slot before downloading it: only a
+    /// reserver may fill it, and at most maxReservations hosts hold a
+    /// reservation at once. The last one emits SlotReservationsFull.
+    function reserveSlot(bytes32 requestId, uint64 slotIndex) external {
+        RequestState rstate = requestState(requestId);
+        if (rstate != RequestState.New && rstate != RequestState.Started) revert RequestNotActive();
+        if (slotIndex >= _requests[requestId].ask.slots) revert InvalidSlotIndex();
+        bytes32 id = slotId(requestId, slotIndex);
+        Slot storage slot = _slots[id];
+        if (slot.held == Held.Filled || slot.held == Held.Paid) revert SlotNotFree();
+        uint256 round = uint256(slot.round) + 1;
+        if (_reserved[id][msg.sender] == round) revert AlreadyReserved();
+        uint8 count = slot.reservations;
+        uint8 max = _config.reservations.maxReservations;
+        if (count >= max) revert ReservationsFull();
+        _reserved[id][msg.sender] = round;
+        slot.reservations = count + 1;
+        if (count + 1 == max) emit SlotReservationsFull(requestId, slotIndex);
     }
 
     /// @notice Answer the current challenge for a filled slot, once per period.
@@ -238,6 +318,18 @@ contract Marketplace {
     /// failed) this pays the host for the time it held the slot and returns its
     /// collateral; before that the host forfeits both and the slot is freed.
     function freeSlot(bytes32 id) external {
+        _freeSlot(id, msg.sender, msg.sender);
+    }
+
+    /// @notice freeSlot that sends the earnings to rewardRecipient and the
+    /// collateral to collateralRecipient, so the key that signs a host's
+    /// transactions need hold nothing but gas and collateral.
+    function freeSlot(bytes32 id, address rewardRecipient, address collateralRecipient) external {
+        if (rewardRecipient == address(0) || collateralRecipient == address(0)) revert InvalidRecipient();
+        _freeSlot(id, rewardRecipient, collateralRecipient);
+    }
+
+    function _freeSlot(bytes32 id, address rewardRecipient, address collateralRecipient) private {
         Slot storage slot = _slots[id];
         if (slot.held != Held.Filled) revert SlotNotFilled();
         if (slot.host != msg.sender) revert NotSlotHost();
@@ -254,7 +346,12 @@ contract Marketplace {
         slot.held = Held.Paid;
         slot.collateral = 0;
         _contexts[requestId].paidOut += earned;
-        token.safeTransfer(msg.sender, earned + collateral);
+        if (rewardRecipient == collateralRecipient) {
+            token.safeTransfer(rewardRecipient, earned + collateral);
+            return;
+        }
+        if (earned > 0) token.safeTransfer(rewardRecipient, earned);
+        if (collateral > 0) token.safeTransfer(collateralRecipient, collateral);
     }
 
     // ---- validator ----
@@ -264,6 +361,7 @@ contract Marketplace {
     function markProofAsMissing(bytes32 id, uint256 period) external {
         Slot storage slot = _slots[id];
         if (slotState(id) != SlotState.Filled) revert SlotNotFilled();
+        if (period >= _period(block.timestamp)) revert PeriodNotEnded(); // also keeps the sum below from overflowing
         uint256 end = (period + 1) * _config.proofs.period;
         if (block.timestamp < end) revert PeriodNotEnded();
         if (block.timestamp >= end + _config.proofs.timeout) revert ValidationTimedOut();
@@ -271,6 +369,7 @@ contract Marketplace {
         if (_missing[id][period]) revert ProofAlreadyMarked();
         if (!_isProofRequired(id, slot, period)) revert ProofNotRequired();
         _missing[id][period] = true;
+        emit ProofMarkedMissing(id, period);
 
         CollateralConfig memory c = _config.collateral;
         Ask memory ask = _requests[slot.requestId].ask;
@@ -297,10 +396,10 @@ contract Marketplace {
         if (ctx.requestedAt == 0) revert UnknownRequest();
         RequestState state = ctx.state;
         Request storage request = _requests[requestId];
-        if (state == RequestState.New && block.timestamp > ctx.requestedAt + request.expiry) {
+        if (state == RequestState.New && block.timestamp > uint256(ctx.requestedAt) + request.expiry) {
             return RequestState.Cancelled;
         }
-        if (state == RequestState.Started && block.timestamp > ctx.requestedAt + request.ask.duration) {
+        if (state == RequestState.Started && block.timestamp > uint256(ctx.requestedAt) + request.ask.duration) {
             return RequestState.Finished;
         }
         return state;
@@ -329,7 +428,7 @@ contract Marketplace {
     /// @notice The moment a request still New becomes Cancelled.
     function requestExpiry(bytes32 requestId) external view returns (uint64) {
         Request storage request = _request(requestId);
-        return uint64(_contexts[requestId].requestedAt + request.expiry);
+        return uint64(uint256(_contexts[requestId].requestedAt) + request.expiry);
     }
 
     function getHost(bytes32 id) external view returns (address) {
@@ -347,8 +446,60 @@ contract Marketplace {
             root: slot.root,
             collateral: slot.collateral,
             slashes: slot.slashes,
-            state: slotState(id)
+            state: slotState(id),
+            reservations: slot.reservations
         });
+    }
+
+    /// @notice Whether host holds a reservation on the slot now.
+    function isReserved(bytes32 id, address host) external view returns (bool) {
+        return _reserved[id][host] == uint256(_slots[id].round) + 1;
+    }
+
+    /// @notice One read for many slots: what each needs this period, and
+    /// whether markProofAsMissing(id, markPeriod) would be accepted now.
+    function slotStatuses(bytes32[] calldata ids, uint256 markPeriod) external view returns (SlotStatus[] memory out) {
+        out = new SlotStatus[](ids.length);
+        uint256 period = _period(block.timestamp);
+        for (uint256 i = 0; i < ids.length; i++) {
+            out[i] = _status(ids[i], period, markPeriod);
+        }
+    }
+
+    function _status(bytes32 id, uint256 period, uint256 markPeriod) private view returns (SlotStatus memory st) {
+        Slot storage slot = _slots[id];
+        st.state = slotState(id);
+        st.host = slot.held == Held.Filled || slot.held == Held.Paid ? slot.host : address(0);
+        st.missingProofs = slot.slashes;
+        st.reservations = slot.reservations;
+        st.pointer = _pointer(id, period);
+        st.challenge = _challenge(st.pointer);
+        st.proofReceived = _received[id][period];
+        if (st.state != SlotState.Filled) return st;
+        bool after_ = period > _period(slot.filledAt);
+        bool hits = _challengeHits(slot, st.pointer);
+        st.proofRequired = after_ && st.pointer >= _config.proofs.downtime && hits;
+        st.willProofBeRequired = period != _period(slot.filledAt) && st.pointer < _config.proofs.downtime && hits;
+        st.markable = _markable(id, slot, markPeriod);
+    }
+
+    function _markable(bytes32 id, Slot storage slot, uint256 period) private view returns (bool) {
+        if (period >= _period(block.timestamp)) return false;
+        uint256 end = (period + 1) * _config.proofs.period;
+        if (block.timestamp >= end + _config.proofs.timeout) return false;
+        if (_received[id][period] || _missing[id][period]) return false;
+        return _isProofRequired(id, slot, period);
+    }
+
+    /// @notice Record the base URL where the caller serves slot data.
+    function setHostUrl(string calldata url) external {
+        if (bytes(url).length > MAX_URL) revert InvalidUrl();
+        _hostUrls[msg.sender] = url;
+        emit HostUrlSet(msg.sender, url);
+    }
+
+    function hostUrl(address host) external view returns (string memory) {
+        return _hostUrls[host];
     }
 
     /// @notice Proofs of the current host marked as missing.
@@ -402,8 +553,8 @@ contract Marketplace {
         Request storage request = _requests[requestId];
         RequestState state = requestState(requestId);
         if (state == RequestState.Failed) return ctx.failedAt;
-        if (state == RequestState.Cancelled || state == RequestState.New) return ctx.requestedAt + request.expiry;
-        return ctx.requestedAt + request.ask.duration;
+        if (state == RequestState.Cancelled || state == RequestState.New) return uint256(ctx.requestedAt) + request.expiry;
+        return uint256(ctx.requestedAt) + request.ask.duration;
     }
 
     function _earnings(Ask memory ask, uint256 filledAt, uint256 payEnd) private pure returns (uint256) {
@@ -431,6 +582,8 @@ contract Marketplace {
         slot.collateral = 0;
         slot.slashes = 0;
         slot.host = address(0);
+        slot.reservations = 0;
+        slot.round += 1;
         ctx.slotsFilled -= 1;
         emit SlotFreed(requestId, slot.slotIndex);
         if (ctx.state == RequestState.New) {

@@ -58,6 +58,7 @@ struct CollateralConfig {
     uint8 slashPercentage; // of a slot's full collateral, per missed proof
     uint8 validatorRewardPercentage; // of each slash, to the validator that marked it
     uint8 maxNumberOfSlashes; // then the slot is freed for repair
+    uint8 repairRewardPercentage; // of a slot's collateral, waived for the host that repairs it
 }
 
 struct ProofConfig {
@@ -68,7 +69,13 @@ struct ProofConfig {
     uint16 samples; // cells opened per proof
 }
 
+struct SlotReservationsConfig {
+    uint8 maxReservations; // hosts that may hold a reservation on one slot at once
+}
+
 struct MarketplaceConfig {
     CollateralConfig collateral;
     ProofConfig proofs;
+    SlotReservationsConfig reservations;
+    uint64 requestDurationLimit; // seconds; the longest duration a request may ask for
 }

@@ -119,6 +119,9 @@ func (p *Purchasing) Request(ctx context.Context, ds Dataset, params Params) (co
 		Expiry:  params.Expiry,
 		Nonce:   nonce,
 	}
+	if err := p.checkBounds(ctx, r); err != nil {
+		return contracts.RequestID{}, err
+	}
 	enc, err := contracts.EncodeRequest(r)
 	if err != nil {
 		return contracts.RequestID{}, err
@@ -134,6 +137,26 @@ func (p *Purchasing) Request(ctx context.Context, ds Dataset, params Params) (co
 	}
 	p.log.Info("storage request recorded", "requestId", id, "cid", ds.CID, "slots", ds.Slots)
 	return id, p.advance(ctx, rec)
+}
+
+// checkBounds refuses a request the contract would refuse or whose
+// amounts do not fit its types, before anything is recorded or sent; the
+// chain's duration limit is read when the chain can tell it.
+func (p *Purchasing) checkBounds(ctx context.Context, r contracts.Request) error {
+	var limit uint64
+	if c, ok := p.chain.(interface {
+		Config(context.Context) (contracts.Config, error)
+	}); ok {
+		cfg, err := c.Config(ctx)
+		if err != nil {
+			return fmt.Errorf("read the marketplace's duration limit: %w", err)
+		}
+		limit = cfg.RequestDurationLimit
+	}
+	if err := contracts.CheckRequest(r, limit); err != nil {
+		return fmt.Errorf("%w: %w", ErrParams, err)
+	}
+	return nil
 }
 
 // Purchase returns the stored record of a request.

@@ -138,3 +138,43 @@ func TestParamsAreCheckedBeforeAnyTransaction(t *testing.T) {
 		}
 	}
 }
+
+// TestRequestOutOfBoundsIsRefusedBeforeSending: an amount that does not fit
+// the contract's types (the ABI encoder would keep its low bits: 2^256+1 is
+// sent as 1) or a duration past the chain's limit is an error at once, and
+// nothing is recorded or sent.
+func TestRequestOutOfBoundsIsRefusedBeforeSending(t *testing.T) {
+	e := ct.NewEnv(t, ct.TestConfig())
+	ds := ct.NewDataset(t, 1, 2, size)
+	store := openStore(t, filepath.Join(t.TempDir(), "slotd.db"))
+	p := purchasing.New(purchasing.MarketChain{Market: e.Client.M}, store, nil)
+	dataset := purchasing.Dataset{CID: "x", ContentRoot: ds.Content, Slots: 2, MaxSlotLoss: 1, SlotSize: size}
+	huge := new(big.Int).Add(new(big.Int).Lsh(big.NewInt(1), 256), big.NewInt(1))
+	for name, mutate := range map[string]func(*purchasing.Params){
+		"price 2^256+1":           func(p *purchasing.Params) { p.PricePerBytePerSecond = huge },
+		"collateral 2^300":        func(p *purchasing.Params) { p.CollateralPerByte = new(big.Int).Lsh(big.NewInt(1), 300) },
+		"slot collateral > 2^128": func(p *purchasing.Params) { p.CollateralPerByte = new(big.Int).Lsh(big.NewInt(1), 120) },
+		"deposit > 2^256":         func(p *purchasing.Params) { p.PricePerBytePerSecond = new(big.Int).Lsh(big.NewInt(1), 240) },
+		"duration 2^64-1":         func(p *purchasing.Params) { p.Duration = 1<<64 - 1 },
+		"duration one past limit": func(p *purchasing.Params) { p.Duration = e.Cfg.RequestDurationLimit + 1 },
+		"probability 2^256+1":     func(p *purchasing.Params) { p.ProofProbability = huge },
+	} {
+		params := params()
+		mutate(&params)
+		if _, err := p.Request(context.Background(), dataset, params); !errors.Is(err, purchasing.ErrParams) {
+			t.Errorf("%s: %v, want ErrParams", name, err)
+		}
+	}
+	n := 0
+	store.View(func(tx *persist.Tx) error {
+		return tx.ForEachPurchase(func(persist.Purchase) error { n++; return nil })
+	})
+	if ids, _ := e.Client.M.RequestsOf(context.Background(), e.Client.Addr); len(ids) != 0 || n != 0 {
+		t.Fatalf("%d requests sent and %d purchases recorded, want none", len(ids), n)
+	}
+	params := params()
+	params.Duration = e.Cfg.RequestDurationLimit // the limit itself is fine
+	if _, err := p.Request(context.Background(), dataset, params); err != nil {
+		t.Fatalf("request at the duration limit: %v", err)
+	}
+}

@@ -88,10 +88,45 @@ func (e *effects) Prepare(ctx context.Context, a *fsm.Agent) (fsm.Step, error) {
 	if err != nil {
 		return fsm.Step{}, transient(err)
 	}
-	if host != (common.Address{}) && host != e.me() {
+	switch host {
+	case e.me():
+		return fsm.Step{Outcome: fsm.Done, Detail: "already ours on chain"}, nil
+	case common.Address{}:
+	default:
 		return fsm.Step{Outcome: fsm.Lost, Detail: "filled by " + host.Hex()}, nil
 	}
-	return fsm.Step{Outcome: fsm.Done}, nil
+	return e.reserve(ctx, a)
+}
+
+// reserve holds a reservation on the slot before anything is downloaded:
+// only a reserver may fill. The tx purpose carries the journal seq of the
+// agent's entry into Preparing, so a run of Prepare after a crash finds
+// the reservation it sent (on chain, or as the tx manager's record) and
+// sends nothing new; a later sale of the same slot has a seq of its own.
+func (e *effects) reserve(ctx context.Context, a *fsm.Agent) (fsm.Step, error) {
+	slot := a.ChainSlotID()
+	held, err := e.market.IsReserved(ctx, slot, e.me())
+	if err != nil {
+		return fsm.Step{}, transient(fmt.Errorf("read reservation: %w", err))
+	}
+	if held {
+		return fsm.Step{Outcome: fsm.Done, Detail: "reservation held"}, nil
+	}
+	rc, err := e.market.ReserveSlot(ctx, a.ChainRequestID(), a.SlotIndex(), a.Record().Seq)
+	switch {
+	case err == nil:
+		return fsm.Step{Outcome: fsm.Done, Block: rc.BlockNumber.Uint64(), Detail: "reserved in tx " + rc.TxHash.Hex()}, nil
+	case errors.Is(err, contracts.ErrAlreadyReserved):
+		return fsm.Step{Outcome: fsm.Done, Detail: "reservation held"}, nil
+	case errors.Is(err, contracts.ErrReservationsFull):
+		return fsm.Step{Outcome: fsm.Lost, Detail: "every reservation of the slot is taken"}, nil
+	case errors.Is(err, contracts.ErrSlotNotFree), errors.Is(err, contracts.ErrRequestNotActive):
+		if st, done, err := e.filledAlready(ctx, a); done || err != nil {
+			return st, err
+		}
+		return fsm.Step{}, fsm.Transient(err)
+	}
+	return fsm.Step{}, transient(fmt.Errorf("reserve slot: %w", err))
 }
 
 func (e *effects) Download(ctx context.Context, a *fsm.Agent) (fsm.Step, error) {
@@ -195,6 +230,13 @@ func (e *effects) Fill(ctx context.Context, a *fsm.Agent) (fsm.Step, error) {
 		return fsm.Step{Outcome: fsm.Done, Block: rc.BlockNumber.Uint64(), Detail: "tx " + rc.TxHash.Hex()}, nil
 	case errors.Is(err, contracts.ErrInvalidProof):
 		return fsm.Step{}, fsm.Transient(fmt.Errorf("challenge moved while filling: %w", err))
+	case errors.Is(err, contracts.ErrNotReserved):
+		// Our reservation is gone (a reorganisation took it out): take one
+		// again if there is room, and fill on the next try.
+		if st, rerr := e.reserve(ctx, a); rerr != nil || st.Outcome != fsm.Done {
+			return st, rerr
+		}
+		return fsm.Step{}, fsm.Transient(fmt.Errorf("fill refused without a reservation; reserved again: %w", err))
 	case errors.Is(err, contracts.ErrSlotNotFree), errors.Is(err, contracts.ErrRequestNotActive):
 		if st, done, err := e.filledAlready(ctx, a); done || err != nil {
 			return st, err

@@ -358,6 +358,9 @@ func tryFillFromDataset(t *testing.T, e *ct.Env, a ct.Actor, id contracts.Reques
 	}
 	path, _ := proof.ContentPath(m.SlotRoots, index)
 	slot := contracts.GetSlotID(id, index)
+	if err := e.Reserve(a, id, index); err != nil {
+		return err
+	}
 	_, err = ct.RetryChallenge(func() (*types.Receipt, error) {
 		c, err := a.M.GetChallenge(context.Background(), slot)
 		if err != nil {
