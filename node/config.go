@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/slotd/slotd/contracts"
 )
 
 // Roles a node can play.
@@ -45,6 +47,11 @@ type Config struct {
 	// txmgr.Config.Retain).
 	TxRetain time.Duration `json:"txRetain"`
 	LogLevel string        `json:"logLevel"`
+	// RewardAddress and CollateralAddress receive a host's earnings and its
+	// returned collateral when it frees a slot (default: the signing key's
+	// own address), so the key on the server holds only gas and collateral.
+	RewardAddress     string `json:"rewardAddress"`
+	CollateralAddress string `json:"collateralAddress"`
 }
 
 // Defaults are what a field takes when nothing sets it.
@@ -135,6 +142,11 @@ func (c *Config) Validate() error {
 			bad("--public-url must be an http(s) URL (got %q)", c.PublicURL)
 		}
 	}
+	for flag, a := range map[string]string{"--reward-address": c.RewardAddress, "--collateral-address": c.CollateralAddress} {
+		if a != "" && (!common.IsHexAddress(a) || common.HexToAddress(a) == common.Address{}) {
+			bad("%s must be a non-zero 0x address (got %q)", flag, a)
+		}
+	}
 	if c.Workers < 1 || c.Workers > 64 {
 		bad("--workers must be 1..64 (got %d)", c.Workers)
 	}
@@ -153,6 +165,18 @@ func (c *Config) Validate() error {
 		bad("--log-level must be trace, debug, info, warn or error (got %q)", c.LogLevel)
 	}
 	return errors.Join(errs...)
+}
+
+// Payout is where freeSlot pays; unset addresses are the signing key's.
+func (c *Config) Payout() contracts.Payout {
+	var p contracts.Payout
+	if c.RewardAddress != "" {
+		p.Reward = common.HexToAddress(c.RewardAddress)
+	}
+	if c.CollateralAddress != "" {
+		p.Collateral = common.HexToAddress(c.CollateralAddress)
+	}
+	return p
 }
 
 // DataURL is where this node's data routes are reached by others.

@@ -92,6 +92,7 @@ func Open(ctx context.Context, cfg Config, log hclog.Logger) (_ *Node, err error
 		return nil, err
 	}
 	n.market = contracts.NewEthMarket(n.eth, n.tx, common.HexToAddress(cfg.Marketplace))
+	n.market.SetPayout(cfg.Payout())
 	if _, err := n.market.Config(ctx); err != nil {
 		return nil, fmt.Errorf("no Marketplace at %s on %s (check --marketplace and --rpc): %w", cfg.Marketplace, cfg.RPC, err)
 	}

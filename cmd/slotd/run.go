@@ -82,6 +82,8 @@ var nodeSettings = []setting{
 	durationSetting("poll", "how often roles look at the chain", func(c *node.Config) *time.Duration { return &c.Poll }),
 	durationSetting("tx-retain", "how long settled transaction records are kept", func(c *node.Config) *time.Duration { return &c.TxRetain }),
 	strSetting("log-level", "trace, debug, info, warn or error", func(c *node.Config) *string { return &c.LogLevel }),
+	strSetting("reward-address", "address paid a host's earnings when it frees a slot (default the key's)", func(c *node.Config) *string { return &c.RewardAddress }),
+	strSetting("collateral-address", "address a host's collateral returns to (default the key's)", func(c *node.Config) *string { return &c.CollateralAddress }),
 }
 
 // envName is the environment variable for a flag: --data-dir is SLOTD_DATA_DIR.

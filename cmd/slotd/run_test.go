@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ethereum/go-ethereum/common"
 )
 
 // required are the settings Validate insists on, as flags.
@@ -59,6 +61,33 @@ func TestRunConfigRefusesBadDurations(t *testing.T) {
 		_, code := loadNodeConfig(append(c.args, required...), &stderr)
 		if code != exitUsage || !strings.Contains(stderr.String(), c.want) {
 			t.Errorf("%v: exit %d, %q; want a usage error mentioning %s", c.args, code, stderr.String(), c.want)
+		}
+	}
+}
+
+// TestRunConfigPayoutAddresses: --reward-address and --collateral-address
+// (or their SLOTD_* variables, or the file) say where freeSlot pays; unset
+// ones are the key's own address; a malformed one is a usage error.
+func TestRunConfigPayoutAddresses(t *testing.T) {
+	const reward, collateral = "0x00000000000000000000000000000000000000aa", "0x00000000000000000000000000000000000000bb"
+	var stderr bytes.Buffer
+	t.Setenv("SLOTD_COLLATERAL_ADDRESS", collateral)
+	cfg, code := loadNodeConfig(append([]string{"--reward-address", reward}, required...), &stderr)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	if p := cfg.Payout(); p.Reward.Hex() != common.HexToAddress(reward).Hex() || p.Collateral.Hex() != common.HexToAddress(collateral).Hex() {
+		t.Fatalf("payout %+v, want reward %s (flag) and collateral %s (env)", p, reward, collateral)
+	}
+	t.Setenv("SLOTD_COLLATERAL_ADDRESS", "")
+	cfg, _ = loadNodeConfig(required, &stderr)
+	if p := cfg.Payout(); p.Reward != (common.Address{}) || p.Collateral != (common.Address{}) {
+		t.Fatalf("payout %+v with nothing set, want zero (the key's own address)", p)
+	}
+	for _, bad := range []string{"0x1234", "0x0000000000000000000000000000000000000000"} {
+		stderr.Reset()
+		if _, code := loadNodeConfig(append([]string{"--reward-address", bad}, required...), &stderr); code != exitUsage || !strings.Contains(stderr.String(), "--reward-address") {
+			t.Errorf("--reward-address %s: exit %d, %q; want a usage error", bad, code, stderr.String())
 		}
 	}
 }
