@@ -7,10 +7,12 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/ethereum/go-ethereum"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
 
 	"github.com/slotd/slotd/contracts"
+	"github.com/slotd/slotd/contracts/bindings"
 	ct "github.com/slotd/slotd/contracts/contractstest"
 	"github.com/slotd/slotd/contracts/proof"
 )
@@ -25,6 +27,14 @@ func (p periodicSlot) ReadAt(b []byte, off int64) (int, error) {
 		b[i] = p.chunk[(off+int64(i))%int64(len(p.chunk))]
 	}
 	return len(b), nil
+}
+
+func hashes(hs []common.Hash) [][32]byte {
+	out := make([][32]byte, len(hs))
+	for i, h := range hs {
+		out[i] = h
+	}
+	return out
 }
 
 func gibSlot(t testing.TB, seed uint64) ct.SlotData {
@@ -99,9 +109,23 @@ func measure(t *testing.T, cfg contracts.Config) map[string]*gasLine {
 		t.Fatal(err)
 	}
 	hosts := []ct.Actor{e.Hosts[0], e.Hosts[1], e.Hosts[2], e.Hosts[0]}
+	// Slot 0 gets maxReservations reservers (the last emits
+	// SlotReservationsFull); the others one each.
+	for _, h := range []ct.Actor{e.Hosts[0], e.Hosts[1], e.Hosts[2]} {
+		rc, err := h.M.ReserveSlot(e.Ctx, id, 0, 0)
+		add("reserveSlot", rc, err)
+	}
+	for i := 1; i < slots; i++ {
+		rc, err := hosts[i].M.ReserveSlot(e.Ctx, id, uint64(i), 0)
+		add("reserveSlot", rc, err)
+	}
 	for i := range slots {
-		rc, err := e.Fill(hosts[i], id, uint64(i), ds)
+		rc, err := e.FillReserved(hosts[i], id, uint64(i), ds)
 		add("fillSlot", rc, err)
+	}
+	for _, url := range []string{"https://host-0.example:8080", "https://host-0.example:8081"} {
+		rc, err := hosts[0].M.SetHostURL(e.Ctx, url)
+		add("setHostUrl", rc, err)
 	}
 	lazy := contracts.GetSlotID(id, 3)
 	for range 3 {
@@ -117,6 +141,20 @@ func measure(t *testing.T, cfg contracts.Config) map[string]*gasLine {
 				add("markProofAsMissing", rc, err)
 			}
 		}
+	}
+	// The batched view is an eth_call: what matters is its gas per slot
+	// against the node's call gas cap (go-ethereum's default is 50M).
+	var ids []common.Hash
+	for i := range slots {
+		ids = append(ids, contracts.GetSlotID(id, uint64(i)))
+	}
+	for _, n := range []int{1, 4} {
+		data := bindings.NewMarketplace().PackSlotStatuses(hashes(ids[:n]), big.NewInt(0))
+		g, err := e.Chain.EstimateGas(e.Ctx, ethereum.CallMsg{From: e.Validator.Addr, To: &e.Dep.Marketplace, Data: data})
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines[fmt.Sprintf("slotStatuses(%d slots)", n)] = &gasLine{call: fmt.Sprintf("slotStatuses-%d-slots", n), gas: []uint64{g}}
 	}
 	end, _ := e.Client.M.RequestEnd(e.Ctx, id)
 	e.AdvanceTo(end + 1)
@@ -137,7 +175,7 @@ func TestGasReport(t *testing.T) {
 	}
 	cfg := ct.TestConfig()
 	lines := measure(t, cfg)
-	for _, call := range []string{"requestStorage", "fillSlot", "submitProof", "markProofAsMissing", "freeSlot", "withdrawFunds"} {
+	for _, call := range []string{"requestStorage", "reserveSlot", "fillSlot", "submitProof", "markProofAsMissing", "freeSlot", "withdrawFunds", "setHostUrl", "slotStatuses(1 slots)", "slotStatuses(4 slots)"} {
 		if lines[call] == nil {
 			t.Fatalf("no measurement of %s", call)
 		}
@@ -149,7 +187,7 @@ func TestGasReport(t *testing.T) {
 	perSample := int64(extra["submitProof"].gas[0]) - int64(lines["submitProof"].gas[0])
 	fmt.Printf("gas submitProof-extra-sample %d (samples %d -> %d)\n", perSample, cfg.Proofs.Samples, more.Proofs.Samples)
 
-	ceilings := map[string]uint64{"submitProof": 160_000, "fillSlot": 300_000, "markProofAsMissing": 100_000}
+	ceilings := map[string]uint64{"submitProof": 160_000, "fillSlot": 300_000, "markProofAsMissing": 100_000, "reserveSlot": 80_000}
 	for call, ceiling := range ceilings {
 		for _, g := range lines[call].gas {
 			if g > ceiling {

@@ -243,8 +243,16 @@ func (m *EthMarket) ReserveSlot(ctx context.Context, id RequestID, index, attemp
 	return m.send(ctx, purpose, m.abi.PackReserveSlot(id, index))
 }
 
+// SetHostURL records url as where this account serves slot data. The
+// call is idempotent, so its purpose names the url and the head: a retry
+// within a block sends nothing new, and A → B → A later sends A again.
 func (m *EthMarket) SetHostURL(ctx context.Context, url string) (*types.Receipt, error) {
-	return m.send(ctx, "host-url:"+crypto.Keccak256Hash([]byte(url)).Hex(), m.abi.PackSetHostUrl(url))
+	head, err := m.client.BlockNumber(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("set host url: head: %w", err)
+	}
+	purpose := fmt.Sprintf("host-url:%s:%d", crypto.Keccak256Hash([]byte(url)).Hex(), head)
+	return m.send(ctx, purpose, m.abi.PackSetHostUrl(url))
 }
 
 func (m *EthMarket) SubmitProof(ctx context.Context, slot SlotID, p Proof) (*types.Receipt, error) {
