@@ -59,6 +59,9 @@ type Market interface {
 	RequestsOf(ctx context.Context, client common.Address) ([]RequestID, error)
 	SlotsOf(ctx context.Context, host common.Address) ([]SlotID, error)
 	IsReserved(ctx context.Context, slot SlotID, host common.Address) (bool, error)
+	// ReservationRank is host's place among the slot's reservers (1 is the
+	// first), 0 when it holds none.
+	ReservationRank(ctx context.Context, slot SlotID, host common.Address) (uint8, error)
 	// SlotStatuses is one eth_call for many slots; markPeriod is the period
 	// whose markability each entry reports.
 	SlotStatuses(ctx context.Context, slots []SlotID, markPeriod uint64) ([]SlotStatus, error)
@@ -344,6 +347,10 @@ func (m *EthMarket) SlotsOf(ctx context.Context, host common.Address) ([]SlotID,
 
 func (m *EthMarket) IsReserved(ctx context.Context, slot SlotID, host common.Address) (bool, error) {
 	return call(ctx, m, "is reserved "+slot.Hex(), m.abi.PackIsReserved(slot, host), m.abi.UnpackIsReserved)
+}
+
+func (m *EthMarket) ReservationRank(ctx context.Context, slot SlotID, host common.Address) (uint8, error) {
+	return call(ctx, m, "reservation rank "+slot.Hex(), m.abi.PackReservationRank(slot, host), m.abi.UnpackReservationRank)
 }
 
 func (m *EthMarket) SlotStatuses(ctx context.Context, slots []SlotID, markPeriod uint64) ([]SlotStatus, error) {

@@ -134,7 +134,8 @@ contract Marketplace {
     mapping(bytes32 => mapping(uint256 => bool)) private _missing;
     mapping(address => bytes32[]) private _clientRequests;
     mapping(address => bytes32[]) private _hostSlots;
-    /// slot id => host => 1 + the round of its reservation (0: none).
+    /// slot id => host => (1 + the round of its reservation) << 8 | its rank
+    /// (1 for the first reserver of the round); 0: none.
     mapping(bytes32 => mapping(address => uint256)) private _reserved;
     mapping(address => string) private _hostUrls;
 
@@ -244,7 +245,7 @@ contract Marketplace {
         bytes32 id = slotId(requestId, slotIndex);
         Slot storage slot = _slots[id];
         if (slot.held == Held.Filled || slot.held == Held.Paid) revert SlotNotFree();
-        if (_reserved[id][msg.sender] != uint256(slot.round) + 1) revert NotReserved();
+        if (_reserved[id][msg.sender] >> 8 != uint256(slot.round) + 1) revert NotReserved();
         delete _reserved[id][msg.sender];
         if (slotRootPath.length != _depth(ask.slots) || _fold(slotRoot, slotIndex, slotRootPath) != request.content.merkleRoot) {
             revert InvalidSlotRoot();
@@ -294,11 +295,11 @@ contract Marketplace {
         Slot storage slot = _slots[id];
         if (slot.held == Held.Filled || slot.held == Held.Paid) revert SlotNotFree();
         uint256 round = uint256(slot.round) + 1;
-        if (_reserved[id][msg.sender] == round) revert AlreadyReserved();
+        if (_reserved[id][msg.sender] >> 8 == round) revert AlreadyReserved();
         uint8 count = slot.reservations;
         uint8 max = _config.reservations.maxReservations;
         if (count >= max) revert ReservationsFull();
-        _reserved[id][msg.sender] = round;
+        _reserved[id][msg.sender] = (round << 8) | (uint256(count) + 1);
         slot.reservations = count + 1;
         if (count + 1 == max) emit SlotReservationsFull(requestId, slotIndex);
     }
@@ -453,7 +454,14 @@ contract Marketplace {
 
     /// @notice Whether host holds a reservation on the slot now.
     function isReserved(bytes32 id, address host) external view returns (bool) {
-        return _reserved[id][host] == uint256(_slots[id].round) + 1;
+        return _reserved[id][host] >> 8 == uint256(_slots[id].round) + 1;
+    }
+
+    /// @notice host's place among the slot's current reservers (1: first),
+    /// 0 if it holds no reservation. Hosts use it to take turns at the fill.
+    function reservationRank(bytes32 id, address host) external view returns (uint8) {
+        uint256 r = _reserved[id][host];
+        return r >> 8 == uint256(_slots[id].round) + 1 ? uint8(r) : 0;
     }
 
     /// @notice One read for many slots: what each needs this period, and

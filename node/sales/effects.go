@@ -216,6 +216,9 @@ func (e *effects) Fill(ctx context.Context, a *fsm.Agent) (fsm.Step, error) {
 	if st, done, err := e.filledAlready(ctx, a); done || err != nil {
 		return st, err
 	}
+	if st, done, err := e.yieldToEarlierReservers(ctx, a); done || err != nil {
+		return st, err
+	}
 	hs, p, err := e.prove(ctx, slot)
 	if err != nil {
 		return fsm.Step{}, err
@@ -244,6 +247,43 @@ func (e *effects) Fill(ctx context.Context, a *fsm.Agent) (fsm.Step, error) {
 		return fsm.Step{}, fsm.Transient(err)
 	}
 	return fsm.Step{}, transient(fmt.Errorf("fill slot: %w", err))
+}
+
+// fillStaggerBlocks is how many blocks a reserver waits per reserver
+// ahead of it before it fills.
+const fillStaggerBlocks = 5
+
+// yieldToEarlierReservers lets the reservers ahead of us fill first: with
+// rank r we wait (r−1) × fillStaggerBlocks blocks, and send nothing if one
+// of them filled meanwhile. Reservers finish their downloads at about the
+// same time; without turns every one of them sends a fill and all but one
+// revert, each paying its gas.
+func (e *effects) yieldToEarlierReservers(ctx context.Context, a *fsm.Agent) (fsm.Step, bool, error) {
+	rank, err := e.market.ReservationRank(ctx, a.ChainSlotID(), e.me())
+	if err != nil || rank <= 1 {
+		return fsm.Step{}, false, nil // no turn to wait for; the fill itself says what is wrong
+	}
+	start, err := e.receipts.HeaderByNumber(ctx, nil)
+	if err != nil {
+		return fsm.Step{}, false, transient(fmt.Errorf("head: %w", err))
+	}
+	until := start.Number.Uint64() + uint64(rank-1)*fillStaggerBlocks
+	t := time.NewTicker(e.poll)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return fsm.Step{}, false, ctx.Err()
+		case <-t.C:
+		}
+		if st, done, err := e.filledAlready(ctx, a); done || err != nil {
+			return st, done, err
+		}
+		head, err := e.receipts.HeaderByNumber(ctx, nil)
+		if err == nil && head.Number.Uint64() >= until {
+			return fsm.Step{}, false, nil
+		}
+	}
 }
 
 // filledAlready answers from the chain whether the fill is decided: ours
