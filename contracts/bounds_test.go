@@ -257,3 +257,34 @@ func TestEveryAcceptedRequestSettles(t *testing.T) {
 	}
 	t.Logf("%d of %d random requests accepted and settled", accepted, n)
 }
+
+// FuzzCheckRequest: whatever the fields, CheckRequest never lets through a
+// request whose sums would not fit the contract's types: the deposit in a
+// uint256 (with every earning and refund a part of it), a slot's collateral
+// in a uint128, and the end time in a uint64 for any block time a uint40
+// holds. (TestEveryAcceptedRequestSettles checks it agrees with the chain.)
+func FuzzCheckRequest(f *testing.F) {
+	f.Add(uint64(3), uint64(16384), uint64(1000), uint64(300), uint64(1), []byte{1}, []byte{3}, []byte{0x03, 0xe8})
+	f.Add(uint64(1), uint64(256), uint64(1<<64-1), uint64(1), uint64(0), []byte{1}, []byte{1}, []byte{})
+	f.Fuzz(func(t *testing.T, slots, size, duration, expiry, loss uint64, prob, price, coll []byte) {
+		r := contracts.Request{Expiry: expiry, Ask: contracts.Ask{Slots: slots, SlotSize: size, Duration: duration, MaxSlotLoss: loss,
+			ProofProbability:      new(big.Int).SetBytes(prob),
+			PricePerBytePerSecond: new(big.Int).SetBytes(price),
+			CollateralPerByte:     new(big.Int).SetBytes(coll)}}
+		limit := uint64(contracts.DefaultRequestDurationLimit)
+		if contracts.CheckRequest(r, limit) != nil {
+			return
+		}
+		end := new(big.Int).Add(new(big.Int).SetUint64(1<<40-1), new(big.Int).SetUint64(duration))
+		switch {
+		case contracts.Deposit(r.Ask).Cmp(contracts.MaxUint256()) > 0:
+			t.Fatalf("accepted a deposit over 2^256: %+v", r.Ask)
+		case contracts.SlotCollateral(r.Ask).Cmp(contracts.MaxSlotCollateral()) > 0:
+			t.Fatalf("accepted a slot collateral over 2^128: %+v", r.Ask)
+		case !end.IsUint64() || duration > limit || expiry >= duration || expiry == 0:
+			t.Fatalf("accepted duration %d, expiry %d", duration, expiry)
+		case r.Ask.ProofProbability.Sign() == 0 || r.Ask.PricePerBytePerSecond.Sign() == 0 || loss >= slots:
+			t.Fatalf("accepted a degenerate ask %+v", r.Ask)
+		}
+	})
+}
