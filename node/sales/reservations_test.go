@@ -164,3 +164,62 @@ func enteredState(s *persist.Store, slot contracts.SlotID, state string) bool {
 	})
 	return found
 }
+
+// TestReservationSurvivesRestart: a host that reserved a slot and is
+// downloading it (from a provider that never answers) is stopped and
+// started again from its store: the sale resumes its download and sends no
+// second reservation; the chain still counts one reserver.
+func TestReservationSurvivesRestart(t *testing.T) {
+	e := ct.NewEnv(t, ct.TestConfig())
+	hang := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-hang:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(hang)
+	providers, _ := transfer.EncodeProviders([]string{srv.URL})
+	ds := ct.NewDataset(t, 61, 1, 64*256)
+	dir := t.TempDir()
+	h := startHost(t, e, e.Hosts[0], dir)
+	stopMining := sync.OnceFunc(e.AutoMine(100 * time.Millisecond))
+	defer stopMining()
+	ctx := context.Background()
+	req := contracts.Request{Client: e.Client.Addr, Expiry: 200, Nonce: [32]byte{10},
+		Ask: contracts.Ask{Slots: 1, SlotSize: 64 * 256, Duration: 400, ProofProbability: big.NewInt(1),
+			PricePerBytePerSecond: big.NewInt(1), CollateralPerByte: big.NewInt(10)},
+		Content: contracts.Content{Cid: providers, MerkleRoot: ds.Content}}
+	id, _, err := e.Client.M.RequestStorage(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slot := contracts.GetSlotID(id, 0)
+	waitFor(t, "the sale to download", 20*time.Second, func() bool { return agentState(h.store, slot) == "downloading" })
+	h.close(t)
+	h = startHost(t, e, e.Hosts[0], dir)
+	time.Sleep(time.Second) // ten blocks of the restarted node following the chain
+	if st := agentState(h.store, slot); st != "downloading" {
+		t.Fatalf("after the restart the sale is %q, want still downloading", st)
+	}
+	stopMining()
+	if held, _ := e.Client.M.IsReserved(ctx, slot, e.Hosts[0].Addr); !held {
+		t.Fatal("the host holds no reservation")
+	}
+	info, _ := e.Client.M.GetSlot(ctx, slot)
+	reserves := 0
+	sel := bindings.NewMarketplace().PackReserveSlot(id, 0)[:4]
+	head, _ := e.Chain.BlockNumber(ctx)
+	for n := uint64(1); n <= head; n++ {
+		b, _ := e.Chain.BlockByNumber(ctx, new(big.Int).SetUint64(n))
+		for _, tx := range b.Transactions() {
+			if bytes.HasPrefix(tx.Data(), sel) {
+				reserves++
+			}
+		}
+	}
+	if reserves != 1 || info.Reservations.Uint64() != 1 {
+		t.Fatalf("%d reserveSlot txs and %s reservations on chain, want one each", reserves, info.Reservations)
+	}
+}
