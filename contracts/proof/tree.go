@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 )
 
 // ChunkDepth is the height of the subtree over one chunk: a chunk is the
@@ -79,25 +80,37 @@ func parents(h *levelHasher, level []Hash, pad Hash) []Hash {
 	return next
 }
 
-// BuildSlotTree hashes a slot's bytes as they stream past. size must be the
-// slot's size; a short final cell is zero-padded.
+// buildBatch is how many bytes BuildSlotTree reads while the previous batch
+// hashes: two batches are all it holds besides the chunk roots.
+const buildBatch = 4 << 20
+
+// BuildSlotTree hashes a slot's bytes as they stream past, on all cores,
+// reading the next batch while the last one hashes. size must be the slot's
+// size; a short final cell is zero-padded.
 func BuildSlotTree(r io.Reader, size uint64) (*SlotTree, error) {
 	cells := max((size+CellSize-1)/CellSize, 1)
-	b := NewChunkHasher(cells)
-	chunk := make([]byte, b.ChunkSize())
-	var chunks []Hash
-	remaining := size
-	for remaining > 0 {
-		n := min(uint64(len(chunk)), remaining)
-		if _, err := io.ReadFull(r, chunk[:n]); err != nil {
-			return nil, fmt.Errorf("read chunk %d: %w", len(chunks), err)
+	th := NewTreeHasher(cells, 0)
+	cs := uint64(th.ChunkSize())
+	chunks := make([]Hash, max((size+cs-1)/cs, 1))
+	if size == 0 {
+		chunks[0] = NewChunkHasher(cells).Root(nil) // one zero cell
+		return NewSlotTree(cells, chunks)
+	}
+	batch := min(max(buildBatch/cs, 1)*cs, (size+cs-1)/cs*cs)
+	bufs := [2][]byte{make([]byte, batch), make([]byte, batch)}
+	var hashing sync.WaitGroup
+	defer hashing.Wait()
+	for off, i := uint64(0), 0; off < size; i++ {
+		buf := bufs[i%2][:min(batch, size-off)]
+		if _, err := io.ReadFull(r, buf); err != nil {
+			return nil, fmt.Errorf("read chunk %d: %w", off/cs, err)
 		}
-		chunks = append(chunks, b.Root(chunk[:n]))
-		remaining -= n
+		hashing.Wait() // the other buffer is free once its batch is hashed
+		first := off / cs
+		hashing.Go(func() { th.Roots(buf, chunks[first:]) })
+		off += uint64(len(buf))
 	}
-	if len(chunks) == 0 {
-		chunks = append(chunks, b.Root(nil))
-	}
+	hashing.Wait()
 	return NewSlotTree(cells, chunks)
 }
 

@@ -91,7 +91,6 @@ func (s *session) fetchBlocks(ctx context.Context, p *pool, req SlotRequest, sf 
 	var wg sync.WaitGroup
 	for range min(opt.Parallel, nblocks) {
 		wg.Go(func() {
-			h := proof.NewChunkHasher(sf.size / proof.CellSize)
 			buf := make([]byte, bs)
 			for k := range jobs {
 				off, n := blockAt(k)
@@ -101,7 +100,7 @@ func (s *session) fetchBlocks(ctx context.Context, p *pool, req SlotRequest, sf 
 						return err
 					}
 					s.fetched.Add(n)
-					return verifyChunks(h, tree, off/sf.csize, b, sf.roots)
+					return verifyChunks(sf.hasher, tree, off/sf.csize, b, sf.roots)
 				})
 				if err == nil {
 					if _, werr := sf.f.WriteAt(b, int64(off)); werr != nil {

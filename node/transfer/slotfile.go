@@ -23,6 +23,7 @@ type slotFile struct {
 	path     string
 	f        *os.File
 	csize    uint64
+	hasher   *proof.TreeHasher
 	roots    []proof.Hash
 	verified uint64 // durable: fsynced and recorded
 }
@@ -38,8 +39,8 @@ func (d *Downloader) openSlotFile(ctx context.Context, id, root proof.Hash, size
 	}
 	path, _ := d.store.HostedSlotPaths(id)
 	cells := size / proof.CellSize
-	h := proof.NewChunkHasher(cells)
-	sf := &slotFile{d: d, id: id, root: root, size: size, path: path, csize: uint64(h.ChunkSize())}
+	h := proof.NewTreeHasher(cells, 0)
+	sf := &slotFile{d: d, id: id, root: root, size: size, path: path, csize: uint64(h.ChunkSize()), hasher: h}
 	sf.roots = make([]proof.Hash, (size+sf.csize-1)/sf.csize)
 	p, err := d.progress.LoadProgress(ctx, id)
 	switch {
