@@ -23,7 +23,6 @@ type slotFile struct {
 	path     string
 	f        *os.File
 	csize    uint64
-	hasher   *proof.TreeHasher
 	roots    []proof.Hash
 	verified uint64 // durable: fsynced and recorded
 }
@@ -39,8 +38,8 @@ func (d *Downloader) openSlotFile(ctx context.Context, id, root proof.Hash, size
 	}
 	path, _ := d.store.HostedSlotPaths(id)
 	cells := size / proof.CellSize
-	h := proof.NewTreeHasher(cells, 0)
-	sf := &slotFile{d: d, id: id, root: root, size: size, path: path, csize: uint64(h.ChunkSize()), hasher: h}
+	h := proof.NewChunkHasher(cells)
+	sf := &slotFile{d: d, id: id, root: root, size: size, path: path, csize: uint64(h.ChunkSize())}
 	sf.roots = make([]proof.Hash, (size+sf.csize-1)/sf.csize)
 	p, err := d.progress.LoadProgress(ctx, id)
 	switch {
@@ -117,6 +116,16 @@ func (sf *slotFile) rehash(ctx context.Context, want *proof.SlotTree) (uint64, e
 		good = min(good, b)
 	}
 	return min(good*sf.csize, sf.verified), nil
+}
+
+// writeBlock writes verified bytes at off and starts their writeback, so the
+// fsync of the next commit finds little left to do.
+func (sf *slotFile) writeBlock(off uint64, b []byte) error {
+	if _, err := sf.f.WriteAt(b, int64(off)); err != nil {
+		return fmt.Errorf("write slot at %d: %w", off, err)
+	}
+	datastore.StartWriteback(sf.f, int64(off), int64(len(b)))
+	return nil
 }
 
 // commit makes the first done bytes durable: fsync the data, then record it.
