@@ -90,7 +90,7 @@ type fetched struct {
 // stages run at once so none waits on another: Parallel fetchers read from
 // the network, one verifier per core hashes and writes, and the committer
 // hands out blocks, advances the verified prefix over finished blocks and
-// commits it every SyncBytes. A fetcher takes its next block as soon as it
+// commits it every SyncBytes, in the background. A fetcher takes its next block as soon as it
 // has handed one on. No block more than a window past the prefix is handed
 // out, so at most a window of verified data is refetched after a crash, and
 // the block buffers in flight are bounded: memory is about
@@ -108,7 +108,8 @@ func (s *session) fetchBlocks(ctx context.Context, p *pool, req SlotRequest, tre
 		return off, min(bs, size-off)
 	}
 	verifiers := runtime.GOMAXPROCS(0)
-	window := 4 * opt.Parallel
+	// The window lets fetchers run SyncBytes ahead of a commit in flight.
+	window := 4*opt.Parallel + int(2*opt.SyncBytes/bs)
 	jobs := make(chan int, window)
 	retry := make(chan int, window)
 	toVerify := make(chan fetched, verifiers)
@@ -185,7 +186,9 @@ func (s *session) fetchBlocks(ctx context.Context, p *pool, req SlotRequest, tre
 		})
 	}
 
-	// The committer: hand out blocks, advance the prefix, record it.
+	// The committer: hand out blocks, advance the prefix, and record it
+	// from a goroutine of its own, so blocks keep flowing while an fsync
+	// runs; one commit is in flight at a time.
 	finished := make([]bool, nblocks)
 	next, prefix := 0, 0
 	feed := func() {
@@ -195,14 +198,15 @@ func (s *session) fetchBlocks(ctx context.Context, p *pool, req SlotRequest, tre
 		}
 	}
 	feed()
-	var err error
 	advance := func() {
 		for prefix < nblocks && finished[prefix] {
 			prefix++
 		}
 	}
 	prefixBytes := func() uint64 { return start + min(uint64(prefix)*bs, size-start) }
-	committed := start
+	committed, committing, pending := start, false, uint64(0)
+	commitDone := make(chan error, 1)
+	var err error
 loop:
 	for prefix < nblocks {
 		select {
@@ -210,15 +214,26 @@ loop:
 			finished[k] = true
 			advance()
 			feed()
-			if done := prefixBytes(); prefix == nblocks || done-committed >= opt.SyncBytes {
-				if err = sink.commit(ctx, done); err != nil {
-					cancel(err)
-					break loop
-				}
-				committed = done
+			if done := prefixBytes(); !committing && prefix < nblocks && done-committed >= opt.SyncBytes {
+				committing, pending = true, done
+				go func() { commitDone <- sink.commit(ctx, done) }()
+			}
+		case cerr := <-commitDone:
+			committing = false
+			committed = pending
+			if cerr != nil {
+				err = cerr
+				cancel(err)
+				break loop
 			}
 		case <-ctx.Done():
 			break loop
+		}
+	}
+	if committing {
+		if cerr := <-commitDone; cerr != nil && err == nil {
+			err = cerr
+			cancel(err)
 		}
 	}
 	close(jobs)
@@ -235,7 +250,7 @@ loop:
 	}
 	advance()
 	if prefix == nblocks && err == nil {
-		return nil
+		return sink.commit(ctx, prefixBytes())
 	}
 	if err == nil {
 		err = context.Cause(ctx)
