@@ -34,26 +34,47 @@ func (t *TreeHasher) ChunkSize() int { return t.csize }
 // per ChunkSize bytes, the last chunk possibly short. It returns once every
 // root is written.
 func (t *TreeHasher) Roots(data []byte, roots []Hash) {
-	n := (len(data) + t.csize - 1) / t.csize
-	w := min(t.workers, n)
+	t.RootsEach([][]byte{data}, [][]Hash{roots})
+}
+
+// RootsEach is Roots over several buffers at once (the shards of a
+// stripe): their chunks are split over the workers in one go, so a worker
+// that the scheduler delays holds the others up once, not once per buffer.
+func (t *TreeHasher) RootsEach(data [][]byte, roots [][]Hash) {
+	total := 0
+	for _, d := range data {
+		total += (len(d) + t.csize - 1) / t.csize
+	}
+	w := min(t.workers, total)
 	if w <= 1 {
-		t.run(data, roots)
+		t.run(data, roots, 0, total)
 		return
 	}
 	var wg sync.WaitGroup
 	for k := 1; k < w; k++ {
-		lo, hi := k*n/w, (k+1)*n/w
-		wg.Go(func() { t.run(data[lo*t.csize:min(hi*t.csize, len(data))], roots[lo:hi]) })
+		wg.Go(func() { t.run(data, roots, k*total/w, (k+1)*total/w) })
 	}
-	t.run(data[:min(n/w*t.csize, len(data))], roots[:n/w])
+	t.run(data, roots, 0, total/w)
 	wg.Wait()
 }
 
-func (t *TreeHasher) run(data []byte, roots []Hash) {
+// run hashes chunks [from, to) of the buffers taken end to end.
+func (t *TreeHasher) run(data [][]byte, roots [][]Hash, from, to int) {
 	c, _ := t.pool.Get().(*ChunkHasher)
 	if c == nil {
 		c = NewChunkHasher(t.cells)
 	}
-	c.Roots(data, roots)
-	t.pool.Put(c)
+	defer t.pool.Put(c)
+	base := 0 // global index of data[i]'s first chunk
+	for i, d := range data {
+		n := (len(d) + t.csize - 1) / t.csize
+		lo, hi := max(from-base, 0), min(to-base, n)
+		if lo < hi {
+			c.Roots(d[lo*t.csize:min(hi*t.csize, len(d))], roots[i][lo:hi])
+		}
+		base += n
+		if base >= to {
+			return
+		}
+	}
 }

@@ -36,3 +36,29 @@ func TestTreeHasherMatchesOneChunkAtATime(t *testing.T) {
 		}
 	}
 }
+
+// TestRootsEachMatchesRoots hashes several buffers of uneven sizes in one
+// call and checks each against its own Roots.
+func TestRootsEachMatchesRoots(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 22))
+	cells := uint64(1 << 12)
+	sizes := []int{ChunkSize * 3, 1, ChunkSize*5 + 7, 0, ChunkSize}
+	var data [][]byte
+	var got, want [][]Hash
+	for _, n := range sizes {
+		d := randomBytes(r, n)
+		k := (n + ChunkSize - 1) / ChunkSize
+		data, got, want = append(data, d), append(got, make([]Hash, k)), append(want, make([]Hash, k))
+		NewChunkHasher(cells).Roots(d, want[len(want)-1])
+	}
+	for workers := 1; workers <= 4; workers++ {
+		NewTreeHasher(cells, workers).RootsEach(data, got)
+		for i := range want {
+			for j := range want[i] {
+				if got[i][j] != want[i][j] {
+					t.Fatalf("%d workers: buffer %d chunk %d differs", workers, i, j)
+				}
+			}
+		}
+	}
+}

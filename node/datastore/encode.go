@@ -287,13 +287,15 @@ func (e *encoder) read(ctx context.Context, r io.Reader, rs reedsolomon.Encoder,
 	return nil
 }
 
-// hash computes the chunk roots of every shard of b, each shard's chunks
+// hash computes the chunk roots of every shard of b, the stripe's chunks
 // spread over the workers.
 func (e *encoder) hash(b *stripeBuf) {
 	base := e.lay.ShardOffset(b.j) / e.csize
-	for i, sh := range b.shards {
-		e.hasher.Roots(sh, e.roots[i][base:])
+	roots := make([][]proof.Hash, len(b.shards))
+	for i := range roots {
+		roots[i] = e.roots[i][base:]
 	}
+	e.hasher.RootsEach(b.shards, roots)
 }
 
 func (e *encoder) write(b *stripeBuf) error {
