@@ -110,6 +110,9 @@ func mustTree(t testing.TB, data []byte) *SlotTree {
 
 // FuzzMultiBuffer hashes arbitrary bytes as one chunk and as tree levels on
 // both hashers: any difference is a bug in the four-way absorb or squeeze.
+// Inputs are up to 16 KiB, so shorten minimization when fuzzing:
+//
+//	go test ./contracts/proof -run '^$' -fuzz FuzzMultiBuffer -fuzzminimizetime 1s
 func FuzzMultiBuffer(f *testing.F) {
 	f.Add([]byte{}, uint16(1))
 	f.Add(bytes.Repeat([]byte{0xff}, 5*CellSize+3), uint16(6))
