@@ -3,6 +3,7 @@ module github.com/slotd/slotd
 go 1.26.8
 
 require (
+	github.com/cloudflare/circl v1.6.5
 	github.com/ethereum/go-ethereum v1.17.10
 	github.com/hashicorp/go-hclog v1.6.3
 	github.com/klauspost/reedsolomon v1.14.2

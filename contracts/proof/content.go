@@ -6,7 +6,7 @@ import "fmt"
 // to a power of two; it is the request's content.merkleRoot.
 func ContentRoot(slotRoots []Hash) Hash {
 	level := slotRoots
-	h := newHasher()
+	h := newLevelHasher()
 	for len(level) > 1 {
 		level = parents(h, level, Hash{})
 	}
@@ -23,7 +23,7 @@ func ContentPath(slotRoots []Hash, index uint64) ([]Hash, error) {
 	}
 	var path []Hash
 	level := slotRoots
-	h := newHasher()
+	h := newLevelHasher()
 	for len(level) > 1 {
 		var sib Hash
 		if s := index ^ 1; s < uint64(len(level)) {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 )
 
 // ChunkDepth is the height of the subtree over one chunk: a chunk is the
@@ -57,7 +58,7 @@ func NewSlotTree(cells uint64, chunks []Hash) (*SlotTree, error) {
 		return nil, fmt.Errorf("%w: %d cells need %d chunk roots, got %d", ErrTree, cells, want, len(chunks))
 	}
 	t := &SlotTree{cells: cells, depth: depth, cdepth: cdepth}
-	h := newHasher()
+	h := newLevelHasher()
 	level := chunks
 	t.levels = append(t.levels, level)
 	for height := cdepth; height < depth; height++ {
@@ -69,52 +70,65 @@ func NewSlotTree(cells uint64, chunks []Hash) (*SlotTree, error) {
 
 // parents hashes one level of a tree into the level above; a last node
 // without a sibling is paired with pad (the zero subtree of its height).
-func parents(h *hasher, level []Hash, pad Hash) []Hash {
+func parents(h *levelHasher, level []Hash, pad Hash) []Hash {
 	next := make([]Hash, (len(level)+1)/2)
-	for i := range next {
-		r := pad
-		if 2*i+1 < len(level) {
-			r = level[2*i+1]
-		}
-		next[i] = h.node(level[2*i], r)
+	even := len(level) &^ 1
+	h.nodes(next, level[:even])
+	if even < len(level) {
+		next[len(next)-1] = h.one.node(level[even], pad)
 	}
 	return next
 }
 
-// BuildSlotTree hashes a slot's bytes as they stream past. size must be the
-// slot's size; a short final cell is zero-padded.
+// buildBatch is how many bytes BuildSlotTree reads while the previous batch
+// hashes: two batches are all it holds besides the chunk roots.
+const buildBatch = 4 << 20
+
+// BuildSlotTree hashes a slot's bytes as they stream past, on all cores,
+// reading the next batch while the last one hashes. size must be the slot's
+// size; a short final cell is zero-padded.
 func BuildSlotTree(r io.Reader, size uint64) (*SlotTree, error) {
 	cells := max((size+CellSize-1)/CellSize, 1)
-	b := NewChunkHasher(cells)
-	chunk := make([]byte, b.ChunkSize())
-	var chunks []Hash
-	remaining := size
-	for remaining > 0 {
-		n := min(uint64(len(chunk)), remaining)
-		if _, err := io.ReadFull(r, chunk[:n]); err != nil {
-			return nil, fmt.Errorf("read chunk %d: %w", len(chunks), err)
+	th := NewTreeHasher(cells, 0)
+	cs := uint64(th.ChunkSize())
+	chunks := make([]Hash, max((size+cs-1)/cs, 1))
+	if size == 0 {
+		chunks[0] = NewChunkHasher(cells).Root(nil) // one zero cell
+		return NewSlotTree(cells, chunks)
+	}
+	batch := min(max(buildBatch/cs, 1)*cs, (size+cs-1)/cs*cs)
+	bufs := [2][]byte{make([]byte, batch), make([]byte, batch)}
+	var hashing sync.WaitGroup
+	defer hashing.Wait()
+	for off, i := uint64(0), 0; off < size; i++ {
+		buf := bufs[i%2][:min(batch, size-off)]
+		if _, err := io.ReadFull(r, buf); err != nil {
+			return nil, fmt.Errorf("read chunk %d: %w", off/cs, err)
 		}
-		chunks = append(chunks, b.Root(chunk[:n]))
-		remaining -= n
+		hashing.Wait() // the other buffer is free once its batch is hashed
+		first := off / cs
+		hashing.Go(func() { th.Roots(buf, chunks[first:]) })
+		off += uint64(len(buf))
 	}
-	if len(chunks) == 0 {
-		chunks = append(chunks, b.Root(nil))
-	}
+	hashing.Wait()
 	return NewSlotTree(cells, chunks)
 }
 
-// ChunkHasher computes chunk roots for a slot of a given cell count.
+// ChunkHasher computes chunk roots for a slot of a given cell count, four
+// hashes at a time where the CPU has a multi-buffer keccak.
 type ChunkHasher struct {
 	cdepth int
-	h      *hasher
+	h      *levelHasher
 	leaves []Hash
+	cell   [CellSize]byte // a short last cell, zero-padded
 }
 
 // NewChunkHasher returns a hasher for the chunks of a slot with cells cells.
-// It is not safe for concurrent use; make one per goroutine.
+// It is not safe for concurrent use; make one per goroutine (or use a
+// TreeHasher, which spreads chunks over all cores).
 func NewChunkHasher(cells uint64) *ChunkHasher {
 	cdepth := min(ChunkDepth, depthFor(max(cells, 1)))
-	return &ChunkHasher{cdepth: cdepth, h: newHasher(), leaves: make([]Hash, 1<<cdepth)}
+	return &ChunkHasher{cdepth: cdepth, h: newLevelHasher(), leaves: make([]Hash, 1<<cdepth)}
 }
 
 // ChunkSize is the number of bytes under one chunk root.
@@ -124,24 +138,33 @@ func (c *ChunkHasher) ChunkSize() int { return CellSize << c.cdepth }
 // cells past its end are zero cells).
 func (c *ChunkHasher) Root(data []byte) Hash {
 	c.fillLeaves(data)
-	n := len(c.leaves)
-	for n > 1 {
-		for i := 0; i < n/2; i++ {
-			c.leaves[i] = c.h.node(c.leaves[2*i], c.leaves[2*i+1])
-		}
-		n /= 2
+	for n := len(c.leaves); n > 1; n /= 2 {
+		c.h.nodes(c.leaves, c.leaves[:n])
 	}
 	return c.leaves[0]
 }
 
+// Roots hashes consecutive chunks of data (all full but the last) into
+// roots, one root per ChunkSize bytes.
+func (c *ChunkHasher) Roots(data []byte, roots []Hash) {
+	cs := c.ChunkSize()
+	for i := 0; i*cs < len(data); i++ {
+		roots[i] = c.Root(data[i*cs : min((i+1)*cs, len(data))])
+	}
+}
+
 func (c *ChunkHasher) fillLeaves(data []byte) {
-	for i := range c.leaves {
-		lo := i * CellSize
-		if lo >= len(data) {
-			c.leaves[i] = zeroSubtree[0]
-			continue
-		}
-		c.leaves[i] = c.h.leaf(data[lo:min(lo+CellSize, len(data))])
+	full := min(len(data)/CellSize, len(c.leaves))
+	c.h.leaves(c.leaves[:full], data[:full*CellSize])
+	rest := c.leaves[full:]
+	if full < len(c.leaves) && len(data) > full*CellSize {
+		copy(c.cell[:], data[full*CellSize:])
+		clear(c.cell[len(data)-full*CellSize:])
+		rest[0] = c.h.one.leaf(c.cell[:])
+		rest = rest[1:]
+	}
+	for i := range rest {
+		rest[i] = zeroSubtree[0]
 	}
 }
 
@@ -149,13 +172,9 @@ func (c *ChunkHasher) fillLeaves(data []byte) {
 func (c *ChunkHasher) path(data []byte, index int) []Hash {
 	c.fillLeaves(data)
 	var path []Hash
-	n := len(c.leaves)
-	for n > 1 {
+	for n := len(c.leaves); n > 1; n /= 2 {
 		path = append(path, c.leaves[index^1])
-		for i := 0; i < n/2; i++ {
-			c.leaves[i] = c.h.node(c.leaves[2*i], c.leaves[2*i+1])
-		}
-		n /= 2
+		c.h.nodes(c.leaves, c.leaves[:n])
 		index /= 2
 	}
 	return path

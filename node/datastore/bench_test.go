@@ -3,10 +3,15 @@ package datastore
 import (
 	"context"
 	"encoding/binary"
+	"flag"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
 	"strconv"
+	"syscall"
 	"testing"
 	"time"
 
@@ -93,4 +98,83 @@ func BenchmarkUpload(b *testing.B) {
 			b.ReportMetric(keccakTime.Seconds()/uploadTime.Seconds(), "ratio")
 		})
 	}
+}
+
+// The upload figures of the README:
+//
+//	go test ./node/datastore -run TestUploadFigures -figures -v
+//
+// imports a 1 GiB stream (SLOTD_FIGURES_MB to resize) with N=1 M=0, N=4 M=1
+// and N=10 M=4, and in the same run copies the same bytes into a file on the
+// same disk with an fdatasync at the end, a few times (-figures.runs). It
+// prints file bytes per second and upload/plain per run, then the minimum
+// and median ratio of each coding.
+var (
+	figures     = flag.Bool("figures", false, "import a 1 GiB stream and copy it into an fsynced file, and print MB/s and ratios")
+	figuresRuns = flag.Int("figures.runs", 3, "repetitions of the -figures measurement")
+)
+
+func TestUploadFigures(t *testing.T) {
+	if !*figures {
+		t.Skip("run with -figures")
+	}
+	size := uint64(1 << 30)
+	if v, err := strconv.Atoi(os.Getenv("SLOTD_FIGURES_MB")); err == nil && v > 0 {
+		size = uint64(v) << 20
+	}
+	dir := t.TempDir()
+	mbps := func(d time.Duration) float64 { return float64(size) / d.Seconds() / 1e6 }
+	timed := func(f func() error) time.Duration {
+		syscall.Sync() // start with no other writes in flight
+		t0 := time.Now()
+		if err := f(); err != nil {
+			t.Fatal(err)
+		}
+		return time.Since(t0)
+	}
+	plain := func() error {
+		f, err := os.Create(filepath.Join(dir, "plain.bin"))
+		if err != nil {
+			return err
+		}
+		defer os.Remove(f.Name())
+		defer f.Close()
+		if _, err := io.CopyBuffer(f, &genReader{left: size}, make([]byte, 1<<20)); err != nil {
+			return err
+		}
+		return SyncData(f)
+	}
+	codings := []struct{ n, m int }{{1, 0}, {4, 1}, {10, 4}}
+	ratios := make([][]float64, len(codings))
+	fmt.Printf("\n%d MiB file, GOMAXPROCS %d\n", size>>20, runtime.GOMAXPROCS(0))
+	fmt.Printf("%-4s %-10s %12s %12s %8s %9s\n", "run", "coding", "plain file", "upload", "ratio", "upl. cores")
+	for run := range *figuresRuns {
+		for i, c := range codings {
+			p := timed(plain)
+			s, err := Open(filepath.Join(dir, "store"), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cpu0 := cpuTime()
+			u := timed(func() error {
+				_, err := s.Import(context.Background(), &genReader{left: size}, size, ImportOptions{Slots: c.n, MaxSlotLoss: c.m})
+				return err
+			})
+			cpu := cpuTime() - cpu0
+			os.RemoveAll(filepath.Join(dir, "store"))
+			ratios[i] = append(ratios[i], p.Seconds()/u.Seconds())
+			fmt.Printf("%-4d N=%-2d M=%-2d %7.0f MB/s %7.0f MB/s %8.2f %9.2f\n", run+1, c.n, c.m, mbps(p), mbps(u), ratios[i][run], cpu.Seconds()/u.Seconds())
+		}
+	}
+	for i, c := range codings {
+		slices.Sort(ratios[i])
+		fmt.Printf("upload ÷ plain copy into an fsynced file, N=%d M=%d: min %.2f, median %.2f (target ≥ 0.6)\n", c.n, c.m, ratios[i][0], ratios[i][len(ratios[i])/2])
+	}
+}
+
+// cpuTime is the user and system CPU this process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -220,11 +220,11 @@ func TestRebuildEverySlot(t *testing.T) {
 		src, closeAll, _ := s.LocalSources(man)
 		src[target] = nil
 		src[(target+1)%5] = nil // and another one lost
-		h := proof.NewChunkHasher(lay.Cells())
+		h := proof.NewTreeHasher(lay.Cells(), 0)
 		roots := make([]proof.Hash, (lay.SlotSize+uint64(h.ChunkSize())-1)/uint64(h.ChunkSize()))
 		var rebuilt bytes.Buffer
 		err := Rebuild(context.Background(), lay, src, target, RebuildOptions{}, func(j int, shard []byte) error {
-			ChunkRoots(h, shard, roots, lay.ShardOffset(j)/uint64(h.ChunkSize()))
+			h.Roots(shard, roots[lay.ShardOffset(j)/uint64(h.ChunkSize()):])
 			rebuilt.Write(shard)
 			return nil
 		})

@@ -8,8 +8,6 @@ import (
 	"io"
 
 	"github.com/klauspost/reedsolomon"
-
-	"github.com/slotd/slotd/contracts/proof"
 )
 
 // ErrFileHash reports a rebuilt file whose SHA-256 is not the one recorded
@@ -152,14 +150,4 @@ func Rebuild(ctx context.Context, lay Layout, src Sources, target int, opt Rebui
 		}
 		return fn(b.j, b.shards[target])
 	})
-}
-
-// ChunkRoots hashes shard bytes that start at a chunk boundary into roots,
-// starting at chunk index first: the helper a rebuilder uses to recompute a
-// slot's tree as shards arrive.
-func ChunkRoots(h *proof.ChunkHasher, shard []byte, roots []proof.Hash, first uint64) {
-	cs := h.ChunkSize()
-	for c := 0; c*cs < len(shard); c++ {
-		roots[first+uint64(c)] = h.Root(shard[c*cs : min((c+1)*cs, len(shard))])
-	}
 }

@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/klauspost/reedsolomon"
@@ -157,7 +156,7 @@ type encoder struct {
 
 	files  []*os.File
 	roots  [][]proof.Hash // chunk roots per slot
-	hasher []*proof.ChunkHasher
+	hasher *proof.TreeHasher
 	csize  uint64
 }
 
@@ -183,11 +182,8 @@ func (e *encoder) run(ctx context.Context, r io.Reader) (slotRoots []proof.Hash,
 		}
 		e.files[i] = f
 	}
-	e.hasher = make([]*proof.ChunkHasher, e.workers)
-	for w := range e.hasher {
-		e.hasher[w] = proof.NewChunkHasher(lay.Cells())
-	}
-	e.csize = uint64(e.hasher[0].ChunkSize())
+	e.hasher = proof.NewTreeHasher(lay.Cells(), e.workers)
+	e.csize = uint64(e.hasher.ChunkSize())
 	chunks := (lay.SlotSize + e.csize - 1) / e.csize
 	e.roots = make([][]proof.Hash, n)
 	for i := range e.roots {
@@ -291,30 +287,15 @@ func (e *encoder) read(ctx context.Context, r io.Reader, rs reedsolomon.Encoder,
 	return nil
 }
 
-// hash computes the chunk roots of every shard of b, spreading the chunks
-// over the workers.
+// hash computes the chunk roots of every shard of b, the stripe's chunks
+// spread over the workers.
 func (e *encoder) hash(b *stripeBuf) {
-	sj := uint64(len(b.shards[0]))
-	per := (sj + e.csize - 1) / e.csize
 	base := e.lay.ShardOffset(b.j) / e.csize
-	total := uint64(len(b.shards)) * per
-	var next atomic.Uint64
-	var wg sync.WaitGroup
-	for w := range min(uint64(e.workers), total) {
-		h := e.hasher[w]
-		wg.Go(func() {
-			for {
-				k := next.Add(1) - 1
-				if k >= total {
-					return
-				}
-				i, c := k/per, k%per
-				lo := c * e.csize
-				e.roots[i][base+c] = h.Root(b.shards[i][lo:min(lo+e.csize, sj)])
-			}
-		})
+	roots := make([][]proof.Hash, len(b.shards))
+	for i := range roots {
+		roots[i] = e.roots[i][base:]
 	}
-	wg.Wait()
+	e.hasher.RootsEach(b.shards, roots)
 }
 
 func (e *encoder) write(b *stripeBuf) error {

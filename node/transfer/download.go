@@ -2,7 +2,9 @@ package transfer
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 
 	"github.com/slotd/slotd/contracts/proof"
@@ -41,7 +43,7 @@ func (d *Downloader) DownloadSlot(ctx context.Context, req SlotRequest) (*Result
 	}
 	defer sf.close()
 	res := &Result{Root: root, Size: man.SlotSize, Resumed: sf.verified}
-	err = s.fetchBlocks(ctx, p, req, sf, tree)
+	err = s.fetchBlocks(ctx, p, req, tree, sf.verified, sf.size, sf.roots, sf)
 	if err == nil {
 		err = sf.finish(ctx, &datastore.HostedSlot{SlotID: req.SlotID, CID: req.CID, Index: req.Index, Root: root, Size: man.SlotSize, Manifest: man})
 	}
@@ -67,62 +69,126 @@ func (s *session) slotManifest(ctx context.Context, req SlotRequest) (*datastore
 	return man, man.SlotRoots[req.Index], nil
 }
 
-// fetchBlocks fetches everything after sf's verified prefix. Workers take
-// blocks in order and may finish out of order; the verified prefix advances
-// over finished blocks, and no block more than a window past it is handed
-// out, so at most a window of verified data is ever refetched after a crash.
-func (s *session) fetchBlocks(ctx context.Context, p *pool, req SlotRequest, sf *slotFile, tree *proof.SlotTree) error {
+// blockSink receives a slot's verified blocks: a slotFile, or memory in the
+// benchmarks.
+type blockSink interface {
+	// writeBlock stores verified bytes at off; b is reused after it returns.
+	writeBlock(off uint64, b []byte) error
+	// commit makes the first done bytes durable and records them.
+	commit(ctx context.Context, done uint64) error
+}
+
+// fetched is a block read from base, not yet verified.
+type fetched struct {
+	k    int
+	b    []byte
+	base string
+}
+
+// fetchBlocks fetches bytes [start, size) of a slot in BlockSize blocks and
+// hands each, verified, to sink, storing its chunk roots in roots. Three
+// stages run at once so none waits on another: Parallel fetchers read from
+// the network, one verifier per core hashes and writes, and the committer
+// hands out blocks, advances the verified prefix over finished blocks and
+// commits it every SyncBytes, in the background. A fetcher takes its next block as soon as it
+// has handed one on. No block more than a window past the prefix is handed
+// out, so at most a window of verified data is refetched after a crash, and
+// the block buffers in flight are bounded: memory is about
+// (Parallel + 2·cores) · BlockSize. A block that fails verification marks
+// its provider bad for the session and is fetched again from another.
+func (s *session) fetchBlocks(ctx context.Context, p *pool, req SlotRequest, tree *proof.SlotTree, start, size uint64, roots []proof.Hash, sink blockSink) error {
 	opt := s.d.opt
-	start := sf.verified
 	bs := opt.BlockSize
-	nblocks := int((sf.size - start + bs - 1) / bs)
+	nblocks := int((size - start + bs - 1) / bs)
 	if nblocks == 0 {
 		return nil
 	}
 	blockAt := func(k int) (off, n uint64) {
 		off = start + uint64(k)*bs
-		return off, min(bs, sf.size-off)
+		return off, min(bs, size-off)
 	}
-	window := 4 * opt.Parallel
+	verifiers := runtime.GOMAXPROCS(0)
+	// The window lets fetchers run SyncBytes ahead of a commit in flight.
+	window := 4*opt.Parallel + int(2*opt.SyncBytes/bs)
 	jobs := make(chan int, window)
+	retry := make(chan int, window)
+	toVerify := make(chan fetched, verifiers)
 	dones := make(chan int, window)
+	free := make(chan []byte, opt.Parallel+2*verifiers)
+	for range cap(free) {
+		free <- make([]byte, bs)
+	}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	var wg sync.WaitGroup
+
+	var fetchers, verifying sync.WaitGroup
 	for range min(opt.Parallel, nblocks) {
-		wg.Go(func() {
-			h := proof.NewChunkHasher(sf.size / proof.CellSize)
-			buf := make([]byte, bs)
-			for k := range jobs {
+		fetchers.Go(func() {
+			for {
+				k, ok := nextBlock(ctx, retry, jobs)
+				if !ok {
+					return
+				}
+				var buf []byte
+				select {
+				case buf = <-free:
+				case <-ctx.Done():
+					return
+				}
 				off, n := blockAt(k)
 				b := buf[:n]
+				var from string
 				err := s.try(ctx, p, fmt.Sprintf("slot %d bytes %d-%d", req.Index, off, off+n-1), func(ctx context.Context, base string) error {
 					if err := s.d.getRange(ctx, slotURL(base, req.CID, req.Index), off, b); err != nil {
 						return err
 					}
 					s.fetched.Add(n)
-					return verifyChunks(h, tree, off/sf.csize, b, sf.roots)
+					from = base
+					return nil
 				})
-				if err == nil {
-					if _, werr := sf.f.WriteAt(b, int64(off)); werr != nil {
-						err = fmt.Errorf("write slot at %d: %w", off, werr)
-					} else {
-						datastore.StartWriteback(sf.f, int64(off), int64(n))
-					}
-				}
 				if err != nil {
 					cancel(err)
 					return
 				}
 				select {
-				case dones <- k:
+				case toVerify <- fetched{k: k, b: b, base: from}:
 				case <-ctx.Done():
 					return
 				}
 			}
 		})
 	}
-	// The committer: hand out blocks, advance the prefix, record it.
+	for range verifiers {
+		verifying.Go(func() {
+			h := proof.NewChunkHasher(tree.Cells())
+			for fb := range toVerify {
+				if ctx.Err() != nil {
+					continue // drain so the fetchers can finish
+				}
+				off, _ := blockAt(fb.k)
+				err := verifyChunks(h, tree, off/uint64(h.ChunkSize()), fb.b, roots)
+				if errors.Is(err, ErrBadData) {
+					s.markBad(fb.base, err)
+					free <- fb.b[:cap(fb.b)]
+					retry <- fb.k // never blocks: at most a window of blocks is out
+					continue
+				}
+				if err == nil {
+					err = sink.writeBlock(off, fb.b)
+				}
+				free <- fb.b[:cap(fb.b)]
+				if err != nil {
+					cancel(err)
+					continue
+				}
+				dones <- fb.k // never blocks, likewise
+			}
+		})
+	}
+
+	// The committer: hand out blocks, advance the prefix, and record it
+	// from a goroutine of its own, so blocks keep flowing while an fsync
+	// runs; one commit is in flight at a time.
 	finished := make([]bool, nblocks)
 	next, prefix := 0, 0
 	feed := func() {
@@ -132,29 +198,48 @@ func (s *session) fetchBlocks(ctx context.Context, p *pool, req SlotRequest, sf 
 		}
 	}
 	feed()
+	advance := func() {
+		for prefix < nblocks && finished[prefix] {
+			prefix++
+		}
+	}
+	prefixBytes := func() uint64 { return start + min(uint64(prefix)*bs, size-start) }
+	committed, committing, pending := start, false, uint64(0)
+	commitDone := make(chan error, 1)
 	var err error
 loop:
 	for prefix < nblocks {
 		select {
 		case k := <-dones:
 			finished[k] = true
-			for prefix < nblocks && finished[prefix] {
-				prefix++
-			}
+			advance()
 			feed()
-			done := start + min(uint64(prefix)*bs, sf.size-start)
-			if prefix == nblocks || done-sf.verified >= opt.SyncBytes {
-				if err = sf.commit(ctx, done); err != nil {
-					cancel(err)
-					break loop
-				}
+			if done := prefixBytes(); !committing && prefix < nblocks && done-committed >= opt.SyncBytes {
+				committing, pending = true, done
+				go func() { commitDone <- sink.commit(ctx, done) }()
+			}
+		case cerr := <-commitDone:
+			committing = false
+			committed = pending
+			if cerr != nil {
+				err = cerr
+				cancel(err)
+				break loop
 			}
 		case <-ctx.Done():
 			break loop
 		}
 	}
+	if committing {
+		if cerr := <-commitDone; cerr != nil && err == nil {
+			err = cerr
+			cancel(err)
+		}
+	}
 	close(jobs)
-	wg.Wait()
+	fetchers.Wait()
+	close(toVerify)
+	verifying.Wait()
 	for drained := false; !drained; { // blocks finished while we stopped
 		select {
 		case k := <-dones:
@@ -163,19 +248,34 @@ loop:
 			drained = true
 		}
 	}
-	for prefix < nblocks && finished[prefix] {
-		prefix++
-	}
+	advance()
 	if prefix == nblocks && err == nil {
-		return nil
+		return sink.commit(ctx, prefixBytes())
 	}
 	if err == nil {
 		err = context.Cause(ctx)
 	}
 	// Keep what is verified: record the prefix reached, even when cancelled.
-	done := start + min(uint64(prefix)*bs, sf.size-start)
-	if cerr := sf.commit(context.WithoutCancel(ctx), done); cerr != nil {
+	if cerr := sink.commit(context.WithoutCancel(ctx), prefixBytes()); cerr != nil {
 		err = fmt.Errorf("%w (and recording progress failed: %v)", err, cerr)
 	}
 	return err
+}
+
+// nextBlock is a fetcher's next block: one to fetch again first, then the
+// next new one; false once there are none or ctx is done.
+func nextBlock(ctx context.Context, retry, jobs <-chan int) (int, bool) {
+	select {
+	case k := <-retry:
+		return k, true
+	default:
+	}
+	select {
+	case k := <-retry:
+		return k, true
+	case k, ok := <-jobs:
+		return k, ok
+	case <-ctx.Done():
+		return 0, false
+	}
 }

@@ -166,22 +166,31 @@ func (s *session) fetchTree(ctx context.Context, p *pool, cid datastore.CID, ind
 	return tree, err
 }
 
+// chunkHasher computes chunk roots: a proof.TreeHasher on all cores, or a
+// proof.ChunkHasher on the caller's goroutine.
+type chunkHasher interface {
+	ChunkSize() int
+	Roots(data []byte, roots []proof.Hash)
+}
+
 // verifyChunks checks buf, which starts at chunk first of the slot, against
-// the tree's chunk roots, storing the roots it computes in roots (if not nil).
-func verifyChunks(h *proof.ChunkHasher, tree *proof.SlotTree, first uint64, buf []byte, roots []proof.Hash) error {
+// the tree's chunk roots, and stores the roots it computes in roots (if not
+// nil: a slice over the whole slot).
+func verifyChunks(h chunkHasher, tree *proof.SlotTree, first uint64, buf []byte, roots []proof.Hash) error {
 	cs := h.ChunkSize()
 	want := tree.Chunks()
-	for c := 0; c*cs < len(buf); c++ {
-		idx := first + uint64(c)
-		if idx >= uint64(len(want)) {
-			return fmt.Errorf("%w: chunk %d is past the slot's end", ErrBadData, idx)
-		}
-		got := h.Root(buf[c*cs : min((c+1)*cs, len(buf))])
-		if got != want[idx] {
+	n := (len(buf) + cs - 1) / cs
+	if first+uint64(n) > uint64(len(want)) {
+		return fmt.Errorf("%w: chunks %d-%d are past the slot's end (%d chunks)", ErrBadData, first, first+uint64(n)-1, len(want))
+	}
+	got := make([]proof.Hash, n)
+	if roots != nil {
+		got = roots[first : first+uint64(n)]
+	}
+	h.Roots(buf, got)
+	for c := range got {
+		if idx := first + uint64(c); got[c] != want[idx] {
 			return fmt.Errorf("%w: chunk %d (bytes %d-%d) does not match its root", ErrBadData, idx, idx*uint64(cs), idx*uint64(cs)+uint64(min(cs, len(buf)-c*cs))-1)
-		}
-		if roots != nil {
-			roots[idx] = got
 		}
 	}
 	return nil

@@ -54,11 +54,11 @@ func (d *Downloader) RepairSlot(ctx context.Context, req SlotRequest) (*Result, 
 	from := int(sf.verified / lay.Stripe)
 	sf.verified = lay.ShardOffset(from) // resume at a stripe boundary
 	res.Resumed = sf.verified
-	h := proof.NewChunkHasher(lay.Cells())
+	h := proof.NewTreeHasher(lay.Cells(), 0)
 	rebuilt := sf.verified // end of the last stripe written
 	err = datastore.Rebuild(ctx, lay, src, req.Index, datastore.RebuildOptions{FromStripe: from}, func(j int, shard []byte) error {
 		off := lay.ShardOffset(j)
-		datastore.ChunkRoots(h, shard, sf.roots, off/sf.csize)
+		h.Roots(shard, sf.roots[off/sf.csize:])
 		if _, err := sf.f.WriteAt(shard, int64(off)); err != nil {
 			return fmt.Errorf("write slot at %d: %w", off, err)
 		}
