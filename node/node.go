@@ -18,6 +18,7 @@ import (
 
 	"github.com/slotd/slotd/contracts"
 	"github.com/slotd/slotd/node/api"
+	"github.com/slotd/slotd/node/chain"
 	"github.com/slotd/slotd/node/datastore"
 	"github.com/slotd/slotd/node/keys"
 	"github.com/slotd/slotd/node/metrics"
@@ -50,6 +51,7 @@ type Node struct {
 	client  *purchasing.Purchasing
 	valid   *validator.Validator
 	sales   *sales.Sales
+	ingest  *chain.Ingestor // the one chain follower; nil without a role that follows the chain
 }
 
 // Open validates cfg and opens everything the node needs, in an order that
@@ -118,17 +120,36 @@ func (n *Node) openRoles(ctx context.Context) error {
 		})
 		n.roles[RoleValidator] = n.valid
 	}
+	var subs []chain.Subscriber
 	if n.cfg.Has(RoleHost) {
 		s, err := sales.New(ctx, sales.Config{Store: n.store, Market: n.market, Client: n.eth, Data: n.data,
 			Peers: n.cfg.Peers, Workers: n.cfg.Workers, QueueSize: n.cfg.QueueSize, Poll: n.cfg.Poll,
-			StartBlock: n.cfg.StartBlock, Confirmations: n.cfg.Confirmations, Log: n.log.Named("host"), Metrics: n.metrics,
+			StartBlock: n.cfg.StartBlock, Log: n.log.Named("host"), Metrics: n.metrics,
 			Committed: crashAfter(n.log)})
 		if err != nil {
 			return err
 		}
 		n.sales = s
 		n.roles[RoleHost] = s
+		subs = append(subs, s)
 	}
+	return n.openIngestor(subs)
+}
+
+// openIngestor makes the node's one chain follower, which hands every
+// batch of blocks to subs in the transaction that moves the cursor.
+func (n *Node) openIngestor(subs []chain.Subscriber) error {
+	if len(subs) == 0 {
+		return nil
+	}
+	in, err := chain.New(chain.Config{Client: n.eth, Store: n.store, Subscribers: subs, Address: n.market.Address(),
+		StartBlock: n.cfg.StartBlock, Confirmations: n.cfg.Confirmations, PollInterval: n.cfg.Poll,
+		Logger: n.log.Named("chain")})
+	if err != nil {
+		return err
+	}
+	n.ingest = in
+	n.roles["chain"] = in
 	return nil
 }
 

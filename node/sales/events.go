@@ -11,46 +11,70 @@ import (
 	"github.com/slotd/slotd/contracts"
 	"github.com/slotd/slotd/contracts/proof"
 	"github.com/slotd/slotd/fsm"
-	"github.com/slotd/slotd/node/chain"
 	"github.com/slotd/slotd/node/datastore"
 	"github.com/slotd/slotd/node/outage"
 	"github.com/slotd/slotd/persist"
 	"github.com/slotd/slotd/queue"
 )
 
-// ingestUpdate runs the ingestor's transaction through the queue, so queue
-// changes commit with the cursor, and hands the block's events to the agents
-// once it has committed (never inside it: an agent's transition is a
+// batch is one ingestion batch as sales sees it: what Prepare read, and,
+// while the batch's transaction runs, its queue transaction and the events
+// to hand the agents once it has committed.
+type batch struct {
+	s     *Sales
+	freed map[contracts.RequestID]*freedAsk // see Prepare
+	qt    *queue.Tx
+	seen  []contracts.Event
+}
+
+// Join runs the ingestor's transaction through the queue, so queue changes
+// commit with the cursor, and hands the batch's events to the agents once
+// it has committed (never inside it: an agent's transition is a
 // transaction of its own).
-func (s *Sales) ingestUpdate(ctx context.Context, fn func(tx *persist.Tx) error) error {
-	err := s.q.Update(ctx, func(tx *persist.Tx, qt *queue.Tx) error {
-		s.qt, s.seen = qt, s.seen[:0]
-		defer func() { s.qt = nil }()
+func (b *batch) Join(ctx context.Context, update func(context.Context, func(*persist.Tx) error) error, fn func(*persist.Tx) error) error {
+	err := b.s.q.UpdateVia(ctx, update, func(tx *persist.Tx, qt *queue.Tx) error {
+		b.qt, b.seen = qt, b.seen[:0]
+		defer func() { b.qt = nil }()
 		return fn(tx)
 	})
 	if err != nil {
 		return err
 	}
-	for _, ev := range s.seen {
-		s.agents.HandleEvent(ev)
+	for _, ev := range b.seen {
+		b.s.agents.HandleEvent(ev)
 	}
-	s.seen = s.seen[:0]
 	return nil
+}
+
+// errNotJoined: Apply or Revert outside the queue transaction Join opens.
+var errNotJoined = errors.New("sales: batch applied outside its queue transaction")
+
+// batchOf is what Prepare handed the ingestor, inside Join.
+func batchOf(prepared any) (*batch, error) {
+	b, ok := prepared.(*batch)
+	if !ok || b.qt == nil {
+		return nil, errNotJoined
+	}
+	return b, nil
 }
 
 // Apply turns a block's events into queue changes.
-func (s *Sales) Apply(tx *persist.Tx, _ chain.BlockRef, events []contracts.Event) error {
+func (s *Sales) Apply(tx *persist.Tx, _ persist.BlockRef, events []contracts.Event, prepared any) error {
+	b, err := batchOf(prepared)
+	if err != nil {
+		return err
+	}
 	for _, ev := range events {
-		if err := s.apply(tx, ev); err != nil {
+		if err := b.apply(tx, ev); err != nil {
 			return err
 		}
-		s.seen = append(s.seen, ev)
+		b.seen = append(b.seen, ev)
 	}
 	return nil
 }
 
-func (s *Sales) apply(tx *persist.Tx, ev contracts.Event) error {
-	qt := s.qt
+func (b *batch) apply(tx *persist.Tx, ev contracts.Event) error {
+	qt := b.qt
 	var err error
 	switch e := ev.(type) {
 	case *contracts.StorageRequested:
@@ -58,7 +82,7 @@ func (s *Sales) apply(tx *persist.Tx, ev contracts.Event) error {
 	case *contracts.SlotFilled:
 		_, err = qt.OnSlotFilled(e.RequestID, e.SlotIndex)
 	case *contracts.SlotFreed:
-		err = s.queueFreed(tx, e.RequestID, e.SlotIndex)
+		err = b.queueFreed(tx, e.RequestID, e.SlotIndex)
 	case *contracts.RequestFulfilled:
 		_, err = qt.OnRequestEnded(e.RequestID)
 	case *contracts.RequestCancelled:
@@ -72,18 +96,22 @@ func (s *Sales) apply(tx *persist.Tx, ev contracts.Event) error {
 // Revert undoes Apply for a block that left the canonical chain: a request
 // that was never made leaves the queue; a slot whose fill was undone is free
 // again, queued as a freed slot is, and its agent (if ours) told so.
-func (s *Sales) Revert(tx *persist.Tx, _ chain.BlockRef, events []contracts.Event) error {
+func (s *Sales) Revert(tx *persist.Tx, _ persist.BlockRef, events []contracts.Event, prepared any) error {
+	b, err := batchOf(prepared)
+	if err != nil {
+		return err
+	}
 	for _, ev := range events {
 		switch e := ev.(type) {
 		case *contracts.StorageRequested:
-			if _, err := s.qt.OnRequestEnded(e.RequestID); err != nil {
+			if _, err := b.qt.OnRequestEnded(e.RequestID); err != nil {
 				return err
 			}
 		case *contracts.SlotFilled:
-			if err := s.queueFreed(tx, e.RequestID, e.SlotIndex); err != nil {
+			if err := b.queueFreed(tx, e.RequestID, e.SlotIndex); err != nil {
 				return err
 			}
-			s.seen = append(s.seen, &contracts.SlotFreed{LogRef: e.LogRef, RequestID: e.RequestID, SlotIndex: e.SlotIndex})
+			b.seen = append(b.seen, &contracts.SlotFreed{LogRef: e.LogRef, RequestID: e.RequestID, SlotIndex: e.SlotIndex})
 		}
 	}
 	return nil
@@ -190,23 +218,23 @@ type freedAsk struct {
 // reverted), so that Apply and Revert queue the slot in the transaction
 // that moves the cursor past it: a crash never passes a freed slot
 // unqueued. While a read fails the batch waits, and ingestion retries it.
-func (s *Sales) Prepare(ctx context.Context, events []contracts.Event, revert bool) error {
-	s.freed = map[contracts.RequestID]*freedAsk{}
+func (s *Sales) Prepare(ctx context.Context, events []contracts.Event, revert bool) (any, error) {
+	b := &batch{s: s, freed: map[contracts.RequestID]*freedAsk{}}
 	for _, ev := range events {
 		request, index, ok := frees(ev, revert)
 		if !ok || s.ours(request, index) {
 			continue
 		}
-		if _, read := s.freed[request]; read {
+		if _, read := b.freed[request]; read {
 			continue
 		}
 		fa, err := s.readFreedAsk(ctx, request)
 		if err != nil {
-			return fmt.Errorf("read the ask of request %s, whose slot %d is freed: %w", request, index, err)
+			return nil, fmt.Errorf("read the ask of request %s, whose slot %d is freed: %w", request, index, err)
 		}
-		s.freed[request] = fa
+		b.freed[request] = fa
 	}
-	return nil
+	return b, nil
 }
 
 // frees reports which slot ev frees when applied (or, if revert, reverted).
@@ -244,11 +272,11 @@ func (s *Sales) ours(request contracts.RequestID, index uint64) bool {
 
 // queueFreed pushes a freed slot back in the queue, with the ask Prepare
 // read.
-func (s *Sales) queueFreed(tx *persist.Tx, request contracts.RequestID, index uint64) error {
-	if s.ours(request, index) {
+func (b *batch) queueFreed(tx *persist.Tx, request contracts.RequestID, index uint64) error {
+	if b.s.ours(request, index) {
 		return nil
 	}
-	fa, read := s.freed[request]
+	fa, read := b.freed[request]
 	if !read {
 		// An agent of ours held the slot at Prepare and has ended since:
 		// fail the batch, and the retry reads the ask.
@@ -257,7 +285,7 @@ func (s *Sales) queueFreed(tx *persist.Tx, request contracts.RequestID, index ui
 	if fa == nil {
 		return nil
 	}
-	_, err := s.qt.OnSlotFreed(request, index, fa.ask, fa.expiry, fitsAsk(tx))
+	_, err := b.qt.OnSlotFreed(request, index, fa.ask, fa.expiry, fitsAsk(tx))
 	return err
 }
 

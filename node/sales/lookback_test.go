@@ -26,7 +26,7 @@ func TestAvailabilityAddedLooksBack(t *testing.T) {
 	id, _ := e.Request(ds, e.Ask(3, 1, size))
 	e.MustFill(e.Hosts[1], id, 1, ds) // someone else takes slot 1
 	head, _ := e.Chain.BlockNumber(ctx)
-	if err := s.Ingestor().WaitFor(ctx, head); err != nil {
+	if err := ingestorOf(s).WaitFor(ctx, head); err != nil {
 		t.Fatal(err)
 	}
 	if q := queued(t, store); len(q) != 0 {
@@ -58,7 +58,7 @@ func TestLookBackResumesAtStart(t *testing.T) {
 	ds := ct.NewDataset(t, 6, 2, size)
 	e.Request(ds, e.Ask(2, 1, size))
 	head, _ := e.Chain.BlockNumber(ctx)
-	if err := f.s.Ingestor().WaitFor(ctx, head); err != nil {
+	if err := ingestorOf(f.s).WaitFor(ctx, head); err != nil {
 		t.Fatal(err)
 	}
 	f.stop()
