@@ -21,6 +21,7 @@ import (
 	"github.com/slotd/slotd/node/chain"
 	"github.com/slotd/slotd/node/datastore"
 	"github.com/slotd/slotd/node/keys"
+	"github.com/slotd/slotd/node/ledger"
 	"github.com/slotd/slotd/node/metrics"
 	"github.com/slotd/slotd/node/purchasing"
 	"github.com/slotd/slotd/node/sales"
@@ -124,7 +125,7 @@ func (n *Node) openRoles(ctx context.Context) error {
 	if n.cfg.Has(RoleHost) {
 		s, err := sales.New(ctx, sales.Config{Store: n.store, Market: n.market, Client: n.eth, Data: n.data,
 			Peers: n.cfg.Peers, Workers: n.cfg.Workers, QueueSize: n.cfg.QueueSize, Poll: n.cfg.Poll,
-			StartBlock: n.cfg.StartBlock, Log: n.log.Named("host"), Metrics: n.metrics,
+			Log: n.log.Named("host"), Metrics: n.metrics,
 			Committed: crashAfter(n.log)})
 		if err != nil {
 			return err
@@ -137,11 +138,13 @@ func (n *Node) openRoles(ctx context.Context) error {
 }
 
 // openIngestor makes the node's one chain follower, which hands every
-// batch of blocks to subs in the transaction that moves the cursor.
+// batch of blocks to the ledger and then to subs, in the transaction that
+// moves the cursor.
 func (n *Node) openIngestor(subs []chain.Subscriber) error {
 	if len(subs) == 0 {
 		return nil
 	}
+	subs = append([]chain.Subscriber{ledger.New(n.market)}, subs...)
 	in, err := chain.New(chain.Config{Client: n.eth, Store: n.store, Subscribers: subs, Address: n.market.Address(),
 		StartBlock: n.cfg.StartBlock, Confirmations: n.cfg.Confirmations, PollInterval: n.cfg.Poll,
 		Logger: n.log.Named("chain")})

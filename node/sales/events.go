@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"slices"
 	"time"
 
 	"github.com/slotd/slotd/contracts"
@@ -334,69 +333,68 @@ func (s *Sales) AvailabilityAdded(_ context.Context, _ persist.Availability) {
 
 func (s *Sales) lookBack(ctx context.Context) error {
 	// Ingestion applies what comes after the stored cursor with the
-	// availability in place; the look-back covers what came before.
-	var pending []uint64
-	var cursor persist.Cursor
-	err := s.cfg.Store.View(func(tx *persist.Tx) error {
-		var err error
-		if cursor, err = tx.Cursor(); err != nil && !errors.Is(err, persist.ErrNotFound) {
-			return err
-		}
-		return tx.ForEachAvailability(func(a persist.Availability) error {
+	// availability in place; the look-back covers what came before, from
+	// the ledger the ingestor keeps, in one transaction with it: no chain
+	// read, and no event slips between what the ledger said and the push.
+	return s.q.Update(ctx, func(tx *persist.Tx, qt *queue.Tx) error {
+		var pending []uint64
+		err := tx.ForEachAvailability(func(a persist.Availability) error {
 			if !a.LookedBack {
 				pending = append(pending, a.ID)
 			}
 			return nil
 		})
-	})
-	if err != nil || len(pending) == 0 {
-		return err
-	}
-	head := cursor.Number
-	var open []queue.OpenRequest
-	err = s.cfg.Market.PastEvents(ctx, s.cfg.StartBlock, head, func(_ uint64, events []contracts.Event) error {
-		for _, ev := range events {
-			if e, ok := ev.(*contracts.StorageRequested); ok {
-				open = append(open, queue.OpenRequestOf(e))
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	// Only requests some availability takes are worth the chain reads
-	// below (PushOpenRequests checks again, in its own transaction).
-	err = s.cfg.Store.View(func(tx *persist.Tx) error {
-		fits := fitsAsk(tx)
-		open = slices.DeleteFunc(open, func(r queue.OpenRequest) bool { return !fits(r.Ask) })
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	var live []queue.OpenRequest
-	for _, r := range open {
-		rs, err := s.cfg.Market.RequestState(ctx, r.RequestID)
-		if err != nil {
-			return fmt.Errorf("request %s: state: %w", r.RequestID, err)
-		}
-		if rs != contracts.RequestStateNew {
-			continue
-		}
-		if r.Free, err = s.freeSlots(ctx, r); err != nil {
+		if err != nil || len(pending) == 0 {
 			return err
 		}
-		live = append(live, r)
-	}
-	return s.q.Update(ctx, func(tx *persist.Tx, qt *queue.Tx) error {
-		if len(live) > 0 {
-			if _, err := qt.PushOpenRequests(live, fitsAsk(tx)); err != nil {
+		open, err := openRequests(tx, s.Head().Time, fitsAsk(tx))
+		if err != nil {
+			return err
+		}
+		if len(open) > 0 {
+			if _, err := qt.PushOpenRequests(open, fitsAsk(tx)); err != nil {
 				return err
 			}
 		}
 		return markLookedBack(tx, pending)
 	})
+}
+
+// openRequests lists the ledger's requests still waiting for hosts at
+// chain time now that fits takes, each with the slots nobody holds.
+func openRequests(tx *persist.Tx, now uint64, fits func(contracts.Ask) bool) ([]queue.OpenRequest, error) {
+	var open []queue.OpenRequest
+	err := tx.ForEachLedgerRequest(func(r persist.LedgerRequest) error {
+		if r.State(now) != persist.LedgerNew {
+			return nil
+		}
+		ask := askOf(r)
+		if !fits(ask) {
+			return nil
+		}
+		filled := map[uint64]bool{}
+		if err := tx.ForEachLedgerSlot(r.RequestID, func(sl persist.LedgerSlot) error {
+			filled[sl.Index] = sl.Filled
+			return nil
+		}); err != nil {
+			return err
+		}
+		free := []uint64{} // not nil: to the queue, nil means every slot
+		for i := range r.Slots {
+			if !filled[i] {
+				free = append(free, i)
+			}
+		}
+		open = append(open, queue.OpenRequest{RequestID: contracts.RequestID(r.RequestID), Ask: ask, Expiry: r.Expiry, Free: free})
+		return nil
+	})
+	return open, err
+}
+
+// askOf is a ledger request's ask.
+func askOf(r persist.LedgerRequest) contracts.Ask {
+	return contracts.Ask{Slots: r.Slots, SlotSize: r.SlotSize, Duration: r.Duration, MaxSlotLoss: r.MaxSlotLoss,
+		ProofProbability: r.ProofProbability, PricePerBytePerSecond: r.PricePerBytePerSecond, CollateralPerByte: r.CollateralPerByte}
 }
 
 // markLookedBack records that the look-back for availabilities ids is done
@@ -416,19 +414,4 @@ func markLookedBack(tx *persist.Tx, ids []uint64) error {
 		}
 	}
 	return nil
-}
-
-// freeSlots lists a request's slots nobody holds.
-func (s *Sales) freeSlots(ctx context.Context, r queue.OpenRequest) ([]uint64, error) {
-	free := []uint64{} // not nil: to the queue, nil means every slot
-	for i := range r.Ask.Slots {
-		host, err := s.cfg.Market.GetHost(ctx, contracts.GetSlotID(r.RequestID, i))
-		if err != nil {
-			return nil, fmt.Errorf("request %s: slot %d: host: %w", r.RequestID, i, err)
-		}
-		if host == ([20]byte{}) {
-			free = append(free, i)
-		}
-	}
-	return free, nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/slotd/slotd/contracts"
 	"github.com/slotd/slotd/node/chain"
+	"github.com/slotd/slotd/node/ledger"
 	"github.com/slotd/slotd/node/sales"
 	"github.com/slotd/slotd/persist"
 )
@@ -21,12 +22,12 @@ func ingestorOf(s *sales.Sales) *chain.Ingestor {
 	return in.(*chain.Ingestor)
 }
 
-// runSales runs s with an ingestor of its own over client, as the node
-// runs its roles beside its one ingestor, and reports on done when both
+// runSales runs s with an ingestor of its own over client (and the ledger
+// before it), as the node runs its roles beside its one ingestor, and reports on done when both
 // have stopped (the first error of either).
 func runSales(ctx context.Context, t *testing.T, s *sales.Sales, store *persist.Store, client chain.Client, market contracts.Market, poll time.Duration) <-chan error {
 	t.Helper()
-	in, err := chain.New(chain.Config{Client: client, Store: store, Subscribers: []chain.Subscriber{s},
+	in, err := chain.New(chain.Config{Client: client, Store: store, Subscribers: []chain.Subscriber{ledger.New(market), s},
 		Address: market.Address(), PollInterval: poll})
 	if err != nil {
 		t.Fatal(err)

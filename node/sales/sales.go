@@ -28,17 +28,16 @@ import (
 
 // Config is what the host role needs.
 type Config struct {
-	Store      *persist.Store
-	Market     contracts.Market
-	Client     Client
-	Data       *datastore.Store
-	Peers      []string
-	Workers    int
-	QueueSize  int
-	Poll       time.Duration
-	StartBlock uint64 // where the look-back for a new availability starts
-	Log        hclog.Logger
-	Metrics    *metrics.Metrics
+	Store     *persist.Store
+	Market    contracts.Market
+	Client    Client
+	Data      *datastore.Store
+	Peers     []string
+	Workers   int
+	QueueSize int
+	Poll      time.Duration
+	Log       hclog.Logger
+	Metrics   *metrics.Metrics
 	// Committed hears every agent transition as it commits (crash tests).
 	Committed func(persist.Agent)
 }
@@ -219,6 +218,7 @@ func (s *Sales) Head() persist.Head {
 	}
 	return persist.Head{}
 }
+
 
 // Committed takes the head the ingestor has just committed.
 func (s *Sales) Committed(head persist.Head) { s.head.Store(&head) }
