@@ -219,9 +219,5 @@ func (s *Sales) Head() persist.Head {
 	return persist.Head{}
 }
 
-
-// Committed takes the head the ingestor has just committed.
-func (s *Sales) Committed(head persist.Head) { s.head.Store(&head) }
-
 // Queued is how many slots wait in the queue.
 func (s *Sales) Queued() int { return s.q.Len() }
