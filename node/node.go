@@ -114,14 +114,22 @@ func (n *Node) openRoles(ctx context.Context) error {
 		n.client = purchasing.New(purchasing.MarketChain{Market: n.market}, n.store, n.log.Named("client"))
 		n.roles[RoleClient] = roleFunc(func(ctx context.Context) error { return n.client.Run(ctx, n.cfg.Poll) })
 	}
+	var subs []chain.Subscriber
 	if n.cfg.Has(RoleValidator) {
-		n.valid = validator.New(validator.MarketChain{Market: n.market, Blocks: n.eth}, validator.Config{
-			FromBlock: n.cfg.StartBlock, Confirmations: n.cfg.Confirmations, Poll: n.cfg.Poll,
+		mcfg, err := n.market.Config(ctx)
+		if err != nil {
+			return fmt.Errorf("validator: marketplace config: %w", err)
+		}
+		n.valid, err = validator.New(validator.MarketChain{Market: n.market}, n.store, validator.Config{
+			Period: mcfg.Proofs.Period, Groups: n.cfg.ValidatorGroups, Group: n.cfg.ValidatorGroup, Poll: n.cfg.Poll,
 			Log: n.log.Named("validator"), OnMark: func(contracts.SlotID, uint64) { n.metrics.ProofsMarked.Inc() },
 		})
+		if err != nil {
+			return err
+		}
 		n.roles[RoleValidator] = n.valid
+		subs = append(subs, n.valid)
 	}
-	var subs []chain.Subscriber
 	if n.cfg.Has(RoleHost) {
 		s, err := sales.New(ctx, sales.Config{Store: n.store, Market: n.market, Client: n.eth, Data: n.data,
 			Peers: n.cfg.Peers, Workers: n.cfg.Workers, QueueSize: n.cfg.QueueSize, Poll: n.cfg.Poll,

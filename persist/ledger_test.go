@@ -98,7 +98,7 @@ func TestMigrateV2(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = db.Update(func(btx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketLedger, bucketLedgerSlots} {
+		for _, b := range [][]byte{bucketLedger, bucketLedgerSlots, bucketValidator} {
 			if err := btx.DeleteBucket(b); err != nil {
 				return err
 			}
@@ -120,6 +120,9 @@ func TestMigrateV2(t *testing.T) {
 		}
 		if c, err := tx.Cursor(); err != nil || c.Number != 42 {
 			t.Errorf("cursor %+v %v", c, err)
+		}
+		if err := tx.ForEachWatchedSlot(func(WatchedSlot) error { return nil }); err != nil {
+			return err
 		}
 		return tx.ForEachLedgerRequest(func(LedgerRequest) error { return nil })
 	})

@@ -39,9 +39,9 @@ var migrations = map[uint64]func(*bolt.Tx) error{
 	2: migrate2to3,
 }
 
-// migrate2to3 adds the request ledger's buckets, empty.
+// migrate2to3 adds the request ledger's and the validator's buckets, empty.
 func migrate2to3(btx *bolt.Tx) error {
-	for _, name := range [][]byte{bucketLedger, bucketLedgerSlots} {
+	for _, name := range [][]byte{bucketLedger, bucketLedgerSlots, bucketValidator} {
 		if _, err := btx.CreateBucketIfNotExists(name); err != nil {
 			return fmt.Errorf("create bucket %s: %w", name, err)
 		}

@@ -24,6 +24,7 @@ import (
 //	datasets        cid → Dataset
 //	ledger          requestId(32) → LedgerRequest
 //	ledgerslots     requestId(32) ‖ index(8) → LedgerSlot
+//	validator       slotId(32) → WatchedSlot
 //
 // The journal is one flat bucket with composite keys rather than a nested
 // bucket per slot (as schema 1 had): a node holds up to ~10^5 slots, and a
@@ -33,9 +34,10 @@ import (
 // history is one contiguous key range (Seek to the prefix, read until the
 // prefix changes) and pages stay dense.
 //
-// Schema 2 (migrated on Open, see migrate.go) had no ledger buckets; the
-// migration adds them empty, so the ledger of an upgraded store knows the
-// requests posted after the upgrade.
+// Schema 2 (migrated on Open, see migrate.go) had no ledger or validator
+// buckets; the migration adds them empty, so the ledger of an upgraded
+// store knows the requests posted after the upgrade, and its validator
+// the slots filled after it.
 //
 // Schema 1 (migrated on Open, see migrate.go): values were bare JSON
 // without a version byte; the journal was nested (journal/<slotId>/<seq>);
@@ -57,6 +59,7 @@ var (
 	bucketDatasets       = []byte("datasets")
 	bucketLedger         = []byte("ledger")
 	bucketLedgerSlots    = []byte("ledgerslots")
+	bucketValidator      = []byte("validator")
 
 	keySchema = []byte("schema")
 	keyCursor = []byte("head")
@@ -67,6 +70,7 @@ var allBuckets = [][]byte{
 	bucketMeta, bucketAgents, bucketJournal, bucketQueue, bucketAvailabilities,
 	bucketReservations, bucketCursor, bucketTxs, bucketDownloads,
 	bucketPurchases, bucketDatasets, bucketLedger, bucketLedgerSlots,
+	bucketValidator,
 }
 
 // startupBuckets are what a node loads when it starts (see prefetch).

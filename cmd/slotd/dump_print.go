@@ -230,6 +230,13 @@ func dumpOne(tx *persist.Tx, p *printer, what string, slot *persist.ID) error {
 		}))
 	case "ledger":
 		return dumpLedger(tx, p)
+	case "validator":
+		t := p.table("watched-slot", "watched slot", "watched slots", "SLOT", "REQUEST", "INDEX", "NEXTPERIOD", "BLOCK")
+		return end(t, tx.ForEachWatchedSlot(func(w persist.WatchedSlot) error {
+			return t.row(w, func() []string {
+				return []string{w.SlotID.String(), w.RequestID.String(), u(w.Index), u(w.Next), u(w.Block)}
+			})
+		}))
 	case "datasets":
 		t := p.table("dataset", "dataset", "datasets", "CID", "NAME", "SIZE", "SLOTS", "K", "M", "SLOTSIZE", "ROOT", "CREATED", "DIR")
 		return end(t, tx.ForEachDataset(func(d persist.Dataset) error {

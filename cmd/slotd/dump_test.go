@@ -163,6 +163,9 @@ func buildFixture(t *testing.T, path string) {
 				return err
 			}
 		}
+		if err := tx.PutWatchedSlot(persist.WatchedSlot{SlotID: slotA, RequestID: req, Index: 0, Next: 29539440, Block: 1201}); err != nil {
+			return err
+		}
 		return tx.PutDataset(persist.Dataset{CID: "zb2rhe5P4gXftAwvA4eXQ5HJwsER2owDyS9sKaQRRVQPn93bA", ContentRoot: fid("content-root"),
 			Name: "holiday.mp4", Size: 150_000_000, FileHash: fid("file"), Slots: 3, K: 2, M: 1, SlotSize: 75_000_064,
 			SlotRoots: []persist.ID{fid("root-0"), fid("root-1"), fid("root-2")}, Dir: "data/datasets/zb2rhe5", Created: at(0)})
@@ -202,6 +205,7 @@ var goldenCases = []struct {
 	{"purchases", []string{"purchases"}},
 	{"datasets", []string{"datasets"}},
 	{"ledger", []string{"ledger"}},
+	{"validator", []string{"validator"}},
 	{"check", []string{"check"}},
 }
 
