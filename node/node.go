@@ -110,11 +110,12 @@ func Open(ctx context.Context, cfg Config, log hclog.Logger) (_ *Node, err error
 }
 
 func (n *Node) openRoles(ctx context.Context) error {
+	var subs []chain.Subscriber
 	if n.cfg.Has(RoleClient) {
 		n.client = purchasing.New(purchasing.MarketChain{Market: n.market}, n.store, n.log.Named("client"))
 		n.roles[RoleClient] = roleFunc(func(ctx context.Context) error { return n.client.Run(ctx, n.cfg.Poll) })
+		subs = append(subs, n.client)
 	}
-	var subs []chain.Subscriber
 	if n.cfg.Has(RoleValidator) {
 		mcfg, err := n.market.Config(ctx)
 		if err != nil {
