@@ -1,11 +1,14 @@
-// Package chain ingests the Marketplace's events into the store.
+// Package chain ingests the Marketplace's events into the store. A node has
+// one Ingestor, owned by its wiring (package node, the only importer of
+// this package); the roles are its Subscribers.
 //
 // An Ingestor walks the chain from a persisted cursor (the last block whose
-// logs are applied, and the hashes of the blocks before it) to the head minus
-// a confirmation depth. It hands each block's events to a Handler inside the
-// same Store.Update that advances the cursor, so the effects of the logs and
-// the cursor that covers them commit together: after a crash the node neither
-// applies an event twice nor misses one.
+// logs are applied, its timestamp, and the hashes of the blocks before it)
+// to the head minus a confirmation depth. It hands each block's events to
+// every Subscriber inside the same Store.Update that advances the cursor, so
+// the effects of the logs and the cursor that covers them commit together:
+// after a crash the node neither applies an event twice nor misses one.
+// After each commit it tells every subscriber the new head and its time.
 //
 // History far below the head (more than Config.Recent blocks) is replayed a
 // page of blocks per query and per transaction. Near the head every block's
@@ -13,7 +16,7 @@
 // kept in the cursor. When a parent hash does not match, or the cursor's
 // block has left the canonical chain, the ingestor walks back through the
 // remembered hashes to the common ancestor, hands the orphaned blocks'
-// events to Handler.Revert (newest block first, each block's events in
+// events to the subscribers' Revert (newest block first, each block's events in
 // reverse order; the logs are fetched again by block hash), rewinds the
 // cursor in the same transaction and then applies the canonical branch.
 //
