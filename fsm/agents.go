@@ -572,6 +572,18 @@ func (r *Agents) Dispatch(slot persist.ID, ev contracts.Event) bool {
 	return a.notify(note{kind: kind, block: ev.Where().Block, detail: fmt.Sprintf("%s in block %d", kind, ev.Where().Block)})
 }
 
+// Tell hands the slot's agent a chain fact that came with no event, as
+// kind (one of the Chain* names: ChainRequestCancelled for a request whose
+// expiry passed, say), seen at block: the agent reacts as Reactions says,
+// as it does to Dispatch. It reports whether the agent took it.
+func (r *Agents) Tell(slot persist.ID, kind string, block uint64, detail string) bool {
+	a := r.Get(slot)
+	if a == nil {
+		return false
+	}
+	return a.notify(note{kind: kind, block: block, detail: detail})
+}
+
 // DispatchRequest hands a chain event about a request to the agents of
 // all its slots and returns how many took it.
 func (r *Agents) DispatchRequest(request persist.ID, ev contracts.Event) int {

@@ -26,5 +26,6 @@
 //
 // Agents is the registry that owns the drivers, creates agents for queue
 // workers (Sell), restores them on start, and routes chain events to the
-// agent that owns the slot (Dispatch, HandleEvent).
+// agent that owns the slot (Dispatch, HandleEvent), and chain facts that
+// came with no event, such as a request whose expiry passed (Tell).
 package fsm

@@ -137,6 +137,11 @@ func IsLive(state string) bool { return slices.Contains(live, state) }
 // IsKnown reports whether state is one of States.
 func IsKnown(state string) bool { return IsLive(state) || IsEnd(state) || state == Errored }
 
+// BeforeFill reports whether state comes before our fill is mined
+// (Preparing, Downloading, InitialProving, Filling): a sale there ends
+// when the request does, or when another host takes the slot.
+func BeforeFill(state string) bool { return slices.Contains(beforeUs, state) }
+
 // isReleased: the queue worker that started the sale may go once our fill
 // is mined or the sale went another way (pitfall: workers held until the
 // end).

@@ -29,20 +29,25 @@ const (
 // Config is a node's configuration: from flags, SLOTD_* environment
 // variables and an optional JSON config file (flags win, then env, then file).
 type Config struct {
-	DataDir       string        `json:"dataDir"`
-	RPC           string        `json:"rpc"`         // ws://, wss://, http:// or https://
-	Marketplace   string        `json:"marketplace"` // contract address
-	StartBlock    uint64        `json:"startBlock"`  // where the marketplace was deployed
-	KeyFile       string        `json:"keyFile"`
-	PasswordFile  string        `json:"passwordFile"`
-	Roles         []string      `json:"roles"`
-	APIAddr       string        `json:"apiAddr"`   // host:port the API listens on
-	PublicURL     string        `json:"publicUrl"` // how others reach this node's data routes
-	Peers         []string      `json:"peers"`     // extra providers for repairs
-	Confirmations uint64        `json:"confirmations"`
-	Workers       int           `json:"workers"`
-	QueueSize     int           `json:"queueSize"`
-	Poll          time.Duration `json:"poll"` // how often roles look at the chain
+	DataDir       string   `json:"dataDir"`
+	RPC           string   `json:"rpc"`         // ws://, wss://, http:// or https://
+	Marketplace   string   `json:"marketplace"` // contract address
+	StartBlock    uint64   `json:"startBlock"`  // where the marketplace was deployed
+	KeyFile       string   `json:"keyFile"`
+	PasswordFile  string   `json:"passwordFile"`
+	Roles         []string `json:"roles"`
+	APIAddr       string   `json:"apiAddr"`   // host:port the API listens on
+	PublicURL     string   `json:"publicUrl"` // how others reach this node's data routes
+	Peers         []string `json:"peers"`     // extra providers for repairs
+	Confirmations uint64   `json:"confirmations"`
+	Workers       int      `json:"workers"`
+	QueueSize     int      `json:"queueSize"`
+	// ValidatorGroups and ValidatorGroup split validation between nodes:
+	// a validator watches the slots whose id mod ValidatorGroups is
+	// ValidatorGroup (0 groups: every slot).
+	ValidatorGroups uint64        `json:"validatorGroups"`
+	ValidatorGroup  uint64        `json:"validatorGroup"`
+	Poll            time.Duration `json:"poll"` // how often roles look at the chain
 	// TxRetain is how long settled transaction records are kept (see
 	// txmgr.Config.Retain).
 	TxRetain time.Duration `json:"txRetain"`
@@ -152,6 +157,11 @@ func (c *Config) Validate() error {
 	}
 	if c.QueueSize < 1 {
 		bad("--queue-size must be positive (got %d)", c.QueueSize)
+	}
+	if c.ValidatorGroups > 1 && c.ValidatorGroup >= c.ValidatorGroups {
+		bad("--validator-group must be below --validator-groups (got group %d of %d; groups are numbered from 0)", c.ValidatorGroup, c.ValidatorGroups)
+	} else if c.ValidatorGroups <= 1 && c.ValidatorGroup != 0 {
+		bad("--validator-group %d needs --validator-groups above it", c.ValidatorGroup)
 	}
 	if c.Poll <= 0 {
 		bad("--poll must be a positive duration (got %s)", c.Poll)

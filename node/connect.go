@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"strings"
 	"time"
 
 	"github.com/ethereum/go-ethereum/ethclient"
@@ -37,15 +39,33 @@ func connect(ctx context.Context, url string, log hclog.Logger) (*ethclient.Clie
 // dialAndAsk dials and asks for the chain id: over HTTP dialing alone
 // reaches nothing.
 func dialAndAsk(ctx context.Context, url string) (*ethclient.Client, error) {
-	c, err := ethclient.DialContext(ctx, url)
+	rc, err := dialRPC(ctx, url)
 	if err != nil {
 		return nil, err
 	}
+	c := ethclient.NewClient(rc)
 	if _, err := c.ChainID(ctx); err != nil {
 		c.Close()
 		return nil, err
 	}
 	return c, nil
+}
+
+// rpcIdleConns is how many idle connections to an HTTP RPC the node
+// keeps. go-ethereum's default HTTP client keeps two per host, so a node
+// whose roles, agents and tx manager call at once opened a new TCP
+// connection for most calls (thousands in TIME_WAIT on a busy host).
+const rpcIdleConns = 128
+
+// dialRPC dials url; over http(s) with a transport that keeps
+// rpcIdleConns idle connections.
+func dialRPC(ctx context.Context, url string) (*rpc.Client, error) {
+	if !strings.HasPrefix(url, "http://") && !strings.HasPrefix(url, "https://") {
+		return rpc.DialContext(ctx, url)
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConns, tr.MaxIdleConnsPerHost = rpcIdleConns, rpcIdleConns
+	return rpc.DialOptions(ctx, url, rpc.WithHTTPClient(&http.Client{Transport: tr}))
 }
 
 // answered reports whether the RPC server itself refused: waiting will not

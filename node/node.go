@@ -18,8 +18,10 @@ import (
 
 	"github.com/slotd/slotd/contracts"
 	"github.com/slotd/slotd/node/api"
+	"github.com/slotd/slotd/node/chain"
 	"github.com/slotd/slotd/node/datastore"
 	"github.com/slotd/slotd/node/keys"
+	"github.com/slotd/slotd/node/ledger"
 	"github.com/slotd/slotd/node/metrics"
 	"github.com/slotd/slotd/node/purchasing"
 	"github.com/slotd/slotd/node/sales"
@@ -50,6 +52,7 @@ type Node struct {
 	client  *purchasing.Purchasing
 	valid   *validator.Validator
 	sales   *sales.Sales
+	ingest  *chain.Ingestor // the one chain follower; nil without a role that follows the chain
 }
 
 // Open validates cfg and opens everything the node needs, in an order that
@@ -108,28 +111,58 @@ func Open(ctx context.Context, cfg Config, log hclog.Logger) (_ *Node, err error
 }
 
 func (n *Node) openRoles(ctx context.Context) error {
+	var subs []chain.Subscriber
 	if n.cfg.Has(RoleClient) {
 		n.client = purchasing.New(purchasing.MarketChain{Market: n.market}, n.store, n.log.Named("client"))
 		n.roles[RoleClient] = roleFunc(func(ctx context.Context) error { return n.client.Run(ctx, n.cfg.Poll) })
+		subs = append(subs, n.client)
 	}
 	if n.cfg.Has(RoleValidator) {
-		n.valid = validator.New(validator.MarketChain{Market: n.market, Blocks: n.eth}, validator.Config{
-			FromBlock: n.cfg.StartBlock, Confirmations: n.cfg.Confirmations, Poll: n.cfg.Poll,
+		mcfg, err := n.market.Config(ctx)
+		if err != nil {
+			return fmt.Errorf("validator: marketplace config: %w", err)
+		}
+		n.valid, err = validator.New(validator.MarketChain{Market: n.market}, n.store, validator.Config{
+			Period: mcfg.Proofs.Period, Groups: n.cfg.ValidatorGroups, Group: n.cfg.ValidatorGroup, Poll: n.cfg.Poll,
 			Log: n.log.Named("validator"), OnMark: func(contracts.SlotID, uint64) { n.metrics.ProofsMarked.Inc() },
 		})
+		if err != nil {
+			return err
+		}
 		n.roles[RoleValidator] = n.valid
+		subs = append(subs, n.valid)
 	}
 	if n.cfg.Has(RoleHost) {
 		s, err := sales.New(ctx, sales.Config{Store: n.store, Market: n.market, Client: n.eth, Data: n.data,
 			Peers: n.cfg.Peers, Workers: n.cfg.Workers, QueueSize: n.cfg.QueueSize, Poll: n.cfg.Poll,
-			StartBlock: n.cfg.StartBlock, Confirmations: n.cfg.Confirmations, Log: n.log.Named("host"), Metrics: n.metrics,
+			Log: n.log.Named("host"), Metrics: n.metrics,
 			Committed: crashAfter(n.log)})
 		if err != nil {
 			return err
 		}
 		n.sales = s
 		n.roles[RoleHost] = s
+		subs = append(subs, s)
 	}
+	return n.openIngestor(subs)
+}
+
+// openIngestor makes the node's one chain follower, which hands every
+// batch of blocks to the ledger and then to subs, in the transaction that
+// moves the cursor.
+func (n *Node) openIngestor(subs []chain.Subscriber) error {
+	if len(subs) == 0 {
+		return nil
+	}
+	subs = append([]chain.Subscriber{ledger.New(n.market)}, subs...)
+	in, err := chain.New(chain.Config{Client: n.eth, Store: n.store, Subscribers: subs, Address: n.market.Address(),
+		StartBlock: n.cfg.StartBlock, Confirmations: n.cfg.Confirmations, PollInterval: n.cfg.Poll,
+		Logger: n.log.Named("chain")})
+	if err != nil {
+		return err
+	}
+	n.ingest = in
+	n.roles["chain"] = in
 	return nil
 }
 

@@ -8,6 +8,9 @@ type Cursor struct {
 	Number uint64     `json:"number"`
 	Hash   ID         `json:"hash"`
 	Recent []BlockRef `json:"recent"` // newest last
+	// Time is the timestamp of the cursor's block (0 in a cursor stored
+	// before it was kept; the next block sets it).
+	Time uint64 `json:"time,omitempty"`
 }
 
 // BlockRef names one block.
@@ -28,3 +31,14 @@ func (tx *Tx) Cursor() (Cursor, error) {
 func (tx *Tx) SetCursor(c Cursor) error {
 	return tx.put(bucketCursor, keyCursor, c)
 }
+
+// Head is the block the cursor stands on, with its timestamp: the chain's
+// "now" for every role (nothing is decided on the local clock).
+type Head struct {
+	Number uint64 `json:"number"`
+	Hash   ID     `json:"hash"`
+	Time   uint64 `json:"time"` // the block's timestamp, seconds
+}
+
+// Head is the cursor's block and its time.
+func (c Cursor) Head() Head { return Head{Number: c.Number, Hash: c.Hash, Time: c.Time} }

@@ -1,7 +1,8 @@
 // Package persist is slotd's crash-safe store: one bbolt file holding the
 // sales agents and their journals, the slot queue, availabilities and their
 // reservations, the chain cursor, the transaction intents, downloads,
-// purchases and datasets.
+// purchases and datasets, the request/slot ledger and the validator's
+// watched slots (the last two kept by the chain ingestor with the cursor).
 //
 // Every state change goes through Store.Update, which runs the caller's
 // function inside a bbolt read-write transaction shared with other

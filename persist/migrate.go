@@ -36,6 +36,17 @@ func migrate(btx *bolt.Tx, from uint64) error {
 // migrations[v] turns schema v into v+1.
 var migrations = map[uint64]func(*bolt.Tx) error{
 	1: migrate1to2,
+	2: migrate2to3,
+}
+
+// migrate2to3 adds the request ledger's and the validator's buckets, empty.
+func migrate2to3(btx *bolt.Tx) error {
+	for _, name := range [][]byte{bucketLedger, bucketLedgerSlots, bucketValidator} {
+		if _, err := btx.CreateBucketIfNotExists(name); err != nil {
+			return fmt.Errorf("create bucket %s: %w", name, err)
+		}
+	}
+	return nil
 }
 
 // migrate1to2 prefixes every value with the version byte (v1 stored bare

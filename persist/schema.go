@@ -9,7 +9,7 @@ import (
 
 // SchemaVersion is the layout this binary reads and writes.
 //
-// Schema 2 (current), all keys big-endian, all values valueVersion‖JSON:
+// Schema 3 (current), all keys big-endian, all values valueVersion‖JSON:
 //
 //	meta            "schema" → uint64
 //	agents          slotId(32) → Agent
@@ -22,6 +22,9 @@ import (
 //	downloads       slotId(32) → Download
 //	purchases       requestId(32) → Purchase
 //	datasets        cid → Dataset
+//	ledger          requestId(32) → LedgerRequest
+//	ledgerslots     requestId(32) ‖ index(8) → LedgerSlot
+//	validator       slotId(32) → WatchedSlot
 //
 // The journal is one flat bucket with composite keys rather than a nested
 // bucket per slot (as schema 1 had): a node holds up to ~10^5 slots, and a
@@ -31,11 +34,16 @@ import (
 // history is one contiguous key range (Seek to the prefix, read until the
 // prefix changes) and pages stay dense.
 //
+// Schema 2 (migrated on Open, see migrate.go) had no ledger or validator
+// buckets; the migration adds them empty, so the ledger of an upgraded
+// store knows the requests posted after the upgrade, and its validator
+// the slots filled after it.
+//
 // Schema 1 (migrated on Open, see migrate.go): values were bare JSON
 // without a version byte; the journal was nested (journal/<slotId>/<seq>);
 // agents did not carry their availability and reserved size; there were
 // no downloads, purchases or datasets buckets.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 var (
 	bucketMeta           = []byte("meta")
@@ -49,6 +57,9 @@ var (
 	bucketDownloads      = []byte("downloads")
 	bucketPurchases      = []byte("purchases")
 	bucketDatasets       = []byte("datasets")
+	bucketLedger         = []byte("ledger")
+	bucketLedgerSlots    = []byte("ledgerslots")
+	bucketValidator      = []byte("validator")
 
 	keySchema = []byte("schema")
 	keyCursor = []byte("head")
@@ -58,7 +69,8 @@ var (
 var allBuckets = [][]byte{
 	bucketMeta, bucketAgents, bucketJournal, bucketQueue, bucketAvailabilities,
 	bucketReservations, bucketCursor, bucketTxs, bucketDownloads,
-	bucketPurchases, bucketDatasets,
+	bucketPurchases, bucketDatasets, bucketLedger, bucketLedgerSlots,
+	bucketValidator,
 }
 
 // startupBuckets are what a node loads when it starts (see prefetch).

@@ -306,15 +306,29 @@ func (q *Queue) wakeLocked() {
 // Queue's own writing methods (Push, Remove, On..., Release): that would
 // deadlock. Use t instead. With a memory-only queue tx is nil.
 func (q *Queue) Update(ctx context.Context, fn func(tx *persist.Tx, t *Tx) error) error {
+	return q.UpdateVia(ctx, nil, fn)
+}
+
+// UpdateVia is Update with the store transaction run by update rather than
+// by the queue's own Store.Update: the queue's changes join a transaction
+// another party runs and adds to (the chain ingestor's, which moves the
+// cursor in it). update must run its function in one Store.Update of the
+// queue's store (it may run it more than once, as group commit does) and
+// return that Update's error. A nil update is the store's own Update; a
+// memory-only queue runs fn in memory.
+func (q *Queue) UpdateVia(ctx context.Context, update func(context.Context, func(*persist.Tx) error) error, fn func(tx *persist.Tx, t *Tx) error) error {
 	q.wmu.Lock()
 	defer q.wmu.Unlock()
 	t := &Tx{q: q, undo: q.undoBuf[:0], added: q.addedBuf[:0]}
 	defer t.recycle()
+	if update == nil && q.store != nil {
+		update = q.store.Update
+	}
 	var err error
 	if q.store == nil {
 		err = t.runMemory(fn)
 	} else {
-		err = q.store.Update(ctx, func(ptx *persist.Tx) error { return t.run(ptx, fn) })
+		err = update(ctx, func(ptx *persist.Tx) error { return t.run(ptx, fn) })
 	}
 	if err != nil {
 		t.rollback()

@@ -228,6 +228,15 @@ func dumpOne(tx *persist.Tx, p *printer, what string, slot *persist.ID) error {
 					u(pu.Block), str(pu.Reason)}
 			})
 		}))
+	case "ledger":
+		return dumpLedger(tx, p)
+	case "validator":
+		t := p.table("watched-slot", "watched slot", "watched slots", "SLOT", "REQUEST", "INDEX", "NEXTPERIOD", "BLOCK")
+		return end(t, tx.ForEachWatchedSlot(func(w persist.WatchedSlot) error {
+			return t.row(w, func() []string {
+				return []string{w.SlotID.String(), w.RequestID.String(), u(w.Index), u(w.Next), u(w.Block)}
+			})
+		}))
 	case "datasets":
 		t := p.table("dataset", "dataset", "datasets", "CID", "NAME", "SIZE", "SLOTS", "K", "M", "SLOTSIZE", "ROOT", "CREATED", "DIR")
 		return end(t, tx.ForEachDataset(func(d persist.Dataset) error {
@@ -238,6 +247,68 @@ func dumpOne(tx *persist.Tx, p *printer, what string, slot *persist.ID) error {
 		}))
 	}
 	return fmt.Errorf("unknown WHAT %q", what)
+}
+
+// dumpLedger prints the ledger's requests, with their state at the
+// cursor's block time and how many slots are filled, then their slots.
+func dumpLedger(tx *persist.Tx, p *printer) error {
+	var now uint64
+	if c, err := tx.Cursor(); err == nil {
+		now = c.Time
+	} else if !errors.Is(err, persist.ErrNotFound) {
+		return err
+	}
+	t := p.table("ledger-request", "ledger request", "ledger requests", "REQUEST", "STATE", "FILLED", "SLOTS", "SLOTSIZE", "DURATION",
+		"PRICE", "COLLATERAL", "EXPIRY", "END", "BLOCK")
+	err := tx.ForEachLedgerRequest(func(r persist.LedgerRequest) error {
+		var filled uint64
+		if err := tx.ForEachLedgerSlot(r.RequestID, func(s persist.LedgerSlot) error {
+			if s.Filled {
+				filled++
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		state := r.State(now)
+		rec, err := withFields(r, map[string]any{"state": state, "filledSlots": filled})
+		if err != nil {
+			return err
+		}
+		return t.row(rec, func() []string {
+			return []string{r.RequestID.String(), state, u(filled), u(r.Slots), u(r.SlotSize), u(r.Duration),
+				amt(r.PricePerBytePerSecond), amt(r.CollateralPerByte), u(r.Expiry), u(r.End), u(r.Block)}
+		})
+	})
+	if err := end(t, err); err != nil {
+		return err
+	}
+	t = p.table("ledger-slot", "ledger slot", "ledger slots", "REQUEST", "INDEX", "FILLED", "HOST", "BLOCK")
+	return end(t, tx.ForEachLedgerSlot(persist.ID{}, func(s persist.LedgerSlot) error {
+		return t.row(s, func() []string {
+			return []string{s.RequestID.String(), u(s.Index), strconv.FormatBool(s.Filled), str(s.Host), u(s.Block)}
+		})
+	}))
+}
+
+// withFields is rec's JSON object with extra fields first: what a dump
+// computes beside what the store holds.
+func withFields(rec any, extra map[string]any) (json.RawMessage, error) {
+	b, err := json.Marshal(rec)
+	if err != nil {
+		return nil, err
+	}
+	x, err := json.Marshal(extra)
+	if err != nil {
+		return nil, err
+	}
+	if len(b) < 2 || b[0] != '{' || len(x) < 2 {
+		return nil, errors.New("dump: record is not a JSON object")
+	}
+	if len(b) == 2 {
+		return x, nil
+	}
+	return append(append(x[:len(x)-1:len(x)-1], ','), b[1:]...), nil
 }
 
 // end finishes a table unless printing it failed.

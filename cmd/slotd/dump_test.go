@@ -109,7 +109,7 @@ func buildFixture(t *testing.T, path string) {
 				return err
 			}
 		}
-		c := persist.Cursor{Number: 1234, Hash: fid("block-1234")}
+		c := persist.Cursor{Number: 1234, Hash: fid("block-1234"), Time: 1772366500}
 		for n := uint64(1231); n < 1234; n++ {
 			c.Recent = append(c.Recent, persist.BlockRef{Number: n, Hash: fid("block-" + u(n))})
 		}
@@ -138,6 +138,32 @@ func buildFixture(t *testing.T, path string) {
 		}
 		if err := tx.PutPurchase(persist.Purchase{RequestID: fid("request-3"), State: "started", CID: "zb2rhe5P4gXftAwvA4eXQ5HJwsER2owDyS9sKaQRRVQPn93bA",
 			Expiry: 1772370000, Created: at(0), Updated: at(9), Block: 120}); err != nil {
+			return err
+		}
+		// The ledger at the cursor's time (1772366500): request-1 waits for
+		// hosts (slot 0 filled, slot 1 freed), request-2 has finished,
+		// request-4 expired unfilled.
+		host := "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
+		for _, r := range []persist.LedgerRequest{
+			{RequestID: req, Slots: 3, SlotSize: 64 << 20, Duration: 86400, MaxSlotLoss: 1, ProofProbability: big.NewInt(4),
+				PricePerBytePerSecond: big.NewInt(1000), CollateralPerByte: big.NewInt(10), Expiry: 1772370000, End: 1772452800, Block: 1200},
+			{RequestID: fid("request-2"), Slots: 3, SlotSize: 64 << 20, Duration: 86400, ProofProbability: big.NewInt(1),
+				PricePerBytePerSecond: big10("12345678901234567890"), CollateralPerByte: big.NewInt(7), Expiry: 1772280000,
+				End: 1772366000, Fulfilled: true, Block: 1100},
+			{RequestID: fid("request-4"), Slots: 1, SlotSize: 1 << 20, Duration: 3600, ProofProbability: big.NewInt(2),
+				PricePerBytePerSecond: big.NewInt(5), CollateralPerByte: big.NewInt(0), Expiry: 1772366400, End: 1772369000, Block: 1210},
+		} {
+			if err := tx.PutLedgerRequest(r); err != nil {
+				return err
+			}
+		}
+		for _, sl := range []persist.LedgerSlot{{RequestID: req, Index: 0, Host: host, Filled: true, Block: 1201},
+			{RequestID: req, Index: 1, Host: host, Block: 1230}} {
+			if err := tx.PutLedgerSlot(sl); err != nil {
+				return err
+			}
+		}
+		if err := tx.PutWatchedSlot(persist.WatchedSlot{SlotID: slotA, RequestID: req, Index: 0, Next: 29539440, Block: 1201}); err != nil {
 			return err
 		}
 		return tx.PutDataset(persist.Dataset{CID: "zb2rhe5P4gXftAwvA4eXQ5HJwsER2owDyS9sKaQRRVQPn93bA", ContentRoot: fid("content-root"),
@@ -178,6 +204,8 @@ var goldenCases = []struct {
 	{"downloads", []string{"downloads"}},
 	{"purchases", []string{"purchases"}},
 	{"datasets", []string{"datasets"}},
+	{"ledger", []string{"ledger"}},
+	{"validator", []string{"validator"}},
 	{"check", []string{"check"}},
 }
 

@@ -79,6 +79,8 @@ var nodeSettings = []setting{
 	uintSetting("confirmations", "blocks behind the head to act on", func(c *node.Config) *uint64 { return &c.Confirmations }),
 	intSetting("workers", "slot queue workers", func(c *node.Config) *int { return &c.Workers }),
 	intSetting("queue-size", "slot queue bound", func(c *node.Config) *int { return &c.QueueSize }),
+	uintSetting("validator-groups", "split validation into this many groups (0: watch every slot)", func(c *node.Config) *uint64 { return &c.ValidatorGroups }),
+	uintSetting("validator-group", "the group this validator watches: slots whose id mod groups is this", func(c *node.Config) *uint64 { return &c.ValidatorGroup }),
 	durationSetting("poll", "how often roles look at the chain", func(c *node.Config) *time.Duration { return &c.Poll }),
 	durationSetting("tx-retain", "how long settled transaction records are kept", func(c *node.Config) *time.Duration { return &c.TxRetain }),
 	strSetting("log-level", "trace, debug, info, warn or error", func(c *node.Config) *string { return &c.LogLevel }),

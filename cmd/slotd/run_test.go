@@ -91,3 +91,20 @@ func TestRunConfigPayoutAddresses(t *testing.T) {
 		}
 	}
 }
+
+// TestRunValidatorGroups: the groups come from flags or SLOTD_* variables,
+// and a group outside the groups is refused with what to fix.
+func TestRunValidatorGroups(t *testing.T) {
+	var stderr bytes.Buffer
+	t.Setenv("SLOTD_VALIDATOR_GROUPS", "4")
+	cfg, code := loadNodeConfig(append([]string{"--validator-group", "3"}, required...), &stderr)
+	if code != exitOK || cfg.ValidatorGroups != 4 || cfg.ValidatorGroup != 3 {
+		t.Fatalf("exit %d, groups %d, group %d; want 4 (env) and 3 (flag): %s", code, cfg.ValidatorGroups, cfg.ValidatorGroup, stderr.String())
+	}
+	for _, args := range [][]string{{"--validator-group", "4"}, {"--validator-groups", "0", "--validator-group", "1"}} {
+		stderr.Reset()
+		if _, code := loadNodeConfig(append(args, required...), &stderr); code != exitUsage || !strings.Contains(stderr.String(), "--validator-group") {
+			t.Errorf("%v: exit %d, %s; want a usage error naming --validator-group", args, code, stderr.String())
+		}
+	}
+}

@@ -146,10 +146,10 @@ func BenchmarkReplay(b *testing.B) {
 	f := fixture(b)
 	for _, bc := range []struct {
 		name    string
-		handler func() chain.Handler
+		handler func() handler
 	}{
-		{"count", func() chain.Handler { return &counter{} }},
-		{"ledger", func() chain.Handler { return &model{} }},
+		{"count", func() handler { return &counter{} }},
+		{"ledger", func() handler { return &model{} }},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			var elapsed, raw time.Duration
@@ -162,7 +162,7 @@ func BenchmarkReplay(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				in, err := chain.New(chain.Config{Client: f.e.Chain, Store: s, Handler: bc.handler(), Address: f.e.Dep.Marketplace, StartBlock: f.from})
+				in, err := chain.New(chain.Config{Client: f.e.Chain, Store: s, Subscribers: subs(bc.handler()), Address: f.e.Dep.Marketplace, StartBlock: f.from})
 				if err != nil {
 					b.Fatal(err)
 				}

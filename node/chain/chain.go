@@ -1,11 +1,14 @@
-// Package chain ingests the Marketplace's events into the store.
+// Package chain ingests the Marketplace's events into the store. A node has
+// one Ingestor, owned by its wiring (package node, the only importer of
+// this package); the roles are its Subscribers.
 //
 // An Ingestor walks the chain from a persisted cursor (the last block whose
-// logs are applied, and the hashes of the blocks before it) to the head minus
-// a confirmation depth. It hands each block's events to a Handler inside the
-// same Store.Update that advances the cursor, so the effects of the logs and
-// the cursor that covers them commit together: after a crash the node neither
-// applies an event twice nor misses one.
+// logs are applied, its timestamp, and the hashes of the blocks before it)
+// to the head minus a confirmation depth. It hands each block's events to
+// every Subscriber inside the same Store.Update that advances the cursor, so
+// the effects of the logs and the cursor that covers them commit together:
+// after a crash the node neither applies an event twice nor misses one.
+// After each commit it tells every subscriber the new head and its time.
 //
 // History far below the head (more than Config.Recent blocks) is replayed a
 // page of blocks per query and per transaction. Near the head every block's
@@ -13,7 +16,7 @@
 // kept in the cursor. When a parent hash does not match, or the cursor's
 // block has left the canonical chain, the ingestor walks back through the
 // remembered hashes to the common ancestor, hands the orphaned blocks'
-// events to Handler.Revert (newest block first, each block's events in
+// events to the subscribers' Revert (newest block first, each block's events in
 // reverse order; the logs are fetched again by block hash), rewinds the
 // cursor in the same transaction and then applies the canonical branch.
 //
@@ -61,28 +64,47 @@ type BlockRef struct {
 	Hash   common.Hash
 }
 
-// Handler turns events into state. Both methods run inside the Store.Update
-// that moves the cursor, and must keep every effect inside tx: Update may run
-// them more than once (group commit retries a batch without a failed member)
-// and rolls everything back when either returns an error, in which case the
-// ingestor retries the same blocks later.
-type Handler interface {
-	// Apply is called once per block that holds Marketplace events, in chain
-	// order, with the block's events in log order.
-	Apply(tx *persist.Tx, block BlockRef, events []contracts.Event) error
-	// Revert undoes Apply for a block that left the canonical chain. Blocks
-	// are reverted newest first, and events come in reverse log order.
-	Revert(tx *persist.Tx, block BlockRef, events []contracts.Event) error
+// Subscriber is a role that follows the chain through the node's one
+// ingestor. Its methods use only persist and contracts types, so a role
+// satisfies it without importing this package.
+//
+// For every batch of blocks the ingestor calls Prepare on each subscriber
+// (outside any transaction: it may read the chain), then, in the one
+// Store.Update that moves the cursor, Apply (or Revert) for every block of
+// the batch that holds Marketplace events, on each subscriber in turn, and
+// after the commit Committed with the new head. What Prepare read reaches
+// Apply and Revert as their prepared argument: a subscriber keeps nothing
+// between the calls. Apply and Revert must keep every effect inside tx:
+// Update may run them more than once (group commit retries a batch without
+// a failed member) and rolls everything back when one returns an error, in
+// which case the ingestor retries the same blocks later.
+type Subscriber interface {
+	// Prepare gets the batch's events (revert tells which of Apply and
+	// Revert follows, and the events are in the order that one sees them).
+	// An error fails the pass, which is retried with backoff and leaves
+	// the cursor where it was, so an event is never passed without its
+	// effect.
+	Prepare(ctx context.Context, events []contracts.Event, revert bool) (prepared any, err error)
+	// Apply is called once per block that holds Marketplace events, in
+	// chain order, with the block's events in log order.
+	Apply(tx *persist.Tx, block persist.BlockRef, events []contracts.Event, prepared any) error
+	// Revert undoes Apply for a block that left the canonical chain.
+	// Blocks are reverted newest first, events in reverse log order, and
+	// subscribers in reverse order.
+	Revert(tx *persist.Tx, block persist.BlockRef, events []contracts.Event, prepared any) error
+	// Committed is called after every transaction that moved the cursor
+	// (blocks with or without events, or a rollback) and once when the
+	// ingestor loads its cursor, with the cursor's block and timestamp: the
+	// chain's time for whatever the role decides by the clock.
+	Committed(head persist.Head)
 }
 
-// Preparer is a Handler that reads what it needs from the chain before the
-// transaction that applies or reverts a batch, so that Apply and Revert
-// never wait on the network while holding the store's write lock. Prepare
-// gets the batch's events (revert tells which of the two follows); an
-// error fails the pass, which is retried with backoff and leaves the cursor
-// where it was, so an event is never passed without its effect.
-type Preparer interface {
-	Prepare(ctx context.Context, events []contracts.Event, revert bool) error
+// Joiner is a prepared value whose subscriber keeps memory beside the store
+// that must follow the batch's commit (the sales queue). Join runs fn
+// through update, the transaction the ingestor would run, and returns its
+// error; the subscriber commits or undoes its memory by that error.
+type Joiner interface {
+	Join(ctx context.Context, update func(context.Context, func(*persist.Tx) error) error, fn func(*persist.Tx) error) error
 }
 
 // Logger is what the ingestor logs through; hclog.Logger and *slog.Logger
@@ -94,17 +116,14 @@ type Logger interface {
 	Error(msg string, args ...any)
 }
 
-// Config is what an Ingestor needs. Client, Store, Handler and Address are
-// required; the rest have defaults.
+// Config is what an Ingestor needs. Client, Store, Subscribers and Address
+// are required; the rest have defaults.
 type Config struct {
 	Client Client
 	Store  *persist.Store
-	// Update, when set, replaces Store.Update for the transactions that
-	// apply events and move the cursor: the sales engine routes them through
-	// its queue so queue changes commit with the cursor. It must run fn in
-	// one Store.Update and return its error.
-	Update  func(ctx context.Context, fn func(tx *persist.Tx) error) error
-	Handler Handler
+	// Subscribers get every batch, in this order (reverts in the opposite
+	// one): a ledger the roles read goes first.
+	Subscribers []Subscriber
 	// Address is the Marketplace contract whose logs are ingested.
 	Address common.Address
 	// StartBlock is the first block ingested when the store has no cursor
@@ -182,8 +201,8 @@ func New(cfg Config) (*Ingestor, error) {
 		return nil, errors.New("chain: Config.Client is required")
 	case cfg.Store == nil:
 		return nil, errors.New("chain: Config.Store is required")
-	case cfg.Handler == nil:
-		return nil, errors.New("chain: Config.Handler is required")
+	case len(cfg.Subscribers) == 0:
+		return nil, errors.New("chain: Config.Subscribers is required")
 	case cfg.Address == (common.Address{}):
 		return nil, errors.New("chain: Config.Address is required")
 	}
@@ -244,8 +263,12 @@ func (in *Ingestor) WaitFor(ctx context.Context, n uint64) error {
 	}
 }
 
-// setCursor records a committed cursor and wakes WaitFor.
+// setCursor records a committed cursor, tells the subscribers and wakes
+// WaitFor.
 func (in *Ingestor) setCursor(c persist.Cursor, update func(*Stats)) {
+	for _, s := range in.cfg.Subscribers {
+		s.Committed(c.Head())
+	}
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	in.cur, in.loaded = c, true

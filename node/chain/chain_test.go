@@ -56,7 +56,7 @@ func TestCrashMidwayAppliesEveryEventOnce(t *testing.T) {
 		}
 		s := openStore(t, path)
 		m := &model{failAt: failAt}
-		cfg.Store, cfg.Handler = s, m
+		cfg.Store, cfg.Subscribers = s, subs(m)
 		in := newIngestor(t, cfg)
 		err := in.Sync(e.Ctx)
 		s.Close()
@@ -91,7 +91,7 @@ func TestResumesFromCursor(t *testing.T) {
 	ids, ds := market(e, 3)
 	s, _ := tempStore(t)
 	m1 := &model{}
-	in := newIngestor(t, chain.Config{Client: e.Chain, Store: s, Handler: m1, Address: e.Dep.Marketplace, StartBlock: start})
+	in := newIngestor(t, chain.Config{Client: e.Chain, Store: s, Subscribers: subs(m1), Address: e.Dep.Marketplace, StartBlock: start})
 	if err := in.Sync(e.Ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +102,7 @@ func TestResumesFromCursor(t *testing.T) {
 	e.Mine(3)
 
 	m2 := &model{}
-	in2 := newIngestor(t, chain.Config{Client: e.Chain, Store: s, Handler: m2, Address: e.Dep.Marketplace, StartBlock: 1})
+	in2 := newIngestor(t, chain.Config{Client: e.Chain, Store: s, Subscribers: subs(m2), Address: e.Dep.Marketplace, StartBlock: 1})
 	if err := in2.Sync(e.Ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +128,7 @@ func TestReorgRollsBackSlotFilled(t *testing.T) {
 	id := request(e, ds)
 	s, _ := tempStore(t)
 	m := &model{}
-	in := newIngestor(t, chain.Config{Client: e.Chain, Store: s, Handler: m, Address: e.Dep.Marketplace, StartBlock: start, Recent: 16})
+	in := newIngestor(t, chain.Config{Client: e.Chain, Store: s, Subscribers: subs(m), Address: e.Dep.Marketplace, StartBlock: start, Recent: 16})
 	if err := in.Sync(e.Ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -203,7 +203,7 @@ func TestReorgDetectedByParentHash(t *testing.T) {
 			ds := newDataset(t, 3, 2)
 			s, _ := tempStore(t)
 			m := &model{}
-			cfg := chain.Config{Client: e.Chain, Store: s, Handler: m, Address: e.Dep.Marketplace, StartBlock: start, Recent: 16}
+			cfg := chain.Config{Client: e.Chain, Store: s, Subscribers: subs(m), Address: e.Dep.Marketplace, StartBlock: start, Recent: 16}
 			in := newIngestor(t, cfg)
 			fork := e.Head()
 			a := request(e, ds)
@@ -225,7 +225,7 @@ func TestReorgDetectedByParentHash(t *testing.T) {
 			}
 			if restart {
 				m = &model{}
-				cfg.Handler = m
+				cfg.Subscribers = subs(m)
 				in = newIngestor(t, cfg)
 			}
 			if err := in.Sync(e.Ctx); err != nil {
@@ -254,7 +254,7 @@ func TestReorgDeeperThanRecentStops(t *testing.T) {
 	e := newEnv(t)
 	start := e.Head().Number.Uint64() + 1
 	s, _ := tempStore(t)
-	in := newIngestor(t, chain.Config{Client: e.Chain, Store: s, Handler: &model{}, Address: e.Dep.Marketplace, StartBlock: start, Recent: 2})
+	in := newIngestor(t, chain.Config{Client: e.Chain, Store: s, Subscribers: subs(&model{}), Address: e.Dep.Marketplace, StartBlock: start, Recent: 2})
 	fork := e.Head()
 	request(e, newDataset(t, 5, 2))
 	e.Mine(4)
@@ -282,7 +282,7 @@ func TestConfirmations(t *testing.T) {
 	e := newEnv(t)
 	start := e.Head().Number.Uint64() + 1
 	s, _ := tempStore(t)
-	in := newIngestor(t, chain.Config{Client: e.Chain, Store: s, Handler: &model{}, Address: e.Dep.Marketplace, StartBlock: start, Confirmations: 3})
+	in := newIngestor(t, chain.Config{Client: e.Chain, Store: s, Subscribers: subs(&model{}), Address: e.Dep.Marketplace, StartBlock: start, Confirmations: 3})
 	request(e, newDataset(t, 6, 2)) // approve + request: the event is in the head block
 	if err := in.Sync(e.Ctx); err != nil {
 		t.Fatal(err)
@@ -306,7 +306,7 @@ func TestPagesShrinkAndErrorsRetry(t *testing.T) {
 	e.Mine(40)
 	f := &flaky{Client: e.Chain, maxRange: 3, failEvery: 5}
 	s, _ := tempStore(t)
-	in := newIngestor(t, chain.Config{Client: clientOnly{f}, Store: s, Handler: &model{}, Address: e.Dep.Marketplace,
+	in := newIngestor(t, chain.Config{Client: clientOnly{f}, Store: s, Subscribers: subs(&model{}), Address: e.Dep.Marketplace,
 		StartBlock: start, PageSize: 64, Recent: 8, PollInterval: time.Hour, Logger: ct.Logger{T: t}})
 	ctx, cancel := context.WithCancel(e.Ctx)
 	done := make(chan error)
@@ -385,7 +385,7 @@ func TestRunFollowsHeadsAcrossADrop(t *testing.T) {
 	start := e.Head().Number.Uint64() + 1
 	c := &subClient{Client: e.Chain}
 	s, _ := tempStore(t)
-	in := newIngestor(t, chain.Config{Client: c, Store: s, Handler: &model{}, Address: e.Dep.Marketplace, StartBlock: start,
+	in := newIngestor(t, chain.Config{Client: c, Store: s, Subscribers: subs(&model{}), Address: e.Dep.Marketplace, StartBlock: start,
 		PollInterval: time.Hour, MinBackoff: 50 * time.Millisecond, MaxBackoff: 200 * time.Millisecond})
 	ctx, cancel := context.WithCancel(e.Ctx)
 	done := make(chan error)
@@ -430,7 +430,7 @@ func TestRunPollsWithoutSubscriptions(t *testing.T) {
 	e := newEnv(t)
 	start := e.Head().Number.Uint64() + 1
 	s, _ := tempStore(t)
-	in := newIngestor(t, chain.Config{Client: clientOnly{e.Chain}, Store: s, Handler: &model{}, Address: e.Dep.Marketplace,
+	in := newIngestor(t, chain.Config{Client: clientOnly{e.Chain}, Store: s, Subscribers: subs(&model{}), Address: e.Dep.Marketplace,
 		StartBlock: start, PollInterval: 20 * time.Millisecond})
 	ctx, cancel := context.WithCancel(e.Ctx)
 	done := make(chan error)
@@ -510,7 +510,7 @@ func TestPrepareRunsBeforeAndGatesTheCursor(t *testing.T) {
 	id := request(e, ds)
 	s, _ := tempStore(t)
 	p := &preparing{fails: 1}
-	in := newIngestor(t, chain.Config{Client: e.Chain, Store: s, Handler: p, Address: e.Dep.Marketplace, StartBlock: start, Recent: 16})
+	in := newIngestor(t, chain.Config{Client: e.Chain, Store: s, Subscribers: subs(p), Address: e.Dep.Marketplace, StartBlock: start, Recent: 16})
 	if err := in.Sync(e.Ctx); err == nil {
 		t.Fatal("Sync passed a batch its handler could not prepare")
 	}

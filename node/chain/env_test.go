@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ethereum/go-ethereum"
+	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/ethclient/simulated"
@@ -70,6 +71,38 @@ func tempStore(t testing.TB) (*persist.Store, string) {
 	t.Cleanup(func() { s.Close() })
 	return s, path
 }
+
+// handler is what the tests' models implement; subs adapts one to the
+// ingestor's Subscriber (with Prepare if it has one).
+type handler interface {
+	Apply(tx *persist.Tx, b chain.BlockRef, evs []contracts.Event) error
+	Revert(tx *persist.Tx, b chain.BlockRef, evs []contracts.Event) error
+}
+
+type preparer interface {
+	Prepare(ctx context.Context, evs []contracts.Event, revert bool) error
+}
+
+type adapted struct{ h handler }
+
+func subs(h handler) []chain.Subscriber { return []chain.Subscriber{adapted{h}} }
+
+func (a adapted) Prepare(ctx context.Context, evs []contracts.Event, revert bool) (any, error) {
+	if p, ok := a.h.(preparer); ok {
+		return nil, p.Prepare(ctx, evs, revert)
+	}
+	return nil, nil
+}
+
+func (a adapted) Apply(tx *persist.Tx, b persist.BlockRef, evs []contracts.Event, _ any) error {
+	return a.h.Apply(tx, chain.BlockRef{Number: b.Number, Hash: common.Hash(b.Hash)}, evs)
+}
+
+func (a adapted) Revert(tx *persist.Tx, b persist.BlockRef, evs []contracts.Event, _ any) error {
+	return a.h.Revert(tx, chain.BlockRef{Number: b.Number, Hash: common.Hash(b.Hash)}, evs)
+}
+
+func (adapted) Committed(persist.Head) {}
 
 // model is a test Handler that keeps, in the store (persist has no generic
 // bucket, so it borrows two):

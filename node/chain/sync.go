@@ -48,7 +48,7 @@ func (in *Ingestor) Sync(ctx context.Context) error {
 			if head.Hash() == in.lastHead {
 				return nil
 			}
-			ok, err := in.canonical(ctx, headOf(cur))
+			ok, _, err := in.canonical(ctx, headOf(cur))
 			if err != nil {
 				return err
 			}
@@ -93,8 +93,8 @@ func (in *Ingestor) load(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("start block %d: %w", at, err)
 		}
-		c = persist.Cursor{Number: at, Hash: persist.ID(h.Hash())}
-		if err := in.update(ctx, func(tx *persist.Tx) error {
+		c = persist.Cursor{Number: at, Hash: persist.ID(h.Hash()), Time: h.Time}
+		if err := in.cfg.Store.Update(ctx, func(tx *persist.Tx) error {
 			if _, err := tx.Cursor(); !errors.Is(err, persist.ErrNotFound) {
 				if err == nil {
 					err = errors.New("a cursor appeared while the ingestor was creating one")
@@ -141,16 +141,17 @@ func (in *Ingestor) reload() {
 	in.mu.Unlock()
 }
 
-// canonical reports whether b is the canonical chain's block at its height.
-func (in *Ingestor) canonical(ctx context.Context, b BlockRef) (bool, error) {
+// canonical reports whether b is the canonical chain's block at its height,
+// and if so its timestamp.
+func (in *Ingestor) canonical(ctx context.Context, b BlockRef) (bool, uint64, error) {
 	h, err := in.cfg.Client.HeaderByNumber(ctx, new(big.Int).SetUint64(b.Number))
 	if errors.Is(err, ethereum.NotFound) {
-		return false, nil
+		return false, 0, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("header %d: %w", b.Number, err)
+		return false, 0, fmt.Errorf("header %d: %w", b.Number, err)
 	}
-	return h.Hash() == b.Hash, nil
+	return h.Hash() == b.Hash, h.Time, nil
 }
 
 // block is one block's decoded events.
@@ -195,7 +196,7 @@ func (in *Ingestor) replay(ctx context.Context, cur persist.Cursor, from, to uin
 		if len(blocks) == 0 || blocks[len(blocks)-1].ref.Number != last {
 			blocks = append(blocks, block{ref: tail})
 		}
-		next, err := in.commit(ctx, cur, blocks)
+		next, err := in.commit(ctx, cur, blocks, end.Time)
 		if err != nil {
 			return err
 		}
@@ -237,7 +238,7 @@ func (in *Ingestor) follow(ctx context.Context, cur persist.Cursor, from, to uin
 	for i, h := range headers {
 		blocks[i] = block{ref: BlockRef{Number: from + uint64(i), Hash: h.Hash()}, events: byNumber[from+uint64(i)]}
 	}
-	_, err = in.commit(ctx, cur, blocks)
+	_, err = in.commit(ctx, cur, blocks, headers[len(headers)-1].Time)
 	return err
 }
 
@@ -331,9 +332,10 @@ func (in *Ingestor) group(logs []types.Log) []block {
 	return blocks
 }
 
-// commit applies blocks (in order, the last one becoming the cursor) and
-// moves the cursor from cur in one transaction, and returns the new cursor.
-func (in *Ingestor) commit(ctx context.Context, cur persist.Cursor, blocks []block) (persist.Cursor, error) {
+// commit applies blocks (in order, the last one becoming the cursor, whose
+// timestamp is at) and moves the cursor from cur in one transaction, and
+// returns the new cursor.
+func (in *Ingestor) commit(ctx context.Context, cur persist.Cursor, blocks []block, at uint64) (persist.Cursor, error) {
 	last := blocks[len(blocks)-1].ref
 	recent := append(slices.Clone(cur.Recent), persist.BlockRef{Number: cur.Number, Hash: cur.Hash})
 	for _, b := range blocks[:len(blocks)-1] {
@@ -342,7 +344,7 @@ func (in *Ingestor) commit(ctx context.Context, cur persist.Cursor, blocks []blo
 	if n := len(recent) - in.cfg.Recent; n > 0 {
 		recent = slices.Delete(recent, 0, n)
 	}
-	next := persist.Cursor{Number: last.Number, Hash: persist.ID(last.Hash), Recent: recent}
+	next := persist.Cursor{Number: last.Number, Hash: persist.ID(last.Hash), Recent: recent, Time: at}
 	events := 0
 	if err := in.store(ctx, cur, next, blocks, false); err != nil {
 		return cur, err
@@ -379,13 +381,14 @@ func checkCursor(tx *persist.Tx, want persist.Cursor) error {
 func (in *Ingestor) rewind(ctx context.Context, cur persist.Cursor) error {
 	chain := append(slices.Clone(cur.Recent), persist.BlockRef{Number: cur.Number, Hash: cur.Hash})
 	ancestor := -1
+	var at uint64
 	for i := len(chain) - 1; i >= 0; i-- {
-		ok, err := in.canonical(ctx, toRef(chain[i]))
+		ok, t, err := in.canonical(ctx, toRef(chain[i]))
 		if err != nil {
 			return err
 		}
 		if ok {
-			ancestor = i
+			ancestor, at = i, t
 			break
 		}
 	}
@@ -421,7 +424,7 @@ func (in *Ingestor) rewind(ctx context.Context, cur persist.Cursor) error {
 		reverts = append(reverts, block{ref: ref, events: evs})
 	}
 	to := chain[ancestor]
-	next := persist.Cursor{Number: to.Number, Hash: to.Hash, Recent: chain[:ancestor]}
+	next := persist.Cursor{Number: to.Number, Hash: to.Hash, Recent: chain[:ancestor], Time: at}
 	if err := in.store(ctx, cur, next, reverts, true); err != nil {
 		return err
 	}
@@ -435,26 +438,35 @@ func (in *Ingestor) rewind(ctx context.Context, cur persist.Cursor) error {
 	return nil
 }
 
-// store runs the handler's Apply (or Revert) over the blocks that hold
+// store runs the subscribers' Apply (or Revert) over the blocks that hold
 // events and moves the cursor from cur to next, in one transaction: the
-// events' effects and the cursor commit together or not at all. A Preparer
-// handler reads the chain first, outside it. On failure the in-memory view
-// is reloaded from the store.
+// events' effects and the cursor commit together or not at all. Each
+// subscriber prepares first, outside it. On failure the in-memory view is
+// reloaded from the store.
 func (in *Ingestor) store(ctx context.Context, cur, next persist.Cursor, blocks []block, revert bool) error {
-	verb, fn := "apply", in.cfg.Handler.Apply
+	verb := "apply"
 	if revert {
-		verb, fn = "revert", in.cfg.Handler.Revert
+		verb = "revert"
 	}
-	if p, ok := in.cfg.Handler.(Preparer); ok {
-		var events []contracts.Event
-		for _, b := range blocks {
-			events = append(events, b.events...)
-		}
-		if err := p.Prepare(ctx, events, revert); err != nil {
+	var events []contracts.Event
+	for _, b := range blocks {
+		events = append(events, b.events...)
+	}
+	subs := in.cfg.Subscribers
+	prepared := make([]any, len(subs))
+	update := in.cfg.Store.Update
+	for i, s := range subs {
+		p, err := s.Prepare(ctx, events, revert)
+		if err != nil {
 			return fmt.Errorf("prepare to %s blocks %d–%d: %w", verb, cur.Number, next.Number, err)
 		}
+		prepared[i] = p
+		if j, ok := p.(Joiner); ok {
+			inner := update
+			update = func(ctx context.Context, fn func(*persist.Tx) error) error { return j.Join(ctx, inner, fn) }
+		}
 	}
-	err := in.update(ctx, func(tx *persist.Tx) error {
+	err := update(ctx, func(tx *persist.Tx) error {
 		if err := checkCursor(tx, cur); err != nil {
 			return err
 		}
@@ -462,8 +474,16 @@ func (in *Ingestor) store(ctx context.Context, cur, next persist.Cursor, blocks 
 			if len(b.events) == 0 {
 				continue
 			}
-			if err := fn(tx, b.ref, b.events); err != nil {
-				return fmt.Errorf("%s block %d (%s): %w", verb, b.ref.Number, b.ref.Hash, err)
+			ref := fromRef(b.ref)
+			for k := range subs {
+				i, fn := k, subs[k].Apply
+				if revert {
+					i = len(subs) - 1 - k
+					fn = subs[i].Revert
+				}
+				if err := fn(tx, ref, b.events, prepared[i]); err != nil {
+					return fmt.Errorf("%s block %d (%s): %w", verb, b.ref.Number, b.ref.Hash, err)
+				}
 			}
 		}
 		return tx.SetCursor(next)
@@ -472,13 +492,4 @@ func (in *Ingestor) store(ctx context.Context, cur, next persist.Cursor, blocks 
 		in.reload()
 	}
 	return err
-}
-
-// update runs fn in the configured transaction (Config.Update, or the
-// store's own).
-func (in *Ingestor) update(ctx context.Context, fn func(tx *persist.Tx) error) error {
-	if in.cfg.Update != nil {
-		return in.cfg.Update(ctx, fn)
-	}
-	return in.cfg.Store.Update(ctx, fn)
 }

@@ -1,6 +1,7 @@
 // Package purchasing is the client role: it turns an uploaded dataset into a
 // storage request, follows the request on chain to its end, and withdraws
-// what comes back.
+// what comes back. It subscribes to the node's chain ingestor, which wakes
+// it when an event concerns one of its requests.
 //
 // The request is persisted (encoded whole, so its id is fixed) before it is
 // sent; every later step is recomputed from the chain's view of the request,
@@ -79,6 +80,7 @@ type Purchasing struct {
 	store *persist.Store
 	log   hclog.Logger
 	now   func() time.Time
+	wake  chan struct{} // an ingested event touched one of our requests (cap 1)
 }
 
 // New returns the client role over chain and store.
@@ -86,7 +88,7 @@ func New(chain Chain, store *persist.Store, log hclog.Logger) *Purchasing {
 	if log == nil {
 		log = hclog.NewNullLogger()
 	}
-	return &Purchasing{chain: chain, store: store, log: log, now: time.Now}
+	return &Purchasing{chain: chain, store: store, log: log, now: time.Now, wake: make(chan struct{}, 1)}
 }
 
 // Dataset is what a request needs to know of an uploaded dataset.
@@ -170,7 +172,8 @@ func (p *Purchasing) Purchase(id contracts.RequestID) (persist.Purchase, error) 
 	return rec, err
 }
 
-// Run steps every interval until ctx ends.
+// Run steps every interval, and whenever the chain ingestor wakes it,
+// until ctx ends.
 func (p *Purchasing) Run(ctx context.Context, every time.Duration) error {
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -183,6 +186,7 @@ func (p *Purchasing) Run(ctx context.Context, every time.Duration) error {
 		case <-ctx.Done():
 			return nil
 		case <-t.C:
+		case <-p.wake:
 		}
 	}
 }

@@ -34,8 +34,10 @@ type effects struct {
 	peers      []string
 	samples    int
 	poll       time.Duration
-	log        hclog.Logger
-	metrics    *metrics.Metrics
+	// head is the chain head as the ingestor last committed it.
+	head    func() persist.Head
+	log     hclog.Logger
+	metrics *metrics.Metrics
 }
 
 var _ fsm.Effects = (*effects)(nil)
@@ -263,11 +265,7 @@ func (e *effects) yieldToEarlierReservers(ctx context.Context, a *fsm.Agent) (fs
 	if err != nil || rank <= 1 {
 		return fsm.Step{}, false, nil // no turn to wait for; the fill itself says what is wrong
 	}
-	start, err := e.receipts.HeaderByNumber(ctx, nil)
-	if err != nil {
-		return fsm.Step{}, false, transient(fmt.Errorf("head: %w", err))
-	}
-	until := start.Number.Uint64() + uint64(rank-1)*fillStaggerBlocks
+	until := e.head().Number + uint64(rank-1)*fillStaggerBlocks
 	t := time.NewTicker(e.poll)
 	defer t.Stop()
 	for {
@@ -279,8 +277,7 @@ func (e *effects) yieldToEarlierReservers(ctx context.Context, a *fsm.Agent) (fs
 		if st, done, err := e.filledAlready(ctx, a); done || err != nil {
 			return st, done, err
 		}
-		head, err := e.receipts.HeaderByNumber(ctx, nil)
-		if err == nil && head.Number.Uint64() >= until {
+		if e.head().Number >= until {
 			return fsm.Step{}, false, nil
 		}
 	}

@@ -5,52 +5,75 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"slices"
 	"time"
 
 	"github.com/slotd/slotd/contracts"
 	"github.com/slotd/slotd/contracts/proof"
 	"github.com/slotd/slotd/fsm"
-	"github.com/slotd/slotd/node/chain"
 	"github.com/slotd/slotd/node/datastore"
 	"github.com/slotd/slotd/node/outage"
 	"github.com/slotd/slotd/persist"
 	"github.com/slotd/slotd/queue"
 )
 
-// ingestUpdate runs the ingestor's transaction through the queue, so queue
-// changes commit with the cursor, and hands the block's events to the agents
-// once it has committed (never inside it: an agent's transition is a
+// batch is one ingestion batch as sales sees it: what Prepare read, and,
+// while the batch's transaction runs, its queue transaction and the events
+// to hand the agents once it has committed.
+type batch struct {
+	s     *Sales
+	freed map[contracts.RequestID]*freedAsk // see Prepare
+	qt    *queue.Tx
+	seen  []contracts.Event
+}
+
+// Join runs the ingestor's transaction through the queue, so queue changes
+// commit with the cursor, and hands the batch's events to the agents once
+// it has committed (never inside it: an agent's transition is a
 // transaction of its own).
-func (s *Sales) ingestUpdate(ctx context.Context, fn func(tx *persist.Tx) error) error {
-	err := s.q.Update(ctx, func(tx *persist.Tx, qt *queue.Tx) error {
-		s.qt, s.seen = qt, s.seen[:0]
-		defer func() { s.qt = nil }()
+func (b *batch) Join(ctx context.Context, update func(context.Context, func(*persist.Tx) error) error, fn func(*persist.Tx) error) error {
+	err := b.s.q.UpdateVia(ctx, update, func(tx *persist.Tx, qt *queue.Tx) error {
+		b.qt, b.seen = qt, b.seen[:0]
+		defer func() { b.qt = nil }()
 		return fn(tx)
 	})
 	if err != nil {
 		return err
 	}
-	for _, ev := range s.seen {
-		s.agents.HandleEvent(ev)
+	for _, ev := range b.seen {
+		b.s.agents.HandleEvent(ev)
 	}
-	s.seen = s.seen[:0]
 	return nil
+}
+
+// errNotJoined: Apply or Revert outside the queue transaction Join opens.
+var errNotJoined = errors.New("sales: batch applied outside its queue transaction")
+
+// batchOf is what Prepare handed the ingestor, inside Join.
+func batchOf(prepared any) (*batch, error) {
+	b, ok := prepared.(*batch)
+	if !ok || b.qt == nil {
+		return nil, errNotJoined
+	}
+	return b, nil
 }
 
 // Apply turns a block's events into queue changes.
-func (s *Sales) Apply(tx *persist.Tx, _ chain.BlockRef, events []contracts.Event) error {
+func (s *Sales) Apply(tx *persist.Tx, _ persist.BlockRef, events []contracts.Event, prepared any) error {
+	b, err := batchOf(prepared)
+	if err != nil {
+		return err
+	}
 	for _, ev := range events {
-		if err := s.apply(tx, ev); err != nil {
+		if err := b.apply(tx, ev); err != nil {
 			return err
 		}
-		s.seen = append(s.seen, ev)
+		b.seen = append(b.seen, ev)
 	}
 	return nil
 }
 
-func (s *Sales) apply(tx *persist.Tx, ev contracts.Event) error {
-	qt := s.qt
+func (b *batch) apply(tx *persist.Tx, ev contracts.Event) error {
+	qt := b.qt
 	var err error
 	switch e := ev.(type) {
 	case *contracts.StorageRequested:
@@ -58,7 +81,7 @@ func (s *Sales) apply(tx *persist.Tx, ev contracts.Event) error {
 	case *contracts.SlotFilled:
 		_, err = qt.OnSlotFilled(e.RequestID, e.SlotIndex)
 	case *contracts.SlotFreed:
-		err = s.queueFreed(tx, e.RequestID, e.SlotIndex)
+		err = b.queueFreed(tx, e.RequestID, e.SlotIndex)
 	case *contracts.RequestFulfilled:
 		_, err = qt.OnRequestEnded(e.RequestID)
 	case *contracts.RequestCancelled:
@@ -72,18 +95,22 @@ func (s *Sales) apply(tx *persist.Tx, ev contracts.Event) error {
 // Revert undoes Apply for a block that left the canonical chain: a request
 // that was never made leaves the queue; a slot whose fill was undone is free
 // again, queued as a freed slot is, and its agent (if ours) told so.
-func (s *Sales) Revert(tx *persist.Tx, _ chain.BlockRef, events []contracts.Event) error {
+func (s *Sales) Revert(tx *persist.Tx, _ persist.BlockRef, events []contracts.Event, prepared any) error {
+	b, err := batchOf(prepared)
+	if err != nil {
+		return err
+	}
 	for _, ev := range events {
 		switch e := ev.(type) {
 		case *contracts.StorageRequested:
-			if _, err := s.qt.OnRequestEnded(e.RequestID); err != nil {
+			if _, err := b.qt.OnRequestEnded(e.RequestID); err != nil {
 				return err
 			}
 		case *contracts.SlotFilled:
-			if err := s.queueFreed(tx, e.RequestID, e.SlotIndex); err != nil {
+			if err := b.queueFreed(tx, e.RequestID, e.SlotIndex); err != nil {
 				return err
 			}
-			s.seen = append(s.seen, &contracts.SlotFreed{LogRef: e.LogRef, RequestID: e.RequestID, SlotIndex: e.SlotIndex})
+			b.seen = append(b.seen, &contracts.SlotFreed{LogRef: e.LogRef, RequestID: e.RequestID, SlotIndex: e.SlotIndex})
 		}
 	}
 	return nil
@@ -190,23 +217,23 @@ type freedAsk struct {
 // reverted), so that Apply and Revert queue the slot in the transaction
 // that moves the cursor past it: a crash never passes a freed slot
 // unqueued. While a read fails the batch waits, and ingestion retries it.
-func (s *Sales) Prepare(ctx context.Context, events []contracts.Event, revert bool) error {
-	s.freed = map[contracts.RequestID]*freedAsk{}
+func (s *Sales) Prepare(ctx context.Context, events []contracts.Event, revert bool) (any, error) {
+	b := &batch{s: s, freed: map[contracts.RequestID]*freedAsk{}}
 	for _, ev := range events {
 		request, index, ok := frees(ev, revert)
 		if !ok || s.ours(request, index) {
 			continue
 		}
-		if _, read := s.freed[request]; read {
+		if _, read := b.freed[request]; read {
 			continue
 		}
 		fa, err := s.readFreedAsk(ctx, request)
 		if err != nil {
-			return fmt.Errorf("read the ask of request %s, whose slot %d is freed: %w", request, index, err)
+			return nil, fmt.Errorf("read the ask of request %s, whose slot %d is freed: %w", request, index, err)
 		}
-		s.freed[request] = fa
+		b.freed[request] = fa
 	}
-	return nil
+	return b, nil
 }
 
 // frees reports which slot ev frees when applied (or, if revert, reverted).
@@ -244,11 +271,11 @@ func (s *Sales) ours(request contracts.RequestID, index uint64) bool {
 
 // queueFreed pushes a freed slot back in the queue, with the ask Prepare
 // read.
-func (s *Sales) queueFreed(tx *persist.Tx, request contracts.RequestID, index uint64) error {
-	if s.ours(request, index) {
+func (b *batch) queueFreed(tx *persist.Tx, request contracts.RequestID, index uint64) error {
+	if b.s.ours(request, index) {
 		return nil
 	}
-	fa, read := s.freed[request]
+	fa, read := b.freed[request]
 	if !read {
 		// An agent of ours held the slot at Prepare and has ended since:
 		// fail the batch, and the retry reads the ask.
@@ -257,7 +284,7 @@ func (s *Sales) queueFreed(tx *persist.Tx, request contracts.RequestID, index ui
 	if fa == nil {
 		return nil
 	}
-	_, err := s.qt.OnSlotFreed(request, index, fa.ask, fa.expiry, fitsAsk(tx))
+	_, err := b.qt.OnSlotFreed(request, index, fa.ask, fa.expiry, fitsAsk(tx))
 	return err
 }
 
@@ -306,69 +333,68 @@ func (s *Sales) AvailabilityAdded(_ context.Context, _ persist.Availability) {
 
 func (s *Sales) lookBack(ctx context.Context) error {
 	// Ingestion applies what comes after the stored cursor with the
-	// availability in place; the look-back covers what came before.
-	var pending []uint64
-	var cursor persist.Cursor
-	err := s.cfg.Store.View(func(tx *persist.Tx) error {
-		var err error
-		if cursor, err = tx.Cursor(); err != nil && !errors.Is(err, persist.ErrNotFound) {
-			return err
-		}
-		return tx.ForEachAvailability(func(a persist.Availability) error {
+	// availability in place; the look-back covers what came before, from
+	// the ledger the ingestor keeps, in one transaction with it: no chain
+	// read, and no event slips between what the ledger said and the push.
+	return s.q.Update(ctx, func(tx *persist.Tx, qt *queue.Tx) error {
+		var pending []uint64
+		err := tx.ForEachAvailability(func(a persist.Availability) error {
 			if !a.LookedBack {
 				pending = append(pending, a.ID)
 			}
 			return nil
 		})
-	})
-	if err != nil || len(pending) == 0 {
-		return err
-	}
-	head := cursor.Number
-	var open []queue.OpenRequest
-	err = s.cfg.Market.PastEvents(ctx, s.cfg.StartBlock, head, func(_ uint64, events []contracts.Event) error {
-		for _, ev := range events {
-			if e, ok := ev.(*contracts.StorageRequested); ok {
-				open = append(open, queue.OpenRequestOf(e))
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	// Only requests some availability takes are worth the chain reads
-	// below (PushOpenRequests checks again, in its own transaction).
-	err = s.cfg.Store.View(func(tx *persist.Tx) error {
-		fits := fitsAsk(tx)
-		open = slices.DeleteFunc(open, func(r queue.OpenRequest) bool { return !fits(r.Ask) })
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	var live []queue.OpenRequest
-	for _, r := range open {
-		rs, err := s.cfg.Market.RequestState(ctx, r.RequestID)
-		if err != nil {
-			return fmt.Errorf("request %s: state: %w", r.RequestID, err)
-		}
-		if rs != contracts.RequestStateNew {
-			continue
-		}
-		if r.Free, err = s.freeSlots(ctx, r); err != nil {
+		if err != nil || len(pending) == 0 {
 			return err
 		}
-		live = append(live, r)
-	}
-	return s.q.Update(ctx, func(tx *persist.Tx, qt *queue.Tx) error {
-		if len(live) > 0 {
-			if _, err := qt.PushOpenRequests(live, fitsAsk(tx)); err != nil {
+		open, err := openRequests(tx, s.Head().Time, fitsAsk(tx))
+		if err != nil {
+			return err
+		}
+		if len(open) > 0 {
+			if _, err := qt.PushOpenRequests(open, fitsAsk(tx)); err != nil {
 				return err
 			}
 		}
 		return markLookedBack(tx, pending)
 	})
+}
+
+// openRequests lists the ledger's requests still waiting for hosts at
+// chain time now that fits takes, each with the slots nobody holds.
+func openRequests(tx *persist.Tx, now uint64, fits func(contracts.Ask) bool) ([]queue.OpenRequest, error) {
+	var open []queue.OpenRequest
+	err := tx.ForEachLedgerRequest(func(r persist.LedgerRequest) error {
+		if r.State(now) != persist.LedgerNew {
+			return nil
+		}
+		ask := askOf(r)
+		if !fits(ask) {
+			return nil
+		}
+		filled := map[uint64]bool{}
+		if err := tx.ForEachLedgerSlot(r.RequestID, func(sl persist.LedgerSlot) error {
+			filled[sl.Index] = sl.Filled
+			return nil
+		}); err != nil {
+			return err
+		}
+		free := []uint64{} // not nil: to the queue, nil means every slot
+		for i := range r.Slots {
+			if !filled[i] {
+				free = append(free, i)
+			}
+		}
+		open = append(open, queue.OpenRequest{RequestID: contracts.RequestID(r.RequestID), Ask: ask, Expiry: r.Expiry, Free: free})
+		return nil
+	})
+	return open, err
+}
+
+// askOf is a ledger request's ask.
+func askOf(r persist.LedgerRequest) contracts.Ask {
+	return contracts.Ask{Slots: r.Slots, SlotSize: r.SlotSize, Duration: r.Duration, MaxSlotLoss: r.MaxSlotLoss,
+		ProofProbability: r.ProofProbability, PricePerBytePerSecond: r.PricePerBytePerSecond, CollateralPerByte: r.CollateralPerByte}
 }
 
 // markLookedBack records that the look-back for availabilities ids is done
@@ -388,19 +414,4 @@ func markLookedBack(tx *persist.Tx, ids []uint64) error {
 		}
 	}
 	return nil
-}
-
-// freeSlots lists a request's slots nobody holds.
-func (s *Sales) freeSlots(ctx context.Context, r queue.OpenRequest) ([]uint64, error) {
-	free := []uint64{} // not nil: to the queue, nil means every slot
-	for i := range r.Ask.Slots {
-		host, err := s.cfg.Market.GetHost(ctx, contracts.GetSlotID(r.RequestID, i))
-		if err != nil {
-			return nil, fmt.Errorf("request %s: slot %d: host: %w", r.RequestID, i, err)
-		}
-		if host == ([20]byte{}) {
-			free = append(free, i)
-		}
-	}
-	return free, nil
 }

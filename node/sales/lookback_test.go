@@ -14,8 +14,8 @@ import (
 
 // TestAvailabilityAddedLooksBack: a request posted while no availability
 // could take it is queued once one is added, with only its slots still
-// free, even when the chain cannot be read the first times (an RPC
-// outage).
+// free, even while the chain's request reads fail (an RPC outage): the
+// look-back reads the ledger, not the chain.
 func TestAvailabilityAddedLooksBack(t *testing.T) {
 	e := ct.NewEnv(t, ct.TestConfig())
 	s, store, market := follower(t, e)
@@ -26,14 +26,16 @@ func TestAvailabilityAddedLooksBack(t *testing.T) {
 	id, _ := e.Request(ds, e.Ask(3, 1, size))
 	e.MustFill(e.Hosts[1], id, 1, ds) // someone else takes slot 1
 	head, _ := e.Chain.BlockNumber(ctx)
-	if err := s.Ingestor().WaitFor(ctx, head); err != nil {
+	if err := ingestorOf(s).WaitFor(ctx, head); err != nil {
 		t.Fatal(err)
 	}
 	if q := queued(t, store); len(q) != 0 {
 		t.Fatalf("queued %v with no availability", q)
 	}
 
-	market.stateFailures.Store(3)
+	const outage = 1 << 20
+	market.stateFailures.Store(outage)
+	market.failures.Store(outage)
 	a := persist.Availability{TotalSize: 1 << 30, FreeSize: 1 << 30, Duration: 100_000,
 		MinPricePerBytePerSecond: big.NewInt(1), MaxCollateralPerByte: big.NewInt(1000)}
 	if err := store.Update(ctx, func(tx *persist.Tx) error { return tx.AddAvailability(&a) }); err != nil {
@@ -41,8 +43,8 @@ func TestAvailabilityAddedLooksBack(t *testing.T) {
 	}
 	s.AvailabilityAdded(ctx, a)
 	waitFor(t, "the free slots queued", 10*time.Second, func() bool { return slices.Equal(queued(t, store), []uint64{0, 2}) })
-	if n := market.stateFailures.Load(); n >= 0 {
-		t.Fatalf("the outage was not met (%d failures left)", n+1)
+	if n, m := market.stateFailures.Load(), market.failures.Load(); n != outage || m != outage {
+		t.Fatalf("the look-back read the chain (%d request state and %d request reads)", outage-n, outage-m)
 	}
 }
 
@@ -58,7 +60,7 @@ func TestLookBackResumesAtStart(t *testing.T) {
 	ds := ct.NewDataset(t, 6, 2, size)
 	e.Request(ds, e.Ask(2, 1, size))
 	head, _ := e.Chain.BlockNumber(ctx)
-	if err := f.s.Ingestor().WaitFor(ctx, head); err != nil {
+	if err := ingestorOf(f.s).WaitFor(ctx, head); err != nil {
 		t.Fatal(err)
 	}
 	f.stop()

@@ -67,7 +67,7 @@ func TestQueueFollowsReorg(t *testing.T) {
 		t.Fatalf("the fill survived the reorganisation (host %s)", h)
 	}
 	waitFor(t, "slot 1 back in the queue", 10*time.Second, func() bool { return slices.Equal(queued(t, store), []uint64{0, 1}) })
-	if st := s.Ingestor().Stats(); st.Reorgs == 0 || st.Reverted == 0 {
+	if st := ingestorOf(s).Stats(); st.Reorgs == 0 || st.Reverted == 0 {
 		t.Fatalf("ingestor saw no reorganisation: %+v", st)
 	}
 }
@@ -128,8 +128,7 @@ func followerIn(t *testing.T, e *ct.Env, dir string) aFollower {
 		store.Close()
 		t.Fatal(err)
 	}
-	done := make(chan error, 1)
-	go func() { done <- s.Run(ctx) }()
+	done := runSales(ctx, t, s, store, e.Chain, market, 20*time.Millisecond)
 	var once sync.Once
 	stop := func() {
 		once.Do(func() {

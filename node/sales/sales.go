@@ -1,7 +1,9 @@
-// Package sales is the host role: it turns Marketplace events into slot
-// queue changes (in the same store transaction as the chain cursor), runs
-// queue workers that start one fsm agent per slot, and implements the
-// agents' side effects over the chain and the data store.
+// Package sales is the host role: a subscriber of the node's chain
+// ingestor that turns Marketplace events into slot queue changes (in the
+// store transaction that moves the chain cursor), runs queue workers that
+// start one fsm agent per slot, and implements the agents' side effects
+// over the chain and the data store. It never walks the chain's logs
+// itself.
 package sales
 
 import (
@@ -9,13 +11,13 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/slotd/slotd/contracts"
 	"github.com/slotd/slotd/fsm"
-	"github.com/slotd/slotd/node/chain"
 	"github.com/slotd/slotd/node/datastore"
 	"github.com/slotd/slotd/node/metrics"
 	"github.com/slotd/slotd/node/transfer"
@@ -26,27 +28,24 @@ import (
 
 // Config is what the host role needs.
 type Config struct {
-	Store         *persist.Store
-	Market        contracts.Market
-	Client        Client
-	Data          *datastore.Store
-	Peers         []string
-	Workers       int
-	QueueSize     int
-	Poll          time.Duration
-	StartBlock    uint64
-	Confirmations uint64
-	Log           hclog.Logger
-	Metrics       *metrics.Metrics
+	Store     *persist.Store
+	Market    contracts.Market
+	Client    Client
+	Data      *datastore.Store
+	Peers     []string
+	Workers   int
+	QueueSize int
+	Poll      time.Duration
+	Log       hclog.Logger
+	Metrics   *metrics.Metrics
 	// Committed hears every agent transition as it commits (crash tests).
 	Committed func(persist.Agent)
 }
 
-// Client is what sales reads from the chain itself: what event ingestion
-// needs, and receipts, which tell a reorganised-out fill that reverted
-// where it landed again from one still on its way back.
+// Client is what sales reads from the chain besides the Market: receipts,
+// which tell a reorganised-out fill that reverted where it landed again
+// from one still on its way back.
 type Client interface {
-	chain.Client
 	txmgr.ReceiptReader
 }
 
@@ -55,17 +54,11 @@ type Sales struct {
 	cfg    Config
 	q      *queue.Queue
 	agents *fsm.Agents
-	ingest *chain.Ingestor
 	log    hclog.Logger
 
-	// qt is the queue transaction of the ingestion update in progress; the
-	// queue's write lock, held across that update, guards it.
-	qt *queue.Tx
-	// seen collects the events of that update, for the agents once it commits.
-	seen []contracts.Event
-	// freed holds the asks of the requests whose slots the ingestion batch
-	// in progress frees, read by Prepare (see there).
-	freed map[contracts.RequestID]*freedAsk
+	// head is the chain head as the ingestor last committed it (Committed),
+	// or as the store's cursor said when Run started.
+	head atomic.Pointer[persist.Head]
 
 	// Background lookups (the look-back for a new availability) run under bgCtx
 	// while Run runs; bgMu orders starting one against Run's end.
@@ -89,7 +82,7 @@ func New(ctx context.Context, cfg Config) (*Sales, error) {
 	}
 	progress := transfer.PersistProgress{Store: cfg.Store}
 	fx := &effects{market: cfg.Market, store: cfg.Store, receipts: cfg.Client, data: cfg.Data, downloader: transfer.NewDownloader(cfg.Data, progress, nil),
-		peers: cfg.Peers, samples: int(mcfg.Proofs.Samples), poll: cfg.Poll, log: cfg.Log.Named("agent"), metrics: cfg.Metrics}
+		peers: cfg.Peers, samples: int(mcfg.Proofs.Samples), poll: cfg.Poll, head: s.Head, log: cfg.Log.Named("agent"), metrics: cfg.Metrics}
 	s.agents, err = fsm.New(fsm.Options{
 		Store: cfg.Store, Effects: fx, Logger: cfg.Log.Named("agents"),
 		Update: func(ctx context.Context, fn func(*persist.Tx, fsm.QueueTx) error) error {
@@ -97,22 +90,18 @@ func New(ctx context.Context, cfg Config) (*Sales, error) {
 		},
 		OnEnd:     s.agentEnded,
 		Release:   func(a persist.Agent) { s.dropSlotData(context.Background(), a.SlotID) },
-		Head:      func() uint64 { return s.head() },
+		Head:      func() uint64 { return s.Head().Number },
 		Committed: cfg.Committed,
 	})
-	if err != nil {
-		return nil, err
-	}
-	s.ingest, err = chain.New(chain.Config{Client: cfg.Client, Store: cfg.Store, Handler: s, Address: cfg.Market.Address(),
-		StartBlock: cfg.StartBlock, Confirmations: cfg.Confirmations, PollInterval: cfg.Poll, Update: s.ingestUpdate,
-		Logger: cfg.Log.Named("chain")})
 	if err != nil {
 		return nil, err
 	}
 	return s, nil
 }
 
-// Run restores the agents, starts the queue workers and follows the chain.
+// Run restores the agents and runs them and the queue workers until ctx
+// ends. The chain reaches it through the node's ingestor (Prepare, Apply,
+// Revert, Committed), which runs beside it.
 func (s *Sales) Run(ctx context.Context) error {
 	bgCtx, cancel := context.WithCancel(ctx)
 	s.bgMu.Lock()
@@ -128,6 +117,11 @@ func (s *Sales) Run(ctx context.Context) error {
 		s.wg.Wait()
 	}
 	defer stopBackground()
+	// The agents journal the block they act at: start them at the block
+	// the store's cursor reached, not at 0 before the ingestor's first pass.
+	if err := s.loadHead(); err != nil {
+		return err
+	}
 	n, err := s.agents.Restore()
 	if err != nil {
 		return fmt.Errorf("restore agents: %w", err)
@@ -144,9 +138,24 @@ func (s *Sales) Run(ctx context.Context) error {
 		workers := s.q.Start(ctx, s.cfg.Workers, s.work, s.fits)
 		defer workers.Stop()
 	}
-	err = s.ingest.Run(ctx)
-	stopBackground()
-	return err
+	<-ctx.Done()
+	return nil
+}
+
+// loadHead takes the head from the stored cursor, unless the ingestor has
+// told one already.
+func (s *Sales) loadHead() error {
+	var c persist.Cursor
+	err := s.cfg.Store.View(func(tx *persist.Tx) (err error) { c, err = tx.Cursor(); return err })
+	if errors.Is(err, persist.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read the chain cursor: %w", err)
+	}
+	h := c.Head()
+	s.head.CompareAndSwap(nil, &h)
+	return nil
 }
 
 // work sells one slot: it starts the slot's agent and returns once the
@@ -202,16 +211,13 @@ func (s *Sales) Retry(ctx context.Context, slot persist.ID) error { return s.age
 // Agents lists the live agents.
 func (s *Sales) Agents() []fsm.Info { return s.agents.List() }
 
-// head is the last block the ingestor applied, for journal entries.
-func (s *Sales) head() uint64 {
-	if s.ingest == nil {
-		return 0
+// Head is the chain head sales knows (the zero Head before any).
+func (s *Sales) Head() persist.Head {
+	if h := s.head.Load(); h != nil {
+		return *h
 	}
-	return s.ingest.Cursor().Number
+	return persist.Head{}
 }
 
 // Queued is how many slots wait in the queue.
 func (s *Sales) Queued() int { return s.q.Len() }
-
-// Ingestor is the chain follower (for status and tests).
-func (s *Sales) Ingestor() *chain.Ingestor { return s.ingest }

@@ -158,8 +158,9 @@ func startHost(t *testing.T, e *ct.Env, a ct.Actor, dir string, tune ...func(*tx
 		t.Fatal(err)
 	}
 	h := &host{addr: a.Addr, dir: dir, store: store, sales: s, market: market, done: make(chan error, 1), stop: stop}
+	ran := runSales(ctx, t, s, store, e.Chain, market, 50*time.Millisecond)
 	go func() {
-		h.done <- s.Run(ctx)
+		h.done <- <-ran
 		tx.Stop()
 	}()
 	t.Cleanup(func() { h.close(t) })

@@ -1,65 +1,81 @@
-// Package validator marks missed storage proofs. It watches which slots are
-// filled (from SlotFilled/SlotFreed logs) and, after each period ends, asks
-// the Marketplace to mark every watched slot whose required proof never came.
+// Package validator marks missed storage proofs. It is a subscriber of the
+// node's chain ingestor: the slots it watches (from SlotFilled and
+// SlotFreed, and their reverts when the chain reorganises) and the periods
+// it has decided live in the store, the watch list committed with the
+// cursor. After each period ends it asks the Marketplace to mark every
+// watched slot whose required proof never came.
 //
-// It keeps no state of its own: on start it rebuilds the watched set from the
-// logs since the marketplace's deployment, and a mark the contract would
-// refuse (proof submitted, not required, already marked, slot no longer
-// filled) fails at gas estimation and is never sent. So a restart never marks
-// twice and never misses a period whose timeout has not passed.
+// A restart resumes from the store: the ingestor goes on from its cursor
+// (no rescan from the deployment block), and a period already decided is
+// not tried again. A mark the contract would refuse (proof submitted, not
+// required, already marked, slot no longer filled) fails at gas estimation
+// and is never sent. "Now" is the head block's timestamp, so the period is
+// the chain's. With validation groups (Config.Groups) a network splits the
+// slots between validators: this one watches the slots whose id mod Groups
+// is Group.
 package validator
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"math/big"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/slotd/slotd/contracts"
 	"github.com/slotd/slotd/node/outage"
+	"github.com/slotd/slotd/persist"
 )
 
 // Chain is what the validator needs of the Marketplace.
 type Chain interface {
-	CurrentPeriod(ctx context.Context) (uint64, error)
 	MarkProofAsMissing(ctx context.Context, slot contracts.SlotID, period uint64) error
-	PastEvents(ctx context.Context, from, to uint64, fn func(last uint64, events []contracts.Event) error) error
-	Head(ctx context.Context) (uint64, error)
 }
 
 // Config tunes the validator.
 type Config struct {
-	FromBlock     uint64        // where the marketplace was deployed
-	Confirmations uint64        // blocks behind the head to read logs
-	Poll          time.Duration // how often to look at the chain
+	// Period is the Marketplace's proof period in seconds (required).
+	Period uint64
+	// Groups and Group pick the slots to watch: those whose id mod Groups
+	// is Group. Groups 0 or 1 watches every slot.
+	Groups, Group uint64
+	Poll          time.Duration // how often to look even without a new head
 	Log           hclog.Logger
 	OnMark        func(slot contracts.SlotID, period uint64) // metrics hook, may be nil
 }
 
-// Validator is one validator loop; Run owns its goroutine.
+// Validator is one validator; Run owns its goroutine, the ingestor calls
+// its subscriber methods.
 type Validator struct {
 	chain Chain
+	store *persist.Store
 	cfg   Config
+	head  atomic.Pointer[persist.Head]
+	wake  chan struct{} // a new head (cap 1)
 
-	mu      sync.Mutex
-	watched map[contracts.SlotID]struct{}
-	next    uint64                      // first block not yet scanned
-	tried   map[contracts.SlotID]uint64 // last period already decided per slot
-	marks   int
+	mu    sync.Mutex
+	marks int
 }
 
-// New returns a validator over chain.
-func New(chain Chain, cfg Config) *Validator {
+// New returns a validator over chain, keeping its state in store.
+func New(chain Chain, store *persist.Store, cfg Config) (*Validator, error) {
+	switch {
+	case cfg.Period == 0:
+		return nil, errors.New("validator: Config.Period is required")
+	case cfg.Groups > 1 && cfg.Group >= cfg.Groups:
+		return nil, fmt.Errorf("validator: group %d is not below the %d groups", cfg.Group, cfg.Groups)
+	}
 	if cfg.Poll == 0 {
 		cfg.Poll = time.Second
 	}
 	if cfg.Log == nil {
 		cfg.Log = hclog.NewNullLogger()
 	}
-	return &Validator{chain: chain, cfg: cfg, watched: map[contracts.SlotID]struct{}{}, tried: map[contracts.SlotID]uint64{}, next: cfg.FromBlock}
+	return &Validator{chain: chain, store: store, cfg: cfg, wake: make(chan struct{}, 1)}, nil
 }
 
 // Marks is how many proofs this validator has marked missing since start.
@@ -71,13 +87,92 @@ func (v *Validator) Marks() int {
 
 // Watched is how many slots are being watched.
 func (v *Validator) Watched() int {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	return len(v.watched)
+	n := 0
+	v.store.View(func(tx *persist.Tx) error {
+		return tx.ForEachWatchedSlot(func(persist.WatchedSlot) error { n++; return nil })
+	})
+	return n
 }
 
-// Run scans and marks until ctx ends. RPC errors are logged and retried on
-// the next tick; they never stop the loop.
+// watches reports whether slot is in this validator's group.
+func (v *Validator) watches(slot contracts.SlotID) bool {
+	if v.cfg.Groups <= 1 {
+		return true
+	}
+	var m big.Int
+	m.Mod(new(big.Int).SetBytes(slot[:]), new(big.Int).SetUint64(v.cfg.Groups))
+	return m.Uint64() == v.cfg.Group
+}
+
+// Prepare has nothing to read: the events say what the validator needs.
+func (v *Validator) Prepare(context.Context, []contracts.Event, bool) (any, error) { return nil, nil }
+
+// Apply starts watching a filled slot of its group and stops watching a
+// freed one.
+func (v *Validator) Apply(tx *persist.Tx, block persist.BlockRef, events []contracts.Event, _ any) error {
+	for _, ev := range events {
+		var err error
+		switch e := ev.(type) {
+		case *contracts.SlotFilled:
+			err = v.watch(tx, e.RequestID, e.SlotIndex, block.Number)
+		case *contracts.SlotFreed:
+			_, err = tx.DeleteWatchedSlot(persist.ID(contracts.GetSlotID(e.RequestID, e.SlotIndex)))
+		}
+		if err != nil {
+			return fmt.Errorf("validator: %w", err)
+		}
+	}
+	return nil
+}
+
+// Revert undoes Apply: a fill that left the chain is not watched, a slot
+// whose freeing left it is watched again.
+func (v *Validator) Revert(tx *persist.Tx, block persist.BlockRef, events []contracts.Event, _ any) error {
+	for _, ev := range events {
+		var err error
+		switch e := ev.(type) {
+		case *contracts.SlotFilled:
+			_, err = tx.DeleteWatchedSlot(persist.ID(contracts.GetSlotID(e.RequestID, e.SlotIndex)))
+		case *contracts.SlotFreed:
+			err = v.watch(tx, e.RequestID, e.SlotIndex, block.Number)
+		}
+		if err != nil {
+			return fmt.Errorf("validator: revert: %w", err)
+		}
+	}
+	return nil
+}
+
+func (v *Validator) watch(tx *persist.Tx, request contracts.RequestID, index, block uint64) error {
+	slot := contracts.GetSlotID(request, index)
+	if !v.watches(slot) {
+		return nil
+	}
+	if _, err := tx.WatchedSlot(persist.ID(slot)); err == nil {
+		return nil // keeps the periods decided
+	} else if !errors.Is(err, persist.ErrNotFound) {
+		return err
+	}
+	// Periods before the last head's need no decision: the slot was not
+	// filled then.
+	var next uint64
+	if h := v.head.Load(); h != nil {
+		next = h.Time / v.cfg.Period
+	}
+	return tx.PutWatchedSlot(persist.WatchedSlot{SlotID: persist.ID(slot), RequestID: persist.ID(request), Index: index, Next: next, Block: block})
+}
+
+// Committed takes the new head and wakes Run.
+func (v *Validator) Committed(head persist.Head) {
+	v.head.Store(&head)
+	select {
+	case v.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run decides on every new head (and every Poll) until ctx ends. RPC
+// errors are logged and retried on the next round; they never stop it.
 func (v *Validator) Run(ctx context.Context) error {
 	t := time.NewTicker(v.cfg.Poll)
 	defer t.Stop()
@@ -89,79 +184,85 @@ func (v *Validator) Run(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			return nil
+		case <-v.wake:
 		case <-t.C:
 		}
 	}
 }
 
-// Step reads new logs and marks what the last period missed.
+// Step marks what the last period missed, as of the head the ingestor
+// committed last (or the store's cursor, before it has).
 func (v *Validator) Step(ctx context.Context) error {
-	if err := v.scan(ctx); err != nil {
+	head, err := v.currentHead()
+	if err != nil {
 		return err
 	}
-	period, err := v.chain.CurrentPeriod(ctx)
-	if err != nil {
-		return fmt.Errorf("current period: %w", err)
-	}
+	period := head.Time / v.cfg.Period
 	if period == 0 {
 		return nil
 	}
-	for _, slot := range v.slots() {
-		v.check(ctx, slot, period-1)
+	var due []persist.WatchedSlot
+	if err := v.store.View(func(tx *persist.Tx) error {
+		return tx.ForEachWatchedSlot(func(w persist.WatchedSlot) error {
+			if w.Next < period {
+				due = append(due, w)
+			}
+			return nil
+		})
+	}); err != nil {
+		return fmt.Errorf("validator: watched slots: %w", err)
 	}
-	return nil
-}
-
-func (v *Validator) scan(ctx context.Context) error {
-	head, err := v.chain.Head(ctx)
-	if err != nil {
-		return fmt.Errorf("head: %w", err)
-	}
-	if head < v.cfg.Confirmations {
-		return nil
-	}
-	to := head - v.cfg.Confirmations
-	if to < v.next {
-		return nil
-	}
-	return v.chain.PastEvents(ctx, v.next, to, func(last uint64, events []contracts.Event) error {
-		v.mu.Lock()
-		defer v.mu.Unlock()
-		for _, ev := range events {
-			v.apply(ev)
+	decided := map[persist.ID]bool{} // true: decided; false: stop watching
+	for _, w := range due {
+		if d, ok := v.check(ctx, contracts.SlotID(w.SlotID), period-1); ok {
+			decided[w.SlotID] = d
 		}
-		v.next = last + 1
+	}
+	if len(decided) == 0 {
+		return nil
+	}
+	return v.store.Update(ctx, func(tx *persist.Tx) error {
+		for slot, keep := range decided {
+			w, err := tx.WatchedSlot(slot)
+			if errors.Is(err, persist.ErrNotFound) {
+				continue // freed meanwhile
+			} else if err != nil {
+				return err
+			}
+			if !keep {
+				if _, err := tx.DeleteWatchedSlot(slot); err != nil {
+					return err
+				}
+				continue
+			}
+			w.Next = max(w.Next, period)
+			if err := tx.PutWatchedSlot(w); err != nil {
+				return err
+			}
+		}
 		return nil
 	})
 }
 
-func (v *Validator) apply(ev contracts.Event) {
-	switch e := ev.(type) {
-	case *contracts.SlotFilled:
-		v.watched[contracts.GetSlotID(e.RequestID, e.SlotIndex)] = struct{}{}
-	case *contracts.SlotFreed:
-		delete(v.watched, contracts.GetSlotID(e.RequestID, e.SlotIndex))
+func (v *Validator) currentHead() (persist.Head, error) {
+	if h := v.head.Load(); h != nil {
+		return *h, nil
 	}
+	var c persist.Cursor
+	err := v.store.View(func(tx *persist.Tx) (err error) { c, err = tx.Cursor(); return err })
+	if errors.Is(err, persist.ErrNotFound) {
+		return persist.Head{}, nil
+	}
+	if err != nil {
+		return persist.Head{}, fmt.Errorf("validator: cursor: %w", err)
+	}
+	return c.Head(), nil
 }
 
-func (v *Validator) slots() []contracts.SlotID {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	out := make([]contracts.SlotID, 0, len(v.watched))
-	for s := range v.watched {
-		out = append(out, s)
-	}
-	return out
-}
-
-// check decides one slot for one period, once.
-func (v *Validator) check(ctx context.Context, slot contracts.SlotID, period uint64) {
-	v.mu.Lock()
-	done, ok := v.tried[slot]
-	v.mu.Unlock()
-	if ok && done >= period {
-		return
-	}
+// check decides one slot for one period: ok reports a decision (keep
+// false: the slot is no longer filled, stop watching it); !ok means a
+// transient failure, to try again within the timeout.
+func (v *Validator) check(ctx context.Context, slot contracts.SlotID, period uint64) (keep, ok bool) {
 	err := v.chain.MarkProofAsMissing(ctx, slot, period)
 	switch {
 	case err == nil:
@@ -172,18 +273,14 @@ func (v *Validator) check(ctx context.Context, slot contracts.SlotID, period uin
 		if v.cfg.OnMark != nil {
 			v.cfg.OnMark(slot, period)
 		}
+		return true, true
 	case errors.Is(err, contracts.ErrSlotNotFilled):
-		v.mu.Lock()
-		delete(v.watched, slot) // ended, freed or reorged away
-		v.mu.Unlock()
+		return false, true // ended, or freed
 	case settled(err):
-	default:
-		v.cfg.Log.Warn("mark proof missing failed; will retry", "slotId", slot, "period", period, "err", err)
-		return // transient: try again next tick, within the timeout
+		return true, true
 	}
-	v.mu.Lock()
-	v.tried[slot] = period
-	v.mu.Unlock()
+	v.cfg.Log.Warn("mark proof missing failed; will retry", "slotId", slot, "period", period, "err", err)
+	return false, false
 }
 
 // settled errors mean the contract has decided this slot and period.

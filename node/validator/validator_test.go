@@ -24,9 +24,10 @@ func TestMarksOnlyMissedProofsOnce(t *testing.T) {
 	e.MustFill(silent, id, 1, ds)
 	honestSlot, silentSlot := contracts.GetSlotID(id, 0), contracts.GetSlotID(id, 1)
 
-	chain := validator.MarketChain{Market: e.Validator.M, Blocks: e.Chain}
+	chain := validator.MarketChain{Market: e.Validator.M}
 	marked := map[uint64]int{}
-	v := validator.New(chain, validator.Config{OnMark: func(s contracts.SlotID, p uint64) {
+	store := tempStore(t)
+	v := newValidator(t, e, chain, store, validator.Config{OnMark: func(s contracts.SlotID, p uint64) {
 		if s != silentSlot {
 			t.Errorf("marked the honest host's slot in period %d", p)
 		}
@@ -65,8 +66,8 @@ func TestMarksOnlyMissedProofsOnce(t *testing.T) {
 	reward := new(big.Int).Div(new(big.Int).Mul(slash, big.NewInt(int64(cfg.ValidatorRewardPercentage))), big.NewInt(100))
 	ct.WantEqual(t, "validator rewards", new(big.Int).Sub(e.Balance(e.Validator.Addr), before), new(big.Int).Mul(reward, big.NewInt(2)))
 
-	// A restarted validator rebuilds its view from logs and marks nothing twice.
-	again := validator.New(chain, validator.Config{})
+	// A restarted validator resumes from the store and marks nothing twice.
+	again := newValidator(t, e, chain, store, validator.Config{})
 	if err := again.Step(ctx); err != nil {
 		t.Fatal(err)
 	}
