@@ -58,6 +58,9 @@ func upload(t testing.TB, data []byte, n, m int, stripe uint64) (*datastore.Stor
 type provider struct {
 	*httptest.Server
 	slotBytes atomic.Int64 // slot data bytes written to clients
+	// stallAfter, when positive, holds every slot data request that arrives
+	// once slotBytes has reached it until the client gives up.
+	stallAfter atomic.Int64
 	// epoch counts slot data bytes of the requests that arrived since the
 	// last newEpoch, however late they are written.
 	epoch atomic.Pointer[atomic.Int64]
@@ -99,6 +102,10 @@ func newProvider(t testing.TB, s *datastore.Store) *provider {
 		}
 		if delay > 0 {
 			time.Sleep(delay)
+		}
+		if sa := p.stallAfter.Load(); isData && sa > 0 && p.slotBytes.Load() >= sa {
+			<-r.Context().Done()
+			return
 		}
 		cw := &countingWriter{ResponseWriter: w}
 		if isData {

@@ -206,6 +206,10 @@ func TestCancelledDownloadResumesWithoutRefetching(t *testing.T) {
 	data := randomBytes(5, 4<<20)
 	s, man := upload(t, data, 2, 1, 0)
 	p := newProvider(t, s)
+	// The provider stops serving past half the slot, so the cancel below
+	// always comes before the download could finish, however the fetch,
+	// verify and commit stages are scheduled.
+	p.stallAfter.Store(int64(man.SlotSize / 2))
 	prog := &MemProgress{}
 	host := openStore(t)
 	opt := fastOptions()
@@ -229,6 +233,7 @@ func TestCancelledDownloadResumesWithoutRefetching(t *testing.T) {
 	d.CloseIdleConnections()
 	waitGoroutines(t, baseline)
 
+	p.stallAfter.Store(0)
 	p.takeRanges()
 	epoch := p.newEpoch()
 	res, err := NewDownloader(host, prog, fastOptions()).DownloadSlot(context.Background(), req)
