@@ -43,6 +43,11 @@ func TestExpiryEndsAStuckDownload(t *testing.T) {
 	e := ct.NewEnv(t, ct.TestConfig())
 	m, goodProviders, _ := clientDataset(t, 2, 1)
 	h := startHost(t, e, e.Hosts[0], t.TempDir())
+	// The sales reserve their slots on chain before downloading; blocks
+	// must come for those to be mined. Expiry is far enough off (100
+	// chain seconds, a block each 100 ms) for both downloads to start.
+	stopMining := e.AutoMine(100 * time.Millisecond)
+	defer stopMining()
 	ctx := context.Background()
 	ask := contracts.Ask{Slots: 2, SlotSize: m.SlotSize, Duration: 4000, MaxSlotLoss: 1, ProofProbability: big.NewInt(1),
 		PricePerBytePerSecond: big.NewInt(1), CollateralPerByte: big.NewInt(10)}
