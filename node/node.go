@@ -50,6 +50,7 @@ type Node struct {
 	client  *purchasing.Purchasing
 	valid   *validator.Validator
 	sales   *sales.Sales
+	rep     reporter // caches for the status report
 }
 
 // Open validates cfg and opens everything the node needs, in an order that
@@ -191,14 +192,18 @@ type Status struct {
 	Marks       int            `json:"validatorMarks,omitempty"`
 	Agents      int            `json:"agents,omitempty"`
 	Queued      int            `json:"queued,omitempty"`
+	Report
 }
 
 func (n *Node) status(ctx context.Context) any {
 	s := Status{Account: n.market.Account(), Marketplace: n.market.Address(), Roles: n.cfg.Roles, DataURL: n.cfg.DataURL()}
-	if head, err := n.eth.BlockNumber(ctx); err == nil {
+	start := time.Now()
+	head, headErr := n.eth.BlockNumber(ctx)
+	if headErr == nil {
 		s.Head = head
 		n.metrics.SetHead(head)
 	}
+	s.Report = n.report(ctx, head, headErr, time.Since(start))
 	if n.valid != nil {
 		s.Marks = n.valid.Marks()
 	}

@@ -115,6 +115,12 @@ func TestNodeRunsClientAndValidatorOnDevChain(t *testing.T) {
 	if st.Account != addr || st.Marketplace != dep.Marketplace || st.Head == 0 {
 		t.Fatalf("status: %+v", st)
 	}
+	// The report `slotd status` prints: the token as the contract names it,
+	// balances, a healthy RPC and each role's part.
+	if st.Token == nil || st.Token.Symbol != "SLOT" || st.Token.Decimals != 18 || st.Balances == nil || st.Balances.Gas.Sign() <= 0 ||
+		!st.Chain.RPCOK || st.Chain.PeriodSec == 0 || st.Client == nil || st.Validator == nil || len(st.Errors) != 0 {
+		t.Fatalf("status report: %+v", st.Report)
+	}
 	stop()
 	if err := <-done; err != nil {
 		t.Fatalf("run: %v", err)
