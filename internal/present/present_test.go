@@ -90,6 +90,8 @@ func TestTableFitsTheTerminal(t *testing.T) {
 			t.Errorf("line of %d columns, over %d: %q", width(line), Width, line)
 		}
 	}
+	tb.Wrap = true
+	tb.Write(&b)
 	var s Section
 	s.Title = "Host"
 	s.Add("slots", "3 Proving, 1 Errored")

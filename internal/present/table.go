@@ -12,12 +12,15 @@ const Width = 100
 // Table is rows of cells under a header, written with the columns
 // aligned and two spaces between them. If a row would be wider than
 // Width, the last column (where free text such as a reason goes) is cut
-// to fit and ends in "…"; every other column is kept whole.
+// to fit and ends in "…", or with Wrap continues on the lines below,
+// under its column; every other column is kept whole.
 type Table struct {
 	Header []string
 	rows   [][]string
 	// Right lists the columns aligned right (amounts, counts).
 	Right map[int]bool
+	// Wrap keeps the whole last cell, over as many lines as it takes.
+	Wrap bool
 }
 
 // Row adds one row; missing cells are blank.
@@ -44,12 +47,16 @@ func (t *Table) Write(w io.Writer) error {
 	var b strings.Builder
 	for _, r := range append([][]string{t.Header}, t.rows...) {
 		var line strings.Builder
+		var more []string // the last cell's continuation lines
 		for i := range n {
 			cell := ""
 			if i < len(r) {
 				cell = r[i]
 			}
-			if i == n-1 {
+			if i == n-1 && t.Wrap {
+				parts := wrap(cell, widths[i])
+				cell, more = parts[0], parts[1:]
+			} else if i == n-1 {
 				cell = cut(cell, widths[i])
 			}
 			pad := strings.Repeat(" ", widths[i]-width(cell))
@@ -63,6 +70,9 @@ func (t *Table) Write(w io.Writer) error {
 			}
 		}
 		b.WriteString(strings.TrimRight(line.String(), " ") + "\n")
+		for _, m := range more {
+			b.WriteString(strings.Repeat(" ", used) + m + "\n")
+		}
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -77,4 +87,23 @@ func cut(s string, n int) string {
 	}
 	r := []rune(s)
 	return string(r[:max(n-1, 0)]) + "…"
+}
+
+// wrap splits s into lines of at most n runes, at spaces where it can.
+func wrap(s string, n int) []string {
+	n = max(n, 1)
+	var out []string
+	r := []rune(s)
+	for len(r) > n {
+		at := n
+		for i := n; i > n/2; i-- {
+			if r[i] == ' ' {
+				at = i
+				break
+			}
+		}
+		out = append(out, strings.TrimRight(string(r[:at]), " "))
+		r = []rune(strings.TrimLeft(string(r[at:]), " "))
+	}
+	return append(out, strings.TrimRight(string(r), " "))
 }
