@@ -61,7 +61,7 @@ type demo struct {
 
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	setUsage(fs, stderr, "demo [flags]", "Runs a client, three hosts and a validator in one process on an embedded chain:\nupload, fill, prove, a slash, repair and payouts, and summarizes what happened.")
 	keep := fs.String("keep", "", "keep the nodes' stores in this directory (for 'slotd dump')")
 	tick := fs.Duration("tick", 100*time.Millisecond, "real time per block (each block is one chain second)")
 	if _, err := parseArgs(fs, args); err != nil {

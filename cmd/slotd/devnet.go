@@ -55,7 +55,7 @@ var devTokens = new(big.Int).Lsh(big.NewInt(1), 90)
 
 func runDevnet(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("devnet", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	setUsage(fs, stderr, "devnet [flags]", "Serves a dev chain on 127.0.0.1 with the Marketplace and its token deployed and\nfunded accounts, for separate 'slotd run' nodes; runs until interrupted.")
 	dir := fs.String("dir", "./devnet", "where keys and devnet.json are written")
 	n := fs.Int("accounts", 5, "funded accounts to create")
 	httpPort := fs.Int("http-port", 8545, "HTTP RPC port on 127.0.0.1 (0 picks one)")

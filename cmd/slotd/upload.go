@@ -43,11 +43,7 @@ func runUpload(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	asJSON := fl.Bool("json", false, "print the manifest as JSON")
 	api := fl.String("api", "", "upload through a running node's API at this `URL` instead (token from DATA_DIR/api-token)")
 	const usage = "usage: slotd upload FILE --slots N --max-slot-loss M [--data-dir DIR] [--api URL] [--json]"
-	fl.Usage = func() {
-		fmt.Fprintln(stderr, usage)
-		fmt.Fprintln(stderr, "\nStores FILE in the data dir as N erasure-coded slots (N-M data, M parity) and prints\nits dataset id (the content root), which `slotd download` and storage requests use.")
-		fl.PrintDefaults()
-	}
+	setUsage(fl, stderr, strings.TrimPrefix(usage, "usage: slotd "), "Stores FILE in the data dir as N erasure-coded slots (N-M data, M parity) and prints\nits dataset id (the content root), which `slotd download` and storage requests use.\nWith --api the running node stores it (host:port or URL).")
 	pos, err := parseArgs(fl, args)
 	if err != nil {
 		return flagExit(err)
