@@ -23,31 +23,32 @@ func (t Token) Exact(v *big.Int) string {
 	return t.withSymbol(decimalString(v, t.Decimals, -1))
 }
 
-// Short is v rounded down to at most 4 decimals, for tables and logs: a
-// positive amount that rounds to zero is "<0.0001 SLOT", and one with
-// more than 12 integer digits is written in e-notation so a column stays
-// narrow. Exact and the JSON keep the exact figure.
+// Short is v for tables and logs: rounded down to 4 decimals, or below
+// one whole token to 4 significant digits (so 1 base unit still shows,
+// "0.000000000000000001 SLOT"); with more than 12 integer digits it is
+// written in e-notation so a column stays narrow. Exact and the JSON keep
+// the exact figure.
 func (t Token) Short(v *big.Int) string {
 	if v == nil {
 		return "-"
 	}
-	s := decimalString(v, t.Decimals, 4)
+	s := decimalString(v, t.Decimals, -1)
 	neg := v.Sign() < 0
 	mag := strings.TrimPrefix(s, "-")
+	whole, frac, _ := strings.Cut(mag, ".")
 	switch {
-	case v.Sign() != 0 && (mag == "0"):
-		min := "0.0001"
-		if t.Decimals < 4 {
-			min = decimalString(big.NewInt(1), t.Decimals, -1)
-		}
-		if neg {
-			return t.withSymbol(">-" + min)
-		}
-		return t.withSymbol("<" + min)
-	case intDigits(mag) > 12:
+	case len(whole) > 12:
 		return t.withSymbol(sign(neg) + eNotation(mag))
+	case whole == "0" && frac != "":
+		first := len(frac) - len(strings.TrimLeft(frac, "0"))
+		frac = frac[:min(len(frac), first+4)]
+	default:
+		frac = frac[:min(len(frac), 4)]
 	}
-	return t.withSymbol(s)
+	if frac = strings.TrimRight(frac, "0"); frac != "" {
+		whole += "." + frac
+	}
+	return t.withSymbol(sign(neg) + whole)
 }
 
 func (t Token) withSymbol(s string) string {
