@@ -99,6 +99,9 @@ type DownloadProgress struct {
 	Size     uint64     `json:"size"`
 	Verified uint64     `json:"verified"`
 	Updated  time.Time  `json:"updated"`
+	// BytesPerSecond is the rate since an earlier status request saw this
+	// download (0 until one has).
+	BytesPerSecond float64 `json:"bytesPerSecond,omitempty"`
 }
 
 // ClientReport is the client role's requests and money.
@@ -121,6 +124,31 @@ type reporter struct {
 	mu    sync.Mutex
 	token *TokenInfo
 	asks  map[contracts.RequestID]contracts.Ask
+	seen  map[persist.ID]dlSample // downloads as an earlier status saw them
+}
+
+type dlSample struct {
+	verified uint64
+	at       time.Time
+}
+
+// rates fills in each download's rate from the samples of earlier status
+// requests; a sample is kept at least a second so the rate is not noise.
+func (r *reporter) rates(ds []DownloadProgress, now time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	next := make(map[persist.ID]dlSample, len(ds))
+	for i, d := range ds {
+		prev, ok := r.seen[d.SlotID]
+		if ok && d.Verified >= prev.verified && now.Sub(prev.at) > 0 {
+			ds[i].BytesPerSecond = float64(d.Verified-prev.verified) / now.Sub(prev.at).Seconds()
+		}
+		if !ok || now.Sub(prev.at) >= time.Second || d.Verified < prev.verified {
+			prev = dlSample{verified: d.Verified, at: now}
+		}
+		next[d.SlotID] = prev
+	}
+	r.seen = next // finished downloads drop out
 }
 
 func (n *Node) report(ctx context.Context, head uint64, headErr error, latency time.Duration) Report {
@@ -261,6 +289,7 @@ func (n *Node) hostReport(ctx context.Context) (*HostReport, error) {
 	if err != nil {
 		return h, err
 	}
+	n.rep.rates(h.Downloads, time.Now())
 	h.DiskFree = diskFree(n.cfg.DataDir)
 	h.Held = len(held)
 	if len(held) > maxStatusSlots {

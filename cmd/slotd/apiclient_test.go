@@ -39,8 +39,14 @@ func TestClientCommandsTalkToTheAPI(t *testing.T) {
 	}
 	file := filepath.Join(t.TempDir(), "f.bin")
 	os.WriteFile(file, bytes.Repeat([]byte("slotd"), 10000), 0o600)
-	if code, out, errs := cmd("upload", file, "--slots", "3", "--max-slot-loss", "1"); code != 0 || !strings.Contains(out, `"cid"`) {
-		t.Fatalf("upload through the API: %d %s %s", code, out, errs)
+	// Through the API: progress as plain lines (stderr is no terminal), the
+	// summary a local upload prints, or the manifest with --json.
+	if code, out, errs := cmd("upload", file, "--slots", "3", "--max-slot-loss", "1"); code != 0 || !strings.HasPrefix(out, "cid:          0x") ||
+		!regexp.MustCompile(`(?m)^upload: 100% \(0\.0 MiB of 0\.0 MiB\)`).MatchString(errs) || strings.Contains(errs, "\r") {
+		t.Fatalf("upload through the API: %d %s %q", code, out, errs)
+	}
+	if code, out, errs := cmd("upload", file, "--slots", "3", "--max-slot-loss", "1", "--json"); code != 0 || !strings.Contains(out, `"cid"`) {
+		t.Fatalf("upload --json through the API: %d %s %s", code, out, errs)
 	}
 	// --api takes host:port as well as a URL.
 	if code, out, errs := cmd("availability", "list", "--json", "--api", strings.TrimPrefix(srv.URL, "http://")); code != 0 || !strings.Contains(out, `"freeSize": 4096`) {

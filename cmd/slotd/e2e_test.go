@@ -291,7 +291,7 @@ func TestEndToEndOnAnvil(t *testing.T) {
 		CID      string `json:"cid"`
 		SlotSize uint64 `json:"slotSize"`
 	}
-	if err := json.Unmarshal([]byte(cli("client", "upload", filePath, "--slots", "3", "--max-slot-loss", "1")), &m); err != nil || m.CID == "" {
+	if err := json.Unmarshal([]byte(cli("client", "upload", filePath, "--slots", "3", "--max-slot-loss", "1", "--json")), &m); err != nil || m.CID == "" {
 		t.Fatalf("upload: %v", err)
 	}
 	// host-1 has room for one slot, host-2 for two: each must hold its share.

@@ -66,7 +66,11 @@ func downloadNote(d node.DownloadProgress) string {
 	if d.Size == 0 {
 		return "downloading"
 	}
-	return fmt.Sprintf("downloading %d%% of %s", d.Verified*100/d.Size, present.Bytes(d.Size))
+	note := fmt.Sprintf("downloading %d%% of %s", d.Verified*100/d.Size, present.Bytes(d.Size))
+	if d.BytesPerSecond > 0 {
+		note += " at " + present.Bytes(uint64(d.BytesPerSecond)) + "/s"
+	}
+	return note
 }
 
 func writeSale(w io.Writer, v view, doc saleDoc) error {

@@ -55,7 +55,7 @@ var (
 
 func testView() view {
 	st := &node.Status{Report: node.Report{Token: &node.TokenInfo{Symbol: "SLOT", Decimals: 18},
-		Host: &node.HostReport{Downloads: []node.DownloadProgress{{SlotID: slotB, Size: 64 << 20, Verified: 27 << 20, Updated: tNow.Add(-2 * time.Second)}}}}}
+		Host: &node.HostReport{Downloads: []node.DownloadProgress{{SlotID: slotB, Size: 64 << 20, Verified: 27 << 20, Updated: tNow.Add(-2 * time.Second), BytesPerSecond: 3 << 20}}}}}
 	return viewOf(st, tNow)
 }
 
