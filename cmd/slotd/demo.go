@@ -165,12 +165,19 @@ func (d *demo) boot(ctx context.Context, tick time.Duration) error {
 	d.nodes = []*demoNode{{name: "client", role: node.RoleClient}, {name: "host-1", role: node.RoleHost},
 		{name: "host-2", role: node.RoleHost}, {name: "host-3", role: node.RoleHost}, {name: "validator", role: node.RoleValidator}}
 	var addrs []common.Address
-	for _, n := range d.nodes {
-		n.key, _ = crypto.GenerateKey()
+	for i, n := range d.nodes {
+		var err error
+		if n.key, err = devKey(uint32(i + 1)); err != nil { // the devnet's accounts, in its order
+			return err
+		}
 		n.dir = filepath.Join(d.dir, n.name)
 		addrs = append(addrs, n.addr())
 	}
-	m, err := bootDevChain(ctx, devchain.Config{Tick: tick, ServeRPC: true}, addrs)
+	deployer, err := devKey(0)
+	if err != nil {
+		return err
+	}
+	m, err := bootDevChain(ctx, devchain.Config{Tick: tick, ServeRPC: true}, deployer, addrs)
 	if err != nil {
 		return err
 	}
