@@ -171,7 +171,7 @@ func (n *Node) listen() error {
 		return fmt.Errorf("public url: %w", err)
 	}
 	srv := &api.Server{Store: n.store, Data: n.data, Purchasing: n.client, Metrics: n.metrics, Token: token,
-		Providers: providers, Status: n.status, Log: n.log.Named("api")}
+		Providers: providers, Status: n.status, Alerts: n.alertsNow, Log: n.log.Named("api")}
 	if n.sales != nil {
 		srv.Sales = n.sales
 	}

@@ -121,6 +121,15 @@ func TestNodeRunsClientAndValidatorOnDevChain(t *testing.T) {
 		!st.Chain.RPCOK || st.Chain.PeriodSec == 0 || st.Client == nil || st.Validator == nil || len(st.Errors) != 0 {
 		t.Fatalf("status report: %+v", st.Report)
 	}
+	resp, err = http.Get(n.APIURL() + "/api/v1/alerts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var alerts []node.Alert
+	if err := json.NewDecoder(resp.Body).Decode(&alerts); err != nil || len(alerts) != 0 || len(st.Alerts) != 0 {
+		t.Fatalf("alerts of a healthy node: %v %v %v", alerts, st.Alerts, err)
+	}
+	resp.Body.Close()
 	stop()
 	if err := <-done; err != nil {
 		t.Fatalf("run: %v", err)

@@ -33,6 +33,8 @@ type Report struct {
 	Host      *HostReport   `json:"host,omitempty"`
 	Client    *ClientReport `json:"client,omitempty"`
 	Validator *ValidatorRep `json:"validator,omitempty"`
+	// Alerts are the problems seen now (empty when all is well).
+	Alerts []Alert `json:"alerts"`
 	// Errors lists what could not be read, "what: why".
 	Errors []string `json:"errors,omitempty"`
 }
@@ -157,6 +159,7 @@ func (n *Node) report(ctx context.Context, head uint64, headErr error, latency t
 	r.Chain = ChainHealth{RPCOK: headErr == nil, RPCLatencyMS: latency.Milliseconds()}
 	if headErr != nil {
 		r.Chain.RPCError = headErr.Error()
+		r.Alerts = alerts(r, nil)
 		return r // every other part reads the chain too
 	}
 	if t, err := n.tokenInfo(ctx); err == nil {
@@ -206,6 +209,11 @@ func (n *Node) report(ctx context.Context, head uint64, headErr error, latency t
 	if n.valid != nil {
 		r.Validator = &ValidatorRep{Watched: n.valid.Watched(), Marks: n.valid.Marks()}
 	}
+	price, err := n.eth.SuggestGasPrice(ctx)
+	if err != nil {
+		price = nil
+	}
+	r.Alerts = alerts(r, price)
 	return r
 }
 

@@ -163,7 +163,11 @@ func writeStatus(w io.Writer, v view, st node.Status) error {
 		sections = append(sections, s)
 		return s
 	}
-	s := add("Node")
+	s := add("Alerts")
+	for _, a := range st.Alerts {
+		s.Add(strings.ToUpper(a.Level), a.Message+" ("+a.Kind+")")
+	}
+	s = add("Node")
 	s.Add("account", st.Account.Hex())
 	s.Add("roles", strings.Join(st.Roles, ", "))
 	s.Add("marketplace", st.Marketplace.Hex())

@@ -128,6 +128,7 @@ func TestStatusScreen(t *testing.T) {
 				Accruing: api.Amount{Int: tokens(671)}, PayoutAtEnd: api.Amount{Int: tokens(2013)}, CollateralLocked: api.Amount{Int: tokens(134)}, Slashes: 1,
 				ProofsDue: 1, ProofsSubmitted: 41, ProofsMissed: 2, Offered: 1 << 30, Free: 1<<30 - 192<<20, Reserved: 192 << 20, DiskFree: 40 << 30, Queued: 3,
 				Downloads: []node.DownloadProgress{{SlotID: slotB, Size: 64 << 20, Verified: 16 << 20}}},
+			Alerts: []node.Alert{{Kind: "agent-errored", Level: "critical", Message: "1 sales are errored and wait for you: see slotd sales, then slotd sales retry SLOTID"}},
 			Errors: []string{"gas balance: context deadline exceeded"},
 		}}
 	var b bytes.Buffer

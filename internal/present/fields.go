@@ -6,7 +6,8 @@ import (
 )
 
 // Section is a titled list of label: value lines, the labels padded to
-// one width, for screens like `slotd status`.
+// one width, for screens like `slotd status`; a value too long for Width
+// wraps under itself.
 type Section struct {
 	Title string
 	lines [][2]string
@@ -35,8 +36,13 @@ func (s *Section) Write(w io.Writer) error {
 	}
 	var b strings.Builder
 	b.WriteString(s.Title + "\n")
+	indent := 2 + wd + 2
 	for _, l := range s.lines {
-		b.WriteString("  " + l[0] + ":" + strings.Repeat(" ", wd-width(l[0])+1) + l[1] + "\n")
+		parts := wrap(l[1], max(Width-indent, 20)) // long values go on under themselves
+		b.WriteString("  " + l[0] + ":" + strings.Repeat(" ", wd-width(l[0])+1) + parts[0] + "\n")
+		for _, p := range parts[1:] {
+			b.WriteString(strings.Repeat(" ", indent) + p + "\n")
+		}
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -97,6 +97,12 @@ func TestTableFitsTheTerminal(t *testing.T) {
 	s.Add("slots", "3 Proving, 1 Errored")
 	s.Add("not reported", "")
 	s.Add("collateral locked", "1.5 SLOT")
+	s.Add("reason", strings.Repeat("a long explanation that goes on ", 5))
 	s.Write(&b)
+	for _, line := range strings.Split(b.String(), "\n") {
+		if width(line) > Width {
+			t.Errorf("section line of %d columns: %q", width(line), line)
+		}
+	}
 	golden(t, "table.golden", b.String())
 }
