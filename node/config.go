@@ -45,6 +45,9 @@ type Config struct {
 	// txmgr.Config.Retain).
 	TxRetain time.Duration `json:"txRetain"`
 	LogLevel string        `json:"logLevel"`
+	// AlertWebhook, when set, receives each alert raised or cleared as a
+	// JSON POST (see alerts.go).
+	AlertWebhook string `json:"alertWebhook"`
 }
 
 // Defaults are what a field takes when nothing sets it.
@@ -133,6 +136,11 @@ func (c *Config) Validate() error {
 	if c.PublicURL != "" {
 		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") {
 			bad("--public-url must be an http(s) URL (got %q)", c.PublicURL)
+		}
+	}
+	if c.AlertWebhook != "" {
+		if u, err := url.Parse(c.AlertWebhook); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("--alert-webhook must be an http(s) URL (got %q)", c.AlertWebhook)
 		}
 	}
 	if c.Workers < 1 || c.Workers > 64 {

@@ -98,6 +98,9 @@ func Open(ctx context.Context, cfg Config, log hclog.Logger) (_ *Node, err error
 	}
 	n.metrics = metrics.New(n.store)
 	n.roles["head"] = roleFunc(n.watchHead) // keeps slotd_chain_head_block and the cursor lag current
+	if cfg.AlertWebhook != "" {
+		n.roles["alerts"] = n.webhook()
+	}
 	if err := n.openRoles(ctx); err != nil {
 		return nil, err
 	}

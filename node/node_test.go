@@ -33,8 +33,9 @@ func TestConfigValidationSaysWhatToFix(t *testing.T) {
 	c := node.Defaults()
 	c.Roles = []string{"host", "miner"}
 	c.Workers = 0
+	c.AlertWebhook = "ftp://x"
 	err := c.Validate()
-	for _, want := range []string{"--rpc", "--marketplace", "--key", `unknown role "miner"`, "--workers"} {
+	for _, want := range []string{"--rpc", "--marketplace", "--key", `unknown role "miner"`, "--workers", "--alert-webhook"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("validation error %v does not mention %s", err, want)
 		}

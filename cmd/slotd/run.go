@@ -82,6 +82,7 @@ var nodeSettings = []setting{
 	durationSetting("poll", "how often roles look at the chain", func(c *node.Config) *time.Duration { return &c.Poll }),
 	durationSetting("tx-retain", "how long settled transaction records are kept", func(c *node.Config) *time.Duration { return &c.TxRetain }),
 	strSetting("log-level", "trace, debug, info, warn or error", func(c *node.Config) *string { return &c.LogLevel }),
+	strSetting("alert-webhook", "http(s) URL that gets each alert raised or cleared as a JSON POST", func(c *node.Config) *string { return &c.AlertWebhook }),
 }
 
 // envName is the environment variable for a flag: --data-dir is SLOTD_DATA_DIR.
