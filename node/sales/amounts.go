@@ -128,3 +128,13 @@ func (e *effects) warnLost(ctx context.Context, request contracts.RequestID, slo
 	}
 	e.log.Warn("slot lost: the contract freed it from us after missed proofs; its earnings and the collateral left go to the client", args...)
 }
+
+// fillDetail says what our fill locked: "fillSlot tx 0x…: 0.0157 SLOT
+// collateral locked" (just the tx if the slot cannot be read).
+func (e *effects) fillDetail(ctx context.Context, rc *types.Receipt, slot contracts.SlotID) string {
+	info, err := e.market.GetSlot(ctx, slot)
+	if err != nil || info.Collateral == nil {
+		return "fillSlot tx " + rc.TxHash.Hex()
+	}
+	return fmt.Sprintf("fillSlot tx %s: %s collateral locked", rc.TxHash.Hex(), e.units(ctx).Exact(info.Collateral))
+}

@@ -80,6 +80,9 @@ func TestPayoutAndSlashLinesCarryAmounts(t *testing.T) {
 	if want := "freeSlot tx " + rc.TxHash.Hex() + ": 6.71 TST paid, 0.067 TST collateral back"; got != want {
 		t.Errorf("payout detail\n got %q\nwant %q", got, want)
 	}
+	if got, want := e.fillDetail(ctx, rc, contracts.SlotID{2}), "fillSlot tx "+rc.TxHash.Hex()+": 0.067 TST collateral locked"; got != want {
+		t.Errorf("fill detail %q, want %q", got, want)
+	}
 	if got := e.payoutDetail(ctx, nil, nil); !strings.Contains(got, "before a restart") {
 		t.Errorf("payout detail without a receipt: %q", got)
 	}

@@ -194,7 +194,7 @@ func (e *effects) Fill(ctx context.Context, a *fsm.Agent) (fsm.Step, error) {
 	rc, err := e.market.FillSlot(ctx, req, a.SlotIndex(), hs.Root, path, p)
 	switch {
 	case err == nil:
-		return fsm.Step{Outcome: fsm.Done, Block: rc.BlockNumber.Uint64(), Detail: "tx " + rc.TxHash.Hex()}, nil
+		return fsm.Step{Outcome: fsm.Done, Block: rc.BlockNumber.Uint64(), Detail: e.fillDetail(ctx, rc, slot)}, nil
 	case errors.Is(err, contracts.ErrInvalidProof):
 		return fsm.Step{}, fsm.Transient(fmt.Errorf("challenge moved while filling: %w", err))
 	case errors.Is(err, contracts.ErrSlotNotFree), errors.Is(err, contracts.ErrRequestNotActive):
