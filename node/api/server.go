@@ -50,6 +50,8 @@ func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/v1/status", s.status)
 	mux.HandleFunc("GET /api/v1/alerts", s.alerts)
+	mux.Handle("GET /{$}", dashboardHandler())
+	mux.Handle("GET /dashboard/", dashboardHandler())
 	mux.HandleFunc("GET /api/v1/availabilities", s.listAvailabilities)
 	mux.HandleFunc("POST /api/v1/availabilities", s.guard(s.addAvailability))
 	mux.HandleFunc("DELETE /api/v1/availabilities/{id}", s.guard(s.removeAvailability))
