@@ -540,6 +540,9 @@ func (d *demo) settled(ctx context.Context, id contracts.RequestID, client *demo
 		if err != nil || s != contracts.SlotStatePaid {
 			return false, err
 		}
+		if !d.paid[contracts.GetSlotID(id, i)] {
+			return false, nil // its payout line is not printed yet: wait for the host's journal
+		}
 	}
 	var ps []struct {
 		Withdrawn bool   `json:"withdrawn"`
