@@ -57,6 +57,9 @@ type Config struct {
 	// own address), so the key on the server holds only gas and collateral.
 	RewardAddress     string `json:"rewardAddress"`
 	CollateralAddress string `json:"collateralAddress"`
+	// AlertWebhook, when set, receives each alert raised or cleared as a
+	// JSON POST (see alerts.go).
+	AlertWebhook string `json:"alertWebhook"`
 }
 
 // Defaults are what a field takes when nothing sets it.
@@ -150,6 +153,11 @@ func (c *Config) Validate() error {
 	for flag, a := range map[string]string{"--reward-address": c.RewardAddress, "--collateral-address": c.CollateralAddress} {
 		if a != "" && (!common.IsHexAddress(a) || common.HexToAddress(a) == common.Address{}) {
 			bad("%s must be a non-zero 0x address (got %q)", flag, a)
+		}
+	}
+	if c.AlertWebhook != "" {
+		if u, err := url.Parse(c.AlertWebhook); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("--alert-webhook must be an http(s) URL (got %q)", c.AlertWebhook)
 		}
 	}
 	if c.Workers < 1 || c.Workers > 64 {

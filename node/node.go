@@ -53,6 +53,7 @@ type Node struct {
 	valid   *validator.Validator
 	sales   *sales.Sales
 	ingest  *chain.Ingestor // the one chain follower; nil without a role that follows the chain
+	rep     reporter        // caches for the status report
 }
 
 // Open validates cfg and opens everything the node needs, in an order that
@@ -101,6 +102,9 @@ func Open(ctx context.Context, cfg Config, log hclog.Logger) (_ *Node, err error
 	}
 	n.metrics = metrics.New(n.store)
 	n.roles["head"] = roleFunc(n.watchHead) // keeps slotd_chain_head_block and the cursor lag current
+	if cfg.AlertWebhook != "" {
+		n.roles["alerts"] = n.webhook()
+	}
 	if err := n.openRoles(ctx); err != nil {
 		return nil, err
 	}
@@ -204,7 +208,7 @@ func (n *Node) listen() error {
 		return fmt.Errorf("public url: %w", err)
 	}
 	srv := &api.Server{Store: n.store, Data: n.data, Purchasing: n.client, Metrics: n.metrics, Token: token,
-		Providers: providers, Status: n.status, Log: n.log.Named("api")}
+		Providers: providers, Status: n.status, Alerts: n.alertsNow, Log: n.log.Named("api")}
 	if n.sales != nil {
 		srv.Sales = n.sales
 	}
@@ -225,14 +229,18 @@ type Status struct {
 	Marks       int            `json:"validatorMarks,omitempty"`
 	Agents      int            `json:"agents,omitempty"`
 	Queued      int            `json:"queued,omitempty"`
+	Report
 }
 
 func (n *Node) status(ctx context.Context) any {
 	s := Status{Account: n.market.Account(), Marketplace: n.market.Address(), Roles: n.cfg.Roles, DataURL: n.cfg.DataURL()}
-	if head, err := n.eth.BlockNumber(ctx); err == nil {
+	start := time.Now()
+	head, headErr := n.eth.BlockNumber(ctx)
+	if headErr == nil {
 		s.Head = head
 		n.metrics.SetHead(head)
 	}
+	s.Report = n.report(ctx, head, headErr, time.Since(start))
 	if n.valid != nil {
 		s.Marks = n.valid.Marks()
 	}

@@ -33,8 +33,9 @@ func TestConfigValidationSaysWhatToFix(t *testing.T) {
 	c := node.Defaults()
 	c.Roles = []string{"host", "miner"}
 	c.Workers = 0
+	c.AlertWebhook = "ftp://x"
 	err := c.Validate()
-	for _, want := range []string{"--rpc", "--marketplace", "--key", `unknown role "miner"`, "--workers"} {
+	for _, want := range []string{"--rpc", "--marketplace", "--key", `unknown role "miner"`, "--workers", "--alert-webhook"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("validation error %v does not mention %s", err, want)
 		}
@@ -115,6 +116,21 @@ func TestNodeRunsClientAndValidatorOnDevChain(t *testing.T) {
 	if st.Account != addr || st.Marketplace != dep.Marketplace || st.Head == 0 {
 		t.Fatalf("status: %+v", st)
 	}
+	// The report `slotd status` prints: the token as the contract names it,
+	// balances, a healthy RPC and each role's part.
+	if st.Token == nil || st.Token.Symbol != "SLOT" || st.Token.Decimals != 18 || st.Balances == nil || st.Balances.Gas.Sign() <= 0 ||
+		!st.Chain.RPCOK || st.Chain.PeriodSec == 0 || st.Client == nil || st.Validator == nil || len(st.Errors) != 0 {
+		t.Fatalf("status report: %+v", st.Report)
+	}
+	resp, err = http.Get(n.APIURL() + "/api/v1/alerts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var alerts []node.Alert
+	if err := json.NewDecoder(resp.Body).Decode(&alerts); err != nil || len(alerts) != 0 || len(st.Alerts) != 0 {
+		t.Fatalf("alerts of a healthy node: %v %v %v", alerts, st.Alerts, err)
+	}
+	resp.Body.Close()
 	stop()
 	if err := <-done; err != nil {
 		t.Fatalf("run: %v", err)

@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/slotd/slotd/node"
 )
 
 func init() {
@@ -27,7 +29,7 @@ func init() {
 			if len(pos) != 0 {
 				return errUsage
 			}
-			return c.print("GET", "/api/v1/purchases", nil)
+			return showTable(c, fs, "/api/v1/purchases", writePurchases)
 		})})
 	register(&command{name: "sales", summary: "list sales, show one with its journal, or retry an errored one: sales [SLOTID | retry SLOTID]",
 		run: apiCmd("sales", "sales [SLOTID | retry SLOTID] [flags]", nil, salesCmd)})
@@ -50,14 +52,11 @@ var errUsage = errors.New("wrong arguments")
 func apiCmd(name, usage string, flags func(*flag.FlagSet), body func(c *apiClient, fs *flag.FlagSet, pos []string) error) func(context.Context, []string, io.Writer, io.Writer) int {
 	return func(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fs := flag.NewFlagSet(name, flag.ContinueOnError)
-		fs.SetOutput(stderr)
-		fs.Usage = func() {
-			fmt.Fprintf(stderr, "usage: slotd %s\n\nflags:\n", usage)
-			fs.PrintDefaults()
-		}
-		api := fs.String("api", envOr("SLOTD_API", "http://127.0.0.1:8080"), "the node's API URL (env SLOTD_API)")
+		setUsage(fs, stderr, usage, "")
+		api := fs.String("api", envOr("SLOTD_API", "127.0.0.1:8080"), "the node's API, host:port or URL (env SLOTD_API)")
 		dataDir := fs.String("data-dir", dataDirFlagDefault(), "the node's data dir, for its api-token ($SLOTD_DATA_DIR when set)")
 		tokenFile := fs.String("token-file", "", "API token file (default DATA_DIR/api-token)")
+		fs.Bool("json", false, "print the API's JSON, with every figure exact, instead of a table")
 		if flags != nil {
 			flags(fs)
 		}
@@ -90,7 +89,7 @@ func envOr(k, def string) string {
 // (default DATA_DIR/api-token); a missing token file sends none, which is
 // enough for what only reads.
 func newAPIClient(base, dataDir, tokenFile string, out io.Writer) *apiClient {
-	c := &apiClient{base: strings.TrimRight(base, "/"), out: out, http: &http.Client{Timeout: 30 * time.Second}}
+	c := &apiClient{base: apiBase(base), out: out, http: &http.Client{Timeout: 30 * time.Second}}
 	if tokenFile == "" {
 		tokenFile = filepath.Join(dataDir, "api-token")
 	}
@@ -171,11 +170,49 @@ func (c *apiClient) print(method, path string, body any) error {
 	return err
 }
 
-func statusCmd(c *apiClient, _ *flag.FlagSet, pos []string) error {
+func statusCmd(c *apiClient, fs *flag.FlagSet, pos []string) error {
 	if len(pos) != 0 {
 		return errUsage
 	}
-	return c.print("GET", "/api/v1/status", nil)
+	if flagValue(fs, "json") == "true" {
+		return c.print("GET", "/api/v1/status", nil)
+	}
+	var st node.Status
+	if err := c.get("/api/v1/status", &st); err != nil {
+		return err
+	}
+	return writeStatus(c.out, viewOf(&st, time.Now()), st)
+}
+
+// get decodes a read route's JSON into out.
+func (c *apiClient) get(path string, out any) error {
+	data, err := c.send("GET", path, nil, -1)
+	if err != nil {
+		return err
+	}
+	return decodeInto(path, data, out)
+}
+
+// view reads the status for the token and the downloads; a node that
+// does not report them (or cannot be read) leaves amounts in base units.
+func (c *apiClient) view() view {
+	var st node.Status
+	if c.get("/api/v1/status", &st) != nil {
+		return viewOf(nil, time.Now())
+	}
+	return viewOf(&st, time.Now())
+}
+
+// showTable prints a read route as a table, or as the API's JSON with --json.
+func showTable[T any](c *apiClient, fs *flag.FlagSet, path string, write func(io.Writer, view, T) error) error {
+	if flagValue(fs, "json") == "true" {
+		return c.print("GET", path, nil)
+	}
+	var v T
+	if err := c.get(path, &v); err != nil {
+		return err
+	}
+	return write(c.out, c.view(), v)
 }
 
 func availabilityFlags(fs *flag.FlagSet) {
@@ -199,7 +236,7 @@ func flagValue(fs *flag.FlagSet, name string) string { return fs.Lookup(name).Va
 func availabilityCmd(c *apiClient, fs *flag.FlagSet, pos []string) error {
 	switch {
 	case len(pos) == 1 && pos[0] == "list":
-		return c.print("GET", "/api/v1/availabilities", nil)
+		return showTable(c, fs, "/api/v1/availabilities", writeAvailabilities)
 	case len(pos) == 2 && pos[0] == "remove":
 		return c.print("DELETE", "/api/v1/availabilities/"+pos[1], nil)
 	case len(pos) == 1 && pos[0] == "add":
@@ -222,12 +259,12 @@ func requestCmd(c *apiClient, fs *flag.FlagSet, pos []string) error {
 	})
 }
 
-func salesCmd(c *apiClient, _ *flag.FlagSet, pos []string) error {
+func salesCmd(c *apiClient, fs *flag.FlagSet, pos []string) error {
 	switch {
 	case len(pos) == 0:
-		return c.print("GET", "/api/v1/sales", nil)
+		return showTable(c, fs, "/api/v1/sales", writeSales)
 	case len(pos) == 1 && pos[0] != "retry":
-		return c.print("GET", "/api/v1/sales/"+pos[0], nil)
+		return showTable(c, fs, "/api/v1/sales/"+pos[0], writeSale)
 	case len(pos) == 2 && pos[0] == "retry":
 		return c.print("POST", "/api/v1/sales/"+pos[1]+"/retry", nil)
 	}

@@ -40,11 +40,7 @@ func runDownload(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		return nil
 	})
 	const usage = "usage: slotd download CID OUT [--data-dir DIR] [--provider URL ...] [--force]"
-	fl.Usage = func() {
-		fmt.Fprintln(stderr, usage)
-		fmt.Fprintln(stderr, "\nRebuilds dataset CID into OUT (\"-\" for stdout) from any K of its slots: those in the data dir\nfirst, the rest from the providers, every byte verified against CID; the result is checked\nagainst the size and SHA-256 recorded at upload.")
-		fl.PrintDefaults()
-	}
+	setUsage(fl, stderr, strings.TrimPrefix(usage, "usage: slotd "), "Rebuilds dataset CID into OUT (\"-\" for stdout) from any K of its slots: those in the data dir\nfirst, the rest from the providers, every byte verified against CID; the result is checked\nagainst the size and SHA-256 recorded at upload.")
 	pos, err := parseArgs(fl, args)
 	if err != nil {
 		return flagExit(err)

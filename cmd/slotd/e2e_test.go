@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"sync"
@@ -290,7 +291,7 @@ func TestEndToEndOnAnvil(t *testing.T) {
 		CID      string `json:"cid"`
 		SlotSize uint64 `json:"slotSize"`
 	}
-	if err := json.Unmarshal([]byte(cli("client", "upload", filePath, "--slots", "3", "--max-slot-loss", "1")), &m); err != nil || m.CID == "" {
+	if err := json.Unmarshal([]byte(cli("client", "upload", filePath, "--slots", "3", "--max-slot-loss", "1", "--json")), &m); err != nil || m.CID == "" {
 		t.Fatalf("upload: %v", err)
 	}
 	// host-1 has room for one slot, host-2 for two: each must hold its share.
@@ -308,6 +309,16 @@ func TestEndToEndOnAnvil(t *testing.T) {
 		s, _ := market.RequestState(ctx, id)
 		return s == contracts.RequestStateStarted
 	})
+	// host-1's status screen shows its slot held, with money in tokens.
+	var hostStatus string
+	eventually(t, "host-1's status to show its held slot", 30*time.Second, all, func() bool {
+		hostStatus = cli("host-1", "status")
+		return regexp.MustCompile(`(?m)^  held: +1$`).MatchString(hostStatus)
+	})
+	if !regexp.MustCompile(`collateral locked: +0\.\d+ SLOT|collateral locked: +<0\.0001 SLOT`).MatchString(hostStatus) || strings.Contains(hostStatus, "Not read") {
+		t.Fatalf("host-1 status:\n%s", hostStatus)
+	}
+	t.Logf("host-1 status:\n%s", hostStatus)
 	// kill -9 host-2 mid-way, while it proves; its supervisor restarts it.
 	time.Sleep(5 * time.Second)
 	procs["host-2"].kill9()
@@ -329,7 +340,7 @@ func TestEndToEndOnAnvil(t *testing.T) {
 		return true
 	})
 	eventually(t, "the client to withdraw", 30*time.Second, all, func() bool {
-		return strings.Contains(cli("client", "purchases"), `"withdrawn": true`)
+		return strings.Contains(cli("client", "purchases", "--json"), `"withdrawn": true`)
 	})
 	head, _ := client.BlockNumber(ctx)
 	fills, proofs, host1After := 0, 0, 0

@@ -86,6 +86,7 @@ var nodeSettings = []setting{
 	strSetting("log-level", "trace, debug, info, warn or error", func(c *node.Config) *string { return &c.LogLevel }),
 	strSetting("reward-address", "address paid a host's earnings when it frees a slot (default the key's)", func(c *node.Config) *string { return &c.RewardAddress }),
 	strSetting("collateral-address", "address a host's collateral returns to (default the key's)", func(c *node.Config) *string { return &c.CollateralAddress }),
+	strSetting("alert-webhook", "http(s) URL that gets each alert raised or cleared as a JSON POST", func(c *node.Config) *string { return &c.AlertWebhook }),
 }
 
 // envName is the environment variable for a flag: --data-dir is SLOTD_DATA_DIR.

@@ -40,6 +40,8 @@ type Server struct {
 	Providers []byte
 	// Status reports the node's status document.
 	Status func(ctx context.Context) any
+	// Alerts reports the problems the node sees now (GET /api/v1/alerts).
+	Alerts func(ctx context.Context) any
 	Log    hclog.Logger
 }
 
@@ -47,6 +49,9 @@ type Server struct {
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/v1/status", s.status)
+	mux.HandleFunc("GET /api/v1/alerts", s.alerts)
+	mux.Handle("GET /{$}", dashboardHandler())
+	mux.Handle("GET /dashboard/", dashboardHandler())
 	mux.HandleFunc("GET /api/v1/availabilities", s.listAvailabilities)
 	mux.HandleFunc("POST /api/v1/availabilities", s.guard(s.addAvailability))
 	mux.HandleFunc("DELETE /api/v1/availabilities/{id}", s.guard(s.removeAvailability))
@@ -78,6 +83,14 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, s.Status(r.Context()))
+}
+
+func (s *Server) alerts(w http.ResponseWriter, r *http.Request) {
+	if s.Alerts == nil {
+		writeJSON(w, http.StatusOK, []any{})
+		return
+	}
+	writeJSON(w, http.StatusOK, s.Alerts(r.Context()))
 }
 
 // availabilityBody is what an operator sends to offer space.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/big"
 	"os"
 	"time"
 
@@ -35,9 +36,10 @@ type effects struct {
 	samples    int
 	poll       time.Duration
 	// head is the chain head as the ingestor last committed it.
-	head    func() persist.Head
-	log     hclog.Logger
-	metrics *metrics.Metrics
+	head       func() persist.Head
+	log        hclog.Logger
+	metrics    *metrics.Metrics
+	tokenUnits tokenUnits // for amounts in journal details and logs
 }
 
 var _ fsm.Effects = (*effects)(nil)
@@ -232,7 +234,7 @@ func (e *effects) Fill(ctx context.Context, a *fsm.Agent) (fsm.Step, error) {
 	rc, err := e.market.FillSlot(ctx, req, a.SlotIndex(), hs.Root, path, p)
 	switch {
 	case err == nil:
-		return fsm.Step{Outcome: fsm.Done, Block: rc.BlockNumber.Uint64(), Detail: "tx " + rc.TxHash.Hex()}, nil
+		return fsm.Step{Outcome: fsm.Done, Block: rc.BlockNumber.Uint64(), Detail: e.fillDetail(ctx, rc, slot)}, nil
 	case errors.Is(err, contracts.ErrInvalidProof):
 		return fsm.Step{}, fsm.Transient(fmt.Errorf("challenge moved while filling: %w", err))
 	case errors.Is(err, contracts.ErrNotReserved):
@@ -343,17 +345,17 @@ func (e *effects) Prove(ctx context.Context, a *fsm.Agent) (fsm.Step, error) {
 			return fsm.Step{}, ctx.Err()
 		case <-t.C:
 		}
-		e.countMissed(ctx, slot, &missed) // after the wait: missed was just read on entry
+		e.countMissed(ctx, a.ChainRequestID(), slot, &missed) // after the wait: missed was just read on entry
 	}
 }
 
 // countMissed adds proofs of ours the chain marked missing to the metric.
-func (e *effects) countMissed(ctx context.Context, slot contracts.SlotID, seen *uint64) {
+func (e *effects) countMissed(ctx context.Context, request contracts.RequestID, slot contracts.SlotID, seen *uint64) {
 	n, err := e.market.MissingProofs(ctx, slot)
 	if err != nil || n <= *seen {
 		return
 	}
-	e.log.Warn("a proof of ours was marked missing", "slotId", slot, "missing", n)
+	e.warnMissed(ctx, request, slot, n)
 	if e.metrics != nil {
 		e.metrics.ProofsMissed.Add(float64(n - *seen))
 	}
@@ -438,6 +440,7 @@ func (e *effects) proveOnce(ctx context.Context, a *fsm.Agent, slot contracts.Sl
 		}
 	}
 	if host != e.me() {
+		e.warnLost(ctx, a.ChainRequestID(), slot)
 		return fsm.Step{Outcome: fsm.Lost, Detail: "slot freed from us"}, true, nil
 	}
 	period, err := e.market.CurrentPeriod(ctx)
@@ -492,6 +495,7 @@ func (e *effects) Payout(ctx context.Context, a *fsm.Agent) (fsm.Step, error) {
 	if err != nil {
 		return fsm.Step{}, transient(err)
 	}
+	detail := "paid (freed before a restart: the amounts are in that freeSlot's receipt)"
 	if ss != contracts.SlotStatePaid {
 		host, err := e.market.GetHost(ctx, slot)
 		if err != nil {
@@ -500,12 +504,19 @@ func (e *effects) Payout(ctx context.Context, a *fsm.Agent) (fsm.Step, error) {
 		if host != e.me() {
 			return fsm.Step{Outcome: fsm.Lost, Detail: "nothing due: the slot is not ours"}, nil
 		}
-		if _, err := e.market.FreeSlot(ctx, slot); err != nil && !errors.Is(err, contracts.ErrSlotNotFilled) {
+		var collateral *big.Int
+		if info, err := e.market.GetSlot(ctx, slot); err == nil {
+			collateral = info.Collateral // what comes back besides the earnings
+		}
+		rc, err := e.market.FreeSlot(ctx, slot)
+		if err != nil && !errors.Is(err, contracts.ErrSlotNotFilled) {
 			return fsm.Step{}, transient(fmt.Errorf("free slot: %w", err))
 		}
+		detail = e.payoutDetail(ctx, rc, collateral)
+		e.log.Info("payout: "+detail, "slotId", slot, "requestId", a.ChainRequestID())
 	}
 	if err := e.data.RemoveHostedSlot(slot); err != nil && !errors.Is(err, datastore.ErrNotFound) {
 		e.log.Warn("payout done; could not remove the slot's files", "slotId", slot, "err", err)
 	}
-	return fsm.Step{Outcome: o, Detail: "paid"}, nil
+	return fsm.Step{Outcome: o, Detail: detail}, nil
 }

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -22,6 +23,7 @@ import (
 	"github.com/slotd/slotd/contracts"
 	ct "github.com/slotd/slotd/contracts/contractstest"
 	"github.com/slotd/slotd/contracts/proof"
+	"github.com/slotd/slotd/fsm"
 	"github.com/slotd/slotd/node/datastore"
 	"github.com/slotd/slotd/node/sales"
 	"github.com/slotd/slotd/node/transfer"
@@ -291,6 +293,29 @@ func TestHostsFillProveAndGetPaid(t *testing.T) {
 	}
 	if paid == 0 {
 		t.Fatal("no host earned anything")
+	}
+	// Each payout's journal entry says what came back, in tokens (the
+	// chain says Paid a moment before the host journals it).
+	detail := regexp.MustCompile(`^freeSlot tx 0x[0-9a-f]{64}: [0-9.]+ SLOT paid, [0-9.]+ SLOT collateral back$`)
+	var payouts []string
+	waitFor(t, "every payout journaled", 30*time.Second, func() bool {
+		payouts = payouts[:0]
+		for _, h := range hosts {
+			h.store.View(func(tx *persist.Tx) error {
+				return tx.ForEachJournalEntry(func(j persist.JournalEntry) error {
+					if j.From == fsm.Payout {
+						payouts = append(payouts, j.Detail)
+					}
+					return nil
+				})
+			})
+		}
+		return len(payouts) == 3
+	})
+	for _, d := range payouts {
+		if !detail.MatchString(d) {
+			t.Errorf("payout journal entry: %q, want the amounts", d)
+		}
 	}
 	t.Logf("request ended at %d; proofs per slot %v; %d hosts earned", end, proofs, paid)
 }
