@@ -122,15 +122,26 @@ func TestNodeRunsClientAndValidatorOnDevChain(t *testing.T) {
 		!st.Chain.RPCOK || st.Chain.PeriodSec == 0 || st.Client == nil || st.Validator == nil || len(st.Errors) != 0 {
 		t.Fatalf("status report: %+v", st.Report)
 	}
-	resp, err = http.Get(n.APIURL() + "/api/v1/alerts")
-	if err != nil {
-		t.Fatal(err)
-	}
+	// A healthy node raises no alert once its one ingestor has caught up
+	// with the dev chain (on a loaded machine it may start a few dozen
+	// blocks behind, and says so until it catches up).
 	var alerts []node.Alert
-	if err := json.NewDecoder(resp.Body).Decode(&alerts); err != nil || len(alerts) != 0 || len(st.Alerts) != 0 {
-		t.Fatalf("alerts of a healthy node: %v %v %v", alerts, st.Alerts, err)
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		resp, err = http.Get(n.APIURL() + "/api/v1/alerts")
+		if err != nil {
+			t.Fatal(err)
+		}
+		alerts = nil
+		err = json.NewDecoder(resp.Body).Decode(&alerts)
+		resp.Body.Close()
+		if err == nil && len(alerts) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("alerts of a healthy node: %v %v", alerts, err)
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
-	resp.Body.Close()
 	stop()
 	if err := <-done; err != nil {
 		t.Fatalf("run: %v", err)
