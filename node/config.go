@@ -45,6 +45,10 @@ type Config struct {
 	// txmgr.Config.Retain).
 	TxRetain time.Duration `json:"txRetain"`
 	LogLevel string        `json:"logLevel"`
+	// AllowPrivateProviders lets the host fetch slots from loopback and
+	// private addresses. Off by default: provider URLs come from strangers'
+	// requests, and would otherwise reach the host's own network.
+	AllowPrivateProviders bool `json:"allowPrivateProviders"`
 }
 
 // Defaults are what a field takes when nothing sets it.

@@ -120,7 +120,7 @@ func (n *Node) openRoles(ctx context.Context) error {
 	}
 	if n.cfg.Has(RoleHost) {
 		s, err := sales.New(ctx, sales.Config{Store: n.store, Market: n.market, Client: n.eth, Data: n.data,
-			Peers: n.cfg.Peers, Workers: n.cfg.Workers, QueueSize: n.cfg.QueueSize, Poll: n.cfg.Poll,
+			Peers: n.cfg.Peers, Download: &transfer.Options{AllowPrivate: n.cfg.AllowPrivateProviders}, Workers: n.cfg.Workers, QueueSize: n.cfg.QueueSize, Poll: n.cfg.Poll,
 			StartBlock: n.cfg.StartBlock, Confirmations: n.cfg.Confirmations, Log: n.log.Named("host"), Metrics: n.metrics,
 			Committed: crashAfter(n.log)})
 		if err != nil {

@@ -222,6 +222,7 @@ func (d *demo) startNode(ctx context.Context, n *demoNode) error {
 	cfg.DataDir, cfg.RPC, cfg.Marketplace, cfg.StartBlock = filepath.Join(n.dir, "data"), d.chain.WSURL(), d.dep.Marketplace.Hex(), d.start
 	cfg.KeyFile, cfg.PasswordFile, cfg.APIAddr, cfg.Roles = keyFile, d.pwFile, "127.0.0.1:0", []string{n.role}
 	cfg.Poll, cfg.Workers = 200*time.Millisecond, 2
+	cfg.AllowPrivateProviders = true // every demo node serves on 127.0.0.1
 	log := newLogger(n.name, "info", d.logFile)
 	nd, err := node.Open(ctx, cfg, log)
 	if err != nil {

@@ -79,6 +79,7 @@ func runDevnet(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintf(stdout, "account %s  key %s\n", a.Address, a.KeyFile)
 	}
 	fmt.Fprintf(stdout, "password file %s\nwritten to %s; Ctrl-C stops the chain\n", info.PasswordFile, filepath.Join(*dir, "devnet.json"))
+	fmt.Fprintln(stdout, "devnet nodes serve on 127.0.0.1: run them with --allow-private-providers (or SLOTD_ALLOW_PRIVATE_PROVIDERS=true)")
 	<-ctx.Done()
 	return exitOK
 }

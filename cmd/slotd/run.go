@@ -23,14 +23,36 @@ func init() {
 type setting struct {
 	flag, usage string
 	set         func(c *node.Config, v string) error
+	isBool      bool // a switch: --flag alone means true
 }
+
+func boolSetting(name, usage string, f func(*node.Config) *bool) setting {
+	return setting{name, usage, func(c *node.Config, v string) error {
+		b, err := strconv.ParseBool(v)
+		*f(c) = b
+		return err
+	}, true}
+}
+
+// switchValue is a bool flag kept as the string it was given, so that
+// flags, env and file resolve alike.
+type switchValue struct{ s *string }
+
+func (v switchValue) String() string {
+	if v.s == nil {
+		return ""
+	}
+	return *v.s
+}
+func (v switchValue) Set(s string) error { *v.s = s; return nil }
+func (v switchValue) IsBoolFlag() bool   { return true }
 
 func uintSetting(name, usage string, f func(*node.Config) *uint64) setting {
 	return setting{name, usage, func(c *node.Config, v string) error {
 		n, err := strconv.ParseUint(v, 10, 64)
 		*f(c) = n
 		return err
-	}}
+	}, false}
 }
 
 func intSetting(name, usage string, f func(*node.Config) *int) setting {
@@ -38,7 +60,7 @@ func intSetting(name, usage string, f func(*node.Config) *int) setting {
 		n, err := strconv.Atoi(v)
 		*f(c) = n
 		return err
-	}}
+	}, false}
 }
 
 func durationSetting(name, usage string, f func(*node.Config) *time.Duration) setting {
@@ -46,11 +68,11 @@ func durationSetting(name, usage string, f func(*node.Config) *time.Duration) se
 		d, err := time.ParseDuration(v)
 		*f(c) = d
 		return err
-	}}
+	}, false}
 }
 
 func strSetting(name, usage string, f func(*node.Config) *string) setting {
-	return setting{name, usage, func(c *node.Config, v string) error { *f(c) = v; return nil }}
+	return setting{name, usage, func(c *node.Config, v string) error { *f(c) = v; return nil }, false}
 }
 
 func listSetting(name, usage string, f func(*node.Config) *[]string) setting {
@@ -62,7 +84,7 @@ func listSetting(name, usage string, f func(*node.Config) *[]string) setting {
 			}
 		}
 		return nil
-	}}
+	}, false}
 }
 
 var nodeSettings = []setting{
@@ -82,6 +104,8 @@ var nodeSettings = []setting{
 	durationSetting("poll", "how often roles look at the chain", func(c *node.Config) *time.Duration { return &c.Poll }),
 	durationSetting("tx-retain", "how long settled transaction records are kept", func(c *node.Config) *time.Duration { return &c.TxRetain }),
 	strSetting("log-level", "trace, debug, info, warn or error", func(c *node.Config) *string { return &c.LogLevel }),
+	boolSetting("allow-private-providers", "fetch slots from loopback and private addresses too (devnets, LANs; off: public only)",
+		func(c *node.Config) *bool { return &c.AllowPrivateProviders }),
 }
 
 // envName is the environment variable for a flag: --data-dir is SLOTD_DATA_DIR.
@@ -96,6 +120,12 @@ func loadNodeConfig(args []string, stderr io.Writer) (node.Config, int) {
 	configFile := fs.String("config", os.Getenv("SLOTD_CONFIG"), "JSON config file (fields as in the README)")
 	values := map[string]*string{}
 	for _, s := range nodeSettings {
+		if s.isBool {
+			v := new(string)
+			fs.Var(switchValue{v}, s.flag, s.usage+" (env "+envName(s.flag)+")")
+			values[s.flag] = v
+			continue
+		}
 		values[s.flag] = fs.String(s.flag, "", s.usage+" (env "+envName(s.flag)+")")
 	}
 	fs.Usage = func() {

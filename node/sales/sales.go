@@ -26,11 +26,14 @@ import (
 
 // Config is what the host role needs.
 type Config struct {
-	Store         *persist.Store
-	Market        contracts.Market
-	Client        Client
-	Data          *datastore.Store
-	Peers         []string
+	Store  *persist.Store
+	Market contracts.Market
+	Client Client
+	Data   *datastore.Store
+	Peers  []string
+	// Download tunes slot downloads (nil: defaults, which fetch from public
+	// addresses only).
+	Download      *transfer.Options
 	Workers       int
 	QueueSize     int
 	Poll          time.Duration
@@ -88,7 +91,7 @@ func New(ctx context.Context, cfg Config) (*Sales, error) {
 		return nil, err
 	}
 	progress := transfer.PersistProgress{Store: cfg.Store}
-	fx := &effects{market: cfg.Market, store: cfg.Store, receipts: cfg.Client, data: cfg.Data, downloader: transfer.NewDownloader(cfg.Data, progress, nil),
+	fx := &effects{market: cfg.Market, store: cfg.Store, receipts: cfg.Client, data: cfg.Data, downloader: transfer.NewDownloader(cfg.Data, progress, cfg.Download),
 		peers: cfg.Peers, samples: int(mcfg.Proofs.Samples), poll: cfg.Poll, log: cfg.Log.Named("agent"), metrics: cfg.Metrics}
 	s.agents, err = fsm.New(fsm.Options{
 		Store: cfg.Store, Effects: fx, Logger: cfg.Log.Named("agents"),

@@ -152,7 +152,7 @@ func startHost(t *testing.T, e *ct.Env, a ct.Actor, dir string, tune ...func(*tx
 		t.Fatal(err)
 	}
 	market := &outageMarket{Market: contracts.NewEthMarket(e.Chain, tx, e.Dep.Marketplace)}
-	s, err := sales.New(ctx, sales.Config{Store: store, Market: market, Client: e.Chain, Data: data, Workers: 2, QueueSize: 16,
+	s, err := sales.New(ctx, sales.Config{Store: store, Market: market, Download: &transfer.Options{AllowPrivate: true}, Client: e.Chain, Data: data, Workers: 2, QueueSize: 16,
 		Poll: 50 * time.Millisecond, Log: log})
 	if err != nil {
 		t.Fatal(err)

@@ -157,7 +157,7 @@ func (s *session) try(ctx context.Context, p *pool, what string, attempt func(ct
 			return fmt.Errorf("%s: %w", what, context.Cause(ctx))
 		case errors.Is(err, ErrBadData):
 			s.markBad(base, err)
-		case errors.Is(err, errNotHeld):
+		case errors.Is(err, errNotHeld), errors.Is(err, ErrPrivateAddress):
 			p.drop(base, err)
 		default:
 			p.failed(base, err)
@@ -193,13 +193,12 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-type statusError struct {
-	code int
-	body string
-}
+// statusError is a provider's unwanted status. It holds no part of the
+// body: a provider's reply is a stranger's text, and errors reach the log.
+type statusError struct{ code int }
 
 func (e *statusError) Error() string {
-	return fmt.Sprintf("HTTP %d: %s", e.code, strings.TrimSpace(e.body))
+	return fmt.Sprintf("HTTP %d %s", e.code, http.StatusText(e.code))
 }
 
 // checkStatus accepts the wanted statuses and turns the others into
@@ -210,8 +209,7 @@ func checkStatus(resp *http.Response, want ...int) error {
 			return nil
 		}
 	}
-	b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-	err := &statusError{code: resp.StatusCode, body: string(b)}
+	err := &statusError{code: resp.StatusCode}
 	switch resp.StatusCode {
 	case http.StatusNotFound, http.StatusGone, http.StatusBadRequest, http.StatusMethodNotAllowed:
 		return fmt.Errorf("%w: %w", errNotHeld, err)

@@ -14,7 +14,11 @@ import (
 
 // Options tune a Downloader. Zero fields take the defaults in parentheses.
 type Options struct {
-	Client         *http.Client  // (a client with a keep-alive pool sized for Parallel)
+	Client *http.Client // (a client with a keep-alive pool sized for Parallel)
+	// AllowPrivate lets the default client fetch from loopback and private
+	// addresses (a devnet, a test, a LAN deployment); without it only public
+	// addresses are dialled. It does not apply to a Client given here.
+	AllowPrivate   bool
 	BlockSize      uint64        // bytes per range request, a multiple of 16 KiB (1 MiB)
 	Parallel       int           // range requests in flight per slot (4)
 	MaxAttempts    int           // transient failures per range before giving up (8)
@@ -76,10 +80,11 @@ func NewDownloader(store *datastore.Store, progress ProgressStore, opt *Options)
 	d := &Downloader{store: store, progress: progress, opt: opt.withDefaults()}
 	d.client = d.opt.Client
 	if d.client == nil {
-		t := http.DefaultTransport.(*http.Transport).Clone()
-		t.MaxIdleConnsPerHost = 64
-		t.ResponseHeaderTimeout = 30 * time.Second
-		d.client = &http.Client{Transport: t}
+		policy := publicPort
+		if d.opt.AllowPrivate {
+			policy = nil
+		}
+		d.client = newClient(policy)
 	}
 	return d
 }
