@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/slotd/slotd/node/api"
 )
 
 // Roles a node can play.
@@ -49,6 +51,10 @@ type Config struct {
 	// private addresses. Off by default: provider URLs come from strangers'
 	// requests, and would otherwise reach the host's own network.
 	AllowPrivateProviders bool `json:"allowPrivateProviders"`
+	// MaxConns and MaxConnsPerClient cap the API's open connections, in
+	// all and per client IP (0: api.Limits' defaults).
+	MaxConns          int `json:"maxConns"`
+	MaxConnsPerClient int `json:"maxConnsPerClient"`
 }
 
 // Defaults are what a field takes when nothing sets it.
@@ -141,6 +147,12 @@ func (c *Config) Validate() error {
 	}
 	if c.Workers < 1 || c.Workers > 64 {
 		bad("--workers must be 1..64 (got %d)", c.Workers)
+	}
+	if c.MaxConns < 0 || c.MaxConns > 1<<20 {
+		bad("--max-conns must be 0 (the default, %d or half the file limit) to %d (got %d)", api.DefaultMaxConns, 1<<20, c.MaxConns)
+	}
+	if c.MaxConnsPerClient < 0 || c.MaxConnsPerClient > 1<<20 {
+		bad("--max-conns-per-client must be 0 (the default, %d) to %d (got %d)", api.DefaultMaxConnsPerClient, 1<<20, c.MaxConnsPerClient)
 	}
 	if c.QueueSize < 1 {
 		bad("--queue-size must be positive (got %d)", c.QueueSize)

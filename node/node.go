@@ -174,7 +174,7 @@ func (n *Node) listen() error {
 	if n.sales != nil {
 		srv.Sales = n.sales
 	}
-	n.api = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	n.api, n.ln = api.NewHTTPServer(n.ln, srv.Handler(), api.Limits{MaxConns: n.cfg.MaxConns, MaxConnsPerClient: n.cfg.MaxConnsPerClient})
 	return nil
 }
 

@@ -59,6 +59,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/v1/datasets", s.listDatasets)
 	mux.HandleFunc("POST /api/v1/datasets", s.guard(s.upload))
 	mux.Handle("GET /api/v1/backup", s.guard(func(w http.ResponseWriter, r *http.Request) {
+		unbounded(w)
 		persist.BackupHandler(s.Store).ServeHTTP(w, r)
 	}))
 	if s.Data != nil {

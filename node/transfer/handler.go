@@ -111,6 +111,14 @@ func (h *handler) hosted(tree bool) http.HandlerFunc {
 	}
 }
 
+// minPeerRate is the slowest reading a peer is allowed, in bytes/s.
+const minPeerRate = 64 << 10
+
+// replyTime is how long a reply of at most n bytes may take to write.
+func replyTime(n int64) time.Duration {
+	return 30*time.Second + time.Duration(n/minPeerRate)*time.Second
+}
+
 func serveSlot(w http.ResponseWriter, r *http.Request, sl datastore.Slot, tree bool) {
 	path := sl.DataPath
 	if tree {
@@ -131,6 +139,9 @@ func serveSlot(w http.ResponseWriter, r *http.Request, sl datastore.Slot, tree b
 			httpError(w, http.StatusRequestedRangeNotSatisfiable, "%v", err)
 			return
 		}
+		// The server's write timeout suits small replies; a slot gets time
+		// for its size at a slow peer's pace, and no more.
+		http.NewResponseController(w).SetWriteDeadline(time.Now().Add(replyTime(st.Size())))
 	}
 	w.Header().Set("Content-Type", "application/octet-stream")
 	etag := `"` + sl.Root.Hex()
