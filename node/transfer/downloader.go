@@ -25,6 +25,14 @@ type Options struct {
 	BackoffMin     time.Duration // first wait after a transient failure (100 ms)
 	BackoffMax     time.Duration // longest wait (5 s)
 	RequestTimeout time.Duration // bound on one HTTP request (2 min)
+	// ProviderFailures and ProviderStall are a provider's failure budget in
+	// one transfer: after that many transient failures in a row (8), or
+	// failing for that long without a success (2 min), it is given up.
+	ProviderFailures int
+	ProviderStall    time.Duration
+	// GiveUpFor is how long a set of providers that all spent their budget
+	// is not tried again by this downloader (1 h).
+	GiveUpFor time.Duration
 	// SyncBytes is how much newly verified data may be waiting for an fsync
 	// and a progress record: what a crash can cost in refetching (16 MiB).
 	SyncBytes uint64
@@ -59,6 +67,15 @@ func (o *Options) withDefaults() Options {
 	if r.RequestTimeout <= 0 {
 		r.RequestTimeout = 2 * time.Minute
 	}
+	if r.ProviderFailures <= 0 {
+		r.ProviderFailures = 8
+	}
+	if r.ProviderStall <= 0 {
+		r.ProviderStall = 2 * time.Minute
+	}
+	if r.GiveUpFor <= 0 {
+		r.GiveUpFor = time.Hour
+	}
 	if r.SyncBytes == 0 {
 		r.SyncBytes = 16 << 20
 	}
@@ -71,6 +88,7 @@ type Downloader struct {
 	progress ProgressStore
 	opt      Options
 	client   *http.Client
+	gaveUp   giveUps
 }
 
 // NewDownloader returns a downloader writing into store and recording
@@ -105,6 +123,9 @@ type SlotRequest struct {
 	// Manifest, when set, is used instead of fetching one; it is verified
 	// against CID all the same.
 	Manifest *datastore.Manifest
+	// Deadline, when set, ends the transfer with ErrDeadline (a host sets
+	// the request's expiry: a slot fetched later cannot be filled).
+	Deadline time.Time
 }
 
 // Result describes a finished slot transfer.
