@@ -40,7 +40,9 @@ type Server struct {
 	Providers []byte
 	// Status reports the node's status document.
 	Status func(ctx context.Context) any
-	Log    hclog.Logger
+	// FreeSpace reports the data dir's free disk space (nil: Data's).
+	FreeSpace func() (uint64, error)
+	Log       hclog.Logger
 }
 
 // Handler returns the API's routes.
@@ -114,7 +116,13 @@ func (s *Server) addAvailability(w http.ResponseWriter, r *http.Request) {
 	}
 	a := persist.Availability{TotalSize: b.TotalSize, FreeSize: b.TotalSize, Duration: b.Duration,
 		MinPricePerBytePerSecond: b.MinPricePerBytePerSecond.Int, MaxCollateralPerByte: b.MaxCollateralPerByte.Int, Created: time.Now().UTC()}
+	free, known := s.freeSpace()
 	err := s.Store.Update(r.Context(), func(tx *persist.Tx) error {
+		if known {
+			if err := checkOffer(tx, free, a.TotalSize); err != nil {
+				return err
+			}
+		}
 		a.ID = 0 // Update may run fn again; each run assigns afresh
 		return tx.AddAvailability(&a)
 	})
@@ -227,6 +235,8 @@ func (s *Server) fail(w http.ResponseWriter, what string, err error) {
 	switch {
 	case errors.Is(err, persist.ErrNotFound), errors.Is(err, datastore.ErrNotFound):
 		writeError(w, http.StatusNotFound, what+": not found")
+	case errors.Is(err, datastore.ErrDiskSpace):
+		writeError(w, http.StatusInsufficientStorage, err.Error())
 	case errors.Is(err, purchasing.ErrParams), errors.Is(err, persist.ErrConflict):
 		writeError(w, http.StatusBadRequest, fmt.Sprintf("%s: %v", what, err))
 	case errors.Is(err, context.Canceled):

@@ -33,7 +33,9 @@ type Config struct {
 	Peers  []string
 	// Download tunes slot downloads (nil: defaults, which fetch from public
 	// addresses only).
-	Download      *transfer.Options
+	Download *transfer.Options
+	// FreeSpace reports the data dir's free disk space (nil: Data's).
+	FreeSpace     func() (uint64, error)
 	Workers       int
 	QueueSize     int
 	Poll          time.Duration
@@ -155,6 +157,10 @@ func (s *Sales) Run(ctx context.Context) error {
 // work sells one slot: it starts the slot's agent and returns once the
 // worker may go (the slot is filled, or the sale ended).
 func (s *Sales) work(ctx context.Context, it queue.Item) error {
+	if err := s.diskRoom(it.SlotSize); err != nil {
+		s.log.Warn("not taking the slot: no room on disk; it waits for an availability change", "slotId", it.SlotID, "err", err)
+		return fmt.Errorf("%w: %v", queue.ErrRetry, err)
+	}
 	a, err := s.agents.Sell(ctx, fsm.Sale{SlotID: it.SlotID, RequestID: it.RequestID, SlotIndex: it.SlotIndex, SlotSize: it.SlotSize,
 		Fits: func(av persist.Availability) bool { return takes(av, it) }})
 	if errors.Is(err, persist.ErrInsufficientSpace) {
