@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/url"
 	"os"
@@ -57,6 +58,16 @@ type Config struct {
 	MaxConnsPerClient int `json:"maxConnsPerClient"`
 }
 
+// Bounds of the numeric settings: beyond them a value is a typo, or would
+// make the node burn a core or a disk.
+const (
+	MinPoll          = 10 * time.Millisecond
+	MaxPoll          = 10 * time.Minute
+	MaxTxRetain      = 365 * 24 * time.Hour
+	MaxQueueSize     = 1 << 20
+	MaxConfirmations = 10_000
+)
+
 // Defaults are what a field takes when nothing sets it.
 func Defaults() Config {
 	return Config{DataDir: "./data", APIAddr: "127.0.0.1:8080", Roles: []string{RoleHost},
@@ -97,6 +108,9 @@ func (d *jsonDuration) UnmarshalJSON(b []byte) error {
 	}
 	switch v := v.(type) {
 	case float64:
+		if v != v || v < math.MinInt64 || v >= math.MaxInt64 {
+			return fmt.Errorf("duration %s: out of range (write it as a string like \"90s\" or \"2h\")", b)
+		}
 		*d = jsonDuration(v)
 		return nil
 	case string:
@@ -154,14 +168,17 @@ func (c *Config) Validate() error {
 	if c.MaxConnsPerClient < 0 || c.MaxConnsPerClient > 1<<20 {
 		bad("--max-conns-per-client must be 0 (the default, %d) to %d (got %d)", api.DefaultMaxConnsPerClient, 1<<20, c.MaxConnsPerClient)
 	}
-	if c.QueueSize < 1 {
-		bad("--queue-size must be positive (got %d)", c.QueueSize)
+	if c.QueueSize < 1 || c.QueueSize > MaxQueueSize {
+		bad("--queue-size must be 1..%d (got %d)", MaxQueueSize, c.QueueSize)
 	}
-	if c.Poll <= 0 {
-		bad("--poll must be a positive duration (got %s)", c.Poll)
+	if c.Confirmations > MaxConfirmations {
+		bad("--confirmations must be 0..%d blocks (got %d)", MaxConfirmations, c.Confirmations)
 	}
-	if c.TxRetain < time.Minute {
-		bad("--tx-retain must be at least 1m, and longer than the deepest reorganisation you expect (got %s)", c.TxRetain)
+	if c.Poll < MinPoll || c.Poll > MaxPoll {
+		bad("--poll must be between %s and %s (got %s): it is how often the node reads the chain", MinPoll, MaxPoll, c.Poll)
+	}
+	if c.TxRetain < time.Minute || c.TxRetain > MaxTxRetain {
+		bad("--tx-retain must be at least 1m and at most %s, and longer than the deepest reorganisation you expect (got %s)", MaxTxRetain, c.TxRetain)
 	}
 	switch strings.ToLower(c.LogLevel) {
 	case "trace", "debug", "info", "warn", "error":
