@@ -56,6 +56,22 @@ type Config struct {
 	// all and per client IP (0: api.Limits' defaults).
 	MaxConns          int `json:"maxConns"`
 	MaxConnsPerClient int `json:"maxConnsPerClient"`
+	// PublicReads leaves the state-reading routes open without the token
+	// when the API listens beyond loopback.
+	PublicReads bool `json:"publicReads"`
+}
+
+// APIIsLocal reports whether the API listens on loopback only.
+func (c *Config) APIIsLocal() bool {
+	host, _, err := net.SplitHostPort(c.APIAddr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // Bounds of the numeric settings: beyond them a value is a typo, or would

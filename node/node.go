@@ -171,6 +171,11 @@ func (n *Node) listen() error {
 	}
 	srv := &api.Server{Store: n.store, Data: n.data, Purchasing: n.client, Metrics: n.metrics, Token: token,
 		Providers: providers, Status: n.status, Log: n.log.Named("api")}
+	if !n.cfg.APIIsLocal() {
+		srv.PrivateReads = !n.cfg.PublicReads
+		n.log.Warn("the API listens beyond this machine: state-changing routes need the token, and so do reads unless --public-reads; data routes are public",
+			"api", n.cfg.APIAddr, "publicReads", n.cfg.PublicReads)
+	}
 	if n.sales != nil {
 		srv.Sales = n.sales
 	}

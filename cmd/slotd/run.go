@@ -108,6 +108,8 @@ var nodeSettings = []setting{
 	strSetting("log-level", "trace, debug, info, warn or error", func(c *node.Config) *string { return &c.LogLevel }),
 	intSetting("max-conns", "API connections open at once, all clients (0: 1024 or half the file limit)", func(c *node.Config) *int { return &c.MaxConns }),
 	intSetting("max-conns-per-client", "API connections open at once from one IP address (0: 64)", func(c *node.Config) *int { return &c.MaxConnsPerClient }),
+	boolSetting("public-reads", "with --api beyond loopback, leave status, sales, purchases, availabilities, queue and datasets readable without the token",
+		func(c *node.Config) *bool { return &c.PublicReads }),
 	boolSetting("allow-private-providers", "fetch slots from loopback and private addresses too (devnets, LANs; off: public only)",
 		func(c *node.Config) *bool { return &c.AllowPrivateProviders }),
 }
