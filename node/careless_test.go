@@ -97,3 +97,33 @@ func TestRetryOfAnUnknownSlotIs404(t *testing.T) {
 		t.Errorf("the node logged an error:\n%s", logs)
 	}
 }
+
+// An RPC URL's password and API key reach neither the log nor the error,
+// while the node waits for an RPC that is down and when it gives up.
+func TestRPCCredentialsAreRedacted(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	_, cfg, _, _ := devNode(t, ctx)
+	const password, key, pathKey = "hunter2-pass", "K3Y0123456789", "0123456789abcdef0123"
+	cfg.RPC = "http://alice:" + password + "@127.0.0.1:1/v3/" + pathKey + "?apikey=" + key
+	var logs syncBuffer
+	openCtx, stop := context.WithTimeout(ctx, 2500*time.Millisecond)
+	defer stop()
+	_, err := node.Open(openCtx, cfg, hclog.New(&hclog.LoggerOptions{Output: &logs, Level: hclog.Debug}))
+	if err == nil {
+		t.Fatal("opened a node on an RPC that is down")
+	}
+	shown := logs.String() + "\n" + err.Error()
+	if !strings.Contains(logs.String(), "127.0.0.1:1") {
+		t.Fatalf("the log does not say which RPC it waits for:\n%s", shown)
+	}
+	for _, secret := range []string{password, key, pathKey} {
+		if strings.Contains(shown, secret) {
+			t.Errorf("%q is shown:\n%s", secret, shown)
+		}
+	}
+	cfg.RPC = "ftp://alice:" + password + "@example.org/"
+	if err := cfg.Validate(); err == nil || strings.Contains(err.Error(), password) {
+		t.Errorf("validation error shows the password: %v", err)
+	}
+}

@@ -151,7 +151,7 @@ func (c *Config) Validate() error {
 		bad("--data-dir is required")
 	}
 	if u, err := url.Parse(c.RPC); c.RPC == "" || err != nil || !slices.Contains([]string{"ws", "wss", "http", "https"}, u.Scheme) {
-		bad("--rpc must be a ws://, wss://, http:// or https:// URL of an Ethereum node (got %q)", c.RPC)
+		bad("--rpc must be a ws://, wss://, http:// or https:// URL of an Ethereum node (got %q)", RedactURL(c.RPC))
 	}
 	if !common.IsHexAddress(c.Marketplace) {
 		bad("--marketplace must be the Marketplace contract's 0x address (got %q)", c.Marketplace)

@@ -59,10 +59,13 @@ func Open(ctx context.Context, cfg Config, log hclog.Logger) (_ *Node, err error
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	hide := newRedactor(cfg.RPC)
+	log = redactLogs(log, cfg.RPC)
 	n := &Node{cfg: cfg, log: log, roles: map[string]Role{}}
 	defer func() {
 		if err != nil {
 			n.Close()
+			err = hide.err(err)
 		}
 	}()
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
@@ -93,7 +96,7 @@ func Open(ctx context.Context, cfg Config, log hclog.Logger) (_ *Node, err error
 	}
 	n.market = contracts.NewEthMarket(n.eth, n.tx, common.HexToAddress(cfg.Marketplace))
 	if _, err := n.market.Config(ctx); err != nil {
-		return nil, fmt.Errorf("no Marketplace at %s on %s (check --marketplace and --rpc): %w", cfg.Marketplace, cfg.RPC, err)
+		return nil, fmt.Errorf("no Marketplace at %s on %s (check --marketplace and --rpc): %w", cfg.Marketplace, RedactURL(cfg.RPC), err)
 	}
 	n.metrics = metrics.New(n.store)
 	n.roles["head"] = roleFunc(n.watchHead) // keeps slotd_chain_head_block and the cursor lag current
@@ -217,6 +220,10 @@ func (n *Node) status(ctx context.Context) any {
 // order: roles first (they park at durable points), then the API, the tx
 // manager, and finally the store.
 func (n *Node) Run(ctx context.Context) error {
+	return newRedactor(n.cfg.RPC).err(n.run(ctx))
+}
+
+func (n *Node) run(ctx context.Context) error {
 	if err := n.tx.Start(ctx); err != nil {
 		return fmt.Errorf("tx manager: %w", err)
 	}
