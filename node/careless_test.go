@@ -2,6 +2,7 @@ package node_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"os"
@@ -126,4 +127,40 @@ func TestRPCCredentialsAreRedacted(t *testing.T) {
 	if err := cfg.Validate(); err == nil || strings.Contains(err.Error(), password) {
 		t.Errorf("validation error shows the password: %v", err)
 	}
+}
+
+// A data dir made for one chain and Marketplace is refused, with both
+// deployments named and the choices, when started against another one
+// (a new dev chain, or another --start-block); the right flags open it.
+func TestStoreFromAnotherDeploymentIsRefused(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	_, cfg, _, _ := devNode(t, ctx)
+	n, err := node.Open(ctx, cfg, hclog.NewNullLogger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.Close()
+
+	_, other, _, _ := devNode(t, ctx) // a new dev chain with its own deployment
+	other.DataDir = cfg.DataDir
+	_, err = node.Open(ctx, other, hclog.NewNullLogger())
+	if !errors.Is(err, node.ErrDeployment) || !strings.Contains(err.Error(), "fresh --data-dir") {
+		t.Fatalf("open on another chain: %v, want %v saying what to do", err, node.ErrDeployment)
+	}
+	for _, want := range []string{strings.ToLower(cfg.Marketplace), strings.ToLower(other.Marketplace)} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not name %s: %v", want, err)
+		}
+	}
+	moved := cfg
+	moved.StartBlock = 1
+	if _, err := node.Open(ctx, moved, hclog.NewNullLogger()); !errors.Is(err, node.ErrDeployment) {
+		t.Fatalf("open with another --start-block: %v", err)
+	}
+	n, err = node.Open(ctx, cfg, hclog.NewNullLogger())
+	if err != nil {
+		t.Fatalf("open with the flags the data dir was made with: %v", err)
+	}
+	n.Close()
 }

@@ -98,6 +98,9 @@ func Open(ctx context.Context, cfg Config, log hclog.Logger) (_ *Node, err error
 	if _, err := n.market.Config(ctx); err != nil {
 		return nil, fmt.Errorf("no Marketplace at %s on %s (check --marketplace and --rpc): %w", cfg.Marketplace, RedactURL(cfg.RPC), err)
 	}
+	if err := n.checkDeployment(ctx); err != nil {
+		return nil, err
+	}
 	n.metrics = metrics.New(n.store)
 	n.roles["head"] = roleFunc(n.watchHead) // keeps slotd_chain_head_block and the cursor lag current
 	if err := n.openRoles(ctx); err != nil {
