@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 )
@@ -54,4 +55,28 @@ func TestRangeAmplificationIsRefused(t *testing.T) {
 	if code, n := getRanges(t, url, "bytes=0-9"); code != http.StatusPartialContent || n != 10 {
 		t.Errorf("one range: status %d, %d bytes", code, n)
 	}
+}
+
+// FuzzRangeReply: whatever Range header a stranger sends, the reply is not
+// a 5xx and not much larger than the slot itself: at most MaxRanges parts'
+// headers beyond it.
+func FuzzRangeReply(f *testing.F) {
+	s, man := upload(f, randomBytes(32, 40_000), 2, 1, 0)
+	h := Handler(s)
+	url := "http://x/api/v1/data/" + man.CID.Hex() + "/slots/0"
+	for _, seed := range []string{"bytes=0-0,2-2,4-4", "bytes=0-99,50-149", "bytes=-1,0-", "bytes=0-", "bytes=5-1", "bytes=99999999-", "bytes=0-0,1-1,2-2,3-3,4-4,5-5,6-6,7-7,8-8,9-9,10-10,11-11,12-12,13-13,14-14,15-15"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, rng string) {
+		req := httptest.NewRequest(http.MethodGet, url, nil)
+		req.Header.Set("Range", rng)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		if w.Code >= 500 {
+			t.Fatalf("Range %q: %d %s", rng, w.Code, w.Body.String())
+		}
+		if limit := int(man.SlotSize) + MaxRanges*256; w.Body.Len() > limit {
+			t.Fatalf("Range %q: %d-byte reply for a %d-byte slot", rng, w.Body.Len(), man.SlotSize)
+		}
+	})
 }
