@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"strings"
 	"testing"
 )
@@ -38,5 +39,16 @@ func TestRunHelpExitsZero(t *testing.T) {
 	out := stdout.String() + stderr.String()
 	if code != exitOK || !strings.Contains(out, "usage: slotd run") || !strings.Contains(out, "default 1s") || strings.Contains(out, "must be") {
 		t.Fatalf("slotd run -h: exit %d\n%s", code, out)
+	}
+}
+
+// The dev chain commands bound their block time too.
+func TestDevChainTickIsBounded(t *testing.T) {
+	for name, run := range map[string]func(context.Context, []string, io.Writer, io.Writer) int{
+		"--dir": runDevnet, "--keep": runDemo} {
+		var stdout, stderr bytes.Buffer
+		if code := run(context.Background(), []string{name, t.TempDir(), "--tick", "1ns"}, &stdout, &stderr); code != exitUsage || !strings.Contains(stderr.String(), "--tick") {
+			t.Errorf("%s ... --tick 1ns: exit %d %s", name, code, stderr.String())
+		}
 	}
 }

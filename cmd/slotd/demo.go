@@ -67,6 +67,10 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if _, err := parseArgs(fs, args); err != nil {
 		return flagExit(err)
 	}
+	if *tick < minTick || *tick > maxTick {
+		fmt.Fprintf(stderr, "slotd demo: --tick must be between %s and %s (got %s)\n", minTick, maxTick, *tick)
+		return exitUsage
+	}
 	dir := *keep
 	if dir == "" {
 		tmp, err := os.MkdirTemp("", "slotd-demo-")

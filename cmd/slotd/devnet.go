@@ -50,6 +50,13 @@ func devMarketConfig() contracts.Config {
 	return c
 }
 
+// Bounds of a dev chain's block time: below, a chain that mines blocks as
+// fast as it can burns a core; above, nothing happens in a demo's time.
+const (
+	minTick = 10 * time.Millisecond
+	maxTick = time.Minute
+)
+
 // devTokens is what each dev account is minted.
 var devTokens = new(big.Int).Lsh(big.NewInt(1), 90)
 
@@ -64,8 +71,8 @@ func runDevnet(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if _, err := parseArgs(fs, args); err != nil {
 		return flagExit(err)
 	}
-	if *n < 1 || *n > 100 || *tick <= 0 {
-		fmt.Fprintln(stderr, "slotd devnet: --accounts must be 1..100 and --tick positive")
+	if *n < 1 || *n > 100 || *tick < minTick || *tick > maxTick {
+		fmt.Fprintf(stderr, "slotd devnet: --accounts must be 1..100 (got %d) and --tick between %s and %s (got %s)\n", *n, minTick, maxTick, *tick)
 		return exitUsage
 	}
 	net, info, err := startDevnet(ctx, *dir, *n, devchain.Config{Tick: *tick, ServeRPC: true, HTTPPort: *httpPort, WSPort: *wsPort})
