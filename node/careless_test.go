@@ -123,9 +123,11 @@ func TestRPCCredentialsAreRedacted(t *testing.T) {
 			t.Errorf("%q is shown:\n%s", secret, shown)
 		}
 	}
-	cfg.RPC = "ftp://alice:" + password + "@example.org/"
-	if err := cfg.Validate(); err == nil || strings.Contains(err.Error(), password) {
-		t.Errorf("validation error shows the password: %v", err)
+	for _, bad := range []string{"ftp://alice:" + password + "@example.org/", "ht tp://alice:" + password + "@example.org/"} {
+		cfg.RPC = bad
+		if err := cfg.Validate(); err == nil || strings.Contains(err.Error(), password) {
+			t.Errorf("validation error shows the password: %v", err)
+		}
 	}
 }
 

@@ -17,15 +17,21 @@ const redacted = "REDACTED"
 // (providers put keys there too, as in /v3/<key>). Short ones are left:
 // replacing "1" everywhere would garble the logs, and hide nothing.
 func urlSecrets(raw string) []string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return nil
-	}
 	var out []string
 	add := func(s string) {
 		if len(s) >= 4 {
 			out = append(out, s, url.QueryEscape(s), url.PathEscape(s))
 		}
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		// Unparseable, yet it may hold "scheme://user:pass@": hide that part.
+		if _, rest, ok := strings.Cut(raw, "://"); ok {
+			if creds, _, ok := strings.Cut(rest, "@"); ok {
+				add(creds)
+			}
+		}
+		return out
 	}
 	if u.User != nil {
 		add(u.User.Username())
