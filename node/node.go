@@ -63,10 +63,13 @@ func Open(ctx context.Context, cfg Config, log hclog.Logger) (_ *Node, err error
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	hide := newRedactor(cfg.RPC)
+	log = redactLogs(log, cfg.RPC)
 	n := &Node{cfg: cfg, log: log, roles: map[string]Role{}}
 	defer func() {
 		if err != nil {
 			n.Close()
+			err = hide.err(err)
 		}
 	}()
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
@@ -98,7 +101,10 @@ func Open(ctx context.Context, cfg Config, log hclog.Logger) (_ *Node, err error
 	n.market = contracts.NewEthMarket(n.eth, n.tx, common.HexToAddress(cfg.Marketplace))
 	n.market.SetPayout(cfg.Payout())
 	if _, err := n.market.Config(ctx); err != nil {
-		return nil, fmt.Errorf("no Marketplace at %s on %s (check --marketplace and --rpc): %w", cfg.Marketplace, cfg.RPC, err)
+		return nil, fmt.Errorf("no Marketplace at %s on %s (check --marketplace and --rpc): %w", cfg.Marketplace, RedactURL(cfg.RPC), err)
+	}
+	if err := n.checkDeployment(ctx); err != nil {
+		return nil, err
 	}
 	n.metrics = metrics.New(n.store)
 	n.roles["head"] = roleFunc(n.watchHead) // keeps slotd_chain_head_block and the cursor lag current
@@ -138,7 +144,7 @@ func (n *Node) openRoles(ctx context.Context) error {
 	}
 	if n.cfg.Has(RoleHost) {
 		s, err := sales.New(ctx, sales.Config{Store: n.store, Market: n.market, Client: n.eth, Data: n.data,
-			Peers: n.cfg.Peers, Workers: n.cfg.Workers, QueueSize: n.cfg.QueueSize, Poll: n.cfg.Poll,
+			Peers: n.cfg.Peers, Download: &transfer.Options{AllowPrivate: n.cfg.AllowPrivateProviders}, Workers: n.cfg.Workers, QueueSize: n.cfg.QueueSize, Poll: n.cfg.Poll,
 			Log: n.log.Named("host"), Metrics: n.metrics,
 			Committed: crashAfter(n.log)})
 		if err != nil {
@@ -209,10 +215,15 @@ func (n *Node) listen() error {
 	}
 	srv := &api.Server{Store: n.store, Data: n.data, Purchasing: n.client, Metrics: n.metrics, Token: token,
 		Providers: providers, Status: n.status, Alerts: n.alertsNow, Log: n.log.Named("api")}
+	if !n.cfg.APIIsLocal() {
+		srv.PrivateReads = !n.cfg.PublicReads
+		n.log.Warn("the API listens beyond this machine: state-changing routes need the token, and so do reads unless --public-reads; data routes are public",
+			"api", n.cfg.APIAddr, "publicReads", n.cfg.PublicReads)
+	}
 	if n.sales != nil {
 		srv.Sales = n.sales
 	}
-	n.api = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	n.api, n.ln = api.NewHTTPServer(n.ln, srv.Handler(), api.Limits{MaxConns: n.cfg.MaxConns, MaxConnsPerClient: n.cfg.MaxConnsPerClient})
 	return nil
 }
 
@@ -254,6 +265,10 @@ func (n *Node) status(ctx context.Context) any {
 // order: roles first (they park at durable points), then the API, the tx
 // manager, and finally the store.
 func (n *Node) Run(ctx context.Context) error {
+	return newRedactor(n.cfg.RPC).err(n.run(ctx))
+}
+
+func (n *Node) run(ctx context.Context) error {
 	if err := n.tx.Start(ctx); err != nil {
 		return fmt.Errorf("tx manager: %w", err)
 	}

@@ -80,6 +80,10 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if _, err := parseArgs(fs, args); err != nil {
 		return flagExit(err)
 	}
+	if *tick < minTick || *tick > maxTick {
+		fmt.Fprintf(stderr, "slotd demo: --tick must be between %s and %s (got %s)\n", minTick, maxTick, *tick)
+		return exitUsage
+	}
 	dir := *keep
 	if dir == "" {
 		tmp, err := os.MkdirTemp("", "slotd-demo-")
@@ -279,6 +283,7 @@ func (d *demo) startNode(ctx context.Context, n *demoNode) error {
 	cfg.DataDir, cfg.RPC, cfg.Marketplace, cfg.StartBlock = filepath.Join(n.dir, "data"), d.chain.WSURL(), d.dep.Marketplace.Hex(), d.start
 	cfg.KeyFile, cfg.PasswordFile, cfg.APIAddr, cfg.Roles = keyFile, d.pwFile, "127.0.0.1:0", []string{n.role}
 	cfg.Poll, cfg.Workers = 200*time.Millisecond, 2
+	cfg.AllowPrivateProviders = true // every demo node serves on 127.0.0.1
 	log := newLogger(n.name, "info", d.logFile)
 	nd, err := node.Open(ctx, cfg, log)
 	if err != nil {

@@ -59,6 +59,13 @@ func devMarketConfig() contracts.Config {
 	return c
 }
 
+// Bounds of a dev chain's block time: below, a chain that mines blocks as
+// fast as it can burns a core; above, nothing happens in a demo's time.
+const (
+	minTick = 10 * time.Millisecond
+	maxTick = time.Minute
+)
+
 // devTokens is what each dev account is minted.
 var devTokens = new(big.Int).Lsh(big.NewInt(1), 90)
 
@@ -77,8 +84,8 @@ DEVELOPMENT ONLY: their private keys are public knowledge.`)
 	if _, err := parseArgs(fs, args); err != nil {
 		return flagExit(err)
 	}
-	if *n < 1 || *n > 100 || *tick <= 0 {
-		fmt.Fprintln(stderr, "slotd devnet: --accounts must be 1..100 and --tick positive")
+	if *n < 1 || *n > 100 || *tick < minTick || *tick > maxTick {
+		fmt.Fprintf(stderr, "slotd devnet: --accounts must be 1..100 (got %d) and --tick between %s and %s (got %s)\n", *n, minTick, maxTick, *tick)
 		return exitUsage
 	}
 	net, info, err := startDevnet(ctx, *dir, *n, devchain.Config{Tick: *tick, ServeRPC: true, HTTPPort: *httpPort, WSPort: *wsPort})
@@ -141,7 +148,8 @@ func printDevnet(w io.Writer, dir string, tick time.Duration, info DevnetInfo) {
 		fmt.Fprintf(w, "\n  slotd run --roles %s --data-dir ./%s --api %s \\\n", kind, role, api)
 		fmt.Fprintf(w, "    --rpc %s --start-block %d \\\n", info.WS, info.StartBlock)
 		fmt.Fprintf(w, "    --marketplace %s \\\n", info.Marketplace)
-		fmt.Fprintf(w, "    --key %s \\\n    --password-file %s\n", a.KeyFile, info.PasswordFile)
+		fmt.Fprintf(w, "    --key %s \\\n    --password-file %s \\\n", a.KeyFile, info.PasswordFile)
+		fmt.Fprintf(w, "    --allow-private-providers   # devnet nodes serve each other on 127.0.0.1\n")
 	}
 	if len(info.Accounts) >= 2 {
 		fmt.Fprintf(w, "\nThen offer space on a host and store a file from the client:\n\n")

@@ -253,7 +253,7 @@ func TestEndToEndOnAnvil(t *testing.T) {
 		procs[n] = &proc{name: n, log: filepath.Join(dir, n+".log"), args: []string{"run",
 			"--rpc", rpc, "--marketplace", dep.Marketplace.Hex(), "--start-block", fmt.Sprint(startBlock),
 			"--data-dir", filepath.Join(dir, n), "--key", keyFile, "--password-file", pw, "--roles", role,
-			"--api", apiOf[n], "--poll", "200ms", "--log-level", "debug"}}
+			"--api", apiOf[n], "--poll", "200ms", "--log-level", "debug", "--allow-private-providers"}}
 		procs[n].env = failpoints[n]
 		procs[n].start(t, bin)
 		if strings.HasPrefix(n, "host") {

@@ -153,6 +153,12 @@ func (e *effects) Download(ctx context.Context, a *fsm.Agent) (fsm.Step, error) 
 		e.log.Info("no provider holds the slot; repairing it from other slots", "slotId", slot)
 		res, err = e.downloader.RepairSlot(ctx, req)
 	}
+	if errors.Is(err, transfer.ErrProvidersFailed) || errors.Is(err, transfer.ErrDeadline) {
+		// Retrying would only hold a worker: the providers kept failing
+		// (and the downloader will not try them again soon), or the slot
+		// can no longer be filled in time. Let the slot go.
+		return fsm.Step{Outcome: fsm.Lost, Detail: "gave up downloading: " + err.Error()}, nil
+	}
 	if err != nil {
 		return fsm.Step{}, fsm.Transient(fmt.Errorf("download slot: %w", err))
 	}

@@ -19,6 +19,7 @@ import (
 	ct "github.com/slotd/slotd/contracts/contractstest"
 	"github.com/slotd/slotd/node/datastore"
 	"github.com/slotd/slotd/node/sales"
+	"github.com/slotd/slotd/node/transfer"
 	"github.com/slotd/slotd/node/txmgr"
 	"github.com/slotd/slotd/persist"
 )
@@ -121,7 +122,7 @@ func followerIn(t *testing.T, e *ct.Env, dir string) aFollower {
 	data, _ := datastore.Open(filepath.Join(dir, "data"), nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	market := &unreadableRequests{Market: contracts.NewEthMarket(e.Chain, e.Deployer, e.Dep.Marketplace)}
-	s, err := sales.New(ctx, sales.Config{Store: store, Market: market,
+	s, err := sales.New(ctx, sales.Config{Store: store, Market: market, Download: &transfer.Options{AllowPrivate: true},
 		Client: e.Chain, Data: data, Workers: 0, QueueSize: 16, Poll: 20 * time.Millisecond})
 	if err != nil {
 		cancel()

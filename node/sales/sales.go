@@ -28,11 +28,16 @@ import (
 
 // Config is what the host role needs.
 type Config struct {
-	Store     *persist.Store
-	Market    contracts.Market
-	Client    Client
-	Data      *datastore.Store
-	Peers     []string
+	Store  *persist.Store
+	Market contracts.Market
+	Client Client
+	Data   *datastore.Store
+	Peers  []string
+	// Download tunes slot downloads (nil: defaults, which fetch from public
+	// addresses only).
+	Download *transfer.Options
+	// FreeSpace reports the data dir's free disk space (nil: Data's).
+	FreeSpace func() (uint64, error)
 	Workers   int
 	QueueSize int
 	Poll      time.Duration
@@ -81,7 +86,7 @@ func New(ctx context.Context, cfg Config) (*Sales, error) {
 		return nil, err
 	}
 	progress := transfer.PersistProgress{Store: cfg.Store}
-	fx := &effects{market: cfg.Market, store: cfg.Store, receipts: cfg.Client, data: cfg.Data, downloader: transfer.NewDownloader(cfg.Data, progress, nil),
+	fx := &effects{market: cfg.Market, store: cfg.Store, receipts: cfg.Client, data: cfg.Data, downloader: transfer.NewDownloader(cfg.Data, progress, cfg.Download),
 		peers: cfg.Peers, samples: int(mcfg.Proofs.Samples), poll: cfg.Poll, head: s.Head, log: cfg.Log.Named("agent"), metrics: cfg.Metrics}
 	s.agents, err = fsm.New(fsm.Options{
 		Store: cfg.Store, Effects: fx, Logger: cfg.Log.Named("agents"),
@@ -161,6 +166,10 @@ func (s *Sales) loadHead() error {
 // work sells one slot: it starts the slot's agent and returns once the
 // worker may go (the slot is filled, or the sale ended).
 func (s *Sales) work(ctx context.Context, it queue.Item) error {
+	if err := s.diskRoom(it.SlotSize); err != nil {
+		s.log.Warn("not taking the slot: no room on disk; it waits for an availability change", "slotId", it.SlotID, "err", err)
+		return fmt.Errorf("%w: %v", queue.ErrRetry, err)
+	}
 	a, err := s.agents.Sell(ctx, fsm.Sale{SlotID: it.SlotID, RequestID: it.RequestID, SlotIndex: it.SlotIndex, SlotSize: it.SlotSize,
 		Fits: func(av persist.Availability) bool { return takes(av, it) }})
 	if errors.Is(err, persist.ErrInsufficientSpace) {

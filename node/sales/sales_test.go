@@ -124,6 +124,12 @@ func (m *outageMarket) MissingProofs(ctx context.Context, slot contracts.SlotID)
 // its tx manager.
 func startHost(t *testing.T, e *ct.Env, a ct.Actor, dir string, tune ...func(*txmgr.Config)) *host {
 	t.Helper()
+	return startHostWith(t, e, a, dir, nil, tune...)
+}
+
+// startHostWith is startHost with the host's sales.Config changed by set.
+func startHostWith(t *testing.T, e *ct.Env, a ct.Actor, dir string, set func(*sales.Config), tune ...func(*txmgr.Config)) *host {
+	t.Helper()
 	store, err := persist.Open(filepath.Join(dir, "slotd.db"), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -154,8 +160,12 @@ func startHost(t *testing.T, e *ct.Env, a ct.Actor, dir string, tune ...func(*tx
 		t.Fatal(err)
 	}
 	market := &outageMarket{Market: contracts.NewEthMarket(e.Chain, tx, e.Dep.Marketplace)}
-	s, err := sales.New(ctx, sales.Config{Store: store, Market: market, Client: e.Chain, Data: data, Workers: 2, QueueSize: 16,
-		Poll: 50 * time.Millisecond, Log: log})
+	scfg := sales.Config{Store: store, Market: market, Download: &transfer.Options{AllowPrivate: true}, Client: e.Chain, Data: data, Workers: 2, QueueSize: 16,
+		Poll: 50 * time.Millisecond, Log: log}
+	if set != nil {
+		set(&scfg)
+	}
+	s, err := sales.New(ctx, scfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -122,7 +122,7 @@ func BenchmarkDownload(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		d := NewDownloader(host, &MemProgress{}, nil)
+		d := NewDownloader(host, &MemProgress{}, &Options{AllowPrivate: true})
 		id := slotIDFor(man.CID, 0)
 		t1 := time.Now()
 		if _, err := d.DownloadSlot(ctx, SlotRequest{SlotID: id, CID: man.CID, Index: 0, Providers: []string{srv.URL}}); err != nil {
