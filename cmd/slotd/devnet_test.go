@@ -56,7 +56,7 @@ func TestDevnetAccountsAreFixed(t *testing.T) {
 		"slotd run --roles client --data-dir ./client --api 127.0.0.1:8080 \\\n",
 		"slotd run --roles host --data-dir ./host-3 --api 127.0.0.1:8083 \\\n",
 		"slotd run --roles validator --data-dir ./validator --api 127.0.0.1:8084 \\\n",
-		"--key " + filepath.Join(dir, "keystore-5", "key.json") + " \\\n    --password-file " + second.PasswordFile + "\n",
+		"--key " + filepath.Join(dir, "keystore-5", "key.json") + " \\\n    --password-file " + second.PasswordFile + " \\\n    --allow-private-providers",
 	} {
 		if !strings.Contains(p, want) {
 			t.Errorf("devnet printout lacks %q:\n%s", want, p)
