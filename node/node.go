@@ -226,6 +226,9 @@ type Status struct {
 	Marks       int            `json:"validatorMarks,omitempty"`
 	Agents      int            `json:"agents,omitempty"`
 	Queued      int            `json:"queued,omitempty"`
+	// Validator and Ledger are in node/status.go.
+	Validator *ValidatorStatus `json:"validator,omitempty"`
+	Ledger    *LedgerStatus    `json:"ledger,omitempty"`
 }
 
 func (n *Node) status(ctx context.Context) any {
@@ -239,6 +242,11 @@ func (n *Node) status(ctx context.Context) any {
 	}
 	if n.sales != nil {
 		s.Agents, s.Queued = len(n.sales.Agents()), n.sales.Queued()
+	}
+	if ls, vs, err := n.ledgerStatus(); err == nil {
+		s.Ledger, s.Validator = ls, vs
+	} else {
+		n.log.Warn("status: reading the ledger failed", "err", err)
 	}
 	return s
 }

@@ -100,6 +100,9 @@ func (v *Validator) Marks() int {
 	return v.marks
 }
 
+// Period is the proof period, in seconds.
+func (v *Validator) Period() uint64 { return v.cfg.Period }
+
 // Watched is how many slots are being watched.
 func (v *Validator) Watched() int {
 	n := 0
