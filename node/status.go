@@ -11,10 +11,12 @@ type ValidatorStatus struct {
 	// Due is how many watched slots have a period ended and not yet
 	// decided (as of the cursor's time): a backlog that stays high means
 	// the marks are not keeping up.
-	Due    int    `json:"due"`
-	Marks  int    `json:"marks"` // proofs marked missing since start
-	Groups uint64 `json:"groups,omitempty"`
-	Group  uint64 `json:"group,omitempty"`
+	Due   int `json:"due"`
+	Marks int `json:"marks"` // proofs marked missing since start
+	// Rewards is what those marks paid, in token units (decimal).
+	Rewards string `json:"rewards"`
+	Groups  uint64 `json:"groups,omitempty"`
+	Group   uint64 `json:"group,omitempty"`
 }
 
 // LedgerStatus counts the ledger's requests by state at the cursor's time,
@@ -32,7 +34,7 @@ func (n *Node) ledgerStatus() (*LedgerStatus, *ValidatorStatus, error) {
 	var vs *ValidatorStatus
 	var period uint64
 	if n.valid != nil {
-		vs = &ValidatorStatus{Marks: n.valid.Marks(), Groups: n.cfg.ValidatorGroups, Group: n.cfg.ValidatorGroup}
+		vs = &ValidatorStatus{Marks: n.valid.Marks(), Rewards: n.valid.Rewards().String(), Groups: n.cfg.ValidatorGroups, Group: n.cfg.ValidatorGroup}
 		period = n.valid.Period()
 	}
 	err := n.store.View(func(tx *persist.Tx) error {

@@ -39,7 +39,8 @@ type Chain interface {
 	// SlotStatuses is one view call; markPeriod is the period whose marks
 	// it judges.
 	SlotStatuses(ctx context.Context, slots []contracts.SlotID, markPeriod uint64) ([]contracts.SlotStatus, error)
-	MarkProofAsMissing(ctx context.Context, slot contracts.SlotID, period uint64) error
+	// MarkProofAsMissing returns the reward the mark paid (nil: unknown).
+	MarkProofAsMissing(ctx context.Context, slot contracts.SlotID, period uint64) (reward *big.Int, err error)
 }
 
 // DefaultBatch is how many slots one slotStatuses call reads: about 12k gas
@@ -69,8 +70,9 @@ type Validator struct {
 	head  atomic.Pointer[persist.Head]
 	wake  chan struct{} // a new head (cap 1)
 
-	mu    sync.Mutex
-	marks int
+	mu      sync.Mutex
+	marks   int
+	rewards big.Int // token units the marks since start paid
 }
 
 // New returns a validator over chain, keeping its state in store.
@@ -98,6 +100,13 @@ func (v *Validator) Marks() int {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	return v.marks
+}
+
+// Rewards is what the marks since start paid, in token units.
+func (v *Validator) Rewards() *big.Int {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return new(big.Int).Set(&v.rewards)
 }
 
 // Period is the proof period, in seconds.
@@ -314,12 +323,15 @@ func (v *Validator) currentHead() (persist.Head, error) {
 // timeout. The contract may still refuse at gas estimation if the chain
 // moved since the read; its reason settles the period the same way.
 func (v *Validator) mark(ctx context.Context, slot contracts.SlotID, period uint64) (keep, ok bool) {
-	err := v.chain.MarkProofAsMissing(ctx, slot, period)
+	reward, err := v.chain.MarkProofAsMissing(ctx, slot, period)
 	switch {
 	case err == nil:
-		v.cfg.Log.Info("marked proof missing", "slotId", slot, "period", period)
+		v.cfg.Log.Info("marked proof missing", "slotId", slot, "period", period, "reward", reward)
 		v.mu.Lock()
 		v.marks++
+		if reward != nil {
+			v.rewards.Add(&v.rewards, reward)
+		}
 		v.mu.Unlock()
 		if v.cfg.OnMark != nil {
 			v.cfg.OnMark(slot, period)
