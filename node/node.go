@@ -173,6 +173,7 @@ func (n *Node) openIngestor(subs []chain.Subscriber) error {
 	}
 	n.ingest = in
 	n.roles["chain"] = in
+	n.roles["ledger"] = ledger.NewPruner(n.store, 0, 0, n.log.Named("ledger")) // ended requests leave after a day
 	return nil
 }
 

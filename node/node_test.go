@@ -142,6 +142,10 @@ func TestNodeRunsClientAndValidatorOnDevChain(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+	// A validator's status says what it watches; the ledger's, what it holds.
+	if st.Validator == nil || st.Validator.Watched != 0 || st.Ledger == nil || st.Ledger.Requests == nil {
+		t.Fatalf("status without the validator's and the ledger's parts: %+v", st)
+	}
 	stop()
 	if err := <-done; err != nil {
 		t.Fatalf("run: %v", err)

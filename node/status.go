@@ -27,12 +27,13 @@ const maxStatusSlots = 64
 // computed from the store and a few chain reads per request; a part the
 // node could not read is left out and the reason is in Errors.
 type Report struct {
-	Token     *TokenInfo    `json:"token,omitempty"`
-	Balances  *Balances     `json:"balances,omitempty"`
-	Chain     ChainHealth   `json:"chain"`
-	Host      *HostReport   `json:"host,omitempty"`
-	Client    *ClientReport `json:"client,omitempty"`
-	Validator *ValidatorRep `json:"validator,omitempty"`
+	Token     *TokenInfo       `json:"token,omitempty"`
+	Balances  *Balances        `json:"balances,omitempty"`
+	Chain     ChainHealth      `json:"chain"`
+	Host      *HostReport      `json:"host,omitempty"`
+	Client    *ClientReport    `json:"client,omitempty"`
+	Validator *ValidatorStatus `json:"validator,omitempty"`
+	Ledger    *LedgerStatus    `json:"ledger,omitempty"`
 	// Alerts are the problems seen now (empty when all is well).
 	Alerts []Alert `json:"alerts"`
 	// Errors lists what could not be read, "what: why".
@@ -113,12 +114,6 @@ type ClientReport struct {
 	// store holds, whatever its state).
 	Deposited api.Amount `json:"deposited"`
 	Withdrawn int        `json:"withdrawn"` // purchases whose funds were withdrawn
-}
-
-// ValidatorRep is the validator role's work since start.
-type ValidatorRep struct {
-	Watched int `json:"watched"`
-	Marks   int `json:"marks"`
 }
 
 // reporter caches what never changes: the token and the requests' terms.
@@ -206,8 +201,10 @@ func (n *Node) report(ctx context.Context, head uint64, headErr error, latency t
 		}
 		r.Client = c
 	}
-	if n.valid != nil {
-		r.Validator = &ValidatorRep{Watched: n.valid.Watched(), Marks: n.valid.Marks()}
+	if ls, vs, err := n.ledgerStatus(); err == nil {
+		r.Ledger, r.Validator = ls, vs
+	} else {
+		fail("ledger", err)
 	}
 	price, err := n.eth.SuggestGasPrice(ctx)
 	if err != nil {

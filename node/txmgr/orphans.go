@@ -63,7 +63,9 @@ func (m *Manager) revive(ctx context.Context, purpose string, nonce uint64) erro
 }
 
 // orphaned: the record says its transaction succeeded in the chain, but
-// the account's nonce there has not reached it.
+// the account's nonce there has not reached it. A compacted record (no
+// signed bytes) cannot be rebroadcast: its block was deeper than
+// KeepRawDepth, and it is left for an operator (repend says so).
 func orphaned(r persist.TxRecord, nonce uint64) bool {
-	return r.Status == persist.TxMined && r.Nonce >= nonce
+	return r.Status == persist.TxMined && r.Nonce >= nonce && len(r.Raw) > 0
 }

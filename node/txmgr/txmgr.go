@@ -110,12 +110,23 @@ type Config struct {
 	// allowance). Keep it well above the chain's finality: a reorg deeper
 	// than Retain could take back a transaction whose record is gone.
 	Retain time.Duration
+	// KeepRawDepth is how many blocks deep a mined record's block must be
+	// before the record drops its signed bytes and earlier signings,
+	// keeping purpose, nonce, hash, status, block and fees (default 128,
+	// the ingestor's deepest survivable reorg). Until then a reorg that
+	// takes the block out gets the same signed transaction rebroadcast;
+	// after it a record is a few hundred bytes instead of kilobytes of
+	// signed proof. Replaced records drop them at once (they can never be
+	// mined); failed ones keep them, to decode the revert for a later
+	// Send, until Retain prunes them.
+	KeepRawDepth uint64
 	// Logger gets what the manager has to say (default: nothing).
 	Logger Logger
 }
 
 // Errors.
 var (
+	errTooDeep = errors.New("reorganised out after its signed bytes were dropped")
 	// ErrNotStarted: Send was called before Start or after Stop.
 	ErrNotStarted = errors.New("txmgr: not started")
 	// ErrReplaced: the purpose's nonce was used by a transaction that is
@@ -140,6 +151,7 @@ type Manager struct {
 	pending   map[string]struct{}  // purposes with a pending record
 	waiting   map[string]int       // purposes a Send is waiting on (it tends them)
 	broadcast map[string]time.Time // when each pending purpose is due to be sent again
+	compact   map[string]uint64    // settled purposes still holding signed bytes: their block
 	stop      context.CancelFunc
 	done      chan struct{}
 
@@ -151,6 +163,7 @@ type Manager struct {
 	minedMu   sync.Mutex
 	minedAt   time.Time
 	minedLast uint64
+	head      uint64 // the head block of the last read
 
 	trouble outage.Log // tendAll's failures; only the loop (or Start, before it) tends
 }
@@ -191,6 +204,9 @@ func New(cfg Config) (*Manager, error) {
 	if cfg.Retain == 0 {
 		cfg.Retain = time.Hour
 	}
+	if cfg.KeepRawDepth == 0 {
+		cfg.KeepRawDepth = 128
+	}
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -198,6 +214,7 @@ func New(cfg Config) (*Manager, error) {
 	return &Manager{
 		cfg: cfg, log: log, from: crypto.PubkeyToAddress(cfg.Key.PublicKey),
 		pending: map[string]struct{}{}, waiting: map[string]int{}, broadcast: map[string]time.Time{},
+		compact: map[string]uint64{},
 		trouble: outage.Log{What: "checking pending transactions"},
 	}, nil
 }
@@ -227,10 +244,14 @@ func (m *Manager) Start(ctx context.Context) error {
 	}
 	next := chainNext
 	var pending []string
+	compact := map[string]uint64{}
 	if err := m.cfg.Store.View(func(tx *persist.Tx) error {
 		return tx.ForEachTxRecord(func(r persist.TxRecord) error {
 			if r.Status == persist.TxPending {
 				pending = append(pending, r.Purpose)
+			}
+			if compactable(r) {
+				compact[r.Purpose] = r.Block
 			}
 			if r.Status != persist.TxReplaced {
 				next = max(next, r.Nonce+1)
@@ -245,6 +266,7 @@ func (m *Manager) Start(ctx context.Context) error {
 	for _, p := range pending {
 		m.pending[p] = struct{}{}
 	}
+	m.compact = compact
 	m.started = true
 	loopCtx, cancel := context.WithCancel(context.Background())
 	m.stop, m.done = cancel, make(chan struct{})
@@ -277,13 +299,19 @@ func (m *Manager) loop(ctx context.Context) {
 	defer close(m.done)
 	t := time.NewTicker(m.cfg.PollInterval)
 	defer t.Stop()
-	var pruned, revived time.Time
+	var pruned, revived, compacted time.Time
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 			m.tendAll(ctx)
+		}
+		if time.Since(compacted) >= 10*m.cfg.PollInterval {
+			if err := m.compactSettled(ctx); err != nil && ctx.Err() == nil {
+				m.log.Debug("compacting settled tx records failed; will retry", "err", err)
+			}
+			compacted = time.Now()
 		}
 		if m.cfg.Retain > 0 && time.Since(pruned) >= min(m.cfg.Retain/2, 10*time.Minute) {
 			m.prune(ctx)
@@ -456,6 +484,11 @@ func (m *Manager) wait(ctx context.Context, purpose string) (*types.Receipt, err
 // out) back to pending: the same signed transaction is waited for and
 // rebroadcast, the pool having usually taken it back already.
 func (m *Manager) repend(ctx context.Context, rec *persist.TxRecord) error {
+	if len(rec.Raw) == 0 {
+		m.log.Error("mined transaction left the chain after its record was compacted (a reorg deeper than KeepRawDepth); not sending it again",
+			"purpose", rec.Purpose, "hash", common.Hash(rec.Hash), "block", rec.Block, "keepRawDepth", m.cfg.KeepRawDepth)
+		return fmt.Errorf("transaction %s left the chain from block %d, deeper than KeepRawDepth %d: %w", common.Hash(rec.Hash), rec.Block, m.cfg.KeepRawDepth, errTooDeep)
+	}
 	m.log.Warn("mined transaction left the chain; waiting for it again", "purpose", rec.Purpose, "hash", common.Hash(rec.Hash))
 	rec.Status, rec.Block, rec.Sent, rec.Settled = persist.TxPending, 0, time.Now().UTC(), time.Time{} // the bump timer restarts
 	if err := m.put(ctx, *rec); err != nil {
@@ -679,6 +712,9 @@ func (m *Manager) readMinedNonce(ctx context.Context) (uint64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("nonce: %w", err)
 	}
+	m.minedMu.Lock()
+	m.head = max(m.head, head.Number.Uint64())
+	m.minedMu.Unlock()
 	return mined, nil
 }
 
@@ -700,7 +736,7 @@ func (m *Manager) tend(ctx context.Context, rec *persist.TxRecord, mined uint64)
 		if err := m.put(ctx, *rec); err != nil {
 			return nil, false, err
 		}
-		m.settled(rec.Purpose)
+		m.settled(rec)
 		m.log.Info("transaction mined", "purpose", rec.Purpose, "hash", hash, "block", rec.Block, "status", rec.Status)
 		return rc, true, m.outcome(ctx, rec, hash, rc)
 	}
@@ -709,7 +745,7 @@ func (m *Manager) tend(ctx context.Context, rec *persist.TxRecord, mined uint64)
 		if err := m.put(ctx, *rec); err != nil {
 			return nil, false, err
 		}
-		m.settled(rec.Purpose)
+		m.settled(rec)
 		m.log.Warn("transaction's nonce was used by another transaction; it can never be mined",
 			"purpose", rec.Purpose, "nonce", rec.Nonce, "hash", common.Hash(rec.Hash))
 		return nil, true, fmt.Errorf("%s: nonce %d: %w", rec.Purpose, rec.Nonce, ErrReplaced)
@@ -733,10 +769,13 @@ func (m *Manager) tend(ctx context.Context, rec *persist.TxRecord, mined uint64)
 	return nil, false, nil
 }
 
-func (m *Manager) settled(purpose string) {
+func (m *Manager) settled(rec *persist.TxRecord) {
 	m.mu.Lock()
-	delete(m.pending, purpose)
-	delete(m.broadcast, purpose)
+	delete(m.pending, rec.Purpose)
+	delete(m.broadcast, rec.Purpose)
+	if compactable(*rec) {
+		m.compact[rec.Purpose] = rec.Block
+	}
 	m.mu.Unlock()
 }
 
