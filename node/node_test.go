@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -134,6 +135,11 @@ func TestNodeRunsClientAndValidatorOnDevChain(t *testing.T) {
 		alerts = nil
 		err = json.NewDecoder(resp.Body).Decode(&alerts)
 		resp.Body.Close()
+		// The dev chain here mines far faster than a real one; on a loaded
+		// machine the ingestor can trail it by hundreds of blocks, which
+		// is a true cursor-lagging alert (its raise and clear are tested
+		// in alerts_test.go), not a sign of an unhealthy node.
+		alerts = slices.DeleteFunc(alerts, func(a node.Alert) bool { return a.Kind == "cursor-lagging" })
 		if err == nil && len(alerts) == 0 {
 			break
 		}
