@@ -111,6 +111,13 @@ func (m *outageMarket) SubmitProof(ctx context.Context, slot contracts.SlotID, p
 	return m.Market.SubmitProof(ctx, slot, p)
 }
 
+func (m *outageMarket) SlotStatuses(ctx context.Context, slots []contracts.SlotID, markPeriod uint64) ([]contracts.SlotStatus, error) {
+	if m.down.Load() {
+		return nil, errDown
+	}
+	return m.Market.SlotStatuses(ctx, slots, markPeriod)
+}
+
 func (m *outageMarket) MissingProofs(ctx context.Context, slot contracts.SlotID) (uint64, error) {
 	if m.down.Load() {
 		return 0, errDown
@@ -153,7 +160,7 @@ func startHost(t *testing.T, e *ct.Env, a ct.Actor, dir string, tune ...func(*tx
 	}
 	market := &outageMarket{Market: contracts.NewEthMarket(e.Chain, tx, e.Dep.Marketplace)}
 	s, err := sales.New(ctx, sales.Config{Store: store, Market: market, Client: e.Chain, Data: data, Workers: 2, QueueSize: 16,
-		Poll: 50 * time.Millisecond, Log: log})
+		Poll: 50 * time.Millisecond, Log: log, Submitter: tx})
 	if err != nil {
 		t.Fatal(err)
 	}
