@@ -23,8 +23,8 @@ import (
 
 	"github.com/slotd/slotd/contracts"
 	"github.com/slotd/slotd/contracts/bindings"
-	"github.com/slotd/slotd/contracts/proof"
 	ct "github.com/slotd/slotd/contracts/contractstest"
+	"github.com/slotd/slotd/contracts/proof"
 	"github.com/slotd/slotd/fsm"
 	"github.com/slotd/slotd/node/chain"
 	"github.com/slotd/slotd/node/datastore"
