@@ -20,6 +20,7 @@ import (
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/ethclient/simulated"
 	"github.com/hashicorp/go-hclog"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/slotd/slotd/contracts"
 	"github.com/slotd/slotd/contracts/bindings"
@@ -29,6 +30,7 @@ import (
 	"github.com/slotd/slotd/node/chain"
 	"github.com/slotd/slotd/node/datastore"
 	"github.com/slotd/slotd/node/ledger"
+	"github.com/slotd/slotd/node/metrics"
 	"github.com/slotd/slotd/node/sales"
 	"github.com/slotd/slotd/node/txmgr"
 	"github.com/slotd/slotd/persist"
@@ -296,7 +298,7 @@ func mustSubmit(t testing.TB, tm *txmgr.Manager, calls []txmgr.Call) {
 
 // startProving runs the host's sales and tx manager over a counting
 // client; the test syncs the ingestor (sync) once per block it mines.
-func startProving(t testing.TB, e *ct.Env, host ct.Actor, dir string) *provingHost {
+func startProving(t testing.TB, e *ct.Env, host ct.Actor, dir string, tune ...func(*sales.Config)) *provingHost {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	h := &provingHost{dir: dir, count: newCounting(e.Chain), rounds: make(chan persist.Head, 1024)}
@@ -317,8 +319,12 @@ func startProving(t testing.TB, e *ct.Env, host ct.Actor, dir string) *provingHo
 	}
 	market := contracts.NewEthMarket(h.count, tm, e.Dep.Marketplace)
 	log := hclog.New(&hclog.LoggerOptions{Name: "host", Level: hclog.LevelFromString(os.Getenv("SLOTD_TEST_LOG"))})
-	h.sales, err = sales.New(ctx, sales.Config{Store: h.store, Market: market, Client: h.count, Data: data, Workers: 0, QueueSize: 1 << 20,
-		Poll: time.Hour, Log: log, Submitter: tm})
+	cfg := sales.Config{Store: h.store, Market: market, Client: h.count, Data: data, Workers: 0, QueueSize: 1 << 20,
+		Poll: time.Hour, Log: log, Submitter: tm}
+	for _, f := range tune {
+		f(&cfg)
+	}
+	h.sales, err = sales.New(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -466,6 +472,49 @@ func TestSchedulerProvesEveryRequiredProof(t *testing.T) {
 	_, _, due, proved := provePeriods(t, e, h, 3)
 	if due == 0 || proved != due {
 		t.Fatalf("%d proofs due, %d received", due, proved)
+	}
+}
+
+// TestMissedProofCounted: a proof of ours that a validator marks missing
+// is counted from the chain's ProofMarkedMissing log (no read per slot).
+func TestMissedProofCounted(t *testing.T) {
+	e := proofEnv(t, 20, 0)
+	dir := t.TempDir()
+	ids := seedProving(t, e, e.Hosts[0], 1, 1, dir)
+	// Without its data the host cannot prove: the period's proof is missed.
+	data, err := datastore.Open(filepath.Join(dir, "data"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dataPath, _ := data.HostedSlotPaths(ids[0])
+	if err := os.Remove(dataPath); err != nil {
+		t.Fatal(err)
+	}
+	var m *metrics.Metrics
+	h := startProving(t, e, e.Hosts[0], dir, func(c *sales.Config) {
+		m = metrics.New(c.Store)
+		c.Metrics = m
+	})
+	h.ids = ids
+	length := e.Cfg.Proofs.Period
+	fill := e.Now() / length // the fill's own period needs no proof
+	for e.Now()/length == fill {
+		h.block(t, e)
+	}
+	missed := e.Now() / length
+	for e.Now()/length == missed {
+		h.block(t, e)
+	}
+	if _, err := e.Validator.M.MarkProofAsMissing(context.Background(), ids[0], missed); err != nil {
+		t.Fatalf("mark period %d missing: %v", missed, err)
+	}
+	h.block(t, e)
+	var got dto.Metric
+	if err := m.ProofsMissed.Write(&got); err != nil {
+		t.Fatal(err)
+	}
+	if got.GetCounter().GetValue() != 1 {
+		t.Fatalf("proofs missed metric %v, want 1", got.GetCounter().GetValue())
 	}
 }
 
