@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"sync"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
@@ -51,6 +52,12 @@ type scheduler struct {
 	conf   uint64 // the ingestor's confirmations: the chain's head is this far above ours
 	heads  chan persist.Head
 
+	// flagged are slots a chain event says to look at on chain next round
+	// (a SlotFreed of a held slot): observe sets it from the ingestor's
+	// goroutine.
+	mu      sync.Mutex
+	flagged map[persist.ID]bool
+
 	slots   map[persist.ID]*provingSlot
 	hashes  map[uint64]common.Hash // block hashes read past what the cursor remembers
 	checked uint64                 // head of the last full status read (0: none yet)
@@ -76,7 +83,7 @@ type provingSlot struct {
 func newScheduler(s *Sales, fx *effects, proofs contracts.ProofConfig) *scheduler {
 	return &scheduler{s: s, fx: fx, proofs: proofs, submit: s.cfg.Submitter, abi: bindings.NewMarketplace(),
 		conf: s.cfg.Confirmations, heads: make(chan persist.Head, 1), slots: map[persist.ID]*provingSlot{},
-		hashes: map[uint64]common.Hash{}, spacing: 1, trouble: outage.Log{What: "proving (slot statuses)"}}
+		hashes: map[uint64]common.Hash{}, spacing: 1, flagged: map[persist.ID]bool{}, trouble: outage.Log{What: "proving (slot statuses)"}}
 }
 
 // notify hands the scheduler a committed head; a head not yet taken is
@@ -139,13 +146,14 @@ func (sc *scheduler) round(ctx context.Context, head persist.Head) {
 	landing.Block++
 	period := clock.Period()
 	full := sc.checked == 0 || head.Number >= sc.checked+checkEvery
+	flagged := sc.takeFlagged()
 	var ask []persist.ID
 	for _, id := range held {
 		ps := sc.slots[id]
 		if ps == nil || verdicts[id] != nil {
 			continue
 		}
-		if full || !ps.read {
+		if full || !ps.read || flagged[id] {
 			ask = append(ask, id)
 			continue
 		}
@@ -186,6 +194,18 @@ func (sc *scheduler) round(ctx context.Context, head persist.Head) {
 		}
 	}
 	sc.send(ctx, dues)
+}
+
+// takeFlagged returns and clears the flagged slots.
+func (sc *scheduler) takeFlagged() map[persist.ID]bool {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	if len(sc.flagged) == 0 {
+		return nil
+	}
+	f := sc.flagged
+	sc.flagged = map[persist.ID]bool{}
+	return f
 }
 
 // latest reads the chain's head header, or nil.
@@ -229,6 +249,7 @@ func (sc *scheduler) held() []persist.ID {
 func (sc *scheduler) readLedger(held []persist.ID, head persist.Head) (persist.Cursor, map[persist.ID]*fsm.Step, error) {
 	var cur persist.Cursor
 	verdicts := map[persist.ID]*fsm.Step{}
+	requests := map[persist.ID]*persist.LedgerRequest{} // slots share requests: one read each
 	err := sc.s.cfg.Store.View(func(tx *persist.Tx) error {
 		var err error
 		if cur, err = tx.Cursor(); err != nil && !errors.Is(err, persist.ErrNotFound) {
@@ -236,15 +257,22 @@ func (sc *scheduler) readLedger(held []persist.ID, head persist.Head) (persist.C
 		}
 		for _, id := range held {
 			ps := sc.slots[id]
-			r, err := tx.LedgerRequest(ps.request)
-			if errors.Is(err, persist.ErrNotFound) {
+			r, read := requests[ps.request]
+			if !read {
+				lr, err := tx.LedgerRequest(ps.request)
+				switch {
+				case err == nil:
+					r = &lr
+				case !errors.Is(err, persist.ErrNotFound):
+					return err
+				}
+				requests[ps.request] = r
+			}
+			if r == nil {
 				continue // posted before the ledger; the status read says
 			}
-			if err != nil {
-				return err
-			}
 			ps.probability = r.ProofProbability
-			if st := ledgerEnded(r, head); st != nil {
+			if st := ledgerEnded(*r, head); st != nil {
 				verdicts[id] = st
 			}
 		}
@@ -534,10 +562,17 @@ func (sc *scheduler) build(d due) (contracts.Proof, error) {
 }
 
 // observe takes a committed event: a proof of ours marked missing is
-// counted (the chain says so only in its log), and a ProofSubmitted
-// confirms a proof we sent.
+// counted (the chain says so only in its log), and a held slot that was
+// freed is looked at on chain in the next round.
 func (sc *scheduler) observe(ev contracts.Event) {
 	switch e := ev.(type) {
+	case *contracts.SlotFreed:
+		id := persist.ID(contracts.GetSlotID(e.RequestID, e.SlotIndex))
+		if a := sc.s.agents.Get(id); a != nil && a.State() == fsm.Proving {
+			sc.mu.Lock()
+			sc.flagged[id] = true
+			sc.mu.Unlock()
+		}
 	case *contracts.ProofMarkedMissing:
 		a := sc.s.agents.Get(persist.ID(e.SlotID))
 		if a == nil || !fsm.IsLive(a.State()) {
