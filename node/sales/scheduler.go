@@ -65,8 +65,8 @@ type scheduler struct {
 	spacing uint64 // seconds between blocks, as the heads show it (at least 1)
 	trouble outage.Log
 
-	// Rounds counts scheduling rounds (tests).
-	rounds func(persist.Head)
+	// starts and rounds hear each round's head before and after it (tests).
+	starts, rounds func(persist.Head)
 }
 
 // provingSlot is what the scheduler remembers of one held slot. Periods
@@ -78,6 +78,7 @@ type provingSlot struct {
 	skip        uint64   // period+1 the chain says needs none (the fill's own)
 	gone        bool     // logged that our fill is not on chain
 	read        bool     // the chain's status was read once
+	ending      bool     // the ledger says the request's end has passed
 }
 
 func newScheduler(s *Sales, fx *effects, proofs contracts.ProofConfig) *scheduler {
@@ -109,6 +110,9 @@ func (sc *scheduler) run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case h := <-sc.heads:
+			if sc.starts != nil {
+				sc.starts(h)
+			}
 			sc.round(ctx, h)
 			if sc.rounds != nil {
 				sc.rounds(h)
@@ -153,7 +157,7 @@ func (sc *scheduler) round(ctx context.Context, head persist.Head) {
 		if ps == nil || verdicts[id] != nil {
 			continue
 		}
-		if full || !ps.read || flagged[id] {
+		if full || !ps.read || flagged[id] || ps.ending {
 			ask = append(ask, id)
 			continue
 		}
@@ -272,6 +276,10 @@ func (sc *scheduler) readLedger(held []persist.ID, head persist.Head) (persist.C
 				continue // posted before the ledger; the status read says
 			}
 			ps.probability = r.ProofProbability
+			// The end by time is the chain's to say: the ledger's End may be
+			// a read from before the request started. Its slots are read on
+			// chain each block until the chain's slot state says so.
+			ps.ending = r.State(head.Time) == persist.LedgerFinished
 			if st := ledgerEnded(*r, head); st != nil {
 				verdicts[id] = st
 			}
@@ -281,17 +289,16 @@ func (sc *scheduler) readLedger(held []persist.ID, head persist.Head) (persist.C
 	return cur, verdicts, err
 }
 
-// ledgerEnded is the verdict on a held slot whose request the ledger says is
-// over at head, or nil.
+// ledgerEnded is the verdict on a held slot whose request the ledger says
+// was cancelled or failed, or nil. (A request of a held slot started, so
+// its cancellation is the event's, not the expiry's.)
 func ledgerEnded(r persist.LedgerRequest, head persist.Head) *fsm.Step {
 	at := fmt.Sprintf("(ledger, block %d, chain time %d)", head.Number, head.Time)
-	switch r.State(head.Time) {
-	case persist.LedgerFinished:
-		return &fsm.Step{Outcome: fsm.Done, Block: head.Number, Detail: "request ended " + at}
-	case persist.LedgerCancelled:
-		return &fsm.Step{Outcome: fsm.RequestCancelled, Block: head.Number, Detail: "request cancelled " + at}
-	case persist.LedgerFailed:
+	switch {
+	case r.Failed:
 		return &fsm.Step{Outcome: fsm.RequestFailed, Block: head.Number, Detail: "request failed " + at}
+	case r.Cancelled:
+		return &fsm.Step{Outcome: fsm.RequestCancelled, Block: head.Number, Detail: "request cancelled " + at}
 	}
 	return nil
 }

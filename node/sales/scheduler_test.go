@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -134,6 +135,8 @@ type provingHost struct {
 	in     *chain.Ingestor
 	rounds chan persist.Head
 	stop   func()
+	// firstRound is when the scheduler began its first round.
+	firstRound atomic.Pointer[time.Time]
 }
 
 // seedProving fills n slots for host on the chain (requests of up to 250
@@ -329,6 +332,10 @@ func startProving(t testing.TB, e *ct.Env, host ct.Actor, dir string, tune ...fu
 		t.Fatal(err)
 	}
 	sales.OnRound(h.sales, func(hd persist.Head) { h.rounds <- hd })
+	sales.OnRoundStart(h.sales, func(persist.Head) {
+		now := time.Now()
+		h.firstRound.CompareAndSwap(nil, &now)
+	})
 	h.in, err = chain.New(chain.Config{Client: h.count, Store: h.store, Subscribers: []chain.Subscriber{ledger.New(market), h.sales},
 		Address: e.Dep.Marketplace, Recent: 257, PollInterval: time.Hour})
 	if err != nil {
@@ -589,12 +596,15 @@ func bigFigure(t *testing.T, n int) {
 	}
 	h2.waitRound(t, e.Head().Number.Uint64())
 	restart := time.Since(t0)
+	resumed := h2.firstRound.Load().Sub(t0)
 	h2.stop()
 	fmt.Printf("\n%d slots in Proving (period %d blocks of 1 s, proof probability %d, block gas limit 1e9, slots of 2 KiB), seeded in %s:\n",
 		n, period, probability, seeded.Round(time.Second))
 	fmt.Printf("  proofs due %d, received within their period %d over 2 periods (%d blocks)\n", due, proved, blocks)
 	fmt.Printf("  calls/block sends aside %.2f, send calls %d\n", float64(base)/float64(blocks), send)
-	fmt.Printf("  peak RSS %s, restart until the scheduler's first round %s\n", peakRSS(), restart.Round(time.Millisecond))
+	fmt.Printf("  peak RSS of the test process (simulated chain included) %s\n", peakRSS())
+	fmt.Printf("  restart (open store, restore agents, sync one block) until the scheduler's first round begins %s, until that round has built and sent its proofs %s\n",
+		resumed.Round(time.Millisecond), restart.Round(time.Millisecond))
 }
 
 // peakRSS is the process's VmHWM from /proc.
