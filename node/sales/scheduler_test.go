@@ -598,7 +598,7 @@ func bigFigure(t *testing.T, n int) {
 	restart := time.Since(t0)
 	resumed := h2.firstRound.Load().Sub(t0)
 	h2.stop()
-	fmt.Printf("\n%d slots in Proving (period %d blocks of 1 s, proof probability %d, block gas limit 1e9, slots of 2 KiB), seeded in %s:\n",
+	fmt.Printf("\n%d slots in Proving (period %d blocks of 1 s, proof probability %d, block gas limit 1e9, slots of 16 KiB), seeded in %s:\n",
 		n, period, probability, seeded.Round(time.Second))
 	fmt.Printf("  proofs due %d, received within their period %d over 2 periods (%d blocks)\n", due, proved, blocks)
 	fmt.Printf("  calls/block sends aside %.2f, send calls %d\n", float64(base)/float64(blocks), send)
