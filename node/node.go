@@ -145,7 +145,7 @@ func (n *Node) openRoles(ctx context.Context) error {
 	if n.cfg.Has(RoleHost) {
 		s, err := sales.New(ctx, sales.Config{Store: n.store, Market: n.market, Client: n.eth, Data: n.data,
 			Peers: n.cfg.Peers, Download: &transfer.Options{AllowPrivate: n.cfg.AllowPrivateProviders}, Workers: n.cfg.Workers, QueueSize: n.cfg.QueueSize, Poll: n.cfg.Poll,
-			Log: n.log.Named("host"), Metrics: n.metrics,
+			Log: n.log.Named("host"), Metrics: n.metrics, Submitter: n.tx, Confirmations: n.cfg.Confirmations,
 			Committed: crashAfter(n.log)})
 		if err != nil {
 			return err
@@ -167,7 +167,7 @@ func (n *Node) openIngestor(subs []chain.Subscriber) error {
 	subs = append([]chain.Subscriber{ledger.New(n.market)}, subs...)
 	in, err := chain.New(chain.Config{Client: n.eth, Store: n.store, Subscribers: subs, Address: n.market.Address(),
 		StartBlock: n.cfg.StartBlock, Confirmations: n.cfg.Confirmations, PollInterval: n.cfg.Poll,
-		Logger: n.log.Named("chain")})
+		Recent: proofReach, Logger: n.log.Named("chain")})
 	if err != nil {
 		return err
 	}
@@ -176,6 +176,11 @@ func (n *Node) openIngestor(subs []chain.Subscriber) error {
 	n.roles["ledger"] = ledger.NewPruner(n.store, 0, 0, n.log.Named("ledger")) // ended requests leave after a day
 	return nil
 }
+
+// proofReach is how many block hashes the cursor remembers: a proof's
+// challenge points up to 256 blocks back, so the proving scheduler finds
+// every hash it needs there, with no header read.
+const proofReach = 257
 
 // watchHead records the chain's head for metrics every poll.
 func (n *Node) watchHead(ctx context.Context) error {

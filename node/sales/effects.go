@@ -17,7 +17,6 @@ import (
 	"github.com/slotd/slotd/fsm"
 	"github.com/slotd/slotd/node/datastore"
 	"github.com/slotd/slotd/node/metrics"
-	"github.com/slotd/slotd/node/outage"
 	"github.com/slotd/slotd/node/transfer"
 	"github.com/slotd/slotd/node/txmgr"
 	"github.com/slotd/slotd/persist"
@@ -330,42 +329,11 @@ func (e *effects) ConfirmFill(ctx context.Context, a *fsm.Agent) (fsm.Step, erro
 	return fsm.Step{Outcome: fsm.Lost, Detail: "filled by " + host.Hex()}, nil
 }
 
+// Prove is never run by the agents' drivers: sales registers Proving as
+// a scheduled state, and its scheduler proves for every held slot at
+// once (scheduler.go). Reaching it is a wiring fault.
 func (e *effects) Prove(ctx context.Context, a *fsm.Agent) (fsm.Step, error) {
-	slot := a.ChainSlotID()
-	proven := uint64(1<<64 - 1)
-	missed, _ := e.market.MissingProofs(ctx, slot)
-	trouble := outage.Log{What: "proving"}
-	t := time.NewTicker(e.poll)
-	defer t.Stop()
-	for {
-		st, done, err := e.proveOnce(ctx, a, slot, &proven)
-		if done {
-			return st, nil
-		}
-		if ctx.Err() != nil {
-			return fsm.Step{}, ctx.Err() // a read cut short by the stop is no failure
-		}
-		trouble.Note(e.log, err, "slotId", slot, "requestId", a.ChainRequestID())
-		select {
-		case <-ctx.Done():
-			return fsm.Step{}, ctx.Err()
-		case <-t.C:
-		}
-		e.countMissed(ctx, a.ChainRequestID(), slot, &missed) // after the wait: missed was just read on entry
-	}
-}
-
-// countMissed adds proofs of ours the chain marked missing to the metric.
-func (e *effects) countMissed(ctx context.Context, request contracts.RequestID, slot contracts.SlotID, seen *uint64) {
-	n, err := e.market.MissingProofs(ctx, slot)
-	if err != nil || n <= *seen {
-		return
-	}
-	e.warnMissed(ctx, request, slot, n)
-	if e.metrics != nil {
-		e.metrics.ProofsMissed.Add(float64(n - *seen))
-	}
-	*seen = n
+	return fsm.Step{}, fsm.Permanent(errors.New("proving is run by the sales scheduler, not by an agent's driver"))
 }
 
 // errFillGone: the slot we were proving reads free and never filled, which
@@ -399,88 +367,6 @@ func (e *effects) fillReverted(ctx context.Context, slot contracts.SlotID) (bool
 		}
 	}
 	return true, nil
-}
-
-// proveOnce looks at the chain once: is the sale over, and is a proof due?
-// An error (an RPC outage, a proof the chain refused) is returned to be
-// logged; the next tick tries again: it never ends the loop.
-func (e *effects) proveOnce(ctx context.Context, a *fsm.Agent, slot contracts.SlotID, proven *uint64) (fsm.Step, bool, error) {
-	rs, err := e.market.RequestState(ctx, a.ChainRequestID())
-	if err != nil {
-		return fsm.Step{}, false, fmt.Errorf("read request state: %w", err)
-	}
-	if o, done := ended(rs); done {
-		if o == fsm.RequestEnded {
-			o = fsm.Done
-		}
-		return fsm.Step{Outcome: o}, true, nil
-	}
-	host, err := e.market.GetHost(ctx, slot)
-	if err != nil {
-		return fsm.Step{}, false, fmt.Errorf("read slot host: %w", err)
-	}
-	if host == (common.Address{}) {
-		ss, err := e.market.SlotState(ctx, slot)
-		if err != nil {
-			return fsm.Step{}, false, fmt.Errorf("read slot state: %w", err)
-		}
-		switch ss {
-		case contracts.SlotStateFree:
-			// Never filled on this chain: a reorganisation took our fill
-			// out. It usually comes back (the pool re-injects it, and the tx
-			// manager resends it), so keep the slot rather than leave it
-			// filled by us with nobody proving; unless it came back and
-			// reverted (its proof answered a challenge of the old branch).
-			reverted, err := e.fillReverted(ctx, slot)
-			if err != nil {
-				return fsm.Step{}, false, fmt.Errorf("%w; reading our fill's receipt: %w", errFillGone, err)
-			}
-			if reverted {
-				return fsm.Step{Outcome: fsm.Lost, Detail: fillRevertedDetail}, true, nil
-			}
-			return fsm.Step{}, false, errFillGone
-		case contracts.SlotStateFilled:
-			// Filled between the two reads (our fill coming back, most
-			// likely): the host read is stale, so look again next tick.
-			return fsm.Step{}, false, nil
-		}
-	}
-	if host != e.me() {
-		e.warnLost(ctx, a.ChainRequestID(), slot)
-		return fsm.Step{Outcome: fsm.Lost, Detail: "slot freed from us"}, true, nil
-	}
-	period, err := e.market.CurrentPeriod(ctx)
-	if err != nil {
-		return fsm.Step{}, false, fmt.Errorf("read period: %w", err)
-	}
-	if period == *proven {
-		return fsm.Step{}, false, nil
-	}
-	required, err1 := e.market.IsProofRequired(ctx, slot)
-	will, err2 := e.market.WillProofBeRequired(ctx, slot)
-	if err := errors.Join(err1, err2); err != nil {
-		return fsm.Step{}, false, fmt.Errorf("read whether a proof is required: %w", err)
-	}
-	if !required && !will {
-		return fsm.Step{}, false, nil
-	}
-	_, p, err := e.prove(ctx, slot)
-	if err == nil {
-		_, err = e.market.SubmitProof(ctx, slot, p)
-	}
-	switch {
-	case err == nil:
-		*proven = period
-		if e.metrics != nil {
-			e.metrics.ProofsSubmitted.Inc()
-		}
-		e.log.Info("proof submitted", "slotId", slot, "requestId", a.ChainRequestID(), "period", period)
-	case errors.Is(err, contracts.ErrProofAlreadySubmitted):
-		*proven = period
-	default:
-		return fsm.Step{}, false, fmt.Errorf("proof for period %d not submitted: %w", period, err)
-	}
-	return fsm.Step{}, false, nil
 }
 
 func (e *effects) Payout(ctx context.Context, a *fsm.Agent) (fsm.Step, error) {

@@ -41,6 +41,7 @@ func (b *batch) Join(ctx context.Context, update func(context.Context, func(*per
 	}
 	for _, ev := range b.seen {
 		b.s.agents.HandleEvent(ev)
+		b.s.sched.observe(ev)
 	}
 	return nil
 }

@@ -10,10 +10,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/big"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/slotd/slotd/contracts"
@@ -45,6 +47,22 @@ type Config struct {
 	Metrics   *metrics.Metrics
 	// Committed hears every agent transition as it commits (crash tests).
 	Committed func(persist.Agent)
+	// Submitter sends the proving scheduler's proofs without waiting for
+	// them to be mined (the node's tx manager). Nil: each proof is sent
+	// through Market.SubmitProof and waited for, one at a time.
+	Submitter ProofSubmitter
+	// Confirmations is the ingestor's: the chain's head is this many
+	// blocks above the head sales is told of, and proofs are timed for it.
+	Confirmations uint64
+	// Headers reads a block's header when the proving scheduler needs the
+	// hash of a block the chain cursor does not remember (nil: Client's,
+	// if it reads headers).
+	Headers HeaderReader
+}
+
+// HeaderReader reads one block header.
+type HeaderReader interface {
+	HeaderByNumber(ctx context.Context, number *big.Int) (*types.Header, error)
 }
 
 // Client is what sales reads from the chain besides the Market: receipts,
@@ -57,6 +75,7 @@ type Client interface {
 // Sales is the host role. New builds it, Run runs it until ctx ends.
 type Sales struct {
 	cfg    Config
+	sched  *scheduler
 	q      *queue.Queue
 	agents *fsm.Agents
 	log    hclog.Logger
@@ -81,6 +100,9 @@ func New(ctx context.Context, cfg Config) (*Sales, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sales: marketplace config: %w", err)
 	}
+	if cfg.Headers == nil {
+		cfg.Headers, _ = cfg.Client.(HeaderReader)
+	}
 	s := &Sales{cfg: cfg, log: cfg.Log}
 	if s.q, err = queue.Open(ctx, cfg.Store, queue.Options{MaxSize: cfg.QueueSize, Logger: cfg.Log.Named("queue")}); err != nil {
 		return nil, err
@@ -97,10 +119,12 @@ func New(ctx context.Context, cfg Config) (*Sales, error) {
 		Release:   func(a persist.Agent) { s.dropSlotData(context.Background(), a.SlotID) },
 		Head:      func() uint64 { return s.Head().Number },
 		Committed: cfg.Committed,
+		Scheduled: []string{fsm.Proving},
 	})
 	if err != nil {
 		return nil, err
 	}
+	s.sched = newScheduler(s, fx, mcfg.Proofs)
 	return s, nil
 }
 
@@ -135,6 +159,7 @@ func (s *Sales) Run(ctx context.Context) error {
 		return err
 	}
 	defer s.agents.Stop()
+	s.wg.Go(func() { s.sched.run(bgCtx) })
 	s.log.Info("sales running", "restored", n, "queued", s.q.Len(), "workers", s.cfg.Workers)
 	s.sweepSlotData(ctx)
 	// Look back for any availability whose look-back a crash or a stop cut short.

@@ -113,6 +113,13 @@ func (m *outageMarket) SubmitProof(ctx context.Context, slot contracts.SlotID, p
 	return m.Market.SubmitProof(ctx, slot, p)
 }
 
+func (m *outageMarket) SlotStatuses(ctx context.Context, slots []contracts.SlotID, markPeriod uint64) ([]contracts.SlotStatus, error) {
+	if m.down.Load() {
+		return nil, errDown
+	}
+	return m.Market.SlotStatuses(ctx, slots, markPeriod)
+}
+
 func (m *outageMarket) MissingProofs(ctx context.Context, slot contracts.SlotID) (uint64, error) {
 	if m.down.Load() {
 		return 0, errDown
@@ -161,7 +168,7 @@ func startHostWith(t *testing.T, e *ct.Env, a ct.Actor, dir string, set func(*sa
 	}
 	market := &outageMarket{Market: contracts.NewEthMarket(e.Chain, tx, e.Dep.Marketplace)}
 	scfg := sales.Config{Store: store, Market: market, Download: &transfer.Options{AllowPrivate: true}, Client: e.Chain, Data: data, Workers: 2, QueueSize: 16,
-		Poll: 50 * time.Millisecond, Log: log}
+		Poll: 50 * time.Millisecond, Log: log, Submitter: tx}
 	if set != nil {
 		set(&scfg)
 	}

@@ -520,24 +520,45 @@ func (m *Manager) put(ctx context.Context, rec persist.TxRecord) error {
 
 // create estimates, signs and persists a new transaction for purpose.
 func (m *Manager) create(ctx context.Context, purpose string, to *common.Address, data []byte) (persist.TxRecord, error) {
+	f, err := m.readFees(ctx)
+	if err != nil {
+		return persist.TxRecord{}, err
+	}
+	return m.createWith(ctx, f, purpose, to, data)
+}
+
+// feeQuote is what a new transaction's signing reads from the chain
+// besides its gas: read once, it serves any number of signings.
+type feeQuote struct {
+	tip, feeCap *big.Int
+	chainNext   uint64 // the chain's pending nonce
+}
+
+func (m *Manager) readFees(ctx context.Context) (feeQuote, error) {
+	tip, feeCap, err := m.fees(ctx)
+	if err != nil {
+		return feeQuote{}, err
+	}
+	chainNext, err := m.cfg.Client.PendingNonceAt(ctx, m.from)
+	if err != nil {
+		return feeQuote{}, fmt.Errorf("nonce: %w", err)
+	}
+	return feeQuote{tip: tip, feeCap: feeCap, chainNext: chainNext}, nil
+}
+
+// createWith is create with the fees and nonce already read.
+func (m *Manager) createWith(ctx context.Context, f feeQuote, purpose string, to *common.Address, data []byte) (persist.TxRecord, error) {
 	gas, err := m.cfg.Client.EstimateGas(ctx, ethereum.CallMsg{From: m.from, To: to, Data: data})
 	if err != nil {
 		return persist.TxRecord{}, fmt.Errorf("estimate gas: %w", contracts.DecodeCallError(err))
 	}
 	gas += gas * uint64(m.cfg.GasMarginPercent) / 100
-	tip, feeCap, err := m.fees(ctx)
-	if err != nil {
-		return persist.TxRecord{}, err
-	}
-	chainNext, err := m.cfg.Client.PendingNonceAt(ctx, m.from)
-	if err != nil {
-		return persist.TxRecord{}, fmt.Errorf("nonce: %w", err)
-	}
+	tip, feeCap := f.tip, f.feeCap
 
 	m.nonceMu.Lock()
 	defer m.nonceMu.Unlock()
 	m.mu.Lock()
-	nonce := max(m.next, chainNext)
+	nonce := max(m.next, f.chainNext)
 	m.mu.Unlock()
 	signed, err := types.SignNewTx(m.cfg.Key, m.signer, &types.DynamicFeeTx{
 		ChainID: m.chainID, Nonce: nonce, GasTipCap: tip, GasFeeCap: feeCap, Gas: gas, To: to, Data: data,
