@@ -57,7 +57,11 @@ func (r *run) matrix(res *Result, vs []violation) {
 // String is the report: the matrix, the hosts, the violations.
 func (res *Result) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "campaign seed %d (%s, logs in %s)\n", res.Seed, res.Elapsed.Round(time.Second), res.Dir)
+	if res.Dir == "" {
+		fmt.Fprintf(&b, "campaign, all seeds (%s)\n", res.Elapsed.Round(time.Second))
+	} else {
+		fmt.Fprintf(&b, "campaign seed %d (%s, logs in %s)\n", res.Seed, res.Elapsed.Round(time.Second), res.Dir)
+	}
 	keys := make([]MatrixKey, 0, len(res.Matrix))
 	for k := range res.Matrix {
 		keys = append(keys, k)
