@@ -19,13 +19,16 @@ import (
 
 // violation is a broken promise; who is the node it is about ("" for the
 // market as a whole).
-type violation struct{ who, what string }
+type violation struct {
+	who, what string
+	at        time.Time // when it happened, if known (a missed proof's period)
+}
 
 // check reads the chain and every stopped store and lists what is broken.
 func (r *run) check(ctx context.Context, t0 time.Time, ups map[string][]span) *Result {
 	res := &Result{Hosts: map[string]*HostStats{}, Matrix: map[MatrixKey]int{}}
 	var vs []violation
-	add := func(who, f string, a ...any) { vs = append(vs, violation{who, fmt.Sprintf(f, a...)}) }
+	add := func(who, f string, a ...any) { vs = append(vs, violation{who: who, what: fmt.Sprintf(f, a...)}) }
 	m := r.market()
 	h, err := m.read(ctx, r.start)
 	if err != nil {
@@ -87,6 +90,7 @@ func (r *run) check(ctx context.Context, t0 time.Time, ups map[string][]span) *R
 		from, to := time.Unix(int64(ms.period*period), 0), time.Unix(int64((ms.period+1)*period), 0)
 		if covered(ups[host], from.Add(-2*time.Second), to.Add(2*time.Second)) {
 			add(host, "proof of period %d for slot %s marked missing though %s was up all period; faults then: %s", ms.period, short(ms.slot), host, r.faultsDuring(from, to))
+			vs[len(vs)-1].at = from
 		}
 	}
 	for s, n := range h.proofs {

@@ -46,7 +46,7 @@ func (r *run) matrix(res *Result, vs []violation) {
 			out := "ok"
 			if strings.HasPrefix(a.note, "skipped") {
 				out = "skipped"
-			} else if slices.ContainsFunc(vs, func(v violation) bool { return v.who == t || v.who == "" }) {
+			} else if slices.ContainsFunc(vs, func(v violation) bool { return blames(a, t, v) }) {
 				out = "violation"
 			}
 			res.Matrix[MatrixKey{a.Kind, a.states[t], out}]++
@@ -102,4 +102,20 @@ func (res *Result) Merge(o *Result) {
 		t.Restarts += s.Restarts
 	}
 	res.Violations = append(res.Violations, o.Violations...)
+}
+
+// blames says whether violation v may be fault a's doing on target t: a
+// node's fault answers for that node's violations, the chain's (a reorg)
+// for the market's; a violation with a time only for faults in the two
+// periods before it up to its end.
+func blames(a applied, t string, v violation) bool {
+	if v.who != t && !(t == "anvil" && v.who == "") {
+		if t != "anvil" || v.at.IsZero() {
+			return false
+		}
+	}
+	if v.at.IsZero() {
+		return true
+	}
+	return a.when.After(v.at.Add(-2*period*time.Second)) && a.when.Before(v.at.Add(period*time.Second))
 }
