@@ -65,6 +65,7 @@ type run struct {
 	cids    []string
 	reqs    []common.Hash
 
+	clock       chainClock
 	lastReorged string            // the event the last reorg dropped
 	chainStates map[string]string // request id → state, for the ledger check
 
@@ -98,7 +99,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	t0 := time.Now()
 	var wg sync.WaitGroup
 	fctx, stopFaults := context.WithCancel(ctx)
-	wg.Add(1)
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		r.clock.sample(fctx, r.eth)
+	}()
 	go func() {
 		defer wg.Done()
 		r.inject(fctx, t0, plan)

@@ -34,3 +34,16 @@ func TestBlames(t *testing.T) {
 		t.Fatal("a reorg's blame is wrong")
 	}
 }
+
+// After a reorg the chain lags the wall clock; a period is found by when
+// the head reached it.
+func TestChainClockFollowsTheHead(t *testing.T) {
+	w := time.Unix(2000, 0)
+	c := chainClock{samples: []clockSample{{w, 1000}, {w.Add(time.Second), 1000}, {w.Add(2 * time.Second), 1001}}}
+	if got := c.wall(1001); !got.Equal(w.Add(2 * time.Second)) {
+		t.Fatalf("wall(1001) = %v, want the third sample", got)
+	}
+	if got := c.wall(5000); !got.Equal(time.Unix(5000, 0)) {
+		t.Fatalf("past the samples: %v", got)
+	}
+}

@@ -13,6 +13,7 @@ type Result struct {
 	Dir        string // logs and stores
 	Plan       []Fault
 	Violations []string
+	Notes      []string // what happened that breaks no promise
 	Matrix     map[MatrixKey]int
 	Hosts      map[string]*HostStats
 	Elapsed    time.Duration
@@ -78,6 +79,9 @@ func (res *Result) String() string {
 		if s := res.Hosts[n]; s != nil {
 			fmt.Fprintf(&b, "%-8s %10d %5d %5d %7d %9d\n", n, s.UpPeriods, s.Due, s.Sent, s.Missed, s.Restarts)
 		}
+	}
+	for _, n := range res.Notes {
+		b.WriteString("note: " + n + "\n")
 	}
 	if len(res.Violations) == 0 {
 		b.WriteString("invariants: all hold\n")
