@@ -94,7 +94,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	window := time.Duration(cfg.Requests-1)*cfg.Arrival + time.Duration(cfg.Duration)*time.Second
-	plan := Plan(cfg.Seed, window, Hosts)
+	var arrivals []time.Duration
+	for i := range cfg.Requests {
+		arrivals = append(arrivals, time.Duration(i)*cfg.Arrival)
+	}
+	plan := Plan(cfg.Seed, window, Hosts, arrivals)
 	cfg.Logf("seed %d: %d faults over %s:\n%s", cfg.Seed, len(plan), window, PlanString(plan))
 	t0 := time.Now()
 	var wg sync.WaitGroup

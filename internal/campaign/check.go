@@ -259,3 +259,22 @@ func scanLog(path string) []string {
 	}
 	return bad
 }
+
+// fired says whether the node's log shows its failpoint at state firing
+// after when.
+func fired(log, state string, when time.Time) bool {
+	b, err := os.ReadFile(log)
+	if err != nil {
+		return false
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if !strings.Contains(l, "failpoint: killing the process") || !strings.Contains(l, "state="+state) {
+			continue
+		}
+		stamp, _, _ := strings.Cut(l, " ")
+		if t, err := time.Parse(time.RFC3339Nano, stamp); err == nil && t.After(when) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,6 +1,7 @@
 package campaign
 
 import (
+	"os"
 	"testing"
 	"time"
 )
@@ -45,5 +46,16 @@ func TestChainClockFollowsTheHead(t *testing.T) {
 	}
 	if got := c.wall(5000); !got.Equal(time.Unix(5000, 0)) {
 		t.Fatalf("past the samples: %v", got)
+	}
+}
+
+// A failpoint counts as reached only when its kill line comes after the
+// fault and names the state.
+func TestFired(t *testing.T) {
+	log := t.TempDir() + "/host.log"
+	os.WriteFile(log, []byte("2026-12-03T14:51:40.601Z [WARN]  slotd: failpoint: killing the process: slotId=0x1 state=filling\n"), 0o600)
+	at := time.Date(2026, 12, 3, 14, 51, 0, 0, time.UTC)
+	if !fired(log, "filling", at) || fired(log, "filled", at) || fired(log, "filling", at.Add(time.Minute)) {
+		t.Fatal("fired is wrong")
 	}
 }

@@ -50,7 +50,14 @@ func (r *run) matrix(res *Result, vs []violation) {
 			} else if slices.ContainsFunc(vs, func(v violation) bool { return blames(a, t, v) }) {
 				out = "violation"
 			}
-			res.Matrix[MatrixKey{a.Kind, a.states[t], out}]++
+			kind := a.Kind
+			if a.Kind == Failpoint {
+				kind = Kind(fmt.Sprintf("%s@%s", a.Kind, a.State))
+				if !fired(r.procs[t].log, a.State, a.when) {
+					out += ",not-reached"
+				}
+			}
+			res.Matrix[MatrixKey{kind, a.states[t], out}]++
 		}
 	}
 }
@@ -70,9 +77,9 @@ func (res *Result) String() string {
 	slices.SortFunc(keys, func(a, b MatrixKey) int {
 		return strings.Compare(string(a.Kind)+a.State+a.Outcome, string(b.Kind)+b.State+b.Outcome)
 	})
-	fmt.Fprintf(&b, "%-15s %-28s %-10s %s\n", "fault", "target's state", "outcome", "count")
+	fmt.Fprintf(&b, "%-26s %-28s %-22s %s\n", "fault", "target's state", "outcome", "count")
 	for _, k := range keys {
-		fmt.Fprintf(&b, "%-15s %-28s %-10s %d\n", k.Kind, k.State, k.Outcome, res.Matrix[k])
+		fmt.Fprintf(&b, "%-26s %-28s %-22s %d\n", k.Kind, k.State, k.Outcome, res.Matrix[k])
 	}
 	fmt.Fprintf(&b, "%-8s %10s %5s %5s %7s %9s\n", "host", "up-periods", "due", "sent", "missed", "restarts")
 	for _, n := range Hosts {

@@ -27,8 +27,15 @@ const (
 	StallProvider Kind = "stall-provider" // SIGSTOP the client (the data's provider) for Down
 )
 
-// Failpoints are the states a Failpoint fault stops a host at, in turn.
-var Failpoints = []string{"preparing", "downloading", "initial-proving", "filling", "filled", "proving", "payout"}
+// Failpoints are the states a Failpoint fault stops a host at, in turn:
+// the early ones (a sale's way to its fill) armed just before a request
+// arrives, the late ones at any time a host proves.
+var (
+	Failpoints = append(slices.Clone(earlyFailpoints), lateFailpoints...)
+
+	earlyFailpoints = []string{"preparing", "downloading", "initial-proving", "filling", "filled"}
+	lateFailpoints  = []string{"proving", "payout"}
+)
 
 // Fault is one scheduled injection: at At after the market opens, Kind hits
 // Targets for Down (the down time, or how long the fault lasts).
@@ -52,15 +59,16 @@ func (f Fault) String() string {
 	return s
 }
 
-// Plan is the schedule of faults for a seed: a pure function of seed and
-// the length of the faulty window, so a seed replays the same faults.
-func Plan(seed uint64, window time.Duration, hosts []string) []Fault {
+// Plan is the schedule of faults for a seed: a pure function of its
+// arguments (the faulty window and when requests arrive), so a seed replays
+// the same faults.
+func Plan(seed uint64, window time.Duration, hosts []string, arrivals []time.Duration) []Fault {
 	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	kinds := []Kind{KillHost, KillHost, KillTwoHosts, KillValidator, KillClient, Failpoint, Failpoint,
 		RPCDown, RPCStall, RPCReset, RPCLogError, RPCTooMany, Reorg, Reorg, DiskFull, StallProvider}
 	nodes := append(slices.Clone(hosts), "validator", "client")
 	var out []Fault
-	fp := r.IntN(len(Failpoints))
+	early, late := r.IntN(len(earlyFailpoints)), r.IntN(len(lateFailpoints))
 	// about one fault every 8 s, at least 2 s apart so their effects can be told apart
 	for at := 4*time.Second + dur(r, 0, 4); at < window; at += dur(r, 4, 12) {
 		f := Fault{At: at, Kind: kinds[r.IntN(len(kinds))]}
@@ -89,11 +97,18 @@ func Plan(seed uint64, window time.Duration, hosts []string) []Fault {
 			f.Down = dur(r, 1, 4)
 		}
 		if f.Kind == Failpoint {
-			f.State = Failpoints[fp%len(Failpoints)]
-			fp++
+			f.State = lateFailpoints[late%len(lateFailpoints)]
+			if i := slices.IndexFunc(arrivals, func(a time.Duration) bool { return a > f.At }); i >= 0 {
+				// just before the next request, so its sales pass the state
+				f.State, f.At = earlyFailpoints[early%len(earlyFailpoints)], arrivals[i]-time.Second
+				early++
+			} else {
+				late++
+			}
 		}
 		out = append(out, f)
 	}
+	slices.SortStableFunc(out, func(a, b Fault) int { return int(a.At - b.At) })
 	return out
 }
 
