@@ -5,9 +5,11 @@ import (
 	"crypto/ecdsa"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"math/big"
 	"os"
 	"path/filepath"
@@ -76,7 +78,7 @@ funded accounts, for separate 'slotd run' nodes; runs until interrupted. The
 accounts are those of the public test mnemonic anvil uses ("test test … junk",
 m/44'/60'/0'/0/i): the same addresses and contracts on every run.
 DEVELOPMENT ONLY: their private keys are public knowledge.`)
-	dir := fs.String("dir", "./devnet", "where keys and devnet.json are written")
+	dir := fs.String("dir", "./devnet", "where the chain, keys and devnet.json are kept (a restart here continues the same chain)")
 	n := fs.Int("accounts", 5, "funded node accounts (mnemonic accounts 1..N; 0 deploys): 5 is a client, three hosts and a validator")
 	httpPort := fs.Int("http-port", 8545, "HTTP RPC port on 127.0.0.1 (0 picks one)")
 	wsPort := fs.Int("ws-port", 8546, "WebSocket RPC port on 127.0.0.1 (0 picks one)")
@@ -219,7 +221,17 @@ func startDevnet(ctx context.Context, dir string, n int, cfg devchain.Config) (*
 		}
 		addrs[i] = crypto.PubkeyToAddress(accts[i].PublicKey)
 	}
-	m, err := bootDevChain(ctx, cfg, deployer, addrs)
+	cfg.DataDir = filepath.Join(dir, "chain")
+	prev, resumed, err := readDevnet(dir, cfg.DataDir)
+	if err != nil {
+		return nil, info, err
+	}
+	var m devMarket
+	if resumed {
+		m, err = resumeDevChain(ctx, cfg, deployer, prev, addrs)
+	} else {
+		m, err = bootDevChain(ctx, cfg, deployer, addrs)
+	}
 	if err != nil {
 		return nil, info, err
 	}
@@ -234,8 +246,10 @@ func startDevnet(ctx context.Context, dir string, n int, cfg devchain.Config) (*
 	}
 	for i, k := range accts {
 		addr := crypto.PubkeyToAddress(k.PublicKey)
-		if err := contracts.Mint(ctx, s, dep.Token, addr, devTokens); err != nil {
-			return fail(err)
+		if !resumed { // a continued chain holds the first run's tokens
+			if err := contracts.Mint(ctx, s, dep.Token, addr, devTokens); err != nil {
+				return fail(err)
+			}
 		}
 		// The same key every run: replace the keystore an earlier run wrote
 		// rather than add a second file beside it.
@@ -258,6 +272,51 @@ func startDevnet(ctx context.Context, dir string, n int, cfg devchain.Config) (*
 		return fail(err)
 	}
 	return chain, info, nil
+}
+
+// readDevnet reads the devnet.json of an earlier run whose chain is kept
+// in chainDir; resumed is false when there is none (a fresh devnet).
+func readDevnet(dir, chainDir string) (info DevnetInfo, resumed bool, err error) {
+	b, err := os.ReadFile(filepath.Join(dir, "devnet.json"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return info, false, nil
+	}
+	if err != nil {
+		return info, false, err
+	}
+	if _, err := os.Stat(chainDir); errors.Is(err, fs.ErrNotExist) {
+		return info, false, nil // written by a devnet that kept its chain in memory
+	}
+	if err := json.Unmarshal(b, &info); err != nil {
+		return info, false, fmt.Errorf("%s: %w (delete %s to start a fresh devnet)", filepath.Join(dir, "devnet.json"), err, dir)
+	}
+	return info, true, nil
+}
+
+// resumeDevChain continues the chain kept in cfg.DataDir, whose contracts
+// prev names. Genesis funded the first run's accounts only, so a restart
+// with more --accounts is refused rather than handing out empty ones.
+func resumeDevChain(ctx context.Context, cfg devchain.Config, deployer *ecdsa.PrivateKey, prev DevnetInfo, accounts []common.Address) (devMarket, error) {
+	chain, err := devchain.Start(cfg)
+	if err != nil {
+		return devMarket{}, fmt.Errorf("continuing the chain in %s: %w (delete it to start afresh)", cfg.DataDir, err)
+	}
+	fail := func(err error) (devMarket, error) { chain.Close(); return devMarket{}, err }
+	code, err := chain.Client().CodeAt(ctx, prev.Marketplace, nil)
+	if err != nil {
+		return fail(err)
+	}
+	if len(code) == 0 {
+		return fail(fmt.Errorf("the chain in %s has no Marketplace at %s as devnet.json says: delete %s to start afresh", cfg.DataDir, prev.Marketplace, filepath.Dir(cfg.DataDir)))
+	}
+	if len(accounts) > len(prev.Accounts) {
+		return fail(fmt.Errorf("this devnet was started with --accounts %d; its chain funds only those (restart with at most that many, or delete %s for a fresh devnet)", len(prev.Accounts), filepath.Dir(cfg.DataDir)))
+	}
+	m := devMarket{chain: chain, dep: contracts.Deployment{Marketplace: prev.Marketplace, Token: prev.Token}, start: prev.StartBlock}
+	if m.deployer, err = contracts.NewKeySender(ctx, chain.Client(), deployer); err != nil {
+		return fail(err)
+	}
+	return m, nil
 }
 
 func keyHex(k *ecdsa.PrivateKey) string { return "0x" + hex.EncodeToString(crypto.FromECDSA(k)) }

@@ -21,15 +21,25 @@ func TestDevnetAccountsAreFixed(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	dir := t.TempDir()
+	var heads []uint64
 	boot := func() DevnetInfo {
 		chain, info, err := startDevnet(ctx, dir, 5, devchain.Config{Tick: 50 * time.Millisecond, ServeRPC: true})
 		if err != nil {
 			t.Fatal(err)
 		}
+		head, _ := chain.Client().BlockNumber(ctx)
+		heads = append(heads, head)
 		chain.Close()
 		return info
 	}
 	first, second := boot(), boot()
+	// The second run continues the first's chain (kept in dir/chain).
+	if heads[1] < heads[0] || second.StartBlock != first.StartBlock {
+		t.Errorf("second run's head %d (start block %d), first's %d (%d): the chain did not continue", heads[1], second.StartBlock, heads[0], first.StartBlock)
+	}
+	if _, _, err := startDevnet(ctx, dir, 6, devchain.Config{Tick: 50 * time.Millisecond}); err == nil || !strings.Contains(err.Error(), "--accounts 5") {
+		t.Errorf("restart with more accounts than genesis funded: %v", err)
+	}
 	if first.Marketplace != second.Marketplace || first.Token != second.Token || first.Deployer != second.Deployer {
 		t.Errorf("contracts or deployer differ between runs: %+v / %+v", first, second)
 	}
