@@ -73,6 +73,10 @@ type Config struct {
 	// PublicReads leaves the state-reading routes open without the token
 	// when the API listens beyond loopback.
 	PublicReads bool `json:"publicReads"`
+	// AllowNewKey lets the node start with another key than the one its
+	// data dir signed for; the old account's pending transactions are
+	// then settled or abandoned (see account.go).
+	AllowNewKey bool `json:"allowNewKey"`
 }
 
 // APIIsLocal reports whether the API listens on loopback only.

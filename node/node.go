@@ -106,6 +106,9 @@ func Open(ctx context.Context, cfg Config, log hclog.Logger) (_ *Node, err error
 	if err := n.checkDeployment(ctx); err != nil {
 		return nil, err
 	}
+	if err := n.checkAccount(ctx); err != nil {
+		return nil, err
+	}
 	n.metrics = metrics.New(n.store)
 	n.roles["head"] = roleFunc(n.watchHead) // keeps slotd_chain_head_block and the cursor lag current
 	if cfg.AlertWebhook != "" {

@@ -117,6 +117,8 @@ var nodeSettings = []setting{
 		func(c *node.Config) *bool { return &c.PublicReads }),
 	boolSetting("allow-private-providers", "fetch slots from loopback and private addresses too (devnets, LANs; off: public only)",
 		func(c *node.Config) *bool { return &c.AllowPrivateProviders }),
+	boolSetting("allow-new-key", "start with another --key than the data dir signed for: the old account's pending transactions are settled or abandoned",
+		func(c *node.Config) *bool { return &c.AllowNewKey }),
 }
 
 // exitHelp is loadNodeConfig's answer to -h: the usage is printed, and

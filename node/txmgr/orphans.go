@@ -52,8 +52,8 @@ func (m *Manager) revive(ctx context.Context, purpose string, nonce uint64) erro
 	unlock := m.purposes.lock(purpose)
 	defer unlock()
 	rec, err := m.record(purpose)
-	if err != nil || !orphaned(rec, nonce) {
-		return err
+	if err != nil || !orphaned(rec, nonce) || m.foreign(rec) {
+		return err // another key's nonce says nothing of this account's
 	}
 	rc, _, err := m.receipt(ctx, &rec)
 	if err != nil || rc != nil {

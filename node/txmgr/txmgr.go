@@ -24,7 +24,10 @@
 // reconciles what a previous run left pending: by receipt of any of its
 // hashes, else by the account's nonce (a nonce that has moved past the
 // record without any of its hashes being mined marks it replaced), else by
-// rebroadcasting it.
+// rebroadcasting it. Pending records another key signed (the node was
+// restarted with a new one) are settled by receipt, or else abandoned: never
+// waited on, bumped or counted in this account's nonces, and a later Send of
+// their purpose signs anew with this key.
 package txmgr
 
 import (
@@ -243,23 +246,35 @@ func (m *Manager) Start(ctx context.Context) error {
 		return fmt.Errorf("txmgr: nonce of %s: %w", m.from, err)
 	}
 	next := chainNext
-	var pending []string
+	var pending, foreign []string
 	compact := map[string]uint64{}
 	if err := m.cfg.Store.View(func(tx *persist.Tx) error {
 		return tx.ForEachTxRecord(func(r persist.TxRecord) error {
+			switch {
+			case r.Status == persist.TxReplaced || r.Status == persist.TxAbandoned:
+			case m.foreign(r):
+				// Another account's nonce: counting it would leave this
+				// account's next transaction behind a gap for good.
+				if r.Status == persist.TxPending {
+					foreign = append(foreign, r.Purpose)
+				}
+				return nil
+			default:
+				next = max(next, r.Nonce+1)
+			}
 			if r.Status == persist.TxPending {
 				pending = append(pending, r.Purpose)
 			}
 			if compactable(r) {
 				compact[r.Purpose] = r.Block
 			}
-			if r.Status != persist.TxReplaced {
-				next = max(next, r.Nonce+1)
-			}
 			return nil
 		})
 	}); err != nil {
 		return fmt.Errorf("txmgr: read tx records: %w", err)
+	}
+	if err := m.settleForeign(ctx, foreign); err != nil {
+		return fmt.Errorf("txmgr: reconcile the previous key's transactions: %w", err)
 	}
 	m.mu.Lock()
 	m.chainID, m.signer, m.next = id, types.LatestSignerForChainID(id), next
@@ -390,7 +405,7 @@ func (m *Manager) send(ctx context.Context, purpose string, to *common.Address, 
 	unlock := m.purposes.lock(purpose)
 	rec, err := m.record(purpose)
 	switch {
-	case errors.Is(err, persist.ErrNotFound) || err == nil && rec.Status == persist.TxReplaced:
+	case errors.Is(err, persist.ErrNotFound) || err == nil && (rec.Status == persist.TxReplaced || rec.Status == persist.TxAbandoned):
 		if rec, err = m.create(ctx, purpose, to, data); err != nil {
 			unlock()
 			return nil, fmt.Errorf("%s: %w", purpose, err)
@@ -454,7 +469,7 @@ func (m *Manager) wait(ctx context.Context, purpose string) (*types.Receipt, err
 			if mined, err = m.minedNonce(ctx); err == nil {
 				rc, done, err = m.tend(ctx, &rec, mined)
 			}
-		case rec.Status == persist.TxReplaced:
+		case rec.Status == persist.TxReplaced || rec.Status == persist.TxAbandoned:
 			done, err = true, ErrReplaced
 		default:
 			// Settled by the background loop meanwhile.
@@ -484,6 +499,12 @@ func (m *Manager) wait(ctx context.Context, purpose string) (*types.Receipt, err
 // out) back to pending: the same signed transaction is waited for and
 // rebroadcast, the pool having usually taken it back already.
 func (m *Manager) repend(ctx context.Context, rec *persist.TxRecord) error {
+	if m.foreign(*rec) {
+		// Another key's nonce: never waited on or bumped with this key.
+		m.log.Warn("mined transaction of the previous key left the chain; abandoned", "purpose", rec.Purpose, "hash", common.Hash(rec.Hash))
+		rec.Status, rec.Block, rec.Settled = persist.TxAbandoned, 0, time.Now().UTC()
+		return m.put(ctx, *rec)
+	}
 	if len(rec.Raw) == 0 {
 		m.log.Error("mined transaction left the chain after its record was compacted (a reorg deeper than KeepRawDepth); not sending it again",
 			"purpose", rec.Purpose, "hash", common.Hash(rec.Hash), "block", rec.Block, "keepRawDepth", m.cfg.KeepRawDepth)
