@@ -18,7 +18,7 @@ import (
 // accounts, keys and contract addresses, each keystore holds one file, and
 // the printout labels the keys and gives commands that start nodes.
 func TestDevnetAccountsAreFixed(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute) // three dev chain boots; slow under -race on 2 cores
 	defer cancel()
 	dir := t.TempDir()
 	var heads []uint64
