@@ -16,10 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ethereum/go-ethereum"
-	"github.com/ethereum/go-ethereum/common"
-	"github.com/ethereum/go-ethereum/core/types"
-	"github.com/ethereum/go-ethereum/ethclient/simulated"
 	"github.com/hashicorp/go-hclog"
 	dto "github.com/prometheus/client_model/go"
 
@@ -42,83 +38,6 @@ var (
 	schedBig     = flag.Int("sched-figures.big", 0, "also hold this many slots (10000 for the issue's figure) and print proofs due/submitted per period, RSS and restart time")
 )
 
-// countingClient is the simulated chain's client, counting the calls the
-// host makes by JSON-RPC method.
-type countingClient struct {
-	simulated.Client
-	mu sync.Mutex
-	n  map[string]int
-}
-
-func newCounting(c simulated.Client) *countingClient {
-	return &countingClient{Client: c, n: map[string]int{}}
-}
-
-func (c *countingClient) add(m string) {
-	c.mu.Lock()
-	c.n[m]++
-	c.mu.Unlock()
-}
-
-func (c *countingClient) snapshot() map[string]int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	out := make(map[string]int, len(c.n))
-	for k, v := range c.n {
-		out[k] = v
-	}
-	return out
-}
-
-func (c *countingClient) CallContract(ctx context.Context, m ethereum.CallMsg, b *big.Int) ([]byte, error) {
-	c.add("eth_call")
-	return c.Client.CallContract(ctx, m, b)
-}
-func (c *countingClient) HeaderByNumber(ctx context.Context, n *big.Int) (*types.Header, error) {
-	c.add("eth_getBlockByNumber")
-	return c.Client.HeaderByNumber(ctx, n)
-}
-func (c *countingClient) HeaderByHash(ctx context.Context, h common.Hash) (*types.Header, error) {
-	c.add("eth_getBlockByHash")
-	return c.Client.HeaderByHash(ctx, h)
-}
-func (c *countingClient) FilterLogs(ctx context.Context, q ethereum.FilterQuery) ([]types.Log, error) {
-	c.add("eth_getLogs")
-	return c.Client.FilterLogs(ctx, q)
-}
-func (c *countingClient) BlockNumber(ctx context.Context) (uint64, error) {
-	c.add("eth_blockNumber")
-	return c.Client.BlockNumber(ctx)
-}
-func (c *countingClient) EstimateGas(ctx context.Context, m ethereum.CallMsg) (uint64, error) {
-	c.add("eth_estimateGas")
-	return c.Client.EstimateGas(ctx, m)
-}
-func (c *countingClient) SuggestGasTipCap(ctx context.Context) (*big.Int, error) {
-	c.add("eth_maxPriorityFeePerGas")
-	return c.Client.SuggestGasTipCap(ctx)
-}
-func (c *countingClient) PendingNonceAt(ctx context.Context, a common.Address) (uint64, error) {
-	c.add("eth_getTransactionCount")
-	return c.Client.PendingNonceAt(ctx, a)
-}
-func (c *countingClient) NonceAt(ctx context.Context, a common.Address, b *big.Int) (uint64, error) {
-	c.add("eth_getTransactionCount")
-	return c.Client.NonceAt(ctx, a, b)
-}
-func (c *countingClient) SendTransaction(ctx context.Context, tx *types.Transaction) error {
-	c.add("eth_sendRawTransaction")
-	return c.Client.SendTransaction(ctx, tx)
-}
-func (c *countingClient) TransactionReceipt(ctx context.Context, h common.Hash) (*types.Receipt, error) {
-	c.add("eth_getTransactionReceipt")
-	return c.Client.TransactionReceipt(ctx, h)
-}
-func (c *countingClient) CodeAt(ctx context.Context, a common.Address, b *big.Int) ([]byte, error) {
-	c.add("eth_getCode")
-	return c.Client.CodeAt(ctx, a, b)
-}
-
 // sendMethods are the calls that sending a proof makes (its gas, fees,
 // nonce, broadcast and receipt), set apart from the per-block load.
 var sendMethods = []string{"eth_estimateGas", "eth_sendRawTransaction", "eth_getTransactionReceipt", "eth_maxPriorityFeePerGas", "eth_getTransactionCount"}
@@ -129,7 +48,7 @@ var sendMethods = []string{"eth_estimateGas", "eth_sendRawTransaction", "eth_get
 type provingHost struct {
 	dir    string
 	ids    []contracts.SlotID
-	count  *countingClient
+	count  *ct.CountingClient
 	store  *persist.Store
 	sales  *sales.Sales
 	in     *chain.Ingestor
@@ -304,7 +223,7 @@ func mustSubmit(t testing.TB, tm *txmgr.Manager, calls []txmgr.Call) {
 func startProving(t testing.TB, e *ct.Env, host ct.Actor, dir string, tune ...func(*sales.Config)) *provingHost {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	h := &provingHost{dir: dir, count: newCounting(e.Chain), rounds: make(chan persist.Head, 1024)}
+	h := &provingHost{dir: dir, count: ct.NewCounting(e.Chain), rounds: make(chan persist.Head, 1024)}
 	var err error
 	if h.store, err = persist.Open(filepath.Join(dir, "slotd.db"), nil); err != nil {
 		t.Fatal(err)
@@ -399,7 +318,7 @@ func provePeriods(t testing.TB, e *ct.Env, h *provingHost, periods int) (calls m
 		h.block(t, e)
 	}
 	h.block(t, e)
-	before := h.count.snapshot()
+	before := h.count.Snapshot()
 	for range periods {
 		required := map[contracts.SlotID]bool{}
 		for i := 0; i < len(h.ids); i += 500 {
@@ -440,7 +359,7 @@ func provePeriods(t testing.TB, e *ct.Env, h *provingHost, periods int) (calls m
 		h.block(t, e) // into the next period
 		blocks++
 	}
-	after := h.count.snapshot()
+	after := h.count.Snapshot()
 	calls = map[string]int{}
 	for k, v := range after {
 		if d := v - before[k]; d > 0 {

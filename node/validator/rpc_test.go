@@ -3,113 +3,19 @@ package validator_test
 import (
 	"context"
 	"fmt"
-	"math/big"
 	"strings"
-	"sync"
 	"testing"
-
-	"github.com/ethereum/go-ethereum"
-	"github.com/ethereum/go-ethereum/common"
-	"github.com/ethereum/go-ethereum/core/types"
-	"github.com/ethereum/go-ethereum/ethclient/simulated"
 
 	"github.com/slotd/slotd/contracts"
 	ct "github.com/slotd/slotd/contracts/contractstest"
 	"github.com/slotd/slotd/node/validator"
 )
 
-// countingClient counts the RPC calls made through it, by method.
-type countingClient struct {
-	simulated.Client
-	mu    sync.Mutex
-	calls map[string]int
-}
-
-func newCounting(c simulated.Client) *countingClient {
-	return &countingClient{Client: c, calls: map[string]int{}}
-}
-
-func (c *countingClient) count(method string) {
-	c.mu.Lock()
-	c.calls[method]++
-	c.mu.Unlock()
-}
-
-// take returns the counts since the last take and resets them.
-func (c *countingClient) take() map[string]int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	out := c.calls
-	c.calls = map[string]int{}
-	return out
-}
-
 func total(m map[string]int) (n int) {
 	for _, v := range m {
 		n += v
 	}
 	return n
-}
-
-func (c *countingClient) BlockNumber(ctx context.Context) (uint64, error) {
-	c.count("eth_blockNumber")
-	return c.Client.BlockNumber(ctx)
-}
-func (c *countingClient) HeaderByNumber(ctx context.Context, n *big.Int) (*types.Header, error) {
-	c.count("eth_getBlockByNumber")
-	return c.Client.HeaderByNumber(ctx, n)
-}
-func (c *countingClient) HeaderByHash(ctx context.Context, h common.Hash) (*types.Header, error) {
-	c.count("eth_getBlockByHash")
-	return c.Client.HeaderByHash(ctx, h)
-}
-func (c *countingClient) FilterLogs(ctx context.Context, q ethereum.FilterQuery) ([]types.Log, error) {
-	c.count("eth_getLogs")
-	return c.Client.FilterLogs(ctx, q)
-}
-func (c *countingClient) CallContract(ctx context.Context, m ethereum.CallMsg, n *big.Int) ([]byte, error) {
-	c.count("eth_call")
-	return c.Client.CallContract(ctx, m, n)
-}
-func (c *countingClient) PendingCallContract(ctx context.Context, m ethereum.CallMsg) ([]byte, error) {
-	c.count("eth_call")
-	return c.Client.PendingCallContract(ctx, m)
-}
-func (c *countingClient) EstimateGas(ctx context.Context, m ethereum.CallMsg) (uint64, error) {
-	c.count("eth_estimateGas")
-	return c.Client.EstimateGas(ctx, m)
-}
-func (c *countingClient) SendTransaction(ctx context.Context, tx *types.Transaction) error {
-	c.count("eth_sendRawTransaction")
-	return c.Client.SendTransaction(ctx, tx)
-}
-func (c *countingClient) TransactionReceipt(ctx context.Context, h common.Hash) (*types.Receipt, error) {
-	c.count("eth_getTransactionReceipt")
-	return c.Client.TransactionReceipt(ctx, h)
-}
-func (c *countingClient) PendingNonceAt(ctx context.Context, a common.Address) (uint64, error) {
-	c.count("eth_getTransactionCount")
-	return c.Client.PendingNonceAt(ctx, a)
-}
-func (c *countingClient) NonceAt(ctx context.Context, a common.Address, n *big.Int) (uint64, error) {
-	c.count("eth_getTransactionCount")
-	return c.Client.NonceAt(ctx, a, n)
-}
-func (c *countingClient) SuggestGasTipCap(ctx context.Context) (*big.Int, error) {
-	c.count("eth_maxPriorityFeePerGas")
-	return c.Client.SuggestGasTipCap(ctx)
-}
-func (c *countingClient) SuggestGasPrice(ctx context.Context) (*big.Int, error) {
-	c.count("eth_gasPrice")
-	return c.Client.SuggestGasPrice(ctx)
-}
-func (c *countingClient) CodeAt(ctx context.Context, a common.Address, n *big.Int) ([]byte, error) {
-	c.count("eth_getCode")
-	return c.Client.CodeAt(ctx, a, n)
-}
-func (c *countingClient) ChainID(ctx context.Context) (*big.Int, error) {
-	c.count("eth_chainId")
-	return c.Client.ChainID(ctx)
 }
 
 // TestRPCCallsPerPeriodDoNotGrowWithSlots: a validator watching N slots
@@ -160,7 +66,7 @@ func callsPerPeriod(t *testing.T, n, batch int) string {
 	}
 	t.Logf("N=%d: filled in %d s of chain time", n, e.Now()-start)
 	ctx := context.Background()
-	market, reads := newCounting(e.Chain), newCounting(e.Chain)
+	market, reads := ct.NewCounting(e.Chain), ct.NewCounting(e.Chain)
 	sender, err := contracts.NewKeySender(ctx, market, e.Validator.Key)
 	if err != nil {
 		t.Fatal(err)
@@ -198,13 +104,13 @@ func callsPerPeriod(t *testing.T, n, batch int) string {
 		if err := v.in.Sync(ctx); err != nil {
 			t.Fatal(err)
 		}
-		market.take()
-		reads.take()
+		market.Take()
+		reads.Take()
 		before := v.Marks()
 		if err := v.Step(ctx); err != nil {
 			t.Fatal(err)
 		}
-		got, sync := market.take(), reads.take()
+		got, sync := market.Take(), reads.Take()
 		marks := v.Marks() - before
 		if got["eth_call"] != wantReads || got["eth_estimateGas"] != marks {
 			t.Errorf("N=%d batch=%d period %d: %d eth_call, %d eth_estimateGas for %d marks; want %d and %d", n, batch, p+1, got["eth_call"], got["eth_estimateGas"], marks, wantReads, marks)
