@@ -30,6 +30,11 @@ func init() {
 	register(&command{name: "demo", summary: "run the whole market in one process on an embedded chain and summarize it", run: runDemo})
 }
 
+// demoOffer is each host's availability: room for one 1.5 MiB slot of the
+// demo's file and not two, so no host holds two slots of the request and
+// stopping the holder of slot 0 loses that slot alone (maxSlotLoss 1).
+const demoOffer = 2 << 20
+
 // demoNode is one participant: its key, its data dir and, while it runs,
 // its node.
 type demoNode struct {
@@ -159,12 +164,12 @@ func (d *demo) run(ctx context.Context, tick time.Duration) error {
 		}
 	}
 	for _, h := range hosts {
-		if err := d.api(h, "POST", "/api/v1/availabilities", map[string]any{"totalSize": 1 << 30, "duration": 100000,
+		if err := d.api(h, "POST", "/api/v1/availabilities", map[string]any{"totalSize": demoOffer, "duration": 100000,
 			"minPricePerBytePerSecond": "1", "maxCollateralPerByte": new(big.Int).Mul(demoCollateral, big.NewInt(10)).String()}, nil); err != nil {
 			return fmt.Errorf("%s: add availability: %w", h.name, err)
 		}
 	}
-	d.say("3 hosts offer 1 GiB each; the validator watches")
+	d.say("3 hosts offer 2 MiB each (room for one slot: each holds one, so stopping one loses one); the validator watches")
 	id, err := d.uploadAndRequest(ctx, client)
 	if err != nil {
 		return err
