@@ -222,7 +222,7 @@ func TestDownloadFigures(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		d := NewDownloader(host, &MemProgress{}, nil)
+		d := NewDownloader(host, &MemProgress{}, &Options{AllowPrivate: true})
 		cpu0 := cpuTime()
 		verifiedMem := timed(func() error { return verifiedIntoMemory(ctx, d, man, srv.URL) })
 		id := slotIDFor(man.CID, 0)
