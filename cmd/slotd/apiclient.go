@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -109,6 +110,22 @@ func (c *apiClient) unauthorized() string {
 	return fmt.Sprintf("the node refused the token in %s: is it this node's (--api %s)?", c.tokenFile, c.base)
 }
 
+// unreachable says why a call got no answer. A node that took the call
+// but did not answer in time is running: blaming --api would send the
+// operator the wrong way, while what it waits on is usually a transaction
+// of its own.
+func (c *apiClient) unreachable(method, path string, err error) error {
+	var op *net.OpError
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() && !(errors.As(err, &op) && op.Op == "dial") {
+		return fmt.Errorf("%s %s: the node at %s took the call but did not answer within %s: it is running, most likely waiting "+
+			"for a transaction of its own to be mined (see its log and `slotd status`; a transaction stuck at a nonce the account "+
+			"never reaches, as after a new --key, waits for good); what the node recorded it goes on with: %w",
+			method, path, c.base, c.http.Timeout, err)
+	}
+	return fmt.Errorf("%w (is a node running? set --api)", err)
+}
+
 // send sends r (size bytes; -1 if unknown) and returns the answer's body,
 // or an error carrying the API's message.
 func (c *apiClient) send(method, path string, r io.Reader, size int64) ([]byte, error) {
@@ -124,7 +141,7 @@ func (c *apiClient) send(method, path string, r io.Reader, size int64) ([]byte, 
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("%w (is a node running? set --api)", err)
+		return nil, c.unreachable(method, path, err)
 	}
 	defer resp.Body.Close()
 	out, _ := io.ReadAll(resp.Body)
