@@ -122,7 +122,9 @@ func BenchmarkUpload(b *testing.B) {
 // processes' load does not inflate it): the source, SHA-256 of the file,
 // Reed-Solomon, the tree over N/K times the file's bytes, and the O_DIRECT
 // writes of N/K times the bytes. The reader (source, SHA-256, parity) is one
-// goroutine, so it bounds the upload on its own too.
+// goroutine, so it bounds the upload on its own too. The last two columns
+// are the cores the upload got and its CPU per file byte (core-ns), which
+// other processes' load changes least.
 var (
 	figures     = flag.Bool("figures", false, "import a 1 GiB stream and copy it into an fsynced file, and print MB/s and ratios")
 	figuresRuns = flag.Int("figures.runs", 3, "repetitions of the -figures measurement")
@@ -152,7 +154,7 @@ func TestUploadFigures(t *testing.T) {
 	directRatios := make([][]float64, len(codings))
 	ceilings := make([][]float64, len(codings))
 	fmt.Printf("\n%d MiB file, GOMAXPROCS %d; plain: through a warm page cache, direct: O_DIRECT; ceiling: on %d free cores\n", size>>20, procs, procs)
-	fmt.Printf("%-4s %-10s %10s %10s %10s %7s %7s %10s %7s %6s\n", "run", "coding", "plain", "direct", "upload", "÷plain", "÷direct", "ceiling", "÷plain", "cores")
+	fmt.Printf("%-4s %-10s %10s %10s %10s %7s %7s %10s %7s %6s %6s\n", "run", "coding", "plain", "direct", "upload", "÷plain", "÷direct", "ceiling", "÷plain", "cores", "ns/B")
 	for run := range *figuresRuns {
 		st := measureStages(t, dir)
 		for i, c := range codings {
@@ -187,14 +189,14 @@ func TestUploadFigures(t *testing.T) {
 				dr, pdRate = pd.Seconds()/u.Seconds(), mbps(pd)
 				directRatios[i] = append(directRatios[i], dr)
 			}
-			fmt.Printf("%-4d N=%-2d M=%-2d %5.0f MB/s %5.0f MB/s %5.0f MB/s %7.2f %7.2f %5.0f MB/s %7.2f %6.2f\n", run+1, c.n, c.m,
-				mbps(p), pdRate, mbps(u), ratios[i][run], dr, ceil, ceilings[i][run], cpu.Seconds()/u.Seconds())
+			fmt.Printf("%-4d N=%-2d M=%-2d %5.0f MB/s %5.0f MB/s %5.0f MB/s %7.2f %7.2f %5.0f MB/s %7.2f %6.2f %6.2f\n", run+1, c.n, c.m,
+				mbps(p), pdRate, mbps(u), ratios[i][run], dr, ceil, ceilings[i][run], cpu.Seconds()/u.Seconds(), cpu.Seconds()*1e9/float64(size))
 		}
 		fmt.Printf("     stage cost, core-ns per byte: source %.2f, sha256 %.2f, tree %.2f (per slot byte), RS per file byte %s\n",
 			st.gen*1e9, st.sha*1e9, st.tree*1e9, st.rsString(codings))
 	}
 	for i, c := range codings {
-		med := func(v []float64) float64 { slices.Sort(v); return v[len(v)/2] }
+		med := func(v []float64) float64 { v = slices.Sorted(slices.Values(v)); return v[len(v)/2] }
 		line := fmt.Sprintf("upload ÷ plain copy into an fsynced file, N=%d M=%d: min %.2f, median %.2f (target ≥ 0.6)", c.n, c.m, slices.Min(ratios[i]), med(ratios[i]))
 		if len(directRatios[i]) > 0 {
 			line += fmt.Sprintf("; ÷ O_DIRECT copy: median %.2f", med(directRatios[i]))
