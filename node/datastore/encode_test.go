@@ -17,6 +17,7 @@ import (
 // a last shard that is not a whole 4 KiB block, which only the buffered
 // descriptor can write.
 func TestBufferedAndDirectWritesStoreTheSameBytes(t *testing.T) {
+	t.Cleanup(func() { directWrites = true })
 	if w, err := createSlot(filepath.Join(t.TempDir(), "probe")); err == nil {
 		t.Logf("O_DIRECT on the temp dir's file system: %v", w.direct != nil)
 		w.close()
@@ -43,7 +44,6 @@ func TestBufferedAndDirectWritesStoreTheSameBytes(t *testing.T) {
 			}
 			checkSlotFiles(t, s, man)
 		}
-		directWrites = true
 		if cids[0] != cids[1] {
 			t.Fatalf("%d bytes: cid %s buffered, %s direct", size, cids[0], cids[1])
 		}
