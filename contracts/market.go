@@ -143,7 +143,8 @@ func (m *EthMarket) send(ctx context.Context, purpose string, data []byte) (*typ
 }
 
 func (m *EthMarket) Config(ctx context.Context) (Config, error) {
-	return call(ctx, m, "config", m.abi.PackConfig(), m.abi.UnpackConfig)
+	c, err := call(ctx, m, "config", m.abi.PackConfig(), m.abi.UnpackConfig)
+	return fromBindingConfig(c), err
 }
 
 // Token is the ERC20 the Marketplace pays in, read once (it is immutable).
@@ -203,7 +204,7 @@ func (m *EthMarket) RequestStorage(ctx context.Context, r Request) (RequestID, *
 	if err := m.approve(ctx, purpose, Deposit(r.Ask)); err != nil {
 		return id, nil, fmt.Errorf("request storage: %w", err)
 	}
-	rc, err := m.send(ctx, purpose, m.abi.PackRequestStorage(r))
+	rc, err := m.send(ctx, purpose, m.abi.PackRequestStorage(BindingRequest(r)))
 	return id, rc, err
 }
 
@@ -233,7 +234,7 @@ func (m *EthMarket) FillSlot(ctx context.Context, id RequestID, index uint64, sl
 	if err := m.approve(ctx, purpose, SlotCollateral(req.Ask)); err != nil {
 		return nil, fmt.Errorf("fill slot %s: %w", slot, err)
 	}
-	return m.send(ctx, purpose, m.abi.PackFillSlot(id, index, slotRoot, hashes32(rootPath), p))
+	return m.send(ctx, purpose, m.abi.PackFillSlot(id, index, slotRoot, hashes32(rootPath), BindingProof(p)))
 }
 
 // ReservePurposePrefix starts the tx purpose of every reservation of slot.
@@ -263,7 +264,7 @@ func (m *EthMarket) SubmitProof(ctx context.Context, slot SlotID, p Proof) (*typ
 	if err != nil {
 		return nil, err
 	}
-	return m.send(ctx, fmt.Sprintf("proof:%s:%d", slot.Hex(), period), m.abi.PackSubmitProof(slot, p))
+	return m.send(ctx, fmt.Sprintf("proof:%s:%d", slot.Hex(), period), m.abi.PackSubmitProof(slot, BindingProof(p)))
 }
 
 // FreeSlot frees the slot, paying to PayoutTo.
@@ -277,7 +278,8 @@ func (m *EthMarket) MarkProofAsMissing(ctx context.Context, slot SlotID, period 
 }
 
 func (m *EthMarket) GetRequest(ctx context.Context, id RequestID) (Request, error) {
-	return call(ctx, m, "get request "+id.Hex(), m.abi.PackGetRequest(id), m.abi.UnpackGetRequest)
+	r, err := call(ctx, m, "get request "+id.Hex(), m.abi.PackGetRequest(id), m.abi.UnpackGetRequest)
+	return fromBindingRequest(r), err
 }
 
 func (m *EthMarket) RequestState(ctx context.Context, id RequestID) (RequestState, error) {
@@ -299,7 +301,8 @@ func (m *EthMarket) SlotState(ctx context.Context, slot SlotID) (SlotState, erro
 }
 
 func (m *EthMarket) GetSlot(ctx context.Context, slot SlotID) (SlotInfo, error) {
-	return call(ctx, m, "get slot "+slot.Hex(), m.abi.PackGetSlot(slot), m.abi.UnpackGetSlot)
+	info, err := call(ctx, m, "get slot "+slot.Hex(), m.abi.PackGetSlot(slot), m.abi.UnpackGetSlot)
+	return SlotInfo(info), err
 }
 
 func (m *EthMarket) GetHost(ctx context.Context, slot SlotID) (common.Address, error) {
@@ -355,7 +358,8 @@ func (m *EthMarket) ReservationRank(ctx context.Context, slot SlotID, host commo
 
 func (m *EthMarket) SlotStatuses(ctx context.Context, slots []SlotID, markPeriod uint64) ([]SlotStatus, error) {
 	ids := hashes32(slots)
-	return call(ctx, m, fmt.Sprintf("slot statuses of %d slots", len(slots)), m.abi.PackSlotStatuses(ids, new(big.Int).SetUint64(markPeriod)), m.abi.UnpackSlotStatuses)
+	st, err := call(ctx, m, fmt.Sprintf("slot statuses of %d slots", len(slots)), m.abi.PackSlotStatuses(ids, new(big.Int).SetUint64(markPeriod)), m.abi.UnpackSlotStatuses)
+	return fromBindingStatuses(st), err
 }
 
 func (m *EthMarket) HostURL(ctx context.Context, host common.Address) (string, error) {

@@ -502,7 +502,7 @@ func (sc *scheduler) send(ctx context.Context, dues []due) {
 			sc.sendOne(ctx, d, p)
 			continue
 		}
-		calls = append(calls, txmgr.Call{Purpose: proofPurpose(d.slot, d.period), To: &to, Data: sc.abi.PackSubmitProof(d.slot, p)})
+		calls = append(calls, txmgr.Call{Purpose: proofPurpose(d.slot, d.period), To: &to, Data: sc.abi.PackSubmitProof(d.slot, contracts.BindingProof(p))})
 		built = append(built, d)
 	}
 	if len(calls) == 0 {

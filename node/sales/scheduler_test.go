@@ -137,7 +137,7 @@ func seedProving(t testing.TB, e *ct.Env, host ct.Actor, n int, probability int6
 					t.Fatal(err)
 				}
 				calls = append(calls, txmgr.Call{Purpose: fmt.Sprintf("fill:%s:%d", slot.Hex(), attempt), To: &market,
-					Data: abi.PackFillSlot(s.req, s.index, ds.Roots[s.index], rootPath, p)})
+					Data: abi.PackFillSlot(s.req, s.index, ds.Roots[s.index], rootPath, contracts.BindingProof(p))})
 			}
 			tm.SubmitAll(ctx, calls) // a refused estimate is a moved challenge: tried again
 			e.Commit()
