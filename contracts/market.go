@@ -340,12 +340,12 @@ func (m *EthMarket) CurrentPeriod(ctx context.Context) (uint64, error) {
 
 func (m *EthMarket) RequestsOf(ctx context.Context, client common.Address) ([]RequestID, error) {
 	ids, err := call(ctx, m, "requests of "+client.Hex(), m.abi.PackRequestsOf(client), m.abi.UnpackRequestsOf)
-	return toHashes(ids), err
+	return toHashes[RequestID](ids), err
 }
 
 func (m *EthMarket) SlotsOf(ctx context.Context, host common.Address) ([]SlotID, error) {
 	ids, err := call(ctx, m, "slots of "+host.Hex(), m.abi.PackSlotsOf(host), m.abi.UnpackSlotsOf)
-	return toHashes(ids), err
+	return toHashes[SlotID](ids), err
 }
 
 func (m *EthMarket) IsReserved(ctx context.Context, slot SlotID, host common.Address) (bool, error) {
@@ -391,7 +391,7 @@ func (m *EthMarket) SubscribeEvents(ctx context.Context, sink chan<- Event) (eth
 	return newEventSub(sub, logs, sink), nil
 }
 
-func hashes32(hs []common.Hash) [][32]byte {
+func hashes32[T ~[32]byte](hs []T) [][32]byte {
 	out := make([][32]byte, len(hs))
 	for i, h := range hs {
 		out[i] = h
@@ -399,8 +399,8 @@ func hashes32(hs []common.Hash) [][32]byte {
 	return out
 }
 
-func toHashes(bs [][32]byte) []common.Hash {
-	out := make([]common.Hash, len(bs))
+func toHashes[T ~[32]byte](bs [][32]byte) []T {
+	out := make([]T, len(bs))
 	for i, b := range bs {
 		out[i] = b
 	}

@@ -561,7 +561,7 @@ func (sc *scheduler) build(d due) (contracts.Proof, error) {
 		return contracts.Proof{}, err
 	}
 	defer data.Close()
-	p, err := proof.Prove(tree, data, d.challenge, d.slot, sc.fx.samples)
+	p, err := proof.Prove(tree, data, d.challenge, proof.Hash(d.slot), sc.fx.samples)
 	if err != nil {
 		return contracts.Proof{}, fmt.Errorf("build proof: %w", err)
 	}
