@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"sync"
 
-	"github.com/ethereum/go-ethereum"
 	bind "github.com/ethereum/go-ethereum/accounts/abi/bind/v2"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
@@ -57,7 +56,6 @@ type Market interface {
 	GetChallenge(ctx context.Context, slot SlotID) (common.Hash, error)
 	CurrentPeriod(ctx context.Context) (uint64, error)
 	RequestsOf(ctx context.Context, client common.Address) ([]RequestID, error)
-	SlotsOf(ctx context.Context, host common.Address) ([]SlotID, error)
 	IsReserved(ctx context.Context, slot SlotID, host common.Address) (bool, error)
 	// ReservationRank is host's place among the slot's reservers (1 is the
 	// first), 0 when it holds none.
@@ -67,9 +65,8 @@ type Market interface {
 	SlotStatuses(ctx context.Context, slots []SlotID, markPeriod uint64) ([]SlotStatus, error)
 	HostURL(ctx context.Context, host common.Address) (string, error)
 
-	// Events: past ones page by page, and new ones as they are mined.
+	// Events, page by page (the node's ingestor follows new blocks itself).
 	PastEvents(ctx context.Context, from, to uint64, fn func(last uint64, events []Event) error) error
-	SubscribeEvents(ctx context.Context, sink chan<- Event) (ethereum.Subscription, error)
 }
 
 // EthMarket is Market over a go-ethereum client and a Sender.
@@ -343,11 +340,6 @@ func (m *EthMarket) RequestsOf(ctx context.Context, client common.Address) ([]Re
 	return toHashes[RequestID](ids), err
 }
 
-func (m *EthMarket) SlotsOf(ctx context.Context, host common.Address) ([]SlotID, error) {
-	ids, err := call(ctx, m, "slots of "+host.Hex(), m.abi.PackSlotsOf(host), m.abi.UnpackSlotsOf)
-	return toHashes[SlotID](ids), err
-}
-
 func (m *EthMarket) IsReserved(ctx context.Context, slot SlotID, host common.Address) (bool, error) {
 	return call(ctx, m, "is reserved "+slot.Hex(), m.abi.PackIsReserved(slot, host), m.abi.UnpackIsReserved)
 }
@@ -378,17 +370,6 @@ func (m *EthMarket) PastEvents(ctx context.Context, from, to uint64, fn func(las
 		}
 		return fn(last, events)
 	})
-}
-
-// SubscribeEvents needs a client that can subscribe (WebSocket, IPC or the
-// simulated backend). Logs that do not decode are dropped.
-func (m *EthMarket) SubscribeEvents(ctx context.Context, sink chan<- Event) (ethereum.Subscription, error) {
-	logs := make(chan types.Log, 64)
-	sub, err := m.client.SubscribeFilterLogs(ctx, ethereum.FilterQuery{Addresses: []common.Address{m.addr}, Topics: [][]common.Hash{eventTopics}}, logs)
-	if err != nil {
-		return nil, fmt.Errorf("subscribe to marketplace logs: %w", err)
-	}
-	return newEventSub(sub, logs, sink), nil
 }
 
 func hashes32[T ~[32]byte](hs []T) [][32]byte {
