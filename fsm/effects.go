@@ -26,8 +26,8 @@ type Step struct {
 // idempotent. It reads the chain and the persisted tx record before it
 // sends anything, and resumes persisted progress rather than restarting
 // it. It returns when its state's work is over, with the outcome, or with
-// an error: one that IsTransient is retried with backoff (never ending the
-// agent), any other moves the agent to Errored with the error as reason.
+// an error: one retry.Classify calls transient is retried with backoff
+// (never ending the agent), any other moves the agent to Errored with the error as reason.
 // It returns ctx.Err() promptly once ctx is done. It trusts the chain's
 // state and block time, never the local clock, for anything that ends a
 // sale.
