@@ -101,8 +101,10 @@ func (a *Agent) Record() persist.Agent {
 	return a.rec
 }
 
-// Info is an agent as the API and `slotd sales` show it: its record plus
-// what only memory knows.
+// Info is an agent's record plus what only memory knows: the state Retry
+// returns to and the run of transient failures. The API and `slotd sales`
+// show the stored record and journal, not these; sales reads Info to find
+// agents whose request ended.
 type Info struct {
 	persist.Agent
 	ErroredFrom string `json:"erroredFrom,omitempty"` // Errored: the state Retry returns to

@@ -498,34 +498,6 @@ func (r *Agents) Retry(ctx context.Context, slot persist.ID) error {
 	return nil
 }
 
-// RetryStored is Retry on a store no node is running on: the next start
-// resumes the agent. It returns the state the agent went back to.
-func RetryStored(ctx context.Context, s *persist.Store, slot persist.ID, now time.Time) (string, error) {
-	var to string
-	err := s.Update(ctx, func(tx *persist.Tx) error {
-		rec, err := tx.Agent(slot)
-		if err != nil {
-			return err
-		}
-		if rec.State != Errored {
-			return fmt.Errorf("%w (state %q)", ErrNotErrored, rec.State)
-		}
-		last, err := tx.LastJournalEntry(slot)
-		if err != nil {
-			return err
-		}
-		ev := RetryEvent(last.From)
-		to, _ = Destination(Errored, ev)
-		rec.Reason = ""
-		e := persist.JournalEntry{From: Errored, To: to, Event: ev, Time: now, Detail: "operator retry (offline)"}
-		return tx.Transition(&rec, &e)
-	})
-	if err != nil {
-		return "", fmt.Errorf("retry %s: %w", slot, err)
-	}
-	return to, nil
-}
-
 // chainEvent names a Marketplace event for Reactions.
 func chainEvent(ev contracts.Event) (kind string, ok bool) {
 	switch ev.(type) {

@@ -38,7 +38,10 @@ type Effects interface {
 	// Download fetches the slot's data, resuming persisted progress and
 	// verifying every block.
 	Download(ctx context.Context, a *Agent) (Step, error)
-	// InitialProve builds the proof that fillSlot carries.
+	// InitialProve checks that the slot's verified data is held and
+	// readable, so that Fill can prove it. It builds no proof: the one
+	// fillSlot carries answers the challenge current when Fill sends, so
+	// Fill builds it then.
 	InitialProve(ctx context.Context, a *Agent) (Step, error)
 	// Fill approves the collateral and sends fillSlot (once: it checks the
 	// slot on chain and the tx record "fill:<slotId>" first), and waits for

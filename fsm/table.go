@@ -3,7 +3,6 @@ package fsm
 import (
 	"fmt"
 	"slices"
-	"strings"
 
 	lfsm "github.com/looplab/fsm"
 )
@@ -280,24 +279,6 @@ var Reactions = map[string]map[string]string{
 
 // Reaction returns what chain event kind does in state ("" for nothing).
 func Reaction(kind, state string) string { return Reactions[kind][state] }
-
-// TableMarkdown renders Events as a Markdown table (event, from, to), for
-// the README and `slotd dump`.
-func TableMarkdown() string {
-	var b strings.Builder
-	b.WriteString("| event | from | to |\n|---|---|---|\n")
-	for _, e := range Events {
-		src := make([]string, len(e.Src))
-		for i, s := range e.Src {
-			if s == "" {
-				s = "(new)"
-			}
-			src[i] = s
-		}
-		fmt.Fprintf(&b, "| %s | %s | %s |\n", e.Name, strings.Join(src, ", "), e.Dst)
-	}
-	return b.String()
-}
 
 // newMachine returns an lfsm at state, with no callbacks: restoring an
 // agent this way runs nothing.

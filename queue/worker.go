@@ -148,32 +148,6 @@ func (q *Queue) callFits(fits func(Item) bool, it Item) (ok bool) {
 	return fits(it)
 }
 
-// Take claims the best waiting slot that fits (nil: any) without waiting,
-// for a caller that runs its own loop; it must Release the slot. Slots that
-// do not fit stay queued.
-func (q *Queue) Take(fits func(Item) bool) (Item, bool) {
-	e, _ := q.claim(fits)
-	if e == nil {
-		return Item{}, false
-	}
-	return e.it, true
-}
-
-// Release ends the work on a slot claimed by Take: err nil drops it from
-// the queue and the store, an error wrapping ErrRetry hands it back, and
-// any other error drops it. It fails with ErrNotInFlight if no one holds
-// the slot. If the store cannot be written, the slot is dropped from
-// memory anyway (it comes back on the next start) and the error returned.
-func (q *Queue) Release(ctx context.Context, slot persist.ID, err error) error {
-	q.mu.Lock()
-	e := q.slots[slot]
-	q.mu.Unlock()
-	if e == nil {
-		return fmt.Errorf("%w: %s", ErrNotInFlight, slot)
-	}
-	return q.release(ctx, e, outcomeOf(err, false))
-}
-
 func (q *Queue) release(ctx context.Context, e *entry, o outcome) error {
 	err := q.Update(ctx, func(_ *persist.Tx, t *Tx) error { return t.release(e, o) })
 	switch {

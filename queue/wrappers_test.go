@@ -1,0 +1,89 @@
+package queue
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/slotd/slotd/contracts"
+	"github.com/slotd/slotd/persist"
+)
+
+// The Tx operations, each in its own transaction, and a worker's claim
+// and release without its loop: what the tests drive the queue with.
+
+// Push adds items in one transaction (see Tx.Push).
+func (q *Queue) Push(ctx context.Context, items ...Item) (n int, err error) {
+	err = q.Update(ctx, func(_ *persist.Tx, t *Tx) error { n, err = t.Push(items...); return err })
+	return n, err
+}
+
+// Remove deletes a slot (see Tx.Remove).
+func (q *Queue) Remove(ctx context.Context, slot persist.ID) (ok bool, err error) {
+	err = q.Update(ctx, func(_ *persist.Tx, t *Tx) error { ok, err = t.Remove(slot); return err })
+	return ok, err
+}
+
+// RemoveRequest deletes a request's slots (see Tx.RemoveRequest).
+func (q *Queue) RemoveRequest(ctx context.Context, request persist.ID) (n int, err error) {
+	err = q.Update(ctx, func(_ *persist.Tx, t *Tx) error { n, err = t.RemoveRequest(request); return err })
+	return n, err
+}
+
+// OnStorageRequested handles StorageRequested (see Tx.OnStorageRequested).
+func (q *Queue) OnStorageRequested(ctx context.Context, ev *contracts.StorageRequested, fits func(contracts.Ask) bool) (n int, err error) {
+	err = q.Update(ctx, func(_ *persist.Tx, t *Tx) error { n, err = t.OnStorageRequested(ev, fits); return err })
+	return n, err
+}
+
+// OnSlotFilled handles SlotFilled (see Tx.OnSlotFilled).
+func (q *Queue) OnSlotFilled(ctx context.Context, request contracts.RequestID, index uint64) (ok bool, err error) {
+	err = q.Update(ctx, func(_ *persist.Tx, t *Tx) error { ok, err = t.OnSlotFilled(request, index); return err })
+	return ok, err
+}
+
+// OnSlotFreed handles SlotFreed (see Tx.OnSlotFreed).
+func (q *Queue) OnSlotFreed(ctx context.Context, request contracts.RequestID, index uint64, ask contracts.Ask, expiry uint64, fits func(contracts.Ask) bool) (ok bool, err error) {
+	err = q.Update(ctx, func(_ *persist.Tx, t *Tx) error {
+		ok, err = t.OnSlotFreed(request, index, ask, expiry, fits)
+		return err
+	})
+	return ok, err
+}
+
+// OnRequestEnded handles the end of a request (see Tx.OnRequestEnded).
+func (q *Queue) OnRequestEnded(ctx context.Context, request contracts.RequestID) (n int, err error) {
+	err = q.Update(ctx, func(_ *persist.Tx, t *Tx) error { n, err = t.OnRequestEnded(request); return err })
+	return n, err
+}
+
+// PushOpenRequests pushes past open requests (see Tx.PushOpenRequests).
+func (q *Queue) PushOpenRequests(ctx context.Context, reqs []OpenRequest, fits func(contracts.Ask) bool) (n int, err error) {
+	err = q.Update(ctx, func(_ *persist.Tx, t *Tx) error { n, err = t.PushOpenRequests(reqs, fits); return err })
+	return n, err
+}
+
+// Take claims the best waiting slot that fits (nil: any) without waiting,
+// for a caller that runs its own loop; it must Release the slot. Slots that
+// do not fit stay queued.
+func (q *Queue) Take(fits func(Item) bool) (Item, bool) {
+	e, _ := q.claim(fits)
+	if e == nil {
+		return Item{}, false
+	}
+	return e.it, true
+}
+
+// Release ends the work on a slot claimed by Take: err nil drops it from
+// the queue and the store, an error wrapping ErrRetry hands it back, and
+// any other error drops it. It fails with ErrNotInFlight if no one holds
+// the slot. If the store cannot be written, the slot is dropped from
+// memory anyway (it comes back on the next start) and the error returned.
+func (q *Queue) Release(ctx context.Context, slot persist.ID, err error) error {
+	q.mu.Lock()
+	e := q.slots[slot]
+	q.mu.Unlock()
+	if e == nil {
+		return fmt.Errorf("%w: %s", ErrNotInFlight, slot)
+	}
+	return q.release(ctx, e, outcomeOf(err, false))
+}
