@@ -189,11 +189,6 @@ func (o Outcome) String() string {
 	return fmt.Sprintf("outcome(%d)", o)
 }
 
-// Outcomes lists every outcome.
-func Outcomes() []Outcome {
-	return []Outcome{Done, Lost, RequestCancelled, RequestFailed, RequestEnded}
-}
-
 // doneEvent is the event a state's Done outcome fires.
 var doneEvent = map[string]string{
 	Preparing:      EvPrepared,

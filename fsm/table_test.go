@@ -177,3 +177,8 @@ func tableMarkdown() string {
 	}
 	return b.String()
 }
+
+// Outcomes lists every outcome.
+func Outcomes() []Outcome {
+	return []Outcome{Done, Lost, RequestCancelled, RequestFailed, RequestEnded}
+}
