@@ -98,7 +98,10 @@ func TestWithQueue(t *testing.T) {
 		}
 		return a.WaitReleased(ctx)
 	}
-	workers := q.Start(ctx, 2, work, nil)
+	workers, err := q.Start(ctx, 2, work, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer workers.Stop()
 
 	deadline := time.Now().Add(10 * time.Second)

@@ -33,13 +33,8 @@ import (
 	"github.com/slotd/slotd/persist"
 )
 
-const (
-	// DefaultMaxSize bounds the queue when Options leave MaxSize zero.
-	DefaultMaxSize = 128
-	// DefaultWorkers is the number of worker loops Start runs when asked
-	// for zero.
-	DefaultWorkers = 3
-)
+// DefaultMaxSize bounds the queue when Options leave MaxSize zero.
+const DefaultMaxSize = 128
 
 // Options tune a queue. The zero value is what a node wants.
 type Options struct {
@@ -83,6 +78,9 @@ type Stats struct {
 // ErrNotInFlight: Release of a slot no worker holds.
 var ErrNotInFlight = errors.New("queue: slot is not in flight")
 
+// ErrWorkersRunning: Start while the workers of an earlier Start run.
+var ErrWorkersRunning = errors.New("queue: workers already running (Stop them first)")
+
 var errTxDone = errors.New("queue: Tx used outside its Update")
 
 // Queue is the slot queue. Its methods are safe for concurrent use.
@@ -109,7 +107,8 @@ type Queue struct {
 	inflight int    // entries workers hold
 	gen      uint64 // bumped on every change of the heaps (invalidates scans)
 	wake     chan struct{}
-	watched  bool // a worker holds wake and must be woken by closing it
+	watched  bool     // a worker holds wake and must be woken by closing it
+	workers  *Workers // the pool Start runs, until its Stop returns
 }
 
 // New returns an empty queue that lives in memory only (tests,

@@ -213,30 +213,46 @@ type Workers struct {
 	wg     sync.WaitGroup
 }
 
-// Start runs n worker loops (n <= 0: DefaultWorkers). Each takes the best
-// waiting slot that fits (nil: any; slots that do not fit stay queued),
-// runs work on it, releases it and comes back. When nothing fits, a worker
-// waits, without polling, until a push commits, a slot is released or
-// Notify is called. A work function that fails or panics is logged and the
-// worker goes on. Stop, or cancelling ctx, ends the loops.
-func (q *Queue) Start(ctx context.Context, n int, work WorkFunc, fits func(Item) bool) *Workers {
-	if n <= 0 {
-		n = DefaultWorkers
+// Start runs n ≥ 1 worker loops. Each takes the best waiting slot that
+// fits (nil: any; slots that do not fit stay queued), runs work on it,
+// releases it and comes back. When nothing fits, a worker waits, without
+// polling, until a push commits, a slot is released or Notify is called. A
+// work function that fails or panics is logged and the worker goes on.
+// Stop, or cancelling ctx, ends the loops; Stop returns when they have.
+// A queue has one pool at a time: Start before the last pool's Stop
+// returned fails with ErrWorkersRunning.
+func (q *Queue) Start(ctx context.Context, n int, work WorkFunc, fits func(Item) bool) (*Workers, error) {
+	if n < 1 {
+		return nil, fmt.Errorf("queue: Start with %d workers: want at least one", n)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	w := &Workers{q: q, work: work, fits: fits, log: q.log, cancel: cancel}
+	q.mu.Lock()
+	if q.workers != nil {
+		q.mu.Unlock()
+		cancel()
+		return nil, ErrWorkersRunning
+	}
+	q.workers = w
+	q.mu.Unlock()
 	w.wg.Add(n)
 	for i := range n {
 		go w.loop(ctx, w.log.With("worker", i))
 	}
-	return w
+	return w, nil
 }
 
 // Stop cancels the workers' context and waits until every worker has
-// returned, its slot released (back to the queue if its work was cut short).
+// returned, its slot released (back to the queue if its work was cut
+// short). Then the queue may Start again. Stop twice is harmless.
 func (w *Workers) Stop() {
 	w.cancel()
 	w.wg.Wait()
+	w.q.mu.Lock()
+	if w.q.workers == w {
+		w.q.workers = nil
+	}
+	w.q.mu.Unlock()
 }
 
 func (w *Workers) loop(ctx context.Context, log hclog.Logger) {

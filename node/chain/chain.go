@@ -236,8 +236,27 @@ func (in *Ingestor) Stats() Stats {
 	return in.stats
 }
 
+// WaitFor blocks until the cursor has reached block n (it may have reached it
+// and been rolled back since) or ctx ends. Tests wait on the ingestor with
+// it.
+func (in *Ingestor) WaitFor(ctx context.Context, n uint64) error {
+	for {
+		in.mu.Lock()
+		done, ch := in.loaded && in.cur.Number >= n, in.changed
+		in.mu.Unlock()
+		if done {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
 // setCursor records a committed cursor, tells the subscribers and wakes
-// whoever waits on changed.
+// WaitFor.
 func (in *Ingestor) setCursor(c persist.Cursor, update func(*Stats)) {
 	for _, s := range in.cfg.Subscribers {
 		s.Committed(c.Head())
