@@ -12,8 +12,9 @@ import (
 
 // Retry calls try until it succeeds, fails with an error final says waiting
 // will not change, or ctx ends. Between attempts it waits first, doubling
-// up to maxWait (a retry.Policy), and logs the run of failures through a Log named what. It
-// returns nil, or try's last error (with ctx's when ctx ended the wait).
+// up to maxWait but never below first (a retry.Policy), and logs the run
+// of failures through a Log named what. It returns nil, or try's last
+// error (with ctx's when ctx ended the wait).
 func Retry(ctx context.Context, log hclog.Logger, what string, first, maxWait time.Duration,
 	final func(error) bool, try func(context.Context) error, args ...any) error {
 	l := Log{What: what}
