@@ -207,34 +207,6 @@ func (q *Queue) Status(slot persist.ID) Status {
 	return Absent
 }
 
-// Items returns the waiting slots, best first.
-func (q *Queue) Items() []Item {
-	q.mu.Lock()
-	es := make([]*entry, 0, q.best.len())
-	for _, e := range q.best.s {
-		if !e.pending {
-			es = append(es, e)
-		}
-	}
-	q.mu.Unlock()
-	slices.SortFunc(es, cmpEntries)
-	out := make([]Item, len(es))
-	for i, e := range es {
-		out[i] = e.it
-	}
-	return out
-}
-
-func cmpEntries(a, b *entry) int {
-	switch {
-	case better(a, b):
-		return -1
-	case better(b, a):
-		return 1
-	}
-	return 0
-}
-
 // Notify tells the workers that the availabilities changed (one was added,
 // grown, or bytes were released): slots handed back with ErrRetry become
 // eligible again and idle workers look at the queue once more.

@@ -3,6 +3,7 @@ package queue
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/slotd/slotd/contracts"
 	"github.com/slotd/slotd/persist"
@@ -86,4 +87,32 @@ func (q *Queue) Release(ctx context.Context, slot persist.ID, err error) error {
 		return fmt.Errorf("%w: %s", ErrNotInFlight, slot)
 	}
 	return q.release(ctx, e, outcomeOf(err, false))
+}
+
+// Items returns the waiting slots, best first.
+func (q *Queue) Items() []Item {
+	q.mu.Lock()
+	es := make([]*entry, 0, q.best.len())
+	for _, e := range q.best.s {
+		if !e.pending {
+			es = append(es, e)
+		}
+	}
+	q.mu.Unlock()
+	slices.SortFunc(es, cmpEntries)
+	out := make([]Item, len(es))
+	for i, e := range es {
+		out[i] = e.it
+	}
+	return out
+}
+
+func cmpEntries(a, b *entry) int {
+	switch {
+	case better(a, b):
+		return -1
+	case better(b, a):
+		return 1
+	}
+	return 0
 }
