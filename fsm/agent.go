@@ -101,8 +101,10 @@ func (a *Agent) Record() persist.Agent {
 	return a.rec
 }
 
-// Info is an agent as the API and `slotd sales` show it: its record plus
-// what only memory knows.
+// Info is an agent's record plus what only memory knows: the state Retry
+// returns to and the run of transient failures. The API and `slotd sales`
+// show the stored record and journal, not these; sales reads Info to find
+// agents whose request ended.
 type Info struct {
 	persist.Agent
 	ErroredFrom string `json:"erroredFrom,omitempty"` // Errored: the state Retry returns to
@@ -151,25 +153,14 @@ func (a *Agent) release(state string) {
 	})
 }
 
-// Fire moves the agent with event: it checks the table (lfsm's Can),
-// commits the new state, its journal entry (from, to, event, time, block,
-// detail) and the changes the new state implies in one store transaction,
-// and only then moves the in-memory machine. If the commit fails, nothing
-// in memory changes. A side effect still running for the old state is
-// interrupted; if the agent is left in a live state without a driver (a
-// retry), one is started.
-//
+// fire moves the agent with event, only if it is still in state expect
+// (any state for ""): it checks the table (lfsm's Can), commits the new
+// state, its journal entry (from, to, event, time, block, detail) and the
+// changes the new state implies in one store transaction, and only then
+// moves the in-memory machine. If the commit fails, nothing in memory
+// changes. A side effect still running for the old state is interrupted.
 // The driver fires the outcomes of side effects; others use Dispatch and
-// Retry. Fire is for tools and tests.
-func (a *Agent) Fire(ctx context.Context, event, detail string) error {
-	if err := a.fire(ctx, "", event, detail, a.r.head()); err != nil {
-		return err
-	}
-	a.r.startDriver(a)
-	return nil
-}
-
-// fire is Fire, optionally only if the agent is still in state expect.
+// Retry.
 func (a *Agent) fire(ctx context.Context, expect, event, detail string, block uint64) error {
 	a.fireMu.Lock()
 	defer a.fireMu.Unlock()

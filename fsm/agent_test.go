@@ -568,3 +568,13 @@ func TestCommittedHookSeesEveryTransition(t *testing.T) {
 		t.Fatalf("hook saw %v, want %v", seen, want)
 	}
 }
+
+// Fire moves the agent with event, as a chain event or the driver would,
+// and starts a driver if the agent is left in a live state without one.
+func (a *Agent) Fire(ctx context.Context, event, detail string) error {
+	if err := a.fire(ctx, "", event, detail, a.r.head()); err != nil {
+		return err
+	}
+	a.r.startDriver(a)
+	return nil
+}

@@ -4,14 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"slices"
+	"sync"
 	"time"
 
-	"sync"
+	"github.com/hashicorp/go-hclog"
 
 	"github.com/slotd/slotd/contracts/marketplace"
 	"github.com/slotd/slotd/persist"
+	"github.com/slotd/slotd/retry"
 )
 
 // QueueTx is the part of the slot queue a transition changes, inside the
@@ -42,22 +43,6 @@ func StoreUpdate(s *persist.Store) UpdateFunc {
 type storeQueue struct{ tx *persist.Tx }
 
 func (q storeQueue) Remove(slot persist.ID) (bool, error) { return q.tx.DeleteQueueItem(slot) }
-
-// Logger is what the agents log through; hclog.Logger and *slog.Logger
-// both satisfy it.
-type Logger interface {
-	Debug(msg string, args ...any)
-	Info(msg string, args ...any)
-	Warn(msg string, args ...any)
-	Error(msg string, args ...any)
-}
-
-type nopLogger struct{}
-
-func (nopLogger) Debug(string, ...any) {}
-func (nopLogger) Info(string, ...any)  {}
-func (nopLogger) Warn(string, ...any)  {}
-func (nopLogger) Error(string, ...any) {}
 
 // Options configure the agents. Store and Effects are required.
 type Options struct {
@@ -95,7 +80,7 @@ type Options struct {
 	// outcome the scheduler found.
 	Scheduled []string
 	// Logger gets transitions and errors (default: nothing).
-	Logger Logger
+	Logger hclog.Logger
 }
 
 // Agents is the registry of live sales agents: it creates them (Sell),
@@ -109,13 +94,12 @@ type Agents struct {
 	update  UpdateFunc
 	now     func() time.Time
 	head    func() uint64
-	minB    time.Duration
-	maxB    time.Duration
+	backoff retry.Policy
 	onEnd   func(persist.Agent)
 	release func(persist.Agent)
 	hook    func(persist.Agent)
 	sched   []string
-	log     Logger
+	log     hclog.Logger
 
 	mu       sync.Mutex
 	agents   map[persist.ID]*Agent
@@ -146,8 +130,7 @@ func New(opts Options) (*Agents, error) {
 		update:  opts.Update,
 		now:     opts.Now,
 		head:    opts.Head,
-		minB:    opts.MinBackoff,
-		maxB:    opts.MaxBackoff,
+		backoff: retry.Policy{Min: opts.MinBackoff, Max: opts.MaxBackoff, Jitter: true},
 		onEnd:   opts.OnEnd,
 		release: opts.Release,
 		hook:    opts.Committed,
@@ -166,17 +149,17 @@ func New(opts Options) (*Agents, error) {
 	if r.head == nil {
 		r.head = func() uint64 { return 0 }
 	}
-	if r.minB <= 0 {
-		r.minB = time.Second
+	if r.backoff.Min <= 0 {
+		r.backoff.Min = time.Second
 	}
-	if r.maxB <= 0 {
-		r.maxB = 5 * time.Minute
+	if r.backoff.Max <= 0 {
+		r.backoff.Max = 5 * time.Minute
 	}
-	if r.maxB < r.minB {
-		r.maxB = r.minB
+	if r.backoff.Max < r.backoff.Min {
+		r.backoff.Max = r.backoff.Min
 	}
 	if r.log == nil {
-		r.log = nopLogger{}
+		r.log = hclog.NewNullLogger()
 	}
 	return r, nil
 }
@@ -516,34 +499,6 @@ func (r *Agents) Retry(ctx context.Context, slot persist.ID) error {
 	return nil
 }
 
-// RetryStored is Retry on a store no node is running on: the next start
-// resumes the agent. It returns the state the agent went back to.
-func RetryStored(ctx context.Context, s *persist.Store, slot persist.ID, now time.Time) (string, error) {
-	var to string
-	err := s.Update(ctx, func(tx *persist.Tx) error {
-		rec, err := tx.Agent(slot)
-		if err != nil {
-			return err
-		}
-		if rec.State != Errored {
-			return fmt.Errorf("%w (state %q)", ErrNotErrored, rec.State)
-		}
-		last, err := tx.LastJournalEntry(slot)
-		if err != nil {
-			return err
-		}
-		ev := RetryEvent(last.From)
-		to, _ = Destination(Errored, ev)
-		rec.Reason = ""
-		e := persist.JournalEntry{From: Errored, To: to, Event: ev, Time: now, Detail: "operator retry (offline)"}
-		return tx.Transition(&rec, &e)
-	})
-	if err != nil {
-		return "", fmt.Errorf("retry %s: %w", slot, err)
-	}
-	return to, nil
-}
-
 // chainEvent names a Marketplace event for Reactions.
 func chainEvent(ev marketplace.Event) (kind string, ok bool) {
 	switch ev.(type) {
@@ -750,10 +705,10 @@ func (r *Agents) drive(a *Agent) {
 			continue // a chain event or Fire interrupted it; the loop sees which
 		}
 		if err != nil {
-			if IsTransient(err) || errors.Is(err, context.Canceled) {
+			if retried(err) || errors.Is(err, context.Canceled) {
 				n := a.failed(err)
 				r.log.Warn("side effect failed; retrying", "slotId", a.id, "state", state, "attempt", n, "error", err)
-				r.backoff(ctx, a, n)
+				r.wait(ctx, a, n)
 				continue
 			}
 			r.log.Error("side effect failed permanently", "slotId", a.id, "state", state, "error", err)
@@ -795,14 +750,14 @@ func (r *Agents) fireOrWait(ctx context.Context, a *Agent, state, event, detail 
 	}
 	n := a.failed(err)
 	r.log.Error("could not commit transition; retrying", "slotId", a.id, "state", state, "event", event, "attempt", n, "error", err)
-	r.backoff(ctx, a, n)
+	r.wait(ctx, a, n)
 	return false
 }
 
-// backoff waits after the n-th failure in a row: MinBackoff doubling up
+// wait waits after the n-th failure in a row: MinBackoff doubling up
 // to MaxBackoff, drawn from the upper half of that. A chain event for the
 // agent or ctx ends the wait early.
-func (r *Agents) backoff(ctx context.Context, a *Agent, n int) {
+func (r *Agents) wait(ctx context.Context, a *Agent, n int) {
 	select {
 	case <-a.wake: // left by a note the loop has handled already
 	default:
@@ -813,21 +768,11 @@ func (r *Agents) backoff(ctx context.Context, a *Agent, n int) {
 	if waiting {
 		return
 	}
-	t := time.NewTimer(r.backoffDelay(n))
+	t := time.NewTimer(r.backoff.Delay(n))
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
 	case <-a.wake:
 	case <-t.C:
 	}
-}
-
-func (r *Agents) backoffDelay(n int) time.Duration {
-	d := r.minB
-	for i := 1; i < n && d < r.maxB; i++ {
-		d *= 2
-	}
-	d = min(d, r.maxB)
-	half := d / 2
-	return half + rand.N(d-half+1)
 }

@@ -251,25 +251,15 @@ func TestErroredRetry(t *testing.T) {
 	}
 }
 
-// TestRetryNotErrored and RetryStored (offline).
-func TestRetryStored(t *testing.T) {
+// TestRetryNotErrored: Retry of an agent that is not Errored fails with
+// ErrNotErrored and leaves the agent as it was.
+func TestRetryNotErrored(t *testing.T) {
 	s := openStore(t, false)
 	av := addAvail(t, s, 100)
 	slot := slotOf(reqN(14), 0)
-	storeAgentAt(t, s, av, slot, reqN(14), append(pathTo(Proving), EvError)...)
+	storeAgentAt(t, s, av, slot, reqN(14), pathTo(Proving)...)
 	other := slotOf(reqN(14), 1)
 	storeAgentAt(t, s, av, other, reqN(14), pathTo(Filling)...)
-	if _, err := RetryStored(bg, s, other, t0); !errors.Is(err, ErrNotErrored) {
-		t.Fatal(err)
-	}
-	to, err := RetryStored(bg, s, slot, t0)
-	if err != nil || to != Proving {
-		t.Fatalf("%s %v", to, err)
-	}
-	checkJournal(t, s, slot)
-	if rec, _ := storedAgent(s, slot); rec.State != Proving || rec.Reason != "" {
-		t.Fatalf("%+v", rec)
-	}
 	fx := newScript(blockIn(Proving, Filling))
 	r := startAgents(t, s, fx)
 	fx.waitCall(t, slot, Proving)

@@ -26,8 +26,8 @@ type Step struct {
 // idempotent. It reads the chain and the persisted tx record before it
 // sends anything, and resumes persisted progress rather than restarting
 // it. It returns when its state's work is over, with the outcome, or with
-// an error: one that IsTransient is retried with backoff (never ending the
-// agent), any other moves the agent to Errored with the error as reason.
+// an error: one retry.Classify calls transient is retried with backoff
+// (never ending the agent), any other moves the agent to Errored with the error as reason.
 // It returns ctx.Err() promptly once ctx is done. It trusts the chain's
 // state and block time, never the local clock, for anything that ends a
 // sale.
@@ -38,7 +38,10 @@ type Effects interface {
 	// Download fetches the slot's data, resuming persisted progress and
 	// verifying every block.
 	Download(ctx context.Context, a *Agent) (Step, error)
-	// InitialProve builds the proof that fillSlot carries.
+	// InitialProve checks that the slot's verified data is held and
+	// readable, so that Fill can prove it. It builds no proof: the one
+	// fillSlot carries answers the challenge current when Fill sends, so
+	// Fill builds it then.
 	InitialProve(ctx context.Context, a *Agent) (Step, error)
 	// Fill approves the collateral and sends fillSlot (once: it checks the
 	// slot on chain and the tx record "fill:<slotId>" first), and waits for

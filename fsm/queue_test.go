@@ -80,7 +80,12 @@ func TestWithQueue(t *testing.T) {
 	var req marketplace.RequestID
 	req[0] = 7
 	ask := marketplace.Ask{Slots: 6, SlotSize: 100, Duration: 1000, PricePerBytePerSecond: big.NewInt(1), CollateralPerByte: big.NewInt(1), ProofProbability: big.NewInt(1)}
-	if n, err := q.OnStorageRequested(ctx, &marketplace.StorageRequested{RequestID: req, Ask: ask, Expiry: 2_000_000_000}, nil); err != nil || n != 6 {
+	var n int
+	err = q.Update(ctx, func(_ *persist.Tx, qt *queue.Tx) (err error) {
+		n, err = qt.OnStorageRequested(&marketplace.StorageRequested{RequestID: req, Ask: ask, Expiry: 2_000_000_000}, nil)
+		return err
+	})
+	if err != nil || n != 6 {
 		t.Fatalf("pushed %d: %v", n, err)
 	}
 	work := func(ctx context.Context, it queue.Item) error {
@@ -93,7 +98,10 @@ func TestWithQueue(t *testing.T) {
 		}
 		return a.WaitReleased(ctx)
 	}
-	workers := q.Start(ctx, 2, work, nil)
+	workers, err := q.Start(ctx, 2, work, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer workers.Stop()
 
 	deadline := time.Now().Add(10 * time.Second)

@@ -3,7 +3,6 @@ package fsm
 import (
 	"fmt"
 	"slices"
-	"strings"
 
 	lfsm "github.com/looplab/fsm"
 )
@@ -190,11 +189,6 @@ func (o Outcome) String() string {
 	return fmt.Sprintf("outcome(%d)", o)
 }
 
-// Outcomes lists every outcome.
-func Outcomes() []Outcome {
-	return []Outcome{Done, Lost, RequestCancelled, RequestFailed, RequestEnded}
-}
-
 // doneEvent is the event a state's Done outcome fires.
 var doneEvent = map[string]string{
 	Preparing:      EvPrepared,
@@ -280,24 +274,6 @@ var Reactions = map[string]map[string]string{
 
 // Reaction returns what chain event kind does in state ("" for nothing).
 func Reaction(kind, state string) string { return Reactions[kind][state] }
-
-// TableMarkdown renders Events as a Markdown table (event, from, to), for
-// the README and `slotd dump`.
-func TableMarkdown() string {
-	var b strings.Builder
-	b.WriteString("| event | from | to |\n|---|---|---|\n")
-	for _, e := range Events {
-		src := make([]string, len(e.Src))
-		for i, s := range e.Src {
-			if s == "" {
-				s = "(new)"
-			}
-			src[i] = s
-		}
-		fmt.Fprintf(&b, "| %s | %s | %s |\n", e.Name, strings.Join(src, ", "), e.Dst)
-	}
-	return b.String()
-}
 
 // newMachine returns an lfsm at state, with no callbacks: restoring an
 // agent this way runs nothing.

@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/slotd/slotd/node/outage"
+	"github.com/slotd/slotd/retry"
 )
 
 // connectWaitMax caps the wait between attempts to reach the RPC.
@@ -26,7 +27,7 @@ const connectWaitMax = 30 * time.Second
 func connect(ctx context.Context, url string, log hclog.Logger) (*ethclient.Client, error) {
 	var c *ethclient.Client
 	hide := newRedactor(url)
-	err := outage.Retry(ctx, log, "connecting to the RPC at "+RedactURL(url), time.Second, connectWaitMax, answered,
+	err := outage.Retry(ctx, log, "connecting to the RPC at "+RedactURL(url), time.Second, connectWaitMax, retry.IsFinal,
 		func(ctx context.Context) (err error) {
 			c, err = dialAndAsk(ctx, url)
 			return hide.err(err)
@@ -42,12 +43,12 @@ func connect(ctx context.Context, url string, log hclog.Logger) (*ethclient.Clie
 func dialAndAsk(ctx context.Context, url string) (*ethclient.Client, error) {
 	rc, err := dialRPC(ctx, url)
 	if err != nil {
-		return nil, err
+		return nil, markAnswered(err)
 	}
 	c := ethclient.NewClient(rc)
 	if _, err := c.ChainID(ctx); err != nil {
 		c.Close()
-		return nil, err
+		return nil, markAnswered(err)
 	}
 	return c, nil
 }
@@ -69,16 +70,19 @@ func dialRPC(ctx context.Context, url string) (*rpc.Client, error) {
 	return rpc.DialOptions(ctx, url, rpc.WithHTTPClient(&http.Client{Transport: tr}))
 }
 
-// answered reports whether the RPC server itself refused: waiting will not
-// change that.
-func answered(err error) bool {
+// markAnswered marks final what the RPC server itself refused (an error
+// reply, a 4xx): at start that is configuration, and waiting will not
+// change it. Only here, where go-ethereum's rpc types are known, can they
+// be told apart; elsewhere an RPC's error reply may well pass (a node
+// still syncing, a fee too low), so the mark is not retry's default.
+func markAnswered(err error) error {
 	var rpcErr rpc.Error
 	var httpErr rpc.HTTPError
 	switch {
 	case errors.As(err, &rpcErr):
-		return true
-	case errors.As(err, &httpErr):
-		return httpErr.StatusCode >= 400 && httpErr.StatusCode < 500
+		return retry.MarkFinal(err)
+	case errors.As(err, &httpErr) && httpErr.StatusCode >= 400 && httpErr.StatusCode < 500:
+		return retry.MarkFinal(err)
 	}
-	return false
+	return err
 }

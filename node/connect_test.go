@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/ethereum/go-ethereum/rpc"
+
+	"github.com/slotd/slotd/retry"
 )
 
 type codeErr struct{}
@@ -37,8 +39,8 @@ func TestAnsweredTellsConfigFromOutage(t *testing.T) {
 		{refused, false},
 		{errors.New("unexpected EOF"), false},
 	} {
-		if got := answered(c.err); got != c.want {
-			t.Errorf("answered(%v) = %v, want %v", c.err, got, c.want)
+		if got := retry.IsFinal(markAnswered(c.err)); got != c.want {
+			t.Errorf("final(%v) = %v, want %v", c.err, got, c.want)
 		}
 	}
 }

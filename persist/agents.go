@@ -106,12 +106,6 @@ func (tx *Tx) putAgent(a *Agent) error {
 	return tx.put(bucketAgents, a.SlotID[:], v)
 }
 
-// DeleteAgent removes the agent for slot (its journal stays; see
-// DeleteJournal) and reports whether there was one.
-func (tx *Tx) DeleteAgent(slot ID) (bool, error) {
-	return tx.del(bucketAgents, slot[:])
-}
-
 // ForEachAgent streams every agent in slot id order.
 func (tx *Tx) ForEachAgent(fn func(Agent) error) error {
 	return scan(tx, bucketAgents, nil, func(k []byte, a *Agent) error {

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strconv"
 )
 
@@ -22,34 +20,6 @@ func (s *Store) Backup(w io.Writer) (int64, error) {
 		return n, fmt.Errorf("backup %s: %w", s.path, err)
 	}
 	return n, nil
-}
-
-// BackupFile writes a snapshot to path atomically: to a temporary file in
-// the same directory, synced, then renamed over path.
-func (s *Store) BackupFile(path string) (err error) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("backup to %s: %w", path, err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err = s.Backup(tmp); err != nil {
-		return err
-	}
-	if err = tmp.Sync(); err != nil {
-		return fmt.Errorf("backup to %s: %w", path, err)
-	}
-	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("backup to %s: %w", path, err)
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("backup to %s: %w", path, err)
-	}
-	return nil
 }
 
 // BackupHandler serves a live snapshot of s on GET (the node mounts it at

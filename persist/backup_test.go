@@ -2,6 +2,7 @@ package persist
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
@@ -57,4 +58,32 @@ func TestBackupWhileWriting(t *testing.T) {
 	if fi, _ := os.Stat(f.Name()); err != nil || n != fi.Size() {
 		t.Fatalf("Backup wrote %d bytes (%v), file has %d", n, err, fi.Size())
 	}
+}
+
+// BackupFile writes a snapshot to path atomically: to a temporary file in
+// the same directory, synced, then renamed over path.
+func (s *Store) BackupFile(path string) (err error) {
+	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("backup to %s: %w", path, err)
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if _, err = s.Backup(tmp); err != nil {
+		return err
+	}
+	if err = tmp.Sync(); err != nil {
+		return fmt.Errorf("backup to %s: %w", path, err)
+	}
+	if err = tmp.Close(); err != nil {
+		return fmt.Errorf("backup to %s: %w", path, err)
+	}
+	if err = os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("backup to %s: %w", path, err)
+	}
+	return nil
 }

@@ -16,6 +16,20 @@ import (
 // we read the same structures with bounds-checked ReadAt calls. The layout
 // below is bbolt's on-disk format (native byte order, which is little
 // endian on every platform slotd ships for).
+//
+// Why a copy and not bbolt's API: everything bbolt exports to read pages
+// (Tx.Check, Tx.Page, DB.Stats, Bucket.Stats) needs an open DB, and
+// opening is what faults or panics on a bad file; bbolt keeps its page
+// decoding in go.etcd.io/bbolt/internal, which cannot be imported. This
+// file and prefetch_linux.go therefore read the format of one bbolt
+// version, bboltFormatVersion. TestFileFormatMatchesBbolt fails when the
+// bbolt in go.mod is another version (re-check the layout against its
+// internal/common and update the constant) or when a file bbolt writes
+// reads differently here than through bbolt's Tx.Page.
+
+// bboltFormatVersion is the bbolt release whose on-disk format this file
+// reads; see above.
+const bboltFormatVersion = "v1.4.3"
 
 const (
 	pageHeaderSize   = 16 // id u64, flags u16, count u16, overflow u32

@@ -103,25 +103,3 @@ func (tx *Tx) scanJournal(prefix []byte, fn func(JournalEntry) error) error {
 		return fn(*e)
 	})
 }
-
-// DeleteJournal removes slot's whole journal (for pruning finished slots)
-// and returns how many entries it removed. The agent must be deleted
-// first (ErrConflict otherwise), so its Seq never points past the journal.
-func (tx *Tx) DeleteJournal(slot ID) (int, error) {
-	b, err := tx.bucket(bucketJournal)
-	if err != nil {
-		return 0, err
-	}
-	if a, err := tx.Agent(slot); err == nil {
-		return 0, fmt.Errorf("delete journal of %s: %w: its agent (state %q) still exists", slot, ErrConflict, a.State)
-	}
-	n := 0
-	c := b.Cursor()
-	for k, _ := c.Seek(slot[:]); k != nil && bytes.HasPrefix(k, slot[:]); k, _ = c.Seek(slot[:]) {
-		if err := c.Delete(); err != nil {
-			return n, writeError(bucketJournal, k, err)
-		}
-		n++
-	}
-	return n, nil
-}

@@ -16,7 +16,9 @@ import (
 // Only branch pages are read here (a few dozen): B+tree leaves all sit at
 // the same depth, so one peek at the first child of a level tells whether
 // the level is leaves, which are then only advised, not read. Errors are
-// ignored; this is advice.
+// ignored; this is advice. It runs before bbolt maps the file, so it reads
+// pages through filecheck.go's copy of bbolt's format (see there why, and
+// the test that pins it to bbolt's version).
 func prefetch(f *os.File) {
 	fi, err := f.Stat()
 	if err != nil {

@@ -94,3 +94,14 @@ func mustPush(t testing.TB, q *Queue, items ...Item) int {
 	}
 	return n
 }
+
+// startWorkers is q.Start on the background context, failing the test on
+// an error.
+func startWorkers(t testing.TB, q *Queue, n int, work WorkFunc, fits func(Item) bool) *Workers {
+	t.Helper()
+	w, err := q.Start(bg, n, work, fits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
+}

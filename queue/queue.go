@@ -33,13 +33,8 @@ import (
 	"github.com/slotd/slotd/persist"
 )
 
-const (
-	// DefaultMaxSize bounds the queue when Options leave MaxSize zero.
-	DefaultMaxSize = 128
-	// DefaultWorkers is the number of worker loops Start runs when asked
-	// for zero.
-	DefaultWorkers = 3
-)
+// DefaultMaxSize bounds the queue when Options leave MaxSize zero.
+const DefaultMaxSize = 128
 
 // Options tune a queue. The zero value is what a node wants.
 type Options struct {
@@ -83,6 +78,9 @@ type Stats struct {
 // ErrNotInFlight: Release of a slot no worker holds.
 var ErrNotInFlight = errors.New("queue: slot is not in flight")
 
+// ErrWorkersRunning: Start while the workers of an earlier Start run.
+var ErrWorkersRunning = errors.New("queue: workers already running (Stop them first)")
+
 var errTxDone = errors.New("queue: Tx used outside its Update")
 
 // Queue is the slot queue. Its methods are safe for concurrent use.
@@ -109,7 +107,8 @@ type Queue struct {
 	inflight int    // entries workers hold
 	gen      uint64 // bumped on every change of the heaps (invalidates scans)
 	wake     chan struct{}
-	watched  bool // a worker holds wake and must be woken by closing it
+	watched  bool     // a worker holds wake and must be woken by closing it
+	workers  *Workers // the pool Start runs, until its Stop returns
 }
 
 // New returns an empty queue that lives in memory only (tests,
@@ -206,34 +205,6 @@ func (q *Queue) Status(slot persist.ID) Status {
 		return InFlight
 	}
 	return Absent
-}
-
-// Items returns the waiting slots, best first.
-func (q *Queue) Items() []Item {
-	q.mu.Lock()
-	es := make([]*entry, 0, q.best.len())
-	for _, e := range q.best.s {
-		if !e.pending {
-			es = append(es, e)
-		}
-	}
-	q.mu.Unlock()
-	slices.SortFunc(es, cmpEntries)
-	out := make([]Item, len(es))
-	for i, e := range es {
-		out[i] = e.it
-	}
-	return out
-}
-
-func cmpEntries(a, b *entry) int {
-	switch {
-	case better(a, b):
-		return -1
-	case better(b, a):
-		return 1
-	}
-	return 0
 }
 
 // Notify tells the workers that the availabilities changed (one was added,
@@ -747,57 +718,4 @@ func sample(r *rand.Rand, n uint64, k int) []uint64 {
 		out[i], moved[j] = at(j), at(i)
 	}
 	return out
-}
-
-// The same operations, each in its own transaction.
-
-// Push adds items in one transaction (see Tx.Push).
-func (q *Queue) Push(ctx context.Context, items ...Item) (n int, err error) {
-	err = q.Update(ctx, func(_ *persist.Tx, t *Tx) error { n, err = t.Push(items...); return err })
-	return n, err
-}
-
-// Remove deletes a slot (see Tx.Remove).
-func (q *Queue) Remove(ctx context.Context, slot persist.ID) (ok bool, err error) {
-	err = q.Update(ctx, func(_ *persist.Tx, t *Tx) error { ok, err = t.Remove(slot); return err })
-	return ok, err
-}
-
-// RemoveRequest deletes a request's slots (see Tx.RemoveRequest).
-func (q *Queue) RemoveRequest(ctx context.Context, request persist.ID) (n int, err error) {
-	err = q.Update(ctx, func(_ *persist.Tx, t *Tx) error { n, err = t.RemoveRequest(request); return err })
-	return n, err
-}
-
-// OnStorageRequested handles StorageRequested (see Tx.OnStorageRequested).
-func (q *Queue) OnStorageRequested(ctx context.Context, ev *marketplace.StorageRequested, fits func(marketplace.Ask) bool) (n int, err error) {
-	err = q.Update(ctx, func(_ *persist.Tx, t *Tx) error { n, err = t.OnStorageRequested(ev, fits); return err })
-	return n, err
-}
-
-// OnSlotFilled handles SlotFilled (see Tx.OnSlotFilled).
-func (q *Queue) OnSlotFilled(ctx context.Context, request marketplace.RequestID, index uint64) (ok bool, err error) {
-	err = q.Update(ctx, func(_ *persist.Tx, t *Tx) error { ok, err = t.OnSlotFilled(request, index); return err })
-	return ok, err
-}
-
-// OnSlotFreed handles SlotFreed (see Tx.OnSlotFreed).
-func (q *Queue) OnSlotFreed(ctx context.Context, request marketplace.RequestID, index uint64, ask marketplace.Ask, expiry uint64, fits func(marketplace.Ask) bool) (ok bool, err error) {
-	err = q.Update(ctx, func(_ *persist.Tx, t *Tx) error {
-		ok, err = t.OnSlotFreed(request, index, ask, expiry, fits)
-		return err
-	})
-	return ok, err
-}
-
-// OnRequestEnded handles the end of a request (see Tx.OnRequestEnded).
-func (q *Queue) OnRequestEnded(ctx context.Context, request marketplace.RequestID) (n int, err error) {
-	err = q.Update(ctx, func(_ *persist.Tx, t *Tx) error { n, err = t.OnRequestEnded(request); return err })
-	return n, err
-}
-
-// PushOpenRequests pushes past open requests (see Tx.PushOpenRequests).
-func (q *Queue) PushOpenRequests(ctx context.Context, reqs []OpenRequest, fits func(marketplace.Ask) bool) (n int, err error) {
-	err = q.Update(ctx, func(_ *persist.Tx, t *Tx) error { n, err = t.PushOpenRequests(reqs, fits); return err })
-	return n, err
 }

@@ -148,32 +148,6 @@ func (q *Queue) callFits(fits func(Item) bool, it Item) (ok bool) {
 	return fits(it)
 }
 
-// Take claims the best waiting slot that fits (nil: any) without waiting,
-// for a caller that runs its own loop; it must Release the slot. Slots that
-// do not fit stay queued.
-func (q *Queue) Take(fits func(Item) bool) (Item, bool) {
-	e, _ := q.claim(fits)
-	if e == nil {
-		return Item{}, false
-	}
-	return e.it, true
-}
-
-// Release ends the work on a slot claimed by Take: err nil drops it from
-// the queue and the store, an error wrapping ErrRetry hands it back, and
-// any other error drops it. It fails with ErrNotInFlight if no one holds
-// the slot. If the store cannot be written, the slot is dropped from
-// memory anyway (it comes back on the next start) and the error returned.
-func (q *Queue) Release(ctx context.Context, slot persist.ID, err error) error {
-	q.mu.Lock()
-	e := q.slots[slot]
-	q.mu.Unlock()
-	if e == nil {
-		return fmt.Errorf("%w: %s", ErrNotInFlight, slot)
-	}
-	return q.release(ctx, e, outcomeOf(err, false))
-}
-
 func (q *Queue) release(ctx context.Context, e *entry, o outcome) error {
 	err := q.Update(ctx, func(_ *persist.Tx, t *Tx) error { return t.release(e, o) })
 	switch {
@@ -239,30 +213,46 @@ type Workers struct {
 	wg     sync.WaitGroup
 }
 
-// Start runs n worker loops (n <= 0: DefaultWorkers). Each takes the best
-// waiting slot that fits (nil: any; slots that do not fit stay queued),
-// runs work on it, releases it and comes back. When nothing fits, a worker
-// waits, without polling, until a push commits, a slot is released or
-// Notify is called. A work function that fails or panics is logged and the
-// worker goes on. Stop, or cancelling ctx, ends the loops.
-func (q *Queue) Start(ctx context.Context, n int, work WorkFunc, fits func(Item) bool) *Workers {
-	if n <= 0 {
-		n = DefaultWorkers
+// Start runs n ≥ 1 worker loops. Each takes the best waiting slot that
+// fits (nil: any; slots that do not fit stay queued), runs work on it,
+// releases it and comes back. When nothing fits, a worker waits, without
+// polling, until a push commits, a slot is released or Notify is called. A
+// work function that fails or panics is logged and the worker goes on.
+// Stop, or cancelling ctx, ends the loops; Stop returns when they have.
+// A queue has one pool at a time: Start before the last pool's Stop
+// returned fails with ErrWorkersRunning.
+func (q *Queue) Start(ctx context.Context, n int, work WorkFunc, fits func(Item) bool) (*Workers, error) {
+	if n < 1 {
+		return nil, fmt.Errorf("queue: Start with %d workers: want at least one", n)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	w := &Workers{q: q, work: work, fits: fits, log: q.log, cancel: cancel}
+	q.mu.Lock()
+	if q.workers != nil {
+		q.mu.Unlock()
+		cancel()
+		return nil, ErrWorkersRunning
+	}
+	q.workers = w
+	q.mu.Unlock()
 	w.wg.Add(n)
 	for i := range n {
 		go w.loop(ctx, w.log.With("worker", i))
 	}
-	return w
+	return w, nil
 }
 
 // Stop cancels the workers' context and waits until every worker has
-// returned, its slot released (back to the queue if its work was cut short).
+// returned, its slot released (back to the queue if its work was cut
+// short). Then the queue may Start again. Stop twice is harmless.
 func (w *Workers) Stop() {
 	w.cancel()
 	w.wg.Wait()
+	w.q.mu.Lock()
+	if w.q.workers == w {
+		w.q.workers = nil
+	}
+	w.q.mu.Unlock()
 }
 
 func (w *Workers) loop(ctx context.Context, log hclog.Logger) {

@@ -49,7 +49,7 @@ func TestWorkersRunEverySlotOnce(t *testing.T) {
 		time.Sleep(100 * time.Microsecond)
 		return nil
 	}
-	w := q.Start(bg, 3, work, nil)
+	w := startWorkers(t, q, 3, work, nil)
 	const total = 120
 	for i := range total {
 		mustPush(t, q, mk(byte(i%7), uint64(i), 1, 1, int64(i%5), 0, 0))
@@ -85,7 +85,7 @@ func TestWorkersPause(t *testing.T) {
 		return open.Load() && it.PricePerBytePerSecond.Int64() < 100
 	}
 	done := make(chan persist.ID, 10)
-	w := q.Start(bg, 3, func(ctx context.Context, it Item) error { done <- it.SlotID; return nil }, fits)
+	w := startWorkers(t, q, 3, func(ctx context.Context, it Item) error { done <- it.SlotID; return nil }, fits)
 	defer w.Stop()
 
 	// Each worker scans once (2 items each) and then sleeps.
@@ -152,7 +152,7 @@ func TestWorkerSurvivesFailures(t *testing.T) {
 		return nil
 	}
 	// One worker: if a failure lost it, nothing after would run.
-	w := q.Start(bg, 1, work, nil)
+	w := startWorkers(t, q, 1, work, nil)
 	defer w.Stop()
 	mustPush(t, q, byPrice(9), byPrice(8), byPrice(7), byPrice(6))
 	waitFor(t, "the queue to drain but the retried slot", func() bool {
@@ -191,7 +191,7 @@ func TestStopRequeues(t *testing.T) {
 	s, _ := tempStore(t)
 	q := openQueue(t, s, testOpts(16, 1))
 	started := make(chan struct{})
-	w := q.Start(bg, 2, func(ctx context.Context, it Item) error {
+	w := startWorkers(t, q, 2, func(ctx context.Context, it Item) error {
 		close(started)
 		<-ctx.Done()
 		return ctx.Err()
@@ -217,7 +217,7 @@ func TestRemovedWhileInFlight(t *testing.T) {
 	mustPush(t, q, it)
 	hold := make(chan struct{})
 	started := make(chan struct{})
-	w := q.Start(bg, 1, func(ctx context.Context, _ Item) error {
+	w := startWorkers(t, q, 1, func(ctx context.Context, _ Item) error {
 		close(started)
 		<-hold
 		return errors.Join(errors.New("lost the race"), ErrRetry)
@@ -246,7 +246,7 @@ func TestNoLeak(t *testing.T) {
 	q := openQueue(t, s, testOpts(16, 1))
 	base := runtime.NumGoroutine()
 	for round := range 3 {
-		w := q.Start(bg, 5, func(ctx context.Context, it Item) error {
+		w := startWorkers(t, q, 5, func(ctx context.Context, it Item) error {
 			if it.PricePerBytePerSecond.Int64()%2 == 0 {
 				<-ctx.Done() // still running at Stop
 				return ctx.Err()
@@ -265,7 +265,7 @@ func TestNoLeak(t *testing.T) {
 	// Workers idle (nothing fits) at Stop, and nothing happens after it
 	// that could wake them: only the cancellation ends them.
 	var looked atomic.Int64
-	w := q.Start(bg, 4, func(context.Context, Item) error { return nil }, func(Item) bool { looked.Add(1); return false })
+	w := startWorkers(t, q, 4, func(context.Context, Item) error { return nil }, func(Item) bool { looked.Add(1); return false })
 	waitFor(t, "idle workers", func() bool { return looked.Load() >= int64(4*q.Len()) })
 	w.Stop()
 	if n := settledGoroutines(base); n > base {
@@ -317,7 +317,7 @@ func TestPushRaces(t *testing.T) {
 	// Now with workers taking them, and pushes of the same slots racing.
 	var holders sync.Map
 	var worked atomic.Int64
-	w := q.Start(bg, 3, func(ctx context.Context, it Item) error {
+	w := startWorkers(t, q, 3, func(ctx context.Context, it Item) error {
 		if _, dup := holders.LoadOrStore(it.SlotID, true); dup {
 			t.Errorf("slot %v worked on twice at once", it.SlotID)
 		}
@@ -361,4 +361,46 @@ func hasDup(items []Item) bool {
 		seen[it.SlotID] = true
 	}
 	return false
+}
+
+// TestStartOnePoolAtATime: a second Start while a pool runs fails instead
+// of doubling the workers, zero workers is an error rather than a silent
+// default, and after Stop the queue can Start again.
+func TestStartOnePoolAtATime(t *testing.T) {
+	q := New(testOpts(16, 1))
+	var busy, peak atomic.Int32
+	release := make(chan struct{})
+	work := func(ctx context.Context, it Item) error {
+		n := busy.Add(1)
+		defer busy.Add(-1)
+		for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+		}
+		select {
+		case <-release:
+		case <-ctx.Done():
+		}
+		return nil
+	}
+	for _, n := range []int{0, -1} {
+		if w, err := q.Start(bg, n, work, nil); err == nil || w != nil {
+			t.Fatalf("Start(%d) = %v, %v; want an error", n, w, err)
+		}
+	}
+	w := startWorkers(t, q, 2, work, nil)
+	if w2, err := q.Start(bg, 2, work, nil); !errors.Is(err, ErrWorkersRunning) || w2 != nil {
+		t.Fatalf("second Start = %v, %v; want ErrWorkersRunning", w2, err)
+	}
+	for i := range 4 {
+		mustPush(t, q, mk(1, uint64(i), 1, 1, 1, 0, 0))
+	}
+	waitFor(t, "two slots in flight", func() bool { return q.Stats().InFlight == 2 })
+	if p := peak.Load(); p != 2 {
+		t.Fatalf("%d workers busy at once, want the first pool's 2", p)
+	}
+	w.Stop()
+	w.Stop() // harmless
+	close(release)
+	w = startWorkers(t, q, 1, work, nil)
+	waitFor(t, "the queue worked off", func() bool { return q.Len() == 0 && q.Stats().InFlight == 0 })
+	w.Stop()
 }

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"math/big"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -21,6 +22,7 @@ import (
 	"github.com/ethereum/go-ethereum/eth/ethconfig"
 	"github.com/ethereum/go-ethereum/ethclient/simulated"
 	"github.com/ethereum/go-ethereum/node"
+	"github.com/hashicorp/go-hclog"
 
 	"github.com/slotd/slotd/contracts"
 	"github.com/slotd/slotd/contracts/proof"
@@ -408,14 +410,16 @@ func Mul(xs ...uint64) *big.Int {
 	return r
 }
 
-// Logger logs to the test, for the node's Logger interfaces.
-type Logger struct{ T testing.TB }
-
-func (l Logger) log(level, msg string, args ...any) {
-	l.T.Helper()
-	l.T.Log(append([]any{level, msg}, args...)...)
+// Logger logs to the test at debug level.
+func Logger(t testing.TB) hclog.Logger {
+	return hclog.New(&hclog.LoggerOptions{Level: hclog.Debug, Output: testWriter{t}})
 }
-func (l Logger) Debug(msg string, args ...any) { l.log("DEBUG", msg, args...) }
-func (l Logger) Info(msg string, args ...any)  { l.log("INFO", msg, args...) }
-func (l Logger) Warn(msg string, args ...any)  { l.log("WARN", msg, args...) }
-func (l Logger) Error(msg string, args ...any) { l.log("ERROR", msg, args...) }
+
+// testWriter hands each line hclog writes to t.Log.
+type testWriter struct{ t testing.TB }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Helper()
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}

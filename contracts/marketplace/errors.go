@@ -20,6 +20,10 @@ func (e *ContractError) Error() string {
 	return fmt.Sprintf("contract error %s%v", e.Name, e.Args)
 }
 
+// Transient is false: the contract gave its reason, and the same call gets
+// the same answer until the chain moves (retry.Classify reads this).
+func (e *ContractError) Transient() bool { return false }
+
 // Is matches by error name, so a sentinel matches any decoded instance.
 func (e *ContractError) Is(target error) bool {
 	t, ok := target.(*ContractError)

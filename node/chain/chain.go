@@ -30,7 +30,6 @@ package chain
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"math/big"
 	"slices"
 	"sync"
@@ -39,6 +38,7 @@ import (
 	"github.com/ethereum/go-ethereum"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/hashicorp/go-hclog"
 
 	"github.com/slotd/slotd/contracts"
 	"github.com/slotd/slotd/persist"
@@ -107,15 +107,6 @@ type Joiner interface {
 	Join(ctx context.Context, update func(context.Context, func(*persist.Tx) error) error, fn func(*persist.Tx) error) error
 }
 
-// Logger is what the ingestor logs through; hclog.Logger and *slog.Logger
-// both satisfy it.
-type Logger interface {
-	Debug(msg string, args ...any)
-	Info(msg string, args ...any)
-	Warn(msg string, args ...any)
-	Error(msg string, args ...any)
-}
-
 // Config is what an Ingestor needs. Client, Store, Subscribers and Address
 // are required; the rest have defaults.
 type Config struct {
@@ -149,7 +140,7 @@ type Config struct {
 	// 250ms and 30s); the wait doubles on each failure in a row.
 	MinBackoff, MaxBackoff time.Duration
 	// Logger gets what the ingestor has to say (default: nothing).
-	Logger Logger
+	Logger hclog.Logger
 }
 
 // ErrReorgTooDeep is returned by Run and Sync when the chain reorganised
@@ -173,7 +164,7 @@ type Stats struct {
 // New, drive it with Run (or Sync), and stop it by cancelling Run's context.
 type Ingestor struct {
 	cfg Config
-	log Logger
+	log hclog.Logger
 
 	pass   sync.Mutex // one pass over the chain at a time; guards page, pageOK
 	page   uint64     // current log query page (shrinks on "too many results")
@@ -223,7 +214,7 @@ func New(cfg Config) (*Ingestor, error) {
 	}
 	log := cfg.Logger
 	if log == nil {
-		log = slog.New(slog.DiscardHandler)
+		log = hclog.NewNullLogger()
 	}
 	return &Ingestor{cfg: cfg, log: log, changed: make(chan struct{}), applied: map[common.Hash][]contracts.Event{}}, nil
 }
@@ -246,7 +237,8 @@ func (in *Ingestor) Stats() Stats {
 }
 
 // WaitFor blocks until the cursor has reached block n (it may have reached it
-// and been rolled back since) or ctx ends.
+// and been rolled back since) or ctx ends. Tests wait on the ingestor with
+// it.
 func (in *Ingestor) WaitFor(ctx context.Context, n uint64) error {
 	for {
 		in.mu.Lock()

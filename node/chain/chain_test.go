@@ -307,7 +307,7 @@ func TestPagesShrinkAndErrorsRetry(t *testing.T) {
 	f := &flaky{Client: e.Chain, maxRange: 3, failEvery: 5}
 	s, _ := tempStore(t)
 	in := newIngestor(t, chain.Config{Client: clientOnly{f}, Store: s, Subscribers: subs(&model{}), Address: e.Dep.Marketplace,
-		StartBlock: start, PageSize: 64, Recent: 8, PollInterval: time.Hour, Logger: ct.Logger{T: t}})
+		StartBlock: start, PageSize: 64, Recent: 8, PollInterval: time.Hour, Logger: ct.Logger(t)})
 	ctx, cancel := context.WithCancel(e.Ctx)
 	done := make(chan error)
 	go func() { done <- in.Run(ctx) }()

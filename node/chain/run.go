@@ -8,6 +8,8 @@ import (
 	"github.com/ethereum/go-ethereum"
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/rpc"
+
+	"github.com/slotd/slotd/retry"
 )
 
 // Run replays from the cursor and then follows the chain until ctx is
@@ -18,8 +20,9 @@ func (in *Ingestor) Run(ctx context.Context) error {
 	f := follower{in: in, heads: make(chan *types.Header, 64)}
 	defer f.unsubscribe()
 	_, f.canSubscribe = in.cfg.Client.(HeadSubscriber)
-	errBackoff := backoff{min: in.cfg.MinBackoff, max: in.cfg.MaxBackoff}
-	f.subBackoff = backoff{min: in.cfg.MinBackoff, max: in.cfg.MaxBackoff}
+	policy := retry.Policy{Min: in.cfg.MinBackoff, Max: in.cfg.MaxBackoff}
+	errBackoff := retry.Backoff{Policy: policy}
+	f.subBackoff = retry.Backoff{Policy: policy}
 	for {
 		f.subscribe(ctx)
 		err := in.Sync(ctx)
@@ -31,14 +34,14 @@ func (in *Ingestor) Run(ctx context.Context) error {
 		}
 		wait := in.cfg.PollInterval
 		if err != nil {
-			wait = errBackoff.next()
+			wait = errBackoff.Next()
 			if errors.Is(err, errChainMoved) {
 				in.log.Debug("chain moved during a pass; retrying", "err", err)
 			} else {
 				in.log.Warn("chain ingestion failed; retrying", "err", err, "in", wait)
 			}
 		} else {
-			errBackoff.reset()
+			errBackoff.Reset()
 		}
 		if !f.wait(ctx, wait, err != nil) {
 			return nil
@@ -52,7 +55,7 @@ type follower struct {
 	canSubscribe bool
 	sub          ethereum.Subscription
 	heads        chan *types.Header
-	subBackoff   backoff
+	subBackoff   retry.Backoff
 	resubAt      time.Time
 }
 
@@ -64,13 +67,13 @@ func (f *follower) subscribe(ctx context.Context) {
 	switch {
 	case err == nil:
 		f.sub = sub
-		f.subBackoff.reset()
+		f.subBackoff.Reset()
 		f.in.log.Debug("subscribed to new heads")
 	case errors.Is(err, rpc.ErrNotificationsUnsupported):
 		f.canSubscribe = false
 		f.in.log.Info("provider cannot push new heads; polling", "every", f.in.cfg.PollInterval)
 	default:
-		d := f.subBackoff.next()
+		d := f.subBackoff.Next()
 		f.resubAt = time.Now().Add(d)
 		f.in.log.Warn("head subscription failed; polling meanwhile", "err", err, "retry in", d)
 	}
@@ -109,7 +112,7 @@ func (f *follower) wait(ctx context.Context, d time.Duration, failed bool) bool 
 			}
 		case err := <-subErr:
 			f.unsubscribe()
-			d := f.subBackoff.next()
+			d := f.subBackoff.Next()
 			f.resubAt = time.Now().Add(d)
 			f.in.log.Warn("head subscription dropped; reconnecting, and blocks mined meanwhile will be read from logs",
 				"err", err, "retry in", d)
@@ -127,19 +130,3 @@ func drain(ch chan *types.Header) {
 		}
 	}
 }
-
-// backoff doubles from min to max.
-type backoff struct {
-	min, max, cur time.Duration
-}
-
-func (b *backoff) next() time.Duration {
-	if b.cur == 0 {
-		b.cur = b.min
-	} else {
-		b.cur = min(2*b.cur, b.max)
-	}
-	return b.cur
-}
-
-func (b *backoff) reset() { b.cur = 0 }

@@ -5,17 +5,14 @@
 // end. Retry is the loop for work that backs off rather than polls.
 package outage
 
-import "time"
+import (
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+)
 
 // Every is how often a failure that keeps recurring is logged again.
 const Every = 30 * time.Second
-
-// Logger is the part of a logger Log writes to; hclog.Logger and
-// *slog.Logger have it.
-type Logger interface {
-	Info(msg string, args ...any)
-	Warn(msg string, args ...any)
-}
 
 // Log follows one loop's run of failures. The zero value is ready; it is
 // not safe for concurrent use (one loop owns it).
@@ -28,7 +25,7 @@ type Log struct {
 }
 
 // Note records one pass of the loop: err is its failure, or nil.
-func (l *Log) Note(log Logger, err error, args ...any) {
+func (l *Log) Note(log hclog.Logger, err error, args ...any) {
 	now := time.Now()
 	if err == nil {
 		if l.count > 0 {

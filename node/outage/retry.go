@@ -4,16 +4,21 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/slotd/slotd/retry"
 )
 
 // Retry calls try until it succeeds, fails with an error final says waiting
 // will not change, or ctx ends. Between attempts it waits first, doubling
-// up to max, and logs the run of failures through a Log named what. It
-// returns nil, or try's last error (with ctx's when ctx ended the wait).
-func Retry(ctx context.Context, log Logger, what string, first, max time.Duration,
+// up to maxWait but never below first (a retry.Policy), and logs the run
+// of failures through a Log named what. It returns nil, or try's last
+// error (with ctx's when ctx ended the wait).
+func Retry(ctx context.Context, log hclog.Logger, what string, first, maxWait time.Duration,
 	final func(error) bool, try func(context.Context) error, args ...any) error {
 	l := Log{What: what}
-	wait := first
+	b := retry.Backoff{Policy: retry.Policy{Min: first, Max: max(first, maxWait)}}
 	for {
 		err := try(ctx)
 		if err == nil {
@@ -27,8 +32,7 @@ func Retry(ctx context.Context, log Logger, what string, first, max time.Duratio
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("%w (stopped waiting: %w)", err, ctx.Err())
-		case <-time.After(wait):
+		case <-time.After(b.Next()):
 		}
-		wait = min(2*wait, max)
 	}
 }

@@ -50,3 +50,19 @@ func TestRetry(t *testing.T) {
 		t.Fatalf("Retry after ctx ended: %v, want the last error and ctx's", err)
 	}
 }
+
+// TestRetryNeverWaitsLessThanFirst: a first wait above the cap (a poll
+// longer than the cap) stays the wait; it used to drop to the cap after
+// the first attempt, reading the chain more often than the poll asked.
+func TestRetryNeverWaitsLessThanFirst(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	calls := 0
+	_ = Retry(ctx, hclog.NewNullLogger(), "reading", 50*time.Millisecond, time.Millisecond,
+		func(error) bool { return false }, func(context.Context) error { calls++; return errors.New("down") })
+	// 50 ms apart in 200 ms: at most 5 attempts however slow the machine
+	// (a slow one makes fewer); at 1 ms apart it was about 150.
+	if calls > 5 {
+		t.Fatalf("%d attempts in 200 ms with a 50 ms first wait", calls)
+	}
+}

@@ -20,6 +20,7 @@ import (
 	"github.com/slotd/slotd/node/transfer"
 	"github.com/slotd/slotd/node/txmgr"
 	"github.com/slotd/slotd/persist"
+	"github.com/slotd/slotd/retry"
 )
 
 // effects are the agents' side effects over the chain, the tx manager and
@@ -43,14 +44,14 @@ type effects struct {
 
 var _ fsm.Effects = (*effects)(nil)
 
-// transient marks chain and network errors for retry; a decoded contract
-// error is the chain's answer and is final unless the caller says otherwise.
+// transient marks chain and network errors for retry; what retry calls
+// final (a decoded contract error: the chain's answer) is permanent unless
+// the caller says otherwise.
 func transient(err error) error {
 	if errors.Is(err, contracts.ErrInsufficientAllowance) || errors.Is(err, contracts.ErrInsufficientBalance) {
 		return fsm.Transient(err) // the operator can top up; the sale waits
 	}
-	var ce *contracts.ContractError
-	if errors.As(err, &ce) {
+	if retry.IsFinal(err) {
 		return fsm.Permanent(err)
 	}
 	return fsm.Transient(err)

@@ -14,6 +14,7 @@ import (
 	"github.com/slotd/slotd/node/outage"
 	"github.com/slotd/slotd/persist"
 	"github.com/slotd/slotd/queue"
+	"github.com/slotd/slotd/retry"
 )
 
 // batch is one ingestion batch as sales sees it: what Prepare read, and,
@@ -338,16 +339,11 @@ const retryWaitMax = 30 * time.Second
 // down, and giving up would cost a sale.
 func (s *Sales) retry(what string, fn func(ctx context.Context) error, args ...any) {
 	s.background(func(ctx context.Context) {
-		err := outage.Retry(ctx, s.log, what, s.cfg.Poll, retryWaitMax, isContractError, fn, args...)
+		err := outage.Retry(ctx, s.log, what, s.cfg.Poll, retryWaitMax, retry.IsFinal, fn, args...)
 		if err != nil && ctx.Err() == nil {
 			s.log.Warn(what+": the chain refused; not trying again", append(args, "err", err)...)
 		}
 	})
-}
-
-func isContractError(err error) bool {
-	var ce *contracts.ContractError
-	return errors.As(err, &ce)
 }
 
 // AvailabilityAdded looks back through the requests still waiting for hosts

@@ -165,7 +165,10 @@ func (s *Sales) Run(ctx context.Context) error {
 	// Look back for any availability whose look-back a crash or a stop cut short.
 	s.retry("looking back for open requests", s.lookBack)
 	if s.cfg.Workers > 0 { // zero: follow the chain and keep the queue, sell nothing
-		workers := s.q.Start(ctx, s.cfg.Workers, s.work, s.fits)
+		workers, err := s.q.Start(ctx, s.cfg.Workers, s.work, s.fits)
+		if err != nil {
+			return err
+		}
 		defer workers.Stop()
 	}
 	<-ctx.Done()

@@ -5,13 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 )
 
 // Errors of a transfer. Test for them with errors.Is.
@@ -192,31 +190,10 @@ func (s *session) try(ctx context.Context, p *pool, what string, attempt func(ct
 			if failures >= s.d.opt.MaxAttempts {
 				return fmt.Errorf("%s: giving up after %d failed attempts (%s): %w: %w", what, failures, p.report(), ErrProvidersFailed, err)
 			}
-			if err := sleep(ctx, s.d.backoff(failures)); err != nil {
+			if err := s.d.backoff.Sleep(ctx, failures); err != nil {
 				return fmt.Errorf("%s: %w", what, err)
 			}
 		}
-	}
-}
-
-// backoff is the wait after the n-th transient failure: exponential from
-// BackoffMin to BackoffMax, with jitter so that workers do not retry in step.
-func (d *Downloader) backoff(n int) time.Duration {
-	b := d.opt.BackoffMin << min(n-1, 20)
-	if b <= 0 || b > d.opt.BackoffMax {
-		b = d.opt.BackoffMax
-	}
-	return b/2 + rand.N(b/2+1)
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return context.Cause(ctx)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/slotd/slotd/contracts/proof"
 	"github.com/slotd/slotd/node/datastore"
+	"github.com/slotd/slotd/retry"
 )
 
 // Options tune a Downloader. Zero fields take the defaults in parentheses.
@@ -89,6 +90,7 @@ type Downloader struct {
 	opt      Options
 	client   *http.Client
 	gaveUp   giveUps
+	backoff  retry.Policy // after a transient failure; jittered so workers do not retry in step
 }
 
 // NewDownloader returns a downloader writing into store and recording
@@ -96,6 +98,7 @@ type Downloader struct {
 // DownloadFile, which keep none).
 func NewDownloader(store *datastore.Store, progress ProgressStore, opt *Options) *Downloader {
 	d := &Downloader{store: store, progress: progress, opt: opt.withDefaults()}
+	d.backoff = retry.Policy{Min: d.opt.BackoffMin, Max: d.opt.BackoffMax, Jitter: true}
 	d.client = d.opt.Client
 	if d.client == nil {
 		policy := publicPort

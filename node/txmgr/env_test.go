@@ -150,7 +150,7 @@ func (e *env) open(path string) *persist.Store {
 func (e *env) manager(c txmgr.Backend, s *persist.Store, tune func(*txmgr.Config)) *txmgr.Manager {
 	e.T.Helper()
 	cfg := txmgr.Config{Client: c, Store: s, Key: e.key, PollInterval: 10 * time.Millisecond,
-		RebroadcastInterval: time.Hour, BumpAfter: time.Hour, Logger: ct.Logger{T: e.T}}
+		RebroadcastInterval: time.Hour, BumpAfter: time.Hour, Logger: ct.Logger(e.T)}
 	if tune != nil {
 		tune(&cfg)
 	}

@@ -35,7 +35,6 @@ import (
 	"crypto/ecdsa"
 	"errors"
 	"fmt"
-	"log/slog"
 	"math/big"
 	"strings"
 	"sync"
@@ -45,10 +44,12 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/hashicorp/go-hclog"
 
 	"github.com/slotd/slotd/contracts"
 	"github.com/slotd/slotd/node/outage"
 	"github.com/slotd/slotd/persist"
+	"github.com/slotd/slotd/retry"
 )
 
 // Backend is the part of an Ethereum client the manager uses;
@@ -63,15 +64,6 @@ type Backend interface {
 	NonceAt(ctx context.Context, account common.Address, block *big.Int) (uint64, error)
 	SendTransaction(ctx context.Context, tx *types.Transaction) error
 	TransactionReceipt(ctx context.Context, hash common.Hash) (*types.Receipt, error)
-}
-
-// Logger is what the manager logs through; hclog.Logger and *slog.Logger
-// both satisfy it.
-type Logger interface {
-	Debug(msg string, args ...any)
-	Info(msg string, args ...any)
-	Warn(msg string, args ...any)
-	Error(msg string, args ...any)
 }
 
 // Config is what a Manager needs. Client, Store and Key are required.
@@ -124,7 +116,7 @@ type Config struct {
 	// Send, until Retain prunes them.
 	KeepRawDepth uint64
 	// Logger gets what the manager has to say (default: nothing).
-	Logger Logger
+	Logger hclog.Logger
 }
 
 // Errors.
@@ -141,7 +133,7 @@ var (
 // the node shuts down. Its methods are safe for concurrent use.
 type Manager struct {
 	cfg     Config
-	log     Logger
+	log     hclog.Logger
 	from    common.Address
 	chainID *big.Int
 	signer  types.Signer
@@ -212,7 +204,7 @@ func New(cfg Config) (*Manager, error) {
 	}
 	log := cfg.Logger
 	if log == nil {
-		log = slog.New(slog.DiscardHandler)
+		log = hclog.NewNullLogger()
 	}
 	return &Manager{
 		cfg: cfg, log: log, from: crypto.PubkeyToAddress(cfg.Key.PublicKey),
@@ -367,7 +359,7 @@ func (m *Manager) tendAll(ctx context.Context) {
 		unlock()
 		switch {
 		case err == nil, errors.Is(err, ErrReplaced):
-		case isRevert(err):
+		case retry.IsFinal(err), errors.Is(err, contracts.ErrReverted):
 			// The chain's answer, not trouble: a resent transaction
 			// nobody waits for (one a reorganisation took out) may revert.
 			m.log.Warn("transaction reverted", "purpose", p, "err", err)
@@ -884,13 +876,6 @@ func bigMax(xs ...*big.Int) *big.Int {
 		}
 	}
 	return new(big.Int).Set(r)
-}
-
-// isRevert reports whether err is a transaction's revert (as outcome
-// returns it) rather than a failure to find out.
-func isRevert(err error) bool {
-	var ce *contracts.ContractError
-	return errors.Is(err, contracts.ErrReverted) || errors.As(err, &ce)
 }
 
 // outcome is nil for a successful receipt, else the decoded revert.
