@@ -58,8 +58,10 @@ func upload(t testing.TB, data []byte, n, m int, stripe uint64) (*datastore.Stor
 type provider struct {
 	*httptest.Server
 	slotBytes atomic.Int64 // slot data bytes written to clients
-	// stallAfter, when positive, holds every slot data request that arrives
-	// once slotBytes has reached it until the client gives up.
+	// stallAfter, when positive, holds every slot data request for a range
+	// starting at or past that offset until the client gives up; ranges
+	// before it are always served, retries included, so a download always
+	// gets that far however its requests are scheduled.
 	stallAfter atomic.Int64
 	// epoch counts slot data bytes of the requests that arrived since the
 	// last newEpoch, however late they are written.
@@ -103,7 +105,7 @@ func newProvider(t testing.TB, s *datastore.Store) *provider {
 		if delay > 0 {
 			time.Sleep(delay)
 		}
-		if sa := p.stallAfter.Load(); isData && sa > 0 && p.slotBytes.Load() >= sa {
+		if sa := p.stallAfter.Load(); isData && sa > 0 && rangeStart(r.Header.Get("Range")) >= sa {
 			<-r.Context().Done()
 			return
 		}
