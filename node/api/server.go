@@ -47,7 +47,7 @@ type Server struct {
 	// FreeSpace reports the data dir's free disk space (nil: Data's).
 	FreeSpace func() (uint64, error)
 	// PrivateReads makes the routes that expose the node's state (status,
-	// availabilities, sales, queue, purchases, datasets) need the token too,
+	// availabilities, sales, queue, proofs, purchases, datasets) need the token too,
 	// as they should when the API listens beyond loopback. Data routes and
 	// metrics stay public.
 	PrivateReads bool
@@ -68,6 +68,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/v1/sales/{slotId}", s.read(s.getSale))
 	mux.HandleFunc("POST /api/v1/sales/{slotId}/retry", s.guard(s.retrySale))
 	mux.HandleFunc("GET /api/v1/queue", s.read(s.listQueue))
+	mux.HandleFunc("GET /api/v1/proofs", s.read(s.listProofs))
 	mux.HandleFunc("GET /api/v1/purchases", s.read(s.listPurchases))
 	mux.HandleFunc("POST /api/v1/purchases", s.guard(s.createPurchase))
 	mux.HandleFunc("GET /api/v1/datasets", s.read(s.listDatasets))
