@@ -232,6 +232,9 @@ func (n *Node) listen() error {
 	}
 	srv := &api.Server{Store: n.store, Data: n.data, Purchasing: n.client, Metrics: n.metrics, Token: token,
 		Providers: providers, Status: n.status, Alerts: n.alertsNow, Log: n.log.Named("api")}
+	if n.cfg.Has(RoleHost) {
+		srv.Earnings = n.earningsNow
+	}
 	if !n.cfg.APIIsLocal() {
 		srv.PrivateReads = !n.cfg.PublicReads
 		n.log.Warn("the API listens beyond this machine: state-changing routes need the token, and so do reads unless --public-reads; data routes are public",

@@ -84,6 +84,13 @@ type HostReport struct {
 	// Counters since the node started.
 	ProofsSubmitted uint64 `json:"proofsSubmittedSinceStart"`
 	ProofsMissed    uint64 `json:"proofsMissedSinceStart"`
+	// From the ledger's proof records: the day before the cursor's time.
+	ProofsSubmitted24h int `json:"proofsSubmitted24h"`
+	ProofsMissed24h    int `json:"proofsMissed24h"`
+	// Paid is what payouts brought in (the journal's, all time);
+	// Forfeited the collateral slashes took (the proof records', a day).
+	Paid      api.Amount `json:"paid"`
+	Forfeited api.Amount `json:"forfeited"`
 	// Storage in bytes.
 	Offered  uint64 `json:"offered"`  // total of the availabilities
 	Free     uint64 `json:"free"`     // of those, not reserved
@@ -295,6 +302,12 @@ func (n *Node) hostReport(ctx context.Context) (*HostReport, error) {
 		return h, err
 	}
 	n.rep.rates(h.Downloads, time.Now())
+	h.Paid, h.Forfeited = amount0(), amount0()
+	if e, err := n.earnings(ctx); err == nil {
+		h.Paid, h.Forfeited, h.ProofsSubmitted24h, h.ProofsMissed24h = e.Paid, e.Forfeited, e.ProofsSubmitted24h, e.ProofsMissed24h
+	} else {
+		return h, err
+	}
 	h.DiskFree = diskFree(n.cfg.DataDir)
 	h.Held = len(held)
 	if len(held) > maxStatusSlots {
