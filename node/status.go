@@ -34,6 +34,8 @@ type Report struct {
 	Client    *ClientReport    `json:"client,omitempty"`
 	Validator *ValidatorStatus `json:"validator,omitempty"`
 	Ledger    *LedgerStatus    `json:"ledger,omitempty"`
+	// PendingTxs are our transactions not mined yet.
+	PendingTxs []PendingTx `json:"pendingTxs,omitempty"`
 	// Alerts are the problems seen now (empty when all is well).
 	Alerts []Alert `json:"alerts"`
 	// Errors lists what could not be read, "what: why".
@@ -129,6 +131,8 @@ type reporter struct {
 	token *TokenInfo
 	asks  map[contracts.RequestID]contracts.Ask
 	seen  map[persist.ID]dlSample // downloads as an earlier status saw them
+	// pending: when each pending transaction was first seen (stucktx.go)
+	pending map[string]pendingSeen
 }
 
 type dlSample struct {
@@ -194,6 +198,11 @@ func (n *Node) report(ctx context.Context, head uint64, headErr error, latency t
 		}
 		return nil
 	})
+	if p, err := n.pendingTxs(head); err == nil {
+		r.PendingTxs = p
+	} else {
+		fail("pending transactions", err)
+	}
 	if n.sales != nil {
 		h, err := n.hostReport(ctx)
 		if err != nil {
