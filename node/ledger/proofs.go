@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -40,6 +41,9 @@ func (l *Ledger) WithProofs(p Proofs) *Ledger {
 // slot we have an agent for (one header per such block).
 func (l *Ledger) proofTimes(ctx context.Context, events []contracts.Event, f *facts) error {
 	p := l.proofs
+	if !slices.ContainsFunc(events, func(ev contracts.Event) bool { _, ok := proofSlot(ev); return ok }) {
+		return nil // most batches: no store read
+	}
 	var blocks []contracts.LogRef
 	err := p.Store.View(func(tx *persist.Tx) error {
 		for _, ev := range events {
