@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"fmt"
 	"math/big"
 	"sync"
 	"time"
@@ -312,10 +313,9 @@ func (n *Node) hostReport(ctx context.Context) (*HostReport, error) {
 	}
 	n.rep.rates(h.Downloads, time.Now())
 	h.Paid, h.Forfeited = amount0(), amount0()
-	if e, err := n.earnings(ctx); err == nil {
+	e, earnErr := n.earnings(ctx) // its failure is reported after the rest is read
+	if earnErr == nil {
 		h.Paid, h.Forfeited, h.ProofsSubmitted24h, h.ProofsMissed24h = e.Paid, e.Forfeited, e.ProofsSubmitted24h, e.ProofsMissed24h
-	} else {
-		return h, err
 	}
 	h.DiskFree = diskFree(n.cfg.DataDir)
 	h.Held = len(held)
@@ -330,6 +330,9 @@ func (n *Node) hostReport(ctx context.Context) (*HostReport, error) {
 		if err := n.addHeld(ctx, h, a, now); err != nil {
 			return h, err
 		}
+	}
+	if earnErr != nil {
+		return h, fmt.Errorf("earnings: %w", earnErr)
 	}
 	return h, nil
 }
