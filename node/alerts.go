@@ -40,6 +40,12 @@ func alerts(r Report, gasPrice *big.Int) []Alert {
 	if r.Chain.CursorLag > alertCursorLag {
 		add("cursor-lagging", "warning", "events are applied %d blocks behind the head", r.Chain.CursorLag)
 	}
+	for _, p := range r.PendingTxs {
+		if p.Blocks > alertStuckBlocks {
+			add("tx-stuck", "critical", "transaction %s (nonce %d, %s) is pending for %d blocks and every later transaction of ours waits behind it: check the gas balance and the RPC's pool (slotd dump txs)",
+				p.Purpose, p.Nonce, p.Hash, p.Blocks)
+		}
+	}
 	h := r.Host
 	if h == nil {
 		return out

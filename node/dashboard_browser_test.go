@@ -3,6 +3,7 @@ package node_test
 import (
 	"context"
 	"encoding/json"
+	"math/big"
 	"net/http"
 	"os"
 	"os/exec"
@@ -15,6 +16,8 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/slotd/slotd/contracts"
+	"github.com/slotd/slotd/fsm"
 	"github.com/slotd/slotd/node"
 	"github.com/slotd/slotd/persist"
 )
@@ -52,6 +55,8 @@ func TestDashboardInABrowser(t *testing.T) {
 	_, cfg, _, _ := devNode(t, ctx)
 	cfg.Roles = []string{node.RoleHost}
 	slots := seedErroredSales(t, cfg.DataDir, 3)
+	proven := seedProofsAndPayout(t, cfg.DataDir)
+	slots = append(slots, proven)
 
 	n, err := node.Open(ctx, cfg, hclog.NewNullLogger())
 	if err != nil {
@@ -149,6 +154,49 @@ func TestDashboardInABrowser(t *testing.T) {
 		t.Fatalf("availabilities after adding with the token: %+v", avs)
 	}
 
+	// The proof timeline: the proven slot's row has a square per period
+	// with a record, green for submitted and red for missed.
+	type timelineRow struct {
+		Slot    string   `json:"slot"`
+		Squares []string `json:"squares"`
+	}
+	timeline, err := chromedp.Run(bctx, chromedp.Evaluate[[]timelineRow](`[...document.querySelectorAll('#proofs tbody tr')].map(tr => ({
+		slot: tr.cells[0].title, squares: [...tr.querySelectorAll('i.p')].map(i => i.className + ' ' + i.title)}))`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(timeline) != 1 || timeline[0].Slot != proven.String() || len(timeline[0].Squares) != 3 ||
+		!strings.HasPrefix(timeline[0].Squares[0], "p submitted period 100") || !strings.HasPrefix(timeline[0].Squares[1], "p missed period 101") ||
+		!strings.HasPrefix(timeline[0].Squares[2], "p submitted period 102") {
+		t.Errorf("proof timeline %+v, want slot %s with periods 100 submitted, 101 missed, 102 submitted", timeline, proven)
+	}
+	// Earnings over time: the slash, then the payout, with running totals
+	// that end at what the API's totals say.
+	var earned node.Earnings
+	getJSON(t, n.APIURL()+"/api/v1/earnings", &earned)
+	if earned.Paid.String() != "6710000000000000000" || earned.Forfeited.Sign() <= 0 {
+		t.Fatalf("API earnings: paid %s, forfeited %s", earned.Paid, earned.Forfeited)
+	}
+	earnRows, err := chromedp.Run(bctx, chromedp.Evaluate[[][]string](`[...document.querySelectorAll('#earnings tbody tr')].map(tr => [...tr.cells].map(c => c.textContent))`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(earnRows) != 2 || earnRows[0][3] != "slashed" || earnRows[1][3] != "payout" || !strings.HasPrefix(earnRows[1][4], "+6.71 ") ||
+		!strings.HasPrefix(earnRows[1][5], "6.71 ") || earnRows[1][6] != earnRows[0][6] || earnRows[0][6] == "0" {
+		t.Errorf("earnings table %q, want the slash then a 6.71 payout with running totals", earnRows)
+	}
+	lines, err := chromedp.Run(bctx, chromedp.Evaluate[int](`document.querySelectorAll('#earnings-chart path').length`))
+	if err != nil || lines != 2 {
+		t.Errorf("earnings chart: %d lines (%v), want paid and forfeited", lines, err)
+	}
+	status, err := chromedp.Run(bctx, chromedp.Text(`#status`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(status, "6.71") || !strings.Contains(status, "forfeited to slashes") {
+		t.Errorf("status shows %q, want the earnings paid and forfeited", status)
+	}
+
 	png, err := chromedp.Run(bctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Fatalf("screenshot: %v", err)
@@ -195,6 +243,44 @@ func seedErroredSales(t *testing.T, dataDir string, k int) []persist.ID {
 		t.Fatal(err)
 	}
 	return ids
+}
+
+// seedProofsAndPayout stores one sale that proved periods 100 and 102,
+// missed 101 (with its request in the ledger, so the slash has a price)
+// and was paid 6.71 tokens, and returns its slot.
+func seedProofsAndPayout(t *testing.T, dataDir string) persist.ID {
+	t.Helper()
+	s, err := persist.Open(filepath.Join(dataDir, "slotd.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	req := persist.ID{0xee, 31: 1}
+	slot := persist.ID(contracts.GetSlotID(contracts.RequestID(req), 0))
+	now := uint64(time.Now().Unix())
+	err = s.Update(context.Background(), func(tx *persist.Tx) error {
+		if err := tx.PutLedgerRequest(persist.LedgerRequest{RequestID: req, Slots: 1, SlotSize: 1 << 20, Duration: 1 << 30,
+			ProofProbability: big.NewInt(1), PricePerBytePerSecond: big.NewInt(1), CollateralPerByte: big.NewInt(1e9),
+			Expiry: 1, End: now + 1<<30, Fulfilled: true, Block: 1}); err != nil {
+			return err
+		}
+		for i, st := range []string{persist.ProofSubmitted, persist.ProofMissed, persist.ProofSubmitted} {
+			if err := tx.PutLedgerProof(persist.LedgerProof{RequestID: req, Index: 0, Period: 100 + uint64(i), Status: st,
+				Block: 2 + uint64(i), Time: now + uint64(i)}); err != nil {
+				return err
+			}
+		}
+		a := persist.Agent{SlotID: slot, RequestID: req, SlotIndex: 0}
+		if err := tx.Transition(&a, &persist.JournalEntry{To: fsm.Payout, Event: "seeded", Time: time.Now().UTC(), Block: 8}); err != nil {
+			return err
+		}
+		return tx.Transition(&a, &persist.JournalEntry{From: fsm.Payout, To: fsm.Finished, Event: fsm.EvPaid, Time: time.Now().UTC(), Block: 9,
+			Detail: "freeSlot tx 0x01: 6.71 TST paid, 1 TST collateral back"})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return slot
 }
 
 func getJSON(t *testing.T, url string, v any) {

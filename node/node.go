@@ -157,17 +157,25 @@ func (n *Node) openRoles(ctx context.Context) error {
 		n.roles[RoleHost] = s
 		subs = append(subs, s)
 	}
-	return n.openIngestor(subs)
+	return n.openIngestor(ctx, subs)
 }
 
 // openIngestor makes the node's one chain follower, which hands every
 // batch of blocks to the ledger and then to subs, in the transaction that
 // moves the cursor.
-func (n *Node) openIngestor(subs []chain.Subscriber) error {
+func (n *Node) openIngestor(ctx context.Context, subs []chain.Subscriber) error {
 	if len(subs) == 0 {
 		return nil
 	}
-	subs = append([]chain.Subscriber{ledger.New(n.market)}, subs...)
+	l := ledger.New(n.market)
+	if n.cfg.Has(RoleHost) { // the proof record of each held slot, per period
+		mcfg, err := n.market.Config(ctx)
+		if err != nil {
+			return err
+		}
+		l.WithProofs(ledger.Proofs{Store: n.store, Host: n.market.Account(), Headers: n.eth, Period: mcfg.Proofs.Period})
+	}
+	subs = append([]chain.Subscriber{l}, subs...)
 	in, err := chain.New(chain.Config{Client: n.eth, Store: n.store, Subscribers: subs, Address: n.market.Address(),
 		StartBlock: n.cfg.StartBlock, Confirmations: n.cfg.Confirmations, PollInterval: n.cfg.Poll,
 		Recent: proofReach, Logger: n.log.Named("chain")})
@@ -224,6 +232,9 @@ func (n *Node) listen() error {
 	}
 	srv := &api.Server{Store: n.store, Data: n.data, Purchasing: n.client, Metrics: n.metrics, Token: token,
 		Providers: providers, Status: n.status, Alerts: n.alertsNow, Log: n.log.Named("api")}
+	if n.cfg.Has(RoleHost) {
+		srv.Earnings = n.earningsNow
+	}
 	if !n.cfg.APIIsLocal() {
 		srv.PrivateReads = !n.cfg.PublicReads
 		n.log.Warn("the API listens beyond this machine: state-changing routes need the token, and so do reads unless --public-reads; data routes are public",

@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"fmt"
 	"math/big"
 	"sync"
 	"time"
@@ -34,6 +35,8 @@ type Report struct {
 	Client    *ClientReport    `json:"client,omitempty"`
 	Validator *ValidatorStatus `json:"validator,omitempty"`
 	Ledger    *LedgerStatus    `json:"ledger,omitempty"`
+	// PendingTxs are our transactions not mined yet.
+	PendingTxs []PendingTx `json:"pendingTxs,omitempty"`
 	// Alerts are the problems seen now (empty when all is well).
 	Alerts []Alert `json:"alerts"`
 	// Errors lists what could not be read, "what: why".
@@ -84,6 +87,13 @@ type HostReport struct {
 	// Counters since the node started.
 	ProofsSubmitted uint64 `json:"proofsSubmittedSinceStart"`
 	ProofsMissed    uint64 `json:"proofsMissedSinceStart"`
+	// From the ledger's proof records: the day before the cursor's time.
+	ProofsSubmitted24h int `json:"proofsSubmitted24h"`
+	ProofsMissed24h    int `json:"proofsMissed24h"`
+	// Paid is what payouts brought in (the journal's, all time);
+	// Forfeited the collateral slashes took (the proof records', a day).
+	Paid      api.Amount `json:"paid"`
+	Forfeited api.Amount `json:"forfeited"`
 	// Storage in bytes.
 	Offered  uint64 `json:"offered"`  // total of the availabilities
 	Free     uint64 `json:"free"`     // of those, not reserved
@@ -122,6 +132,8 @@ type reporter struct {
 	token *TokenInfo
 	asks  map[contracts.RequestID]contracts.Ask
 	seen  map[persist.ID]dlSample // downloads as an earlier status saw them
+	// pending: when each pending transaction was first seen (stucktx.go)
+	pending map[string]pendingSeen
 }
 
 type dlSample struct {
@@ -187,6 +199,11 @@ func (n *Node) report(ctx context.Context, head uint64, headErr error, latency t
 		}
 		return nil
 	})
+	if p, err := n.pendingTxs(head); err == nil {
+		r.PendingTxs = p
+	} else {
+		fail("pending transactions", err)
+	}
 	if n.sales != nil {
 		h, err := n.hostReport(ctx)
 		if err != nil {
@@ -295,6 +312,11 @@ func (n *Node) hostReport(ctx context.Context) (*HostReport, error) {
 		return h, err
 	}
 	n.rep.rates(h.Downloads, time.Now())
+	h.Paid, h.Forfeited = amount0(), amount0()
+	e, earnErr := n.earnings(ctx) // its failure is reported after the rest is read
+	if earnErr == nil {
+		h.Paid, h.Forfeited, h.ProofsSubmitted24h, h.ProofsMissed24h = e.Paid, e.Forfeited, e.ProofsSubmitted24h, e.ProofsMissed24h
+	}
 	h.DiskFree = diskFree(n.cfg.DataDir)
 	h.Held = len(held)
 	if len(held) > maxStatusSlots {
@@ -308,6 +330,9 @@ func (n *Node) hostReport(ctx context.Context) (*HostReport, error) {
 		if err := n.addHeld(ctx, h, a, now); err != nil {
 			return h, err
 		}
+	}
+	if earnErr != nil {
+		return h, fmt.Errorf("earnings: %w", earnErr)
 	}
 	return h, nil
 }

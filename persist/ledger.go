@@ -126,9 +126,12 @@ func (tx *Tx) LedgerRequest(request ID) (LedgerRequest, error) {
 	return r, nil
 }
 
-// DeleteLedgerRequest removes a request and its slots from the ledger
-// and reports whether it was there.
+// DeleteLedgerRequest removes a request, its slots and their proof
+// records from the ledger and reports whether it was there.
 func (tx *Tx) DeleteLedgerRequest(request ID) (bool, error) {
+	if err := tx.deleteLedgerProofs(request); err != nil {
+		return false, err
+	}
 	var keys [][]byte
 	if err := scan(tx, bucketLedgerSlots, request[:], func(k []byte, _ *LedgerSlot) error {
 		keys = append(keys, append([]byte(nil), k...))

@@ -37,6 +37,15 @@ func migrate(btx *bolt.Tx, from uint64) error {
 var migrations = map[uint64]func(*bolt.Tx) error{
 	1: migrate1to2,
 	2: migrate2to3,
+	3: migrate3to4,
+}
+
+// migrate3to4 adds the ledger's proof records' bucket, empty.
+func migrate3to4(btx *bolt.Tx) error {
+	if _, err := btx.CreateBucketIfNotExists(bucketLedgerProofs); err != nil {
+		return fmt.Errorf("create bucket %s: %w", bucketLedgerProofs, err)
+	}
+	return nil
 }
 
 // migrate2to3 adds the request ledger's and the validator's buckets, empty.

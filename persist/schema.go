@@ -9,7 +9,7 @@ import (
 
 // SchemaVersion is the layout this binary reads and writes.
 //
-// Schema 3 (current), all keys big-endian, all values valueVersion‖JSON:
+// Schema 4 (current), all keys big-endian, all values valueVersion‖JSON:
 //
 //	meta            "schema" → uint64, "deployment" → Deployment,
 //	                "account" → signing address (0x…, lower case)
@@ -25,6 +25,7 @@ import (
 //	datasets        cid → Dataset
 //	ledger          requestId(32) → LedgerRequest
 //	ledgerslots     requestId(32) ‖ index(8) → LedgerSlot
+//	ledgerproofs    requestId(32) ‖ index(8) ‖ period(8) → LedgerProof
 //	validator       slotId(32) → WatchedSlot
 //
 // The journal is one flat bucket with composite keys rather than a nested
@@ -35,6 +36,10 @@ import (
 // history is one contiguous key range (Seek to the prefix, read until the
 // prefix changes) and pages stay dense.
 //
+// Schema 3 (migrated on Open, see migrate.go) had no ledgerproofs bucket;
+// the migration adds it empty: the proofs of an upgraded store start at the
+// upgrade.
+//
 // Schema 2 (migrated on Open, see migrate.go) had no ledger or validator
 // buckets; the migration adds them empty, so the ledger of an upgraded
 // store knows the requests posted after the upgrade, and its validator
@@ -44,7 +49,7 @@ import (
 // without a version byte; the journal was nested (journal/<slotId>/<seq>);
 // agents did not carry their availability and reserved size; there were
 // no downloads, purchases or datasets buckets.
-const SchemaVersion = 3
+const SchemaVersion = 4
 
 var (
 	bucketMeta           = []byte("meta")
@@ -60,6 +65,7 @@ var (
 	bucketDatasets       = []byte("datasets")
 	bucketLedger         = []byte("ledger")
 	bucketLedgerSlots    = []byte("ledgerslots")
+	bucketLedgerProofs   = []byte("ledgerproofs")
 	bucketValidator      = []byte("validator")
 
 	keySchema = []byte("schema")
@@ -71,7 +77,7 @@ var allBuckets = [][]byte{
 	bucketMeta, bucketAgents, bucketJournal, bucketQueue, bucketAvailabilities,
 	bucketReservations, bucketCursor, bucketTxs, bucketDownloads,
 	bucketPurchases, bucketDatasets, bucketLedger, bucketLedgerSlots,
-	bucketValidator,
+	bucketValidator, bucketLedgerProofs,
 }
 
 // startupBuckets are what a node loads when it starts (see prefetch).

@@ -154,10 +154,14 @@ func printDevnet(w io.Writer, dir string, tick time.Duration, info DevnetInfo) {
 		fmt.Fprintf(w, "    --allow-private-providers   # devnet nodes serve each other on 127.0.0.1\n")
 	}
 	if len(info.Accounts) >= 2 {
-		fmt.Fprintf(w, "\nThen offer space on a host and store a file from the client:\n\n")
+		// The request's duration fits the availability's and its price and
+		// collateral its bounds (base units per byte), so the hosts take it.
+		fmt.Fprintf(w, "\nThen offer space on each host (8081..8083, ./host-1..3), store a file from the\nclient and request storage for it (CID as upload prints it):\n\n")
 		fmt.Fprintf(w, "  slotd availability add --size 4194304 --duration 3600 --min-price 1 --max-collateral 100 \\\n")
 		fmt.Fprintf(w, "    --api 127.0.0.1:8081 --data-dir ./host-1\n")
 		fmt.Fprintf(w, "  slotd upload FILE --slots 3 --max-slot-loss 1 --api 127.0.0.1:8080 --data-dir ./client\n")
+		fmt.Fprintf(w, "  slotd request --cid CID --duration 600 --expiry 300 --price 1 --collateral 10 \\\n")
+		fmt.Fprintf(w, "    --proof-probability 4 --data-dir ./client\n")
 		fmt.Fprintf(w, "  slotd status --api 127.0.0.1:8081\n")
 	}
 	fmt.Fprintln(w, "\nCtrl-C stops the chain.")

@@ -66,6 +66,7 @@ func TestDevnetAccountsAreFixed(t *testing.T) {
 		"slotd run --roles client --data-dir ./client --api 127.0.0.1:8080 \\\n",
 		"slotd run --roles host --data-dir ./host-3 --api 127.0.0.1:8083 \\\n",
 		"slotd run --roles validator --data-dir ./validator --api 127.0.0.1:8084 \\\n",
+		"slotd request --cid CID --duration 600 --expiry 300 --price 1 --collateral 10 \\\n    --proof-probability 4 --data-dir ./client\n",
 		"--key " + filepath.Join(dir, "keystore-5", "key.json") + " \\\n    --password-file " + second.PasswordFile + " \\\n    --allow-private-providers",
 	} {
 		if !strings.Contains(p, want) {

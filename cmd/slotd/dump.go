@@ -24,7 +24,7 @@ func init() {
 // dumpWhats are the things `slotd dump` can print, in the order `all`
 // prints them.
 var dumpWhats = []string{"agents", "queue", "journal", "cursor", "txs", "availabilities",
-	"reservations", "downloads", "purchases", "datasets", "ledger", "validator"}
+	"reservations", "downloads", "purchases", "datasets", "ledger", "proofs", "validator"}
 
 type dumpOptions struct {
 	db        string

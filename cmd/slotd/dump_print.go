@@ -230,6 +230,13 @@ func dumpOne(tx *persist.Tx, p *printer, what string, slot *persist.ID) error {
 		}))
 	case "ledger":
 		return dumpLedger(tx, p)
+	case "proofs":
+		t := p.table("ledger-proof", "proof record", "proof records", "REQUEST", "INDEX", "PERIOD", "STATUS", "BLOCK", "TIME")
+		return end(t, tx.ForEachLedgerProof(persist.ID{}, func(r persist.LedgerProof) error {
+			return t.row(r, func() []string {
+				return []string{r.RequestID.String(), u(r.Index), u(r.Period), r.Status, u(r.Block), u(r.Time)}
+			})
+		}))
 	case "validator":
 		t := p.table("watched-slot", "watched slot", "watched slots", "SLOT", "REQUEST", "INDEX", "NEXTPERIOD", "BLOCK")
 		return end(t, tx.ForEachWatchedSlot(func(w persist.WatchedSlot) error {

@@ -163,6 +163,16 @@ func buildFixture(t *testing.T, path string) {
 				return err
 			}
 		}
+		// Our proofs of slot 0 of request-1: one period proven, the next
+		// marked missing.
+		for _, pr := range []persist.LedgerProof{
+			{RequestID: req, Index: 0, Period: 29539439, Status: persist.ProofSubmitted, Block: 1210, Time: 1772366350},
+			{RequestID: req, Index: 0, Period: 29539440, Status: persist.ProofMissed, Block: 1231, Time: 1772366470},
+		} {
+			if err := tx.PutLedgerProof(pr); err != nil {
+				return err
+			}
+		}
 		if err := tx.PutWatchedSlot(persist.WatchedSlot{SlotID: slotA, RequestID: req, Index: 0, Next: 29539440, Block: 1201}); err != nil {
 			return err
 		}
@@ -205,6 +215,7 @@ var goldenCases = []struct {
 	{"purchases", []string{"purchases"}},
 	{"datasets", []string{"datasets"}},
 	{"ledger", []string{"ledger"}},
+	{"proofs", []string{"proofs"}},
 	{"validator", []string{"validator"}},
 	{"check", []string{"check"}},
 }

@@ -234,6 +234,10 @@ func writeHost(s *present.Section, v view, h *node.HostReport) {
 	s.Add("held", held)
 	s.Add("earned so far", v.token.Short(h.Accruing.Int)+" in held slots")
 	s.Add("payout at end", v.token.Short(h.PayoutAtEnd.Int))
+	records := h.Paid.Int != nil && h.Forfeited.Int != nil
+	if records {
+		s.Add("earnings", fmt.Sprintf("%s paid, %s forfeited to slashes", v.token.Short(h.Paid.Int), v.token.Short(h.Forfeited.Int)))
+	}
 	coll := v.token.Short(h.CollateralLocked.Int)
 	if h.Slashes > 0 {
 		coll += fmt.Sprintf(", slashed %d×", h.Slashes)
@@ -241,6 +245,9 @@ func writeHost(s *present.Section, v view, h *node.HostReport) {
 	s.Add("collateral locked", coll)
 	s.Add("proofs due now", fmt.Sprint(h.ProofsDue))
 	s.Add("proofs", fmt.Sprintf("%d submitted, %d missed since start", h.ProofsSubmitted, h.ProofsMissed))
+	if records { // a node from before the proof records sends neither
+		s.Add("proofs, last 24 h", fmt.Sprintf("%d submitted, %d missed", h.ProofsSubmitted24h, h.ProofsMissed24h))
+	}
 	s.Add("storage", fmt.Sprintf("%s offered, %s reserved, %s unreserved", present.Bytes(h.Offered), present.Bytes(h.Reserved), present.Bytes(h.Free)))
 	if h.DiskFree > 0 {
 		s.Add("disk free", present.Bytes(h.DiskFree))

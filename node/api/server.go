@@ -44,10 +44,13 @@ type Server struct {
 	Status func(ctx context.Context) any
 	// Alerts reports the problems the node sees now (GET /api/v1/alerts).
 	Alerts func(ctx context.Context) any
+	// Earnings reports the host's payouts and slashes over time (GET
+	// /api/v1/earnings; nil: 404).
+	Earnings func(ctx context.Context) (any, error)
 	// FreeSpace reports the data dir's free disk space (nil: Data's).
 	FreeSpace func() (uint64, error)
 	// PrivateReads makes the routes that expose the node's state (status,
-	// availabilities, sales, queue, purchases, datasets) need the token too,
+	// availabilities, sales, queue, proofs, purchases, datasets) need the token too,
 	// as they should when the API listens beyond loopback. Data routes and
 	// metrics stay public.
 	PrivateReads bool
@@ -68,6 +71,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/v1/sales/{slotId}", s.read(s.getSale))
 	mux.HandleFunc("POST /api/v1/sales/{slotId}/retry", s.guard(s.retrySale))
 	mux.HandleFunc("GET /api/v1/queue", s.read(s.listQueue))
+	mux.HandleFunc("GET /api/v1/proofs", s.read(s.listProofs))
+	mux.HandleFunc("GET /api/v1/earnings", s.read(s.earnings))
 	mux.HandleFunc("GET /api/v1/purchases", s.read(s.listPurchases))
 	mux.HandleFunc("POST /api/v1/purchases", s.guard(s.createPurchase))
 	mux.HandleFunc("GET /api/v1/datasets", s.read(s.listDatasets))
@@ -101,6 +106,19 @@ func (s *Server) alerts(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, s.Alerts(r.Context()))
+}
+
+func (s *Server) earnings(w http.ResponseWriter, r *http.Request) {
+	if s.Earnings == nil {
+		writeError(w, http.StatusNotFound, "earnings: this node has no host role")
+		return
+	}
+	v, err := s.Earnings(r.Context())
+	if err != nil {
+		s.fail(w, "earnings", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
 }
 
 // availabilityBody is what an operator sends to offer space.

@@ -30,7 +30,10 @@ type Chain interface {
 }
 
 // Ledger is the ledger's subscriber. It keeps nothing in memory.
-type Ledger struct{ chain Chain }
+type Ledger struct {
+	chain  Chain
+	proofs *Proofs // nil: no proof records
+}
 
 // New returns the ledger's subscriber over chain.
 func New(chain Chain) *Ledger { return &Ledger{chain: chain} }
@@ -39,6 +42,7 @@ func New(chain Chain) *Ledger { return &Ledger{chain: chain} }
 type facts struct {
 	ends  map[contracts.RequestID]uint64
 	hosts map[contracts.SlotID]common.Address
+	times map[common.Hash]uint64 // block hash → timestamp, of blocks with proofs of ours
 }
 
 // Prepare reads the end of each request the batch posts and the host of
@@ -46,9 +50,14 @@ type facts struct {
 // know (its StorageRequested was reorganised out meanwhile) gets end 0;
 // the ingestor rolls it back on its next pass.
 func (l *Ledger) Prepare(ctx context.Context, events []contracts.Event, revert bool) (any, error) {
-	f := &facts{ends: map[contracts.RequestID]uint64{}, hosts: map[contracts.SlotID]common.Address{}}
+	f := &facts{ends: map[contracts.RequestID]uint64{}, hosts: map[contracts.SlotID]common.Address{}, times: map[common.Hash]uint64{}}
 	if revert {
 		return f, nil
+	}
+	if l.proofs != nil {
+		if err := l.proofTimes(ctx, events, f); err != nil {
+			return nil, err
+		}
 	}
 	for _, ev := range events {
 		switch e := ev.(type) {
@@ -79,6 +88,9 @@ func (l *Ledger) Apply(tx *persist.Tx, block persist.BlockRef, events []contract
 	for _, ev := range events {
 		if err := apply(tx, block.Number, ev, f); err != nil {
 			return fmt.Errorf("ledger: %w", err)
+		}
+		if err := l.applyProof(tx, block.Number, ev, f); err != nil {
+			return fmt.Errorf("ledger: proof record: %w", err)
 		}
 	}
 	return nil
@@ -126,6 +138,8 @@ func (l *Ledger) Revert(tx *persist.Tx, block persist.BlockRef, events []contrac
 			err = setRequest(tx, e.RequestID, at, func(r *persist.LedgerRequest) { r.Cancelled = false })
 		case *contracts.RequestFailed:
 			err = setRequest(tx, e.RequestID, at, func(r *persist.LedgerRequest) { r.Failed = false })
+		case *contracts.ProofSubmitted, *contracts.ProofMarkedMissing:
+			err = l.revertProof(tx, block.Number, ev)
 		}
 		if err != nil {
 			return fmt.Errorf("ledger: revert: %w", err)

@@ -25,8 +25,9 @@ var errScanFull = errors.New("ledger prune scan full")
 
 // Pruner deletes from the ledger the requests that ended (finished,
 // cancelled or failed) more than Retain of chain time ago, with their
-// slots, so the ledger holds the live requests and a day of history rather
-// than every request ever posted. "Now" is the cursor's block time. Run
+// slots and proof records, and the proof records of live requests older
+// than Retain, so the ledger holds the live requests and a day of history
+// rather than every request and period ever seen. "Now" is the cursor's block time. Run
 // owns its goroutine.
 type Pruner struct {
 	store  *persist.Store
@@ -59,6 +60,11 @@ func (p *Pruner) Run(ctx context.Context) error {
 			p.log.Warn("pruning the ledger failed; will retry", "err", err)
 		} else if n > 0 {
 			p.log.Info("pruned ended requests from the ledger", "requests", n)
+		}
+		if n, err := p.PruneProofs(ctx); err != nil && ctx.Err() == nil {
+			p.log.Warn("pruning the ledger's proof records failed; will retry", "err", err)
+		} else if n > 0 {
+			p.log.Debug("pruned old proof records from the ledger", "records", n)
 		}
 		select {
 		case <-ctx.Done():
@@ -149,4 +155,59 @@ func (p *Pruner) ended(r persist.LedgerRequest, now uint64) bool {
 		return false
 	}
 	return now >= at+p.retain
+}
+
+// PruneProofs deletes the proof records older than retain before the
+// cursor's block time, and returns how many.
+func (p *Pruner) PruneProofs(ctx context.Context) (int, error) {
+	var old []persist.LedgerProof
+	err := p.store.View(func(tx *persist.Tx) error {
+		c, err := tx.Cursor()
+		if errors.Is(err, persist.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if c.Time < p.retain {
+			return nil
+		}
+		return tx.ForEachLedgerProof(persist.ID{}, func(r persist.LedgerProof) error {
+			if r.Time+p.retain > c.Time {
+				return nil
+			}
+			old = append(old, r)
+			if len(old) == pruneScan {
+				return errScanFull
+			}
+			return nil
+		})
+	})
+	if err != nil && !errors.Is(err, errScanFull) {
+		return 0, fmt.Errorf("ledger: scan for old proof records: %w", err)
+	}
+	deleted := 0
+	for len(old) > 0 {
+		batch := old[:min(len(old), pruneBatch)]
+		old = old[len(batch):]
+		n := 0
+		err := p.store.Update(ctx, func(tx *persist.Tx) error {
+			n = 0
+			for _, r := range batch {
+				ok, err := tx.DeleteLedgerProof(r.RequestID, r.Index, r.Period)
+				if err != nil {
+					return err
+				}
+				if ok {
+					n++
+				}
+			}
+			return nil
+		})
+		deleted += n
+		if err != nil {
+			return deleted, fmt.Errorf("ledger: delete old proof records: %w", err)
+		}
+	}
+	return deleted, nil
 }

@@ -107,6 +107,8 @@ function renderStatus(st) {
     add("collateral locked", amount(h.collateralLocked) + (h.slashes ? ", slashed " + h.slashes + "×" : ""));
     add("proofs due now", h.proofsDue);
     add("proofs", h.proofsSubmittedSinceStart + " submitted, " + h.proofsMissedSinceStart + " missed since start");
+    add("proofs, last 24 h", h.proofsSubmitted24h + " submitted, " + h.proofsMissed24h + " missed");
+    add("earnings", amount(h.paid) + " paid, " + amount(h.forfeited) + " forfeited to slashes");
     add("storage", bytes(h.offered) + " offered, " + bytes(h.reserved) + " reserved, " + bytes(h.free) + " unreserved");
     if (h.diskFree) add("disk free", bytes(h.diskFree));
   }
@@ -127,6 +129,61 @@ function renderStatus(st) {
   $("client").hidden = !(st.roles || []).includes("client");
 }
 
+// renderProofs draws one row per slot: a square per period with a proof
+// record, oldest first.
+function renderProofs(records) {
+  const bySlot = new Map();
+  for (const r of records) {
+    if (!bySlot.has(r.slotId)) bySlot.set(r.slotId, []);
+    bySlot.get(r.slotId).push(r);
+  }
+  rows("proofs", [...bySlot.entries()], (tr, [slot, rs]) => {
+    cell(tr, short(slot), slot);
+    cell(tr, rs.filter((r) => r.status === "submitted").length);
+    cell(tr, rs.filter((r) => r.status === "missed").length);
+    const td = tr.insertCell();
+    for (const r of rs) {
+      const sq = document.createElement("i");
+      sq.className = "p " + r.status;
+      sq.title = "period " + r.period + ": " + r.status + " (block " + r.block + ", " + new Date(r.time * 1000).toISOString() + ")";
+      sq.textContent = r.status;
+      td.appendChild(sq);
+    }
+  });
+}
+
+// renderEarnings lists the payouts and slashes with running totals and
+// plots the two totals against the block number.
+function renderEarnings(e) {
+  $("earnings-total").textContent = amount(e.paid) + " paid, " + amount(e.forfeited) + " forfeited to slashes" +
+    (e.unpriced ? " (" + e.unpriced + " payouts without a recorded amount)" : "");
+  let paid = 0n, lost = 0n;
+  const points = [];
+  rows("earnings", e.events, (tr, ev) => {
+    if (ev.kind === "paid") paid += BigInt(ev.amount); else lost += BigInt(ev.amount);
+    points.push({ block: ev.block, paid, lost });
+    cell(tr, ev.block); cell(tr, new Date(ev.time * 1000).toISOString().replace(".000Z", "Z"));
+    cell(tr, short(ev.slotId), ev.slotId); cell(tr, ev.kind === "paid" ? "payout" : "slashed");
+    cell(tr, (ev.kind === "paid" ? "+" : "−") + amount(ev.amount)); cell(tr, amount(paid)); cell(tr, amount(lost));
+  });
+  const svg = $("earnings-chart");
+  svg.replaceChildren();
+  if (points.length === 0) return;
+  const W = 640, H = 160, pad = 8;
+  const b0 = points[0].block, b1 = Math.max(points[points.length - 1].block, b0 + 1);
+  const top = [paid, lost].reduce((a, b) => (b > a ? b : a), 1n);
+  const x = (b) => pad + ((b - b0) / (b1 - b0)) * (W - 2 * pad);
+  const y = (v) => H - pad - Number((v * 1000n) / top) / 1000 * (H - 2 * pad);
+  for (const [key, color] of [["paid", "#2a2"], ["lost", "#d22"]]) {
+    let d = "M" + x(b0) + "," + y(0n);
+    for (const p of points) d += " H" + x(p.block) + " V" + y(p[key]);
+    const path = document.createElementNS("http://www.w3.org/2000/svg", "path");
+    path.setAttribute("d", d); path.setAttribute("fill", "none"); path.setAttribute("stroke", color);
+    path.setAttribute("class", "line-" + key);
+    svg.appendChild(path);
+  }
+}
+
 async function refresh() {
   try {
     const st = await api("GET", "api/v1/status");
@@ -141,6 +198,10 @@ async function refresh() {
       const td = tr.insertCell();
       if (a.state === "errored") button(td, "retry", () => api("POST", "api/v1/sales/" + a.slotId + "/retry"));
     });
+    if ((st.roles || []).includes("host")) {
+      renderProofs(await api("GET", "api/v1/proofs"));
+      renderEarnings(await api("GET", "api/v1/earnings"));
+    }
     rows("availabilities", await api("GET", "api/v1/availabilities"), (tr, a) => {
       cell(tr, a.id); cell(tr, bytes(a.totalSize)); cell(tr, bytes(a.freeSize)); cell(tr, a.duration + " s");
       cell(tr, amount(a.minPricePerBytePerSecond)); cell(tr, amount(a.maxCollateralPerByte));
