@@ -82,6 +82,8 @@ func (b *batch) apply(tx *persist.Tx, ev contracts.Event) error {
 		_, err = qt.OnSlotFilled(e.RequestID, e.SlotIndex)
 	case *contracts.SlotFreed:
 		err = b.queueFreed(tx, e.RequestID, e.SlotIndex)
+	case *contracts.SlotReservationsFull:
+		err = b.reservationsFull(e.RequestID, e.SlotIndex)
 	case *contracts.RequestFulfilled:
 		_, err = qt.OnRequestEnded(e.RequestID)
 	case *contracts.RequestCancelled:
@@ -111,9 +113,28 @@ func (s *Sales) Revert(tx *persist.Tx, _ persist.BlockRef, events []contracts.Ev
 				return err
 			}
 			b.seen = append(b.seen, &contracts.SlotFreed{LogRef: e.LogRef, RequestID: e.RequestID, SlotIndex: e.SlotIndex})
+		case *contracts.SlotReservationsFull:
+			// Room for a reservation again: queued as a freed slot is. If
+			// the new branch fills the slot or fills its reservations, its
+			// events, applied after this, take it out again.
+			if err := b.queueFreed(tx, e.RequestID, e.SlotIndex); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
+}
+
+// reservationsFull takes a slot out of the queue once every reservation
+// of it is taken: only a reserver may fill it, so downloading it would be
+// wasted. A slot one of our agents holds is its own (it reserved, or its
+// reservation attempt will say the slot is full).
+func (b *batch) reservationsFull(request contracts.RequestID, index uint64) error {
+	if b.s.ours(request, index) {
+		return nil
+	}
+	_, err := b.qt.Remove(persist.ID(contracts.GetSlotID(request, index)))
+	return err
 }
 
 // dropSlotData deletes what a sale kept on disk for slot (its data and
@@ -236,12 +257,15 @@ func (s *Sales) Prepare(ctx context.Context, events []contracts.Event, revert bo
 	return b, nil
 }
 
-// frees reports which slot ev frees when applied (or, if revert, reverted).
+// frees reports which slot ev frees when applied (or, if revert, reverted):
+// a reverted SlotReservationsFull frees a reservation of the slot.
 func frees(ev contracts.Event, revert bool) (contracts.RequestID, uint64, bool) {
 	switch e := ev.(type) {
 	case *contracts.SlotFreed:
 		return e.RequestID, e.SlotIndex, !revert
 	case *contracts.SlotFilled:
+		return e.RequestID, e.SlotIndex, revert
+	case *contracts.SlotReservationsFull:
 		return e.RequestID, e.SlotIndex, revert
 	}
 	return contracts.RequestID{}, 0, false
