@@ -464,6 +464,14 @@ func (r *Agents) Get(slot persist.ID) *Agent {
 	return r.agents[slot]
 }
 
+// CountRequest is the number of agents in memory (live and Errored) of
+// request.
+func (r *Agents) CountRequest(request persist.ID) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.byReq[request])
+}
+
 // Len is the number of agents in memory (live and Errored).
 func (r *Agents) Len() int {
 	r.mu.Lock()

@@ -134,7 +134,7 @@ func (n *Node) openRoles(ctx context.Context) error {
 	}
 	if n.cfg.Has(RoleHost) {
 		s, err := sales.New(ctx, sales.Config{Store: n.store, Market: n.market, Client: n.eth, Data: n.data,
-			Peers: n.cfg.Peers, Workers: n.cfg.Workers, QueueSize: n.cfg.QueueSize, Poll: n.cfg.Poll,
+			Peers: n.cfg.Peers, Workers: n.cfg.Workers, QueueSize: n.cfg.QueueSize, MaxSlotsPerRequest: n.cfg.MaxSlotsPerRequest, Poll: n.cfg.Poll,
 			Log: n.log.Named("host"), Metrics: n.metrics,
 			Committed: crashAfter(n.log)})
 		if err != nil {

@@ -118,9 +118,16 @@ func (m *outageMarket) MissingProofs(ctx context.Context, slot contracts.SlotID)
 	return m.Market.MissingProofs(ctx, slot)
 }
 
-// startHost starts a host node's parts in process; tune, if given, adjusts
-// its tx manager.
+// startHost starts a host node's parts in process, holding at most one
+// slot of a request; tune, if given, adjusts its tx manager.
 func startHost(t *testing.T, e *ct.Env, a ct.Actor, dir string, tune ...func(*txmgr.Config)) *host {
+	t.Helper()
+	return startHostHolding(t, e, a, dir, 1, tune...)
+}
+
+// startHostHolding is startHost for a host that may hold maxSlots slots
+// of one request (a lone host selling a whole request).
+func startHostHolding(t *testing.T, e *ct.Env, a ct.Actor, dir string, maxSlots int, tune ...func(*txmgr.Config)) *host {
 	t.Helper()
 	store, err := persist.Open(filepath.Join(dir, "slotd.db"), nil)
 	if err != nil {
@@ -153,7 +160,7 @@ func startHost(t *testing.T, e *ct.Env, a ct.Actor, dir string, tune ...func(*tx
 	}
 	market := &outageMarket{Market: contracts.NewEthMarket(e.Chain, tx, e.Dep.Marketplace)}
 	s, err := sales.New(ctx, sales.Config{Store: store, Market: market, Client: e.Chain, Data: data, Workers: 2, QueueSize: 16,
-		Poll: 50 * time.Millisecond, Log: log})
+		MaxSlotsPerRequest: maxSlots, Poll: 50 * time.Millisecond, Log: log})
 	if err != nil {
 		t.Fatal(err)
 	}
