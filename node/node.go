@@ -1,6 +1,7 @@
 package node
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -222,13 +223,19 @@ type Status struct {
 	Roles       []string       `json:"roles"`
 	Head        uint64         `json:"head"`
 	DataURL     string         `json:"dataUrl"`
-	Marks       int            `json:"validatorMarks,omitempty"`
-	Agents      int            `json:"agents,omitempty"`
-	Queued      int            `json:"queued,omitempty"`
+	// RewardAddress and CollateralAddress are where freeSlot pays this
+	// host's earnings and returns its collateral (the account unless set).
+	RewardAddress     common.Address `json:"rewardAddress"`
+	CollateralAddress common.Address `json:"collateralAddress"`
+	Marks             int            `json:"validatorMarks,omitempty"`
+	Agents            int            `json:"agents,omitempty"`
+	Queued            int            `json:"queued,omitempty"`
 }
 
 func (n *Node) status(ctx context.Context) any {
 	s := Status{Account: n.market.Account(), Marketplace: n.market.Address(), Roles: n.cfg.Roles, DataURL: n.cfg.DataURL()}
+	p := n.cfg.Payout()
+	s.RewardAddress, s.CollateralAddress = cmp.Or(p.Reward, s.Account), cmp.Or(p.Collateral, s.Account)
 	if head, err := n.eth.BlockNumber(ctx); err == nil {
 		s.Head = head
 		n.metrics.SetHead(head)
