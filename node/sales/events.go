@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/big"
 	"path/filepath"
 	"time"
 
@@ -308,8 +309,34 @@ func (b *batch) queueFreed(tx *persist.Tx, request contracts.RequestID, index ui
 	if fa == nil {
 		return nil
 	}
-	_, err := b.qt.OnSlotFreed(request, index, fa.ask, fa.expiry, fitsAsk(tx))
+	ask := fa.ask
+	if repairing(tx, request) {
+		ask = repairAsk(ask, b.s.repairPct)
+	}
+	_, err := b.qt.OnSlotFreed(request, index, ask, fa.expiry, fitsAsk(tx))
 	return err
+}
+
+// repairing says whether a slot freed from request goes to Repair: the
+// ledger saw the request start and not fail. (A slot freed before the
+// start is Free, and sold at the full collateral.)
+func repairing(tx *persist.Tx, request contracts.RequestID) bool {
+	r, err := tx.LedgerRequest(persist.ID(request))
+	return err == nil && r.Fulfilled && !r.Failed
+}
+
+// repairAsk is ask as a repairing host sees it: the collateral it posts is
+// reduced by pct percent. The per-byte figure is rounded up, so that the
+// queue's order and an availability's max-collateral check never see less
+// than the contract takes (slotSize × the rounded figure ≥ what it takes).
+func repairAsk(ask contracts.Ask, pct uint64) contracts.Ask {
+	if ask.CollateralPerByte == nil || pct == 0 {
+		return ask
+	}
+	c := new(big.Int).Mul(ask.CollateralPerByte, new(big.Int).SetUint64(100-min(pct, 100)))
+	c.Add(c, big.NewInt(99))
+	ask.CollateralPerByte = c.Div(c, big.NewInt(100))
+	return ask
 }
 
 func (s *Sales) background(fn func(ctx context.Context)) {

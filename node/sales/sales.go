@@ -63,6 +63,10 @@ type Sales struct {
 	// or as the store's cursor said when Run started.
 	head atomic.Pointer[persist.Head]
 
+	// repairPct is the share of a slot's collateral a host that repairs
+	// it does not post (the contract's repairRewardPercentage).
+	repairPct uint64
+
 	// sellMu orders the check of MaxSlotsPerRequest against the Sell
 	// that creates an agent, so two workers cannot both pass it.
 	sellMu sync.Mutex
@@ -86,7 +90,7 @@ func New(ctx context.Context, cfg Config) (*Sales, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sales: marketplace config: %w", err)
 	}
-	s := &Sales{cfg: cfg, log: cfg.Log}
+	s := &Sales{cfg: cfg, log: cfg.Log, repairPct: uint64(mcfg.Collateral.RepairRewardPercentage)}
 	if s.q, err = queue.Open(ctx, cfg.Store, queue.Options{MaxSize: cfg.QueueSize, Logger: cfg.Log.Named("queue")}); err != nil {
 		return nil, err
 	}
