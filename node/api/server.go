@@ -56,6 +56,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/v1/queue", s.listQueue)
 	mux.HandleFunc("GET /api/v1/purchases", s.listPurchases)
 	mux.HandleFunc("POST /api/v1/purchases", s.guard(s.createPurchase))
+	mux.HandleFunc("POST /api/v1/purchases/{id}/cancel", s.guard(s.cancelPurchase))
 	mux.HandleFunc("GET /api/v1/datasets", s.listDatasets)
 	mux.HandleFunc("POST /api/v1/datasets", s.guard(s.upload))
 	mux.Handle("GET /api/v1/backup", s.guard(func(w http.ResponseWriter, r *http.Request) {
@@ -226,6 +227,8 @@ func (s *Server) fail(w http.ResponseWriter, what string, err error) {
 	switch {
 	case errors.Is(err, persist.ErrNotFound), errors.Is(err, datastore.ErrNotFound):
 		writeError(w, http.StatusNotFound, what+": not found")
+	case errors.Is(err, purchasing.ErrNotCancellable):
+		writeError(w, http.StatusConflict, fmt.Sprintf("%s: %v", what, err))
 	case errors.Is(err, purchasing.ErrParams), errors.Is(err, persist.ErrConflict):
 		writeError(w, http.StatusBadRequest, fmt.Sprintf("%s: %v", what, err))
 	case errors.Is(err, context.Canceled):
