@@ -270,6 +270,9 @@ func (n *Node) Run(ctx context.Context) error {
 			}
 		}()
 	}
+	if n.sales != nil {
+		wg.Go(func() { n.recordHostURL(ctx) })
+	}
 	go func() {
 		if err := n.api.Serve(n.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			errc <- fmt.Errorf("api: %w", err)
