@@ -87,6 +87,12 @@ type Options struct {
 	// before its side effect runs. Crash tests kill the process here to
 	// stop it at a named state (slotd run's SLOTD_CRASH_AFTER).
 	Committed func(persist.Agent)
+	// Scheduled lists live states whose side effect something outside the
+	// registry runs (sales' proving scheduler drives Proving): an agent
+	// there holds no goroutine while it waits. A chain event or Tell for
+	// it starts a driver to react, and Settle ends the state with the
+	// outcome the scheduler found.
+	Scheduled []string
 	// Logger gets transitions and errors (default: nothing).
 	Logger Logger
 }
@@ -107,6 +113,7 @@ type Agents struct {
 	onEnd   func(persist.Agent)
 	release func(persist.Agent)
 	hook    func(persist.Agent)
+	sched   []string
 	log     Logger
 
 	mu       sync.Mutex
@@ -143,6 +150,7 @@ func New(opts Options) (*Agents, error) {
 		onEnd:   opts.OnEnd,
 		release: opts.Release,
 		hook:    opts.Committed,
+		sched:   slices.Clone(opts.Scheduled),
 		log:     opts.Logger,
 		agents:  make(map[persist.ID]*Agent),
 		byReq:   make(map[persist.ID]map[persist.ID]*Agent),
@@ -649,7 +657,16 @@ func (r *Agents) Dispatch(slot persist.ID, ev contracts.Event) bool {
 	if a == nil {
 		return false
 	}
-	return a.notify(note{kind: kind, block: ev.Where().Block, detail: fmt.Sprintf("%s in block %d", kind, ev.Where().Block)})
+	return r.wakeParked(a, a.notify(note{kind: kind, block: ev.Where().Block, detail: fmt.Sprintf("%s in block %d", kind, ev.Where().Block)}))
+}
+
+// wakeParked starts a driver for an agent that took a note while parked
+// in a Scheduled state (a no-op when it has one).
+func (r *Agents) wakeParked(a *Agent, took bool) bool {
+	if took && len(r.sched) > 0 {
+		r.startDriver(a)
+	}
+	return took
 }
 
 // Tell hands the slot's agent a chain fact that came with no event, as
@@ -661,7 +678,7 @@ func (r *Agents) Tell(slot persist.ID, kind string, block uint64, detail string)
 	if a == nil {
 		return false
 	}
-	return a.notify(note{kind: kind, block: block, detail: detail})
+	return r.wakeParked(a, a.notify(note{kind: kind, block: block, detail: detail}))
 }
 
 // DispatchRequest hands a chain event about a request to the agents of
@@ -732,7 +749,7 @@ func (r *Agents) startDriverLocked(a *Agent) {
 		return
 	}
 	a.mu.Lock()
-	if a.driving || !IsLive(a.sm.Current()) {
+	if a.driving || !IsLive(a.sm.Current()) || a.parkedLocked() {
 		a.mu.Unlock()
 		return
 	}
@@ -747,11 +764,46 @@ func (r *Agents) startDriverLocked(a *Agent) {
 func (a *Agent) keepDriving(ctx context.Context) bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if ctx.Err() != nil || !IsLive(a.sm.Current()) {
+	if ctx.Err() != nil || !IsLive(a.sm.Current()) || a.parkedLocked() {
 		a.driving = false
 		return false
 	}
 	return true
+}
+
+// parkedLocked: the agent waits in a Scheduled state with no note to
+// react to, so it needs no driver. It runs under a.mu.
+func (a *Agent) parkedLocked() bool {
+	return len(a.inbox) == 0 && slices.Contains(a.r.sched, a.sm.Current())
+}
+
+// Scheduled reports whether state's side effect is run from outside the
+// registry (Options.Scheduled).
+func (r *Agents) Scheduled(state string) bool { return slices.Contains(r.sched, state) }
+
+// Settle ends the slot's agent's stay in state (one of Options.Scheduled)
+// with the outcome its outside driver found, as the driver would for a
+// side effect's Step: the event EventFor names is fired and journaled at
+// st.Block (0: Head). ErrNoAgent if the slot has no agent; nothing
+// happens if it has left state meanwhile.
+func (r *Agents) Settle(ctx context.Context, slot persist.ID, state string, st Step) error {
+	a := r.Get(slot)
+	if a == nil {
+		return fmt.Errorf("settle %s: %w", slot, ErrNoAgent)
+	}
+	ev, ok := EventFor(state, st.Outcome)
+	if !ok {
+		return fmt.Errorf("settle %s: %w: outcome %v in state %q", slot, ErrInvalidEvent, st.Outcome, state)
+	}
+	block := st.Block
+	if block == 0 {
+		block = r.head()
+	}
+	if err := a.fire(ctx, state, ev, st.Detail, block); err != nil && !errors.Is(err, errStale) {
+		return err
+	}
+	r.startDriver(a)
+	return nil
 }
 
 // drive runs the agent: the side effect of its state, then the event its

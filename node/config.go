@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/url"
 	"os"
@@ -17,6 +18,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/slotd/slotd/contracts"
+	"github.com/slotd/slotd/node/api"
 )
 
 // Roles a node can play.
@@ -61,7 +63,48 @@ type Config struct {
 	// own address), so the key on the server holds only gas and collateral.
 	RewardAddress     string `json:"rewardAddress"`
 	CollateralAddress string `json:"collateralAddress"`
+	// AlertWebhook, when set, receives each alert raised or cleared as a
+	// JSON POST (see alerts.go).
+	AlertWebhook string `json:"alertWebhook"`
+	// AllowPrivateProviders lets the host fetch slots from loopback and
+	// private addresses. Off by default: provider URLs come from strangers'
+	// requests, and would otherwise reach the host's own network.
+	AllowPrivateProviders bool `json:"allowPrivateProviders"`
+	// MaxConns and MaxConnsPerClient cap the API's open connections, in
+	// all and per client IP (0: api.Limits' defaults).
+	MaxConns          int `json:"maxConns"`
+	MaxConnsPerClient int `json:"maxConnsPerClient"`
+	// PublicReads leaves the state-reading routes open without the token
+	// when the API listens beyond loopback.
+	PublicReads bool `json:"publicReads"`
+	// AllowNewKey lets the node start with another key than the one its
+	// data dir signed for; the old account's pending transactions are
+	// then settled or abandoned (see account.go).
+	AllowNewKey bool `json:"allowNewKey"`
 }
+
+// APIIsLocal reports whether the API listens on loopback only.
+func (c *Config) APIIsLocal() bool {
+	host, _, err := net.SplitHostPort(c.APIAddr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// Bounds of the numeric settings: beyond them a value is a typo, or would
+// make the node burn a core or a disk.
+const (
+	MinPoll          = 10 * time.Millisecond
+	MaxPoll          = 10 * time.Minute
+	MaxTxRetain      = 365 * 24 * time.Hour
+	MaxQueueSize     = 1 << 20
+	MaxConfirmations = 10_000
+)
 
 // Defaults are what a field takes when nothing sets it.
 func Defaults() Config {
@@ -103,6 +146,9 @@ func (d *jsonDuration) UnmarshalJSON(b []byte) error {
 	}
 	switch v := v.(type) {
 	case float64:
+		if v != v || v < math.MinInt64 || v >= math.MaxInt64 {
+			return fmt.Errorf("duration %s: out of range (write it as a string like \"90s\" or \"2h\")", b)
+		}
 		*d = jsonDuration(v)
 		return nil
 	case string:
@@ -127,7 +173,7 @@ func (c *Config) Validate() error {
 		bad("--data-dir is required")
 	}
 	if u, err := url.Parse(c.RPC); c.RPC == "" || err != nil || !slices.Contains([]string{"ws", "wss", "http", "https"}, u.Scheme) {
-		bad("--rpc must be a ws://, wss://, http:// or https:// URL of an Ethereum node (got %q)", c.RPC)
+		bad("--rpc must be a ws://, wss://, http:// or https:// URL of an Ethereum node (got %q)", RedactURL(c.RPC))
 	}
 	if !common.IsHexAddress(c.Marketplace) {
 		bad("--marketplace must be the Marketplace contract's 0x address (got %q)", c.Marketplace)
@@ -156,25 +202,39 @@ func (c *Config) Validate() error {
 			bad("%s must be a non-zero 0x address (got %q)", flag, a)
 		}
 	}
+	if c.AlertWebhook != "" {
+		if u, err := url.Parse(c.AlertWebhook); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("--alert-webhook must be an http(s) URL (got %q)", c.AlertWebhook)
+		}
+	}
 	if c.Workers < 1 || c.Workers > 64 {
 		bad("--workers must be 1..64 (got %d)", c.Workers)
 	}
 	if c.MaxSlotsPerRequest < 1 {
 		bad("--max-slots-per-request must be at least 1 (got %d)", c.MaxSlotsPerRequest)
 	}
-	if c.QueueSize < 1 {
-		bad("--queue-size must be positive (got %d)", c.QueueSize)
+	if c.MaxConns < 0 || c.MaxConns > 1<<20 {
+		bad("--max-conns must be 0 (the default, %d or half the file limit) to %d (got %d)", api.DefaultMaxConns, 1<<20, c.MaxConns)
 	}
 	if c.ValidatorGroups > 1 && c.ValidatorGroup >= c.ValidatorGroups {
 		bad("--validator-group must be below --validator-groups (got group %d of %d; groups are numbered from 0)", c.ValidatorGroup, c.ValidatorGroups)
 	} else if c.ValidatorGroups <= 1 && c.ValidatorGroup != 0 {
 		bad("--validator-group %d needs --validator-groups above it", c.ValidatorGroup)
 	}
-	if c.Poll <= 0 {
-		bad("--poll must be a positive duration (got %s)", c.Poll)
+	if c.MaxConnsPerClient < 0 || c.MaxConnsPerClient > 1<<20 {
+		bad("--max-conns-per-client must be 0 (the default, %d) to %d (got %d)", api.DefaultMaxConnsPerClient, 1<<20, c.MaxConnsPerClient)
 	}
-	if c.TxRetain < time.Minute {
-		bad("--tx-retain must be at least 1m, and longer than the deepest reorganisation you expect (got %s)", c.TxRetain)
+	if c.QueueSize < 1 || c.QueueSize > MaxQueueSize {
+		bad("--queue-size must be 1..%d (got %d)", MaxQueueSize, c.QueueSize)
+	}
+	if c.Confirmations > MaxConfirmations {
+		bad("--confirmations must be 0..%d blocks (got %d)", MaxConfirmations, c.Confirmations)
+	}
+	if c.Poll < MinPoll || c.Poll > MaxPoll {
+		bad("--poll must be between %s and %s (got %s): it is how often the node reads the chain", MinPoll, MaxPoll, c.Poll)
+	}
+	if c.TxRetain < time.Minute || c.TxRetain > MaxTxRetain {
+		bad("--tx-retain must be at least 1m and at most %s, and longer than the deepest reorganisation you expect (got %s)", MaxTxRetain, c.TxRetain)
 	}
 	switch strings.ToLower(c.LogLevel) {
 	case "trace", "debug", "info", "warn", "error":

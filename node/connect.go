@@ -25,13 +25,14 @@ const connectWaitMax = 30 * time.Second
 // does ctx ending (SIGINT, SIGTERM).
 func connect(ctx context.Context, url string, log hclog.Logger) (*ethclient.Client, error) {
 	var c *ethclient.Client
-	err := outage.Retry(ctx, log, "connecting to the RPC at "+url, time.Second, connectWaitMax, answered,
+	hide := newRedactor(url)
+	err := outage.Retry(ctx, log, "connecting to the RPC at "+RedactURL(url), time.Second, connectWaitMax, answered,
 		func(ctx context.Context) (err error) {
 			c, err = dialAndAsk(ctx, url)
-			return err
+			return hide.err(err)
 		})
 	if err != nil {
-		return nil, fmt.Errorf("connect to %s: %w", url, err)
+		return nil, fmt.Errorf("connect to %s: %w", RedactURL(url), err)
 	}
 	return c, nil
 }

@@ -54,6 +54,7 @@ type Node struct {
 	valid   *validator.Validator
 	sales   *sales.Sales
 	ingest  *chain.Ingestor // the one chain follower; nil without a role that follows the chain
+	rep     reporter        // caches for the status report
 }
 
 // Open validates cfg and opens everything the node needs, in an order that
@@ -63,10 +64,13 @@ func Open(ctx context.Context, cfg Config, log hclog.Logger) (_ *Node, err error
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	hide := newRedactor(cfg.RPC)
+	log = redactLogs(log, cfg.RPC)
 	n := &Node{cfg: cfg, log: log, roles: map[string]Role{}}
 	defer func() {
 		if err != nil {
 			n.Close()
+			err = hide.err(err)
 		}
 	}()
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
@@ -98,10 +102,19 @@ func Open(ctx context.Context, cfg Config, log hclog.Logger) (_ *Node, err error
 	n.market = contracts.NewEthMarket(n.eth, n.tx, common.HexToAddress(cfg.Marketplace))
 	n.market.SetPayout(cfg.Payout())
 	if _, err := n.market.Config(ctx); err != nil {
-		return nil, fmt.Errorf("no Marketplace at %s on %s (check --marketplace and --rpc): %w", cfg.Marketplace, cfg.RPC, err)
+		return nil, fmt.Errorf("no Marketplace at %s on %s (check --marketplace and --rpc): %w", cfg.Marketplace, RedactURL(cfg.RPC), err)
+	}
+	if err := n.checkDeployment(ctx); err != nil {
+		return nil, err
+	}
+	if err := n.checkAccount(ctx); err != nil {
+		return nil, err
 	}
 	n.metrics = metrics.New(n.store)
 	n.roles["head"] = roleFunc(n.watchHead) // keeps slotd_chain_head_block and the cursor lag current
+	if cfg.AlertWebhook != "" {
+		n.roles["alerts"] = n.webhook()
+	}
 	if err := n.openRoles(ctx); err != nil {
 		return nil, err
 	}
@@ -135,8 +148,9 @@ func (n *Node) openRoles(ctx context.Context) error {
 	}
 	if n.cfg.Has(RoleHost) {
 		s, err := sales.New(ctx, sales.Config{Store: n.store, Market: n.market, Client: n.eth, Data: n.data,
-			Peers: n.cfg.Peers, Workers: n.cfg.Workers, QueueSize: n.cfg.QueueSize, MaxSlotsPerRequest: n.cfg.MaxSlotsPerRequest, Poll: n.cfg.Poll,
-			Log: n.log.Named("host"), Metrics: n.metrics,
+			Peers: n.cfg.Peers, Download: &transfer.Options{AllowPrivate: n.cfg.AllowPrivateProviders}, Workers: n.cfg.Workers, QueueSize: n.cfg.QueueSize,
+			MaxSlotsPerRequest: n.cfg.MaxSlotsPerRequest, Poll: n.cfg.Poll,
+			Log: n.log.Named("host"), Metrics: n.metrics, Submitter: n.tx, Confirmations: n.cfg.Confirmations,
 			Committed: crashAfter(n.log)})
 		if err != nil {
 			return err
@@ -158,14 +172,20 @@ func (n *Node) openIngestor(subs []chain.Subscriber) error {
 	subs = append([]chain.Subscriber{ledger.New(n.market)}, subs...)
 	in, err := chain.New(chain.Config{Client: n.eth, Store: n.store, Subscribers: subs, Address: n.market.Address(),
 		StartBlock: n.cfg.StartBlock, Confirmations: n.cfg.Confirmations, PollInterval: n.cfg.Poll,
-		Logger: n.log.Named("chain")})
+		Recent: proofReach, Logger: n.log.Named("chain")})
 	if err != nil {
 		return err
 	}
 	n.ingest = in
 	n.roles["chain"] = in
+	n.roles["ledger"] = ledger.NewPruner(n.store, 0, 0, n.log.Named("ledger")) // ended requests leave after a day
 	return nil
 }
+
+// proofReach is how many block hashes the cursor remembers: a proof's
+// challenge points up to 256 blocks back, so the proving scheduler finds
+// every hash it needs there, with no header read.
+const proofReach = 257
 
 // watchHead records the chain's head for metrics every poll.
 func (n *Node) watchHead(ctx context.Context) error {
@@ -205,11 +225,16 @@ func (n *Node) listen() error {
 		return fmt.Errorf("public url: %w", err)
 	}
 	srv := &api.Server{Store: n.store, Data: n.data, Purchasing: n.client, Metrics: n.metrics, Token: token,
-		Providers: providers, Status: n.status, Log: n.log.Named("api")}
+		Providers: providers, Status: n.status, Alerts: n.alertsNow, Log: n.log.Named("api")}
+	if !n.cfg.APIIsLocal() {
+		srv.PrivateReads = !n.cfg.PublicReads
+		n.log.Warn("the API listens beyond this machine: state-changing routes need the token, and so do reads unless --public-reads; data routes are public",
+			"api", n.cfg.APIAddr, "publicReads", n.cfg.PublicReads)
+	}
 	if n.sales != nil {
 		srv.Sales = n.sales
 	}
-	n.api = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	n.api, n.ln = api.NewHTTPServer(n.ln, srv.Handler(), api.Limits{MaxConns: n.cfg.MaxConns, MaxConnsPerClient: n.cfg.MaxConnsPerClient})
 	return nil
 }
 
@@ -230,16 +255,20 @@ type Status struct {
 	Marks             int            `json:"validatorMarks,omitempty"`
 	Agents            int            `json:"agents,omitempty"`
 	Queued            int            `json:"queued,omitempty"`
+	Report
 }
 
 func (n *Node) status(ctx context.Context) any {
 	s := Status{Account: n.market.Account(), Marketplace: n.market.Address(), Roles: n.cfg.Roles, DataURL: n.cfg.DataURL()}
 	p := n.cfg.Payout()
 	s.RewardAddress, s.CollateralAddress = cmp.Or(p.Reward, s.Account), cmp.Or(p.Collateral, s.Account)
-	if head, err := n.eth.BlockNumber(ctx); err == nil {
+	start := time.Now()
+	head, headErr := n.eth.BlockNumber(ctx)
+	if headErr == nil {
 		s.Head = head
 		n.metrics.SetHead(head)
 	}
+	s.Report = n.report(ctx, head, headErr, time.Since(start))
 	if n.valid != nil {
 		s.Marks = n.valid.Marks()
 	}
@@ -253,6 +282,10 @@ func (n *Node) status(ctx context.Context) any {
 // order: roles first (they park at durable points), then the API, the tx
 // manager, and finally the store.
 func (n *Node) Run(ctx context.Context) error {
+	return newRedactor(n.cfg.RPC).err(n.run(ctx))
+}
+
+func (n *Node) run(ctx context.Context) error {
 	if err := n.tx.Start(ctx); err != nil {
 		return fmt.Errorf("tx manager: %w", err)
 	}

@@ -11,7 +11,8 @@ import (
 //
 // Schema 3 (current), all keys big-endian, all values valueVersion‖JSON:
 //
-//	meta            "schema" → uint64
+//	meta            "schema" → uint64, "deployment" → Deployment,
+//	                "account" → signing address (0x…, lower case)
 //	agents          slotId(32) → Agent
 //	journal         slotId(32) ‖ seq(8) → JournalEntry
 //	queue           slotId(32) → QueueItem (bucket sequence numbers items)

@@ -13,6 +13,10 @@ const (
 	TxMined    = "mined"
 	TxFailed   = "failed"
 	TxReplaced = "replaced"
+	// TxAbandoned: signed by a key the node no longer has (started with
+	// a new one), and not mined when the node found out; nobody waits on
+	// it, and a Send of its purpose signs anew.
+	TxAbandoned = "abandoned"
 )
 
 // TxRecord is a transaction's intent, persisted before it is broadcast so

@@ -8,11 +8,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/slotd/slotd/node"
 )
 
 func init() {
@@ -26,7 +29,7 @@ func init() {
 		run: apiCmd("purchases", "purchases [cancel REQUESTID] [flags]", nil, func(c *apiClient, fs *flag.FlagSet, pos []string) error {
 			switch {
 			case len(pos) == 0:
-				return c.print("GET", "/api/v1/purchases", nil)
+				return showTable(c, fs, "/api/v1/purchases", writePurchases)
 			case len(pos) == 2 && pos[0] == "cancel":
 				return c.print("POST", "/api/v1/purchases/"+pos[1]+"/cancel", nil)
 			}
@@ -53,14 +56,11 @@ var errUsage = errors.New("wrong arguments")
 func apiCmd(name, usage string, flags func(*flag.FlagSet), body func(c *apiClient, fs *flag.FlagSet, pos []string) error) func(context.Context, []string, io.Writer, io.Writer) int {
 	return func(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fs := flag.NewFlagSet(name, flag.ContinueOnError)
-		fs.SetOutput(stderr)
-		fs.Usage = func() {
-			fmt.Fprintf(stderr, "usage: slotd %s\n\nflags:\n", usage)
-			fs.PrintDefaults()
-		}
-		api := fs.String("api", envOr("SLOTD_API", "http://127.0.0.1:8080"), "the node's API URL (env SLOTD_API)")
+		setUsage(fs, stderr, usage, "")
+		api := fs.String("api", envOr("SLOTD_API", "127.0.0.1:8080"), "the node's API, host:port or URL (env SLOTD_API)")
 		dataDir := fs.String("data-dir", dataDirFlagDefault(), "the node's data dir, for its api-token ($SLOTD_DATA_DIR when set)")
 		tokenFile := fs.String("token-file", "", "API token file (default DATA_DIR/api-token)")
+		fs.Bool("json", false, "print the API's JSON, with every figure exact, instead of a table")
 		if flags != nil {
 			flags(fs)
 		}
@@ -93,7 +93,7 @@ func envOr(k, def string) string {
 // (default DATA_DIR/api-token); a missing token file sends none, which is
 // enough for what only reads.
 func newAPIClient(base, dataDir, tokenFile string, out io.Writer) *apiClient {
-	c := &apiClient{base: strings.TrimRight(base, "/"), out: out, http: &http.Client{Timeout: 30 * time.Second}}
+	c := &apiClient{base: apiBase(base), out: out, http: &http.Client{Timeout: 30 * time.Second}}
 	if tokenFile == "" {
 		tokenFile = filepath.Join(dataDir, "api-token")
 	}
@@ -113,6 +113,22 @@ func (c *apiClient) unauthorized() string {
 	return fmt.Sprintf("the node refused the token in %s: is it this node's (--api %s)?", c.tokenFile, c.base)
 }
 
+// unreachable says why a call got no answer. A node that took the call
+// but did not answer in time is running: blaming --api would send the
+// operator the wrong way, while what it waits on is usually a transaction
+// of its own.
+func (c *apiClient) unreachable(method, path string, err error) error {
+	var op *net.OpError
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() && !(errors.As(err, &op) && op.Op == "dial") {
+		return fmt.Errorf("%s %s: the node at %s took the call but did not answer within %s: it is running, most likely waiting "+
+			"for a transaction of its own to be mined (see its log and `slotd status`; a transaction stuck at a nonce the account "+
+			"never reaches, as after a new --key, waits for good); what the node recorded it goes on with: %w",
+			method, path, c.base, c.http.Timeout, err)
+	}
+	return fmt.Errorf("%w (is a node running? set --api)", err)
+}
+
 // send sends r (size bytes; -1 if unknown) and returns the answer's body,
 // or an error carrying the API's message.
 func (c *apiClient) send(method, path string, r io.Reader, size int64) ([]byte, error) {
@@ -128,7 +144,7 @@ func (c *apiClient) send(method, path string, r io.Reader, size int64) ([]byte, 
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("%w (is a node running? set --api)", err)
+		return nil, c.unreachable(method, path, err)
 	}
 	defer resp.Body.Close()
 	out, _ := io.ReadAll(resp.Body)
@@ -174,11 +190,49 @@ func (c *apiClient) print(method, path string, body any) error {
 	return err
 }
 
-func statusCmd(c *apiClient, _ *flag.FlagSet, pos []string) error {
+func statusCmd(c *apiClient, fs *flag.FlagSet, pos []string) error {
 	if len(pos) != 0 {
 		return errUsage
 	}
-	return c.print("GET", "/api/v1/status", nil)
+	if flagValue(fs, "json") == "true" {
+		return c.print("GET", "/api/v1/status", nil)
+	}
+	var st node.Status
+	if err := c.get("/api/v1/status", &st); err != nil {
+		return err
+	}
+	return writeStatus(c.out, viewOf(&st, time.Now()), st)
+}
+
+// get decodes a read route's JSON into out.
+func (c *apiClient) get(path string, out any) error {
+	data, err := c.send("GET", path, nil, -1)
+	if err != nil {
+		return err
+	}
+	return decodeInto(path, data, out)
+}
+
+// view reads the status for the token and the downloads; a node that
+// does not report them (or cannot be read) leaves amounts in base units.
+func (c *apiClient) view() view {
+	var st node.Status
+	if c.get("/api/v1/status", &st) != nil {
+		return viewOf(nil, time.Now())
+	}
+	return viewOf(&st, time.Now())
+}
+
+// showTable prints a read route as a table, or as the API's JSON with --json.
+func showTable[T any](c *apiClient, fs *flag.FlagSet, path string, write func(io.Writer, view, T) error) error {
+	if flagValue(fs, "json") == "true" {
+		return c.print("GET", path, nil)
+	}
+	var v T
+	if err := c.get(path, &v); err != nil {
+		return err
+	}
+	return write(c.out, c.view(), v)
 }
 
 func availabilityFlags(fs *flag.FlagSet) {
@@ -202,7 +256,7 @@ func flagValue(fs *flag.FlagSet, name string) string { return fs.Lookup(name).Va
 func availabilityCmd(c *apiClient, fs *flag.FlagSet, pos []string) error {
 	switch {
 	case len(pos) == 1 && pos[0] == "list":
-		return c.print("GET", "/api/v1/availabilities", nil)
+		return showTable(c, fs, "/api/v1/availabilities", writeAvailabilities)
 	case len(pos) == 2 && pos[0] == "remove":
 		return c.print("DELETE", "/api/v1/availabilities/"+pos[1], nil)
 	case len(pos) == 1 && pos[0] == "add":
@@ -225,12 +279,12 @@ func requestCmd(c *apiClient, fs *flag.FlagSet, pos []string) error {
 	})
 }
 
-func salesCmd(c *apiClient, _ *flag.FlagSet, pos []string) error {
+func salesCmd(c *apiClient, fs *flag.FlagSet, pos []string) error {
 	switch {
 	case len(pos) == 0:
-		return c.print("GET", "/api/v1/sales", nil)
+		return showTable(c, fs, "/api/v1/sales", writeSales)
 	case len(pos) == 1 && pos[0] != "retry":
-		return c.print("GET", "/api/v1/sales/"+pos[0], nil)
+		return showTable(c, fs, "/api/v1/sales/"+pos[0], writeSale)
 	case len(pos) == 2 && pos[0] == "retry":
 		return c.print("POST", "/api/v1/sales/"+pos[1]+"/retry", nil)
 	}

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -38,11 +39,24 @@ func TestClientCommandsTalkToTheAPI(t *testing.T) {
 	}
 	file := filepath.Join(t.TempDir(), "f.bin")
 	os.WriteFile(file, bytes.Repeat([]byte("slotd"), 10000), 0o600)
-	if code, out, errs := cmd("upload", file, "--slots", "3", "--max-slot-loss", "1"); code != 0 || !strings.Contains(out, `"cid"`) {
-		t.Fatalf("upload through the API: %d %s %s", code, out, errs)
+	// Through the API: progress as plain lines (stderr is no terminal), the
+	// summary a local upload prints, or the manifest with --json.
+	if code, out, errs := cmd("upload", file, "--slots", "3", "--max-slot-loss", "1"); code != 0 || !strings.HasPrefix(out, "cid:          0x") ||
+		!regexp.MustCompile(`(?m)^upload: 100% \(0\.0 MiB of 0\.0 MiB\)`).MatchString(errs) || strings.Contains(errs, "\r") {
+		t.Fatalf("upload through the API: %d %s %q", code, out, errs)
 	}
-	if code, out, _ := cmd("availability", "list"); code != 0 || !strings.Contains(out, `"freeSize": 4096`) {
-		t.Fatalf("list: %d %s", code, out)
+	if code, out, errs := cmd("upload", file, "--slots", "3", "--max-slot-loss", "1", "--json"); code != 0 || !strings.Contains(out, `"cid"`) {
+		t.Fatalf("upload --json through the API: %d %s %s", code, out, errs)
+	}
+	// --api takes host:port as well as a URL.
+	if code, out, errs := cmd("availability", "list", "--json", "--api", strings.TrimPrefix(srv.URL, "http://")); code != 0 || !strings.Contains(out, `"freeSize": 4096`) {
+		t.Fatalf("list --api host:port: %d %s %s", code, out, errs)
+	}
+	if code, out, _ := cmd("availability", "list", "--json"); code != 0 || !strings.Contains(out, `"freeSize": 4096`) {
+		t.Fatalf("list --json: %d %s", code, out)
+	}
+	if code, out, _ := cmd("availability", "list"); code != 0 || !regexp.MustCompile(`(?m)^ID +TOTAL +FREE.*\n +1 +4 KiB +4 KiB +1m00s `).MatchString(out) {
+		t.Fatalf("list: %d %s, want a table", code, out)
 	}
 	os.WriteFile(filepath.Join(dir, "api-token"), []byte("not-the-token-not-the-token"), 0o600)
 	if code, _, errs := cmd("availability", "remove", "1"); code != 1 || !strings.Contains(errs, "401") || !strings.Contains(errs, "refused the token in "+dir) {

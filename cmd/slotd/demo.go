@@ -30,6 +30,11 @@ func init() {
 	register(&command{name: "demo", summary: "run the whole market in one process on an embedded chain and summarize it", run: runDemo})
 }
 
+// demoOffer is each host's availability: room for one 1.5 MiB slot of the
+// demo's file and not two, so no host holds two slots of the request and
+// stopping the holder of slot 0 loses that slot alone (maxSlotLoss 1).
+const demoOffer = 2 << 20
+
 // demoNode is one participant: its key, its data dir and, while it runs,
 // its node.
 type demoNode struct {
@@ -57,15 +62,32 @@ type demo struct {
 	lastSeen uint64
 	slotHost map[contracts.SlotID]string
 	proofs   map[string]int
+
+	// What the timeline shows: times are chain seconds since the request
+	// was made (reqTime, 0 before); proofs are summed up per period.
+	reqTime    uint64
+	periodSec  uint64
+	request    contracts.RequestID
+	period     uint64         // the period pending proofs belong to
+	pending    map[string]int // proofs by host in that period
+	missed     map[contracts.SlotID]uint64
+	slashed    map[string]uint64 // slashes by host, counted as the marks happen
+	freed      map[contracts.SlotID]bool
+	paid       map[contracts.SlotID]bool
+	clientHeld *big.Int // the client's balance once its deposit is paid
 }
 
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	setUsage(fs, stderr, "demo [flags]", "Runs a client, three hosts and a validator in one process on an embedded chain:\nupload, fill, prove, a slash, repair and payouts, and summarizes what happened.")
 	keep := fs.String("keep", "", "keep the nodes' stores in this directory (for 'slotd dump')")
 	tick := fs.Duration("tick", 100*time.Millisecond, "real time per block (each block is one chain second)")
 	if _, err := parseArgs(fs, args); err != nil {
 		return flagExit(err)
+	}
+	if *tick < minTick || *tick > maxTick {
+		fmt.Fprintf(stderr, "slotd demo: --tick must be between %s and %s (got %s)\n", minTick, maxTick, *tick)
+		return exitUsage
 	}
 	dir := *keep
 	if dir == "" {
@@ -77,7 +99,8 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		defer os.RemoveAll(tmp)
 		dir = tmp
 	}
-	d := &demo{out: stdout, dir: dir, slotHost: map[contracts.SlotID]string{}, proofs: map[string]int{}}
+	d := &demo{out: stdout, dir: dir, slotHost: map[contracts.SlotID]string{}, proofs: map[string]int{},
+		pending: map[string]int{}, missed: map[contracts.SlotID]uint64{}, slashed: map[string]uint64{}, freed: map[contracts.SlotID]bool{}, paid: map[contracts.SlotID]bool{}, periodSec: devMarketConfig().Proofs.Period}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
 	err := d.run(ctx, *tick)
@@ -93,8 +116,34 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
+// say prints a line of the timeline at the chain's current time.
 func (d *demo) say(format string, args ...any) {
-	fmt.Fprintf(d.out, "%s  "+format+"\n", append([]any{time.Now().Format("15:04:05")}, args...)...)
+	var now uint64
+	if d.chain != nil {
+		if h, err := d.chain.Client().HeaderByNumber(context.Background(), nil); err == nil {
+			now = h.Time
+		}
+	}
+	d.sayAt(now, format, args...)
+}
+
+// sayAt prints a line stamped with chain time t as seconds since the
+// request was made ("setup" before it).
+func (d *demo) sayAt(t uint64, format string, args ...any) {
+	stamp := "setup "
+	if d.reqTime != 0 {
+		stamp = fmt.Sprintf("t+%4ds", int64(t)-int64(d.reqTime))
+	}
+	fmt.Fprintf(d.out, "%s  "+format+"\n", append([]any{stamp}, args...)...)
+}
+
+// blockTime is a block's timestamp (0 if it cannot be read).
+func (d *demo) blockTime(ctx context.Context, n uint64) uint64 {
+	h, err := d.chain.Client().HeaderByNumber(ctx, new(big.Int).SetUint64(n))
+	if err != nil {
+		return 0
+	}
+	return h.Time
 }
 
 func (d *demo) run(ctx context.Context, tick time.Duration) error {
@@ -115,12 +164,12 @@ func (d *demo) run(ctx context.Context, tick time.Duration) error {
 		}
 	}
 	for _, h := range hosts {
-		if err := d.api(h, "POST", "/api/v1/availabilities", map[string]any{"totalSize": 1 << 30, "duration": 100000,
-			"minPricePerBytePerSecond": "1", "maxCollateralPerByte": "100"}, nil); err != nil {
+		if err := d.api(h, "POST", "/api/v1/availabilities", map[string]any{"totalSize": demoOffer, "duration": 100000,
+			"minPricePerBytePerSecond": "1", "maxCollateralPerByte": new(big.Int).Mul(demoCollateral, big.NewInt(10)).String()}, nil); err != nil {
 			return fmt.Errorf("%s: add availability: %w", h.name, err)
 		}
 	}
-	d.say("3 hosts offer 1 GiB each; the validator watches")
+	d.say("3 hosts offer 2 MiB each (room for one slot: each holds one, so stopping one loses one); the validator watches")
 	id, err := d.uploadAndRequest(ctx, client)
 	if err != nil {
 		return err
@@ -131,20 +180,29 @@ func (d *demo) run(ctx context.Context, tick time.Duration) error {
 	}); err != nil {
 		return err
 	}
+	if d.clientHeld, err = d.market.TokenBalance(ctx, client.addr()); err != nil {
+		return err
+	}
 	if err := d.follow(ctx, "proofs from every host", func(context.Context) (bool, error) { return len(d.proofs) >= 2, nil }); err != nil {
 		return err
 	}
-	victim := d.byName(d.slotHost[contracts.GetSlotID(id, 0)])
-	d.say("stopping %s (it holds slot 0) mid-request to show a restart and a missed proof", victim.name)
+	slot0 := contracts.GetSlotID(id, 0)
+	victim := d.byName(d.slotHost[slot0])
+	d.say("stopping %s (it holds slot 0) mid-request: its proofs will be missed, marked and slashed", victim.name)
 	d.stopNode(victim)
-	if err := d.follow(ctx, "the validator to mark a missed proof", func(ctx context.Context) (bool, error) {
-		n, err := d.market.MissingProofs(ctx, contracts.GetSlotID(id, 0))
-		return n > 0, err
+	if err := d.follow(ctx, "the contract to free slot 0 after its slashes", func(context.Context) (bool, error) {
+		return d.freed[slot0], nil // seen as a SlotFreed event: the repair may refill it before a state read
 	}); err != nil {
 		return err
 	}
 	d.say("restarting %s from its store", victim.name)
 	if err := d.startNode(ctx, victim); err != nil {
+		return err
+	}
+	if err := d.follow(ctx, "slot 0 repaired and filled again", func(ctx context.Context) (bool, error) {
+		st, err := d.market.SlotState(ctx, slot0)
+		return st == contracts.SlotStateFilled || st == contracts.SlotStatePaid, err
+	}); err != nil {
 		return err
 	}
 	end, err := d.market.RequestEnd(ctx, id)
@@ -157,6 +215,7 @@ func (d *demo) run(ctx context.Context, tick time.Duration) error {
 	}); err != nil {
 		return err
 	}
+	d.flushProofs(^uint64(0))
 	return d.summary(ctx, id)
 }
 
@@ -165,12 +224,19 @@ func (d *demo) boot(ctx context.Context, tick time.Duration) error {
 	d.nodes = []*demoNode{{name: "client", role: node.RoleClient}, {name: "host-1", role: node.RoleHost},
 		{name: "host-2", role: node.RoleHost}, {name: "host-3", role: node.RoleHost}, {name: "validator", role: node.RoleValidator}}
 	var addrs []common.Address
-	for _, n := range d.nodes {
-		n.key, _ = crypto.GenerateKey()
+	for i, n := range d.nodes {
+		var err error
+		if n.key, err = devKey(uint32(i + 1)); err != nil { // the devnet's accounts, in its order
+			return err
+		}
 		n.dir = filepath.Join(d.dir, n.name)
 		addrs = append(addrs, n.addr())
 	}
-	m, err := bootDevChain(ctx, devchain.Config{Tick: tick, ServeRPC: true}, addrs)
+	deployer, err := devKey(0)
+	if err != nil {
+		return err
+	}
+	m, err := bootDevChain(ctx, devchain.Config{Tick: tick, ServeRPC: true}, deployer, addrs)
 	if err != nil {
 		return err
 	}
@@ -222,6 +288,7 @@ func (d *demo) startNode(ctx context.Context, n *demoNode) error {
 	cfg.DataDir, cfg.RPC, cfg.Marketplace, cfg.StartBlock = filepath.Join(n.dir, "data"), d.chain.WSURL(), d.dep.Marketplace.Hex(), d.start
 	cfg.KeyFile, cfg.PasswordFile, cfg.APIAddr, cfg.Roles = keyFile, d.pwFile, "127.0.0.1:0", []string{n.role}
 	cfg.Poll, cfg.Workers = 200*time.Millisecond, 2
+	cfg.AllowPrivateProviders = true // every demo node serves on 127.0.0.1
 	log := newLogger(n.name, "info", d.logFile)
 	nd, err := node.Open(ctx, cfg, log)
 	if err != nil {
@@ -286,14 +353,26 @@ func (d *demo) uploadAndRequest(ctx context.Context, client *demoNode) (contract
 	var res struct {
 		RequestID string `json:"requestId"`
 	}
+	if h, err := d.chain.Client().HeaderByNumber(ctx, nil); err == nil {
+		d.reqTime = h.Time
+	}
 	err = d.api(client, "POST", "/api/v1/purchases", map[string]any{"cid": m.CID, "duration": 400, "expiry": 200,
-		"proofProbability": "1", "pricePerBytePerSecond": "1", "collateralPerByte": "10"}, &res)
+		"proofProbability": "1", "pricePerBytePerSecond": demoPrice.String(), "collateralPerByte": demoCollateral.String()}, &res)
 	if err != nil {
 		return contracts.RequestID{}, fmt.Errorf("request storage: %w", err)
 	}
-	d.say("client requested storage for 400 chain seconds: request %s", res.RequestID[:18])
-	return common.HexToHash(res.RequestID), nil
+	d.request = common.HexToHash(res.RequestID)
+	deposit := new(big.Int).Mul(demoPrice, big.NewInt(int64(3*m.SlotSize*400)))
+	d.say("client requested storage for 400 chain seconds: request %s, %s deposited", res.RequestID[:18], devToken.Short(deposit))
+	return d.request, nil
 }
+
+// The demo's terms: per byte per second, and collateral per byte, in
+// token base units; large enough that the amounts read as money.
+var (
+	demoPrice      = big.NewInt(1e8)
+	demoCollateral = big.NewInt(1e10)
+)
 
 // follow prints chain events as they come until done says so.
 func (d *demo) follow(ctx context.Context, what string, done func(context.Context) (bool, error)) error {
@@ -335,24 +414,133 @@ func (d *demo) printEvents(ctx context.Context) {
 		return nil
 	})
 	d.lastSeen = head
+	now := d.blockTime(ctx, head)
+	if d.periodSec > 0 {
+		d.flushProofs(now / d.periodSec)
+	}
+	if d.request != (contracts.RequestID{}) {
+		d.marksAndPayouts(ctx, now)
+	}
+}
+
+// flushProofs prints the proofs of periods before current, one line a
+// period.
+func (d *demo) flushProofs(current uint64) {
+	if len(d.pending) == 0 || d.period >= current {
+		return
+	}
+	var parts []string
+	total := 0
+	for _, n := range d.nodes {
+		if c := d.pending[n.name]; c > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", n.name, c))
+			total += c
+		}
+	}
+	first := d.reqTime / max(d.periodSec, 1)
+	d.sayAt((d.period+1)*d.periodSec, "period %d of the request: %d proofs (%s)", d.period-first, total, strings.Join(parts, ", "))
+	clear(d.pending)
+}
+
+// marksAndPayouts prints the validator's marks (the contract emits no
+// event for them) with what each slash cost, and each slot's payout as
+// its host's journal records it, then the client's withdrawal.
+func (d *demo) marksAndPayouts(ctx context.Context, now uint64) {
+	cfg := devMarketConfig().Collateral
+	for i := range uint64(3) {
+		slot := contracts.GetSlotID(d.request, i)
+		n, err := d.market.MissingProofs(ctx, slot)
+		if err == nil && n > d.missed[slot] {
+			slash, reward := d.slashAmounts(ctx)
+			left := "the slot is taken from it"
+			if info, err := d.market.GetSlot(ctx, slot); err == nil && info.Host != (common.Address{}) {
+				left = "collateral left " + devToken.Short(info.Collateral)
+			}
+			d.sayAt(now, "validator marked a proof of slot %d missing (%d of %d): %s slashed %s, %s; validator rewarded %s",
+				i, n, cfg.MaxNumberOfSlashes, d.slotHost[slot], devToken.Short(slash), left, devToken.Short(reward))
+			d.slashed[d.slotHost[slot]] += n - d.missed[slot]
+			d.missed[slot] = n
+		}
+		if st, err := d.market.SlotState(ctx, slot); err == nil && st == contracts.SlotStatePaid && !d.paid[slot] {
+			if detail, ok := d.payoutDetail(slot); ok {
+				d.paid[slot] = true
+				d.sayAt(now, "slot %d paid out to %s: %s", i, d.slotHost[slot], detail)
+			}
+		}
+	}
+}
+
+// slashAmounts is what one slash takes from the host and what of it the
+// validator gets.
+func (d *demo) slashAmounts(ctx context.Context) (slash, reward *big.Int) {
+	cfg := devMarketConfig().Collateral
+	slash = new(big.Int)
+	if r, err := d.market.GetRequest(ctx, d.request); err == nil {
+		slash.Mul(demoCollateral, new(big.Int).SetUint64(r.Ask.SlotSize))
+		slash.Mul(slash, big.NewInt(int64(cfg.SlashPercentage))).Div(slash, big.NewInt(100))
+	}
+	reward = new(big.Int).Mul(slash, big.NewInt(int64(cfg.ValidatorRewardPercentage)))
+	return slash, reward.Div(reward, big.NewInt(100))
+}
+
+// payoutDetail is what the host's journal says its payout brought; false
+// until the host has journaled it (the chain says Paid a moment sooner).
+func (d *demo) payoutDetail(slot contracts.SlotID) (string, bool) {
+	h := d.byName(d.slotHost[slot])
+	if h.node == nil {
+		return "(host down)", true
+	}
+	var doc saleDoc
+	if err := d.api(h, "GET", "/api/v1/sales/"+slot.Hex(), nil, &doc); err != nil {
+		return "", false
+	}
+	for i := len(doc.Journal) - 1; i >= 0; i-- {
+		if e := doc.Journal[i]; e.From == "payout" {
+			return e.Detail, true
+		}
+	}
+	return "", false
 }
 
 func (d *demo) describe(ctx context.Context, ev contracts.Event) {
 	switch e := ev.(type) {
 	case *contracts.SlotFilled:
 		host, _ := d.market.GetHost(ctx, contracts.GetSlotID(e.RequestID, e.SlotIndex))
-		d.slotHost[contracts.GetSlotID(e.RequestID, e.SlotIndex)] = d.hostName(host)
-		d.say("slot %d filled by %s (block %d)", e.SlotIndex, d.hostName(host), e.Block)
+		slot := contracts.GetSlotID(e.RequestID, e.SlotIndex)
+		what := "filled"
+		if _, before := d.slotHost[slot]; before {
+			what = "repaired (rebuilt from the other slots) and filled again"
+		}
+		d.slotHost[slot] = d.hostName(host)
+		collateral := new(big.Int)
+		if info, err := d.market.GetSlot(ctx, slot); err == nil && info.Collateral != nil {
+			collateral = info.Collateral
+		}
+		d.sayAt(d.blockTime(ctx, e.Block), "slot %d %s by %s, %s collateral locked (block %d)", e.SlotIndex, what, d.hostName(host), devToken.Short(collateral), e.Block)
 	case *contracts.SlotFreed:
-		d.say("slot %d freed (block %d)", e.SlotIndex, e.Block)
+		slot := contracts.GetSlotID(e.RequestID, e.SlotIndex)
+		d.freed[slot] = true
+		// The mark that frees the slot resets its count before a read sees it.
+		if most, h := uint64(devMarketConfig().Collateral.MaxNumberOfSlashes), d.slotHost[slot]; d.slashed[h] < most && d.request == e.RequestID {
+			slash, reward := d.slashAmounts(ctx)
+			d.sayAt(d.blockTime(ctx, e.Block), "validator marked a proof of slot %d missing (%d of %d): %s slashed %s; validator rewarded %s",
+				e.SlotIndex, most, most, h, devToken.Short(slash), devToken.Short(reward))
+			d.slashed[h] = most
+		}
+		d.sayAt(d.blockTime(ctx, e.Block), "slot %d freed from %s: its earnings and the collateral left go to the client (block %d)", e.SlotIndex, d.slotHost[contracts.GetSlotID(e.RequestID, e.SlotIndex)], e.Block)
 	case *contracts.RequestFulfilled:
-		d.say("request started: every slot is filled")
+		d.sayAt(d.blockTime(ctx, e.Block), "request started: every slot is filled")
 	case *contracts.ProofSubmitted:
 		name := d.slotHost[e.SlotID]
 		d.proofs[name]++
-		d.say("proof submitted by %s (block %d)", name, e.Block)
+		if d.periodSec > 0 {
+			p := d.blockTime(ctx, e.Block) / d.periodSec
+			d.flushProofs(p)
+			d.period = p
+		}
+		d.pending[name]++
 	case *contracts.RequestFailed:
-		d.say("request FAILED")
+		d.sayAt(d.blockTime(ctx, e.Block), "request FAILED")
 	}
 }
 
@@ -362,6 +550,9 @@ func (d *demo) settled(ctx context.Context, id contracts.RequestID, client *demo
 		if err != nil || s != contracts.SlotStatePaid {
 			return false, err
 		}
+		if !d.paid[contracts.GetSlotID(id, i)] {
+			return false, nil // its payout line is not printed yet: wait for the host's journal
+		}
 	}
 	var ps []struct {
 		Withdrawn bool   `json:"withdrawn"`
@@ -370,19 +561,18 @@ func (d *demo) settled(ctx context.Context, id contracts.RequestID, client *demo
 	if err := d.api(client, "GET", "/api/v1/purchases", nil, &ps); err != nil {
 		return false, err
 	}
-	return len(ps) == 1 && ps[0].Withdrawn, nil
+	if len(ps) != 1 || !ps[0].Withdrawn {
+		return false, nil
+	}
+	if after, err := d.market.TokenBalance(ctx, client.addr()); err == nil && d.clientHeld != nil {
+		d.say("client withdrew %s: the deposit hosts did not earn, and what the slashes and the freed slot forfeited",
+			devToken.Short(new(big.Int).Sub(after, d.clientHeld)))
+	}
+	return true, nil
 }
 
 func (d *demo) summary(ctx context.Context, id contracts.RequestID) error {
-	slashes := map[string]uint64{}
-	for i := range uint64(3) {
-		slot := contracts.GetSlotID(id, i)
-		n, err := d.market.MissingProofs(ctx, slot)
-		if err != nil {
-			return err
-		}
-		slashes[d.slotHost[slot]] += n
-	}
+	slashes := d.slashed
 	state, _ := d.market.RequestState(ctx, id)
 	fmt.Fprintf(d.out, "\nrequest %s: %s\n\n", id.Hex()[:18], state)
 	tw := tabwriter.NewWriter(d.out, 0, 0, 2, ' ', tabwriter.AlignRight)
@@ -394,7 +584,11 @@ func (d *demo) summary(ctx context.Context, id contracts.RequestID) error {
 			return err
 		}
 		change := new(big.Int).Sub(after, n.before)
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%+d\t%d\t%d\t\n", n.name, n.addr().Hex()[:10], n.before, after, change, d.proofs[n.name], slashes[n.name])
+		sign := ""
+		if change.Sign() > 0 {
+			sign = "+"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%d\t\n", n.name, n.addr().Hex()[:10], devToken.Short(n.before), devToken.Short(after), sign+devToken.Short(change), d.proofs[n.name], slashes[n.name])
 		if n.role == node.RoleValidator && change.Sign() <= 0 {
 			problems = append(problems, "the validator earned nothing")
 		}
@@ -412,6 +606,6 @@ func (d *demo) summary(ctx context.Context, id contracts.RequestID) error {
 	if len(problems) > 0 {
 		return errors.New(strings.Join(problems, "; "))
 	}
-	fmt.Fprintln(d.out, "\nthe market behaved: every slot filled once, proven, paid; the missed proof was slashed; nothing left in the contract")
+	fmt.Fprintln(d.out, "\nthe market behaved: every slot filled, proven and paid; the missed proofs were slashed and the slot repaired; nothing left in the contract")
 	return nil
 }

@@ -45,12 +45,9 @@ func runDownload(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	rpc := fl.String("rpc", os.Getenv("SLOTD_RPC"), "Ethereum node `URL`: with no --provider, find the slots' hosts on chain ($SLOTD_RPC)")
 	market := fl.String("marketplace", os.Getenv("SLOTD_MARKETPLACE"), "Marketplace contract `address` ($SLOTD_MARKETPLACE)")
 	startBlock := fl.Uint64("start-block", envUint("SLOTD_START_BLOCK"), "where to look for a CID's requests ($SLOTD_START_BLOCK)")
-	const usage = "usage: slotd download REQUEST_ID_OR_CID OUT [--data-dir DIR] [--provider URL ... | --rpc URL --marketplace ADDR] [--force]"
-	fl.Usage = func() {
-		fmt.Fprintln(stderr, usage)
-		fmt.Fprintln(stderr, "\nRebuilds dataset CID into OUT (\"-\" for stdout) from any K of its slots: those in the data dir\nfirst, the rest from the providers, every byte verified against CID; the result is checked\nagainst the size and SHA-256 recorded at upload. With no --provider and an --rpc, the providers\nare the hosts of the request's slots, found on chain with the URLs they recorded there.")
-		fl.PrintDefaults()
-	}
+	allowPrivate := fl.Bool("allow-private-providers", false, "with no --provider, let the hosts' URLs found on chain be loopback or private addresses (a devnet or LAN); they are strangers' otherwise")
+	const usage = "usage: slotd download REQUEST_ID_OR_CID OUT [--data-dir DIR] [--provider URL ... | --rpc URL --marketplace ADDR [--allow-private-providers]] [--force]"
+	setUsage(fl, stderr, strings.TrimPrefix(usage, "usage: slotd "), "Rebuilds dataset CID into OUT (\"-\" for stdout) from any K of its slots: those in the data dir\nfirst, the rest from the providers, every byte verified against CID; the result is checked\nagainst the size and SHA-256 recorded at upload. With no --provider and an --rpc, the providers\nare the hosts of the request's slots, found on chain with the URLs they recorded there.")
 	pos, err := parseArgs(fl, args)
 	if err != nil {
 		return flagExit(err)
@@ -67,6 +64,10 @@ func runDownload(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	if err != nil {
 		return usageErr("%v", err)
 	}
+	// The user's own --provider flags may name a LAN or loopback node;
+	// URLs read from the chain are strangers' and must be public unless
+	// --allow-private-providers says otherwise.
+	private := len(providers) > 0 || *allowPrivate
 	if len(providers) == 0 && *rpc != "" {
 		if cid, providers, err = providersFromChain(ctx, *rpc, *market, cid, *startBlock); err != nil {
 			fmt.Fprintf(stderr, "slotd download: %v\n", err)
@@ -90,6 +91,7 @@ func runDownload(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		return exitError
 	}
 	d := transfer.NewDownloader(ds, nil, &transfer.Options{
+		AllowPrivate: private,
 		OnFault: func(p string, err error) {
 			fmt.Fprintf(stderr, "slotd download: skipping provider %s: %v\n", p, err)
 		},

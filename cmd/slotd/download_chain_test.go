@@ -72,7 +72,8 @@ func TestDownloadFindsHostsOnChain(t *testing.T) {
 			t.Fatal(err)
 		}
 		var out bytes.Buffer
-		_, _, err = transfer.NewDownloader(local, nil, nil).DownloadFile(ctx, cid, providers, &out, nil)
+		// The hosts serve on loopback: --allow-private-providers.
+		_, _, err = transfer.NewDownloader(local, nil, &transfer.Options{AllowPrivate: true}).DownloadFile(ctx, cid, providers, &out, nil)
 		return out.Bytes(), err
 	}
 	for name, arg := range map[string][32]byte{"request id": id, "cid": m.CID} {

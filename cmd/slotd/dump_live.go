@@ -18,7 +18,7 @@ const backupPath = "/api/v1/backup"
 // returns its name. A snapshot shorter than the Content-Length the node
 // announced is an error, not a silently truncated store.
 func fetchLive(ctx context.Context, base, tokenFile string) (string, error) {
-	url := strings.TrimRight(base, "/")
+	url := apiBase(base)
 	if !strings.HasSuffix(url, backupPath) {
 		url += backupPath
 	}

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"sync"
@@ -252,7 +253,7 @@ func TestEndToEndOnAnvil(t *testing.T) {
 		procs[n] = &proc{name: n, log: filepath.Join(dir, n+".log"), args: []string{"run",
 			"--rpc", rpc, "--marketplace", dep.Marketplace.Hex(), "--start-block", fmt.Sprint(startBlock),
 			"--data-dir", filepath.Join(dir, n), "--key", keyFile, "--password-file", pw, "--roles", role,
-			"--api", apiOf[n], "--poll", "200ms", "--log-level", "debug"}}
+			"--api", apiOf[n], "--poll", "200ms", "--log-level", "debug", "--allow-private-providers"}}
 		procs[n].env = failpoints[n]
 		if strings.HasPrefix(n, "host") {
 			// Two hosts for three slots: one must hold two of the request.
@@ -294,7 +295,7 @@ func TestEndToEndOnAnvil(t *testing.T) {
 		CID      string `json:"cid"`
 		SlotSize uint64 `json:"slotSize"`
 	}
-	if err := json.Unmarshal([]byte(cli("client", "upload", filePath, "--slots", "3", "--max-slot-loss", "1")), &m); err != nil || m.CID == "" {
+	if err := json.Unmarshal([]byte(cli("client", "upload", filePath, "--slots", "3", "--max-slot-loss", "1", "--json")), &m); err != nil || m.CID == "" {
 		t.Fatalf("upload: %v", err)
 	}
 	// host-1 has room for one slot, host-2 for two: each must hold its share.
@@ -312,6 +313,16 @@ func TestEndToEndOnAnvil(t *testing.T) {
 		s, _ := market.RequestState(ctx, id)
 		return s == contracts.RequestStateStarted
 	})
+	// host-1's status screen shows its slot held, with money in tokens.
+	var hostStatus string
+	eventually(t, "host-1's status to show its held slot", 30*time.Second, all, func() bool {
+		hostStatus = cli("host-1", "status")
+		return regexp.MustCompile(`(?m)^  held: +1$`).MatchString(hostStatus)
+	})
+	if !regexp.MustCompile(`collateral locked: +0\.\d+ SLOT|collateral locked: +<0\.0001 SLOT`).MatchString(hostStatus) || strings.Contains(hostStatus, "Not read") {
+		t.Fatalf("host-1 status:\n%s", hostStatus)
+	}
+	t.Logf("host-1 status:\n%s", hostStatus)
 	// kill -9 host-2 mid-way, while it proves; its supervisor restarts it.
 	time.Sleep(5 * time.Second)
 	procs["host-2"].kill9()
@@ -333,7 +344,7 @@ func TestEndToEndOnAnvil(t *testing.T) {
 		return true
 	})
 	eventually(t, "the client to withdraw", 30*time.Second, all, func() bool {
-		return strings.Contains(cli("client", "purchases"), `"withdrawn": true`)
+		return strings.Contains(cli("client", "purchases", "--json"), `"withdrawn": true`)
 	})
 	head, _ := client.BlockNumber(ctx)
 	fills, proofs, host1After := 0, 0, 0

@@ -18,10 +18,7 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	dir := fs.String("dir", "./keystore", "keystore directory")
 	pw := fs.String("password-file", "", "file holding the password that encrypts the key (required)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: slotd keys new --password-file F [--dir DIR]\n       slotd keys import --password-file F [--dir DIR] HEXKEYFILE")
-		fs.PrintDefaults()
-	}
+	setUsage(fs, stderr, "keys new --password-file F [--dir DIR]\n       slotd keys import --password-file F [--dir DIR] HEXKEYFILE", "")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return flagExit(err)

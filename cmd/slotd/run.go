@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -23,14 +24,37 @@ func init() {
 type setting struct {
 	flag, usage string
 	set         func(c *node.Config, v string) error
+	isBool      bool                     // a switch: --flag alone means true
+	get         func(c *node.Config) any // for the usage's defaults
 }
+
+func boolSetting(name, usage string, f func(*node.Config) *bool) setting {
+	return setting{name, usage, func(c *node.Config, v string) error {
+		b, err := strconv.ParseBool(v)
+		*f(c) = b
+		return err
+	}, true, func(c *node.Config) any { return *f(c) }}
+}
+
+// switchValue is a bool flag kept as the string it was given, so that
+// flags, env and file resolve alike.
+type switchValue struct{ s *string }
+
+func (v switchValue) String() string {
+	if v.s == nil {
+		return ""
+	}
+	return *v.s
+}
+func (v switchValue) Set(s string) error { *v.s = s; return nil }
+func (v switchValue) IsBoolFlag() bool   { return true }
 
 func uintSetting(name, usage string, f func(*node.Config) *uint64) setting {
 	return setting{name, usage, func(c *node.Config, v string) error {
 		n, err := strconv.ParseUint(v, 10, 64)
 		*f(c) = n
 		return err
-	}}
+	}, false, func(c *node.Config) any { return *f(c) }}
 }
 
 func intSetting(name, usage string, f func(*node.Config) *int) setting {
@@ -38,7 +62,7 @@ func intSetting(name, usage string, f func(*node.Config) *int) setting {
 		n, err := strconv.Atoi(v)
 		*f(c) = n
 		return err
-	}}
+	}, false, func(c *node.Config) any { return *f(c) }}
 }
 
 func durationSetting(name, usage string, f func(*node.Config) *time.Duration) setting {
@@ -46,11 +70,11 @@ func durationSetting(name, usage string, f func(*node.Config) *time.Duration) se
 		d, err := time.ParseDuration(v)
 		*f(c) = d
 		return err
-	}}
+	}, false, func(c *node.Config) any { return *f(c) }}
 }
 
 func strSetting(name, usage string, f func(*node.Config) *string) setting {
-	return setting{name, usage, func(c *node.Config, v string) error { *f(c) = v; return nil }}
+	return setting{name, usage, func(c *node.Config, v string) error { *f(c) = v; return nil }, false, func(c *node.Config) any { return *f(c) }}
 }
 
 func listSetting(name, usage string, f func(*node.Config) *[]string) setting {
@@ -62,7 +86,7 @@ func listSetting(name, usage string, f func(*node.Config) *[]string) setting {
 			}
 		}
 		return nil
-	}}
+	}, false, func(c *node.Config) any { return strings.Join(*f(c), ",") }}
 }
 
 var nodeSettings = []setting{
@@ -87,6 +111,42 @@ var nodeSettings = []setting{
 	strSetting("log-level", "trace, debug, info, warn or error", func(c *node.Config) *string { return &c.LogLevel }),
 	strSetting("reward-address", "address paid a host's earnings when it frees a slot (default the key's)", func(c *node.Config) *string { return &c.RewardAddress }),
 	strSetting("collateral-address", "address a host's collateral returns to (default the key's)", func(c *node.Config) *string { return &c.CollateralAddress }),
+	strSetting("alert-webhook", "http(s) URL that gets each alert raised or cleared as a JSON POST", func(c *node.Config) *string { return &c.AlertWebhook }),
+	intSetting("max-conns", "API connections open at once, all clients (0: 1024 or half the file limit)", func(c *node.Config) *int { return &c.MaxConns }),
+	intSetting("max-conns-per-client", "API connections open at once from one IP address (0: 64)", func(c *node.Config) *int { return &c.MaxConnsPerClient }),
+	boolSetting("public-reads", "with --api beyond loopback, leave status, sales, purchases, availabilities, queue and datasets readable without the token",
+		func(c *node.Config) *bool { return &c.PublicReads }),
+	boolSetting("allow-private-providers", "fetch slots from loopback and private addresses too (devnets, LANs; off: public only)",
+		func(c *node.Config) *bool { return &c.AllowPrivateProviders }),
+	boolSetting("allow-new-key", "start with another --key than the data dir signed for: the old account's pending transactions are settled or abandoned",
+		func(c *node.Config) *bool { return &c.AllowNewKey }),
+}
+
+// exitHelp is loadNodeConfig's answer to -h: the usage is printed, and
+// the command exits 0 without running anything.
+const exitHelp = -1
+
+// defaultNote is the usage's "default X; " for a default value v.
+func defaultNote(v any) string {
+	switch v := v.(type) {
+	case string:
+		if v == "" {
+			return ""
+		}
+	case bool:
+		if !v {
+			return ""
+		}
+	case uint64:
+		if v == 0 {
+			return ""
+		}
+	case int:
+		if v == 0 {
+			return ""
+		}
+	}
+	return fmt.Sprintf("default %v; ", v)
 }
 
 // envName is the environment variable for a flag: --data-dir is SLOTD_DATA_DIR.
@@ -100,14 +160,24 @@ func loadNodeConfig(args []string, stderr io.Writer) (node.Config, int) {
 	fs.SetOutput(stderr)
 	configFile := fs.String("config", os.Getenv("SLOTD_CONFIG"), "JSON config file (fields as in the README)")
 	values := map[string]*string{}
+	defaults := node.Defaults()
 	for _, s := range nodeSettings {
-		values[s.flag] = fs.String(s.flag, "", s.usage+" (env "+envName(s.flag)+")")
+		usage := s.usage + " (" + defaultNote(s.get(&defaults)) + "env " + envName(s.flag) + ")"
+		if s.isBool {
+			v := new(string)
+			fs.Var(switchValue{v}, s.flag, usage)
+			values[s.flag] = v
+			continue
+		}
+		values[s.flag] = fs.String(s.flag, "", usage)
 	}
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: slotd run [--config FILE] [flags]\n\nflags (each also settable as SLOTD_<FLAG> or in the config file):")
 		fs.PrintDefaults()
 	}
-	if _, err := parseArgs(fs, args); err != nil {
+	if _, err := parseArgs(fs, args); errors.Is(err, flag.ErrHelp) {
+		return node.Config{}, exitHelp
+	} else if err != nil {
 		return node.Config{}, flagExit(err)
 	}
 	cfg := node.Defaults()
@@ -145,6 +215,9 @@ func newLogger(name, level string, w io.Writer) hclog.Logger {
 
 func runNode(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cfg, code := loadNodeConfig(args, stderr)
+	if code == exitHelp {
+		return exitOK
+	}
 	if code != exitOK {
 		return code
 	}

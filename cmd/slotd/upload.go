@@ -14,6 +14,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mattn/go-isatty"
+
 	"github.com/slotd/slotd/node/datastore"
 	"github.com/slotd/slotd/persist"
 )
@@ -43,11 +45,7 @@ func runUpload(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	asJSON := fl.Bool("json", false, "print the manifest as JSON")
 	api := fl.String("api", "", "upload through a running node's API at this `URL` instead (token from DATA_DIR/api-token)")
 	const usage = "usage: slotd upload FILE --slots N --max-slot-loss M [--data-dir DIR] [--api URL] [--json]"
-	fl.Usage = func() {
-		fmt.Fprintln(stderr, usage)
-		fmt.Fprintln(stderr, "\nStores FILE in the data dir as N erasure-coded slots (N-M data, M parity) and prints\nits dataset id (the content root), which `slotd download` and storage requests use.")
-		fl.PrintDefaults()
-	}
+	setUsage(fl, stderr, strings.TrimPrefix(usage, "usage: slotd "), "Stores FILE in the data dir as N erasure-coded slots (N-M data, M parity) and prints\nits dataset id (the content root), which `slotd download` and storage requests use.\nWith --api the running node stores it (host:port or URL).")
 	pos, err := parseArgs(fl, args)
 	if err != nil {
 		return flagExit(err)
@@ -81,7 +79,7 @@ func runUpload(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	}
 
 	if *api != "" {
-		return uploadViaAPI(*api, *dataDir, path, f, st.Size(), *slots, *loss, stdout, stderr)
+		return uploadViaAPI(*api, *dataDir, path, f, st.Size(), *slots, *loss, *asJSON, stdout, stderr)
 	}
 
 	// Record the dataset in the node's store when no node holds it; a running
@@ -168,14 +166,11 @@ func newTransferBar(w io.Writer, label string, total uint64) *transferBar {
 	return &transferBar{w: w, label: label, total: total, terminal: isTerminalWriter(w), start: time.Now()}
 }
 
-// isTerminalWriter reports whether w is a character device (a terminal).
+// isTerminalWriter reports whether w is a terminal: not a file, a pipe or
+// /dev/null (a character device, but no one to redraw a bar for).
 func isTerminalWriter(w io.Writer) bool {
 	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
+	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
 }
 
 func (b *transferBar) update(done uint64) {
@@ -223,16 +218,42 @@ func (b *transferBar) finish(ok bool) {
 
 func mibString(n uint64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
 
-// uploadViaAPI streams the file to a node's POST /api/v1/datasets.
-func uploadViaAPI(api, dataDir, path string, f *os.File, size int64, slots, loss int, stdout, stderr io.Writer) int {
+// uploadViaAPI streams the file to a node's POST /api/v1/datasets, with
+// the same progress bar and summary as a local upload.
+func uploadViaAPI(api, dataDir, path string, f *os.File, size int64, slots, loss int, asJSON bool, stdout, stderr io.Writer) int {
 	c := newAPIClient(api, dataDir, "", stdout)
 	c.http.Timeout = 0 // a large file takes as long as it takes
 	q := fmt.Sprintf("/api/v1/datasets?slots=%d&maxSlotLoss=%d&name=%s", slots, loss, url.QueryEscape(filepath.Base(path)))
-	out, err := c.send("POST", q, f, size)
+	bar := newTransferBar(stderr, "upload", uint64(size))
+	out, err := c.send("POST", q, &countingReader{r: f, update: bar.update}, size)
+	bar.finish(err == nil)
 	if err != nil {
 		fmt.Fprintln(stderr, "slotd upload:", err)
 		return exitError
 	}
-	stdout.Write(out)
+	var man datastore.Manifest
+	if asJSON || json.Unmarshal(out, &man) != nil {
+		stdout.Write(out)
+		return exitOK
+	}
+	n := len(man.SlotRoots)
+	fmt.Fprintf(stdout, "cid:          %s\n", man.CID.Hex())
+	fmt.Fprintf(stdout, "file:         %s, %s (sha256 %x)\n", man.Name, byteSize(man.FileSize), man.FileHash[:])
+	fmt.Fprintf(stdout, "slots:        %d (%d data + %d parity), %s each\n", n, man.DataSlots, man.ParitySlots, byteSize(man.SlotSize))
+	fmt.Fprintf(stdout, "stored by:    the node at %s\n", c.base)
 	return exitOK
+}
+
+// countingReader reports how many bytes were read so far.
+type countingReader struct {
+	r      io.Reader
+	n      uint64
+	update func(uint64)
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += uint64(n)
+	c.update(c.n)
+	return n, err
 }

@@ -18,7 +18,9 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/ethereum/go-ethereum/eth/ethconfig"
 	"github.com/ethereum/go-ethereum/ethclient/simulated"
+	"github.com/ethereum/go-ethereum/node"
 
 	"github.com/slotd/slotd/contracts"
 	"github.com/slotd/slotd/contracts/proof"
@@ -140,6 +142,8 @@ type Options struct {
 	// blocks after the deployment's (so with its base fee).
 	NoTokens  bool
 	NoCleanup bool // the caller closes Sim: for fixtures that outlive one test
+	// GasLimit is the blocks' gas limit (0: the simulated backend's).
+	GasLimit uint64
 }
 
 // NewEnv is a simulated chain with cfg's Marketplace deployed, a client,
@@ -161,7 +165,11 @@ func NewEnvWith(t testing.TB, cfg contracts.Config, o Options) *Env {
 		keys[i], _ = crypto.GenerateKey()
 		alloc[crypto.PubkeyToAddress(keys[i].PublicKey)] = types.Account{Balance: new(big.Int).Lsh(big.NewInt(1), 80)}
 	}
-	sim := simulated.NewBackend(alloc, contracts.WithDevChainConfig())
+	opts := []func(*node.Config, *ethconfig.Config){contracts.WithDevChainConfig()}
+	if o.GasLimit > 0 {
+		opts = append(opts, simulated.WithBlockGasLimit(o.GasLimit))
+	}
+	sim := simulated.NewBackend(alloc, opts...)
 	if !o.NoCleanup {
 		t.Cleanup(func() { sim.Close() })
 	}

@@ -180,6 +180,9 @@ func FuzzAPIBodies(f *testing.F) {
 	f.Add("/api/v1/availabilities", `{"totalSize":1,"duration":1,"minPricePerBytePerSecond":"1","maxCollateralPerByte":"1"}`)
 	f.Add("/api/v1/purchases", `{"cid":"0x00","duration":1}`)
 	f.Add("/api/v1/availabilities", `[`)
+	f.Add("/api/v1/availabilities", `{"totalSize":1,"totalSize":2,"duration":1,"minPricePerBytePerSecond":"+1","maxCollateralPerByte":"1"}`)
+	f.Add("/api/v1/availabilities", `{"totalSize":18446744073709551615,"duration":1,"minPricePerBytePerSecond":"1","maxCollateralPerByte":1e3}`)
+	f.Add("/api/v1/purchases", `{"a":[{"b":1,"b":2}],"cid":"0x00"}`)
 	f.Fuzz(func(t *testing.T, path, body string) {
 		if path != "/api/v1/availabilities" && path != "/api/v1/purchases" {
 			return

@@ -113,6 +113,7 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusLengthRequired, "send Content-Length: the upload is erasure-coded as it streams")
 		return
 	}
+	unbounded(w)
 	man, err := s.Data.Import(r.Context(), r.Body, uint64(r.ContentLength), datastore.ImportOptions{Slots: n, MaxSlotLoss: m, Name: q.Get("name")})
 	if err != nil {
 		writeError(w, http.StatusBadRequest, "upload: "+err.Error())

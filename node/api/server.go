@@ -1,6 +1,7 @@
 // Package api is the node's REST API: JSON over HTTP, on 127.0.0.1 unless the
-// operator says otherwise. Reads are open; every route that changes state
-// needs the bearer token the node keeps in its data dir.
+// operator says otherwise. Every route that changes state needs the bearer
+// token the node keeps in its data dir; reads of the node's state need it
+// too when Server.PrivateReads is set.
 package api
 
 import (
@@ -13,6 +14,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/slotd/slotd/fsm"
 	"github.com/slotd/slotd/node/datastore"
 	"github.com/slotd/slotd/node/metrics"
 	"github.com/slotd/slotd/node/purchasing"
@@ -40,26 +42,39 @@ type Server struct {
 	Providers []byte
 	// Status reports the node's status document.
 	Status func(ctx context.Context) any
-	Log    hclog.Logger
+	// Alerts reports the problems the node sees now (GET /api/v1/alerts).
+	Alerts func(ctx context.Context) any
+	// FreeSpace reports the data dir's free disk space (nil: Data's).
+	FreeSpace func() (uint64, error)
+	// PrivateReads makes the routes that expose the node's state (status,
+	// availabilities, sales, queue, purchases, datasets) need the token too,
+	// as they should when the API listens beyond loopback. Data routes and
+	// metrics stay public.
+	PrivateReads bool
+	Log          hclog.Logger
 }
 
 // Handler returns the API's routes.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /api/v1/status", s.status)
-	mux.HandleFunc("GET /api/v1/availabilities", s.listAvailabilities)
+	mux.HandleFunc("GET /api/v1/status", s.read(s.status))
+	mux.HandleFunc("GET /api/v1/alerts", s.read(s.alerts))
+	mux.Handle("GET /{$}", dashboardHandler())
+	mux.Handle("GET /dashboard/", dashboardHandler())
+	mux.HandleFunc("GET /api/v1/availabilities", s.read(s.listAvailabilities))
 	mux.HandleFunc("POST /api/v1/availabilities", s.guard(s.addAvailability))
 	mux.HandleFunc("DELETE /api/v1/availabilities/{id}", s.guard(s.removeAvailability))
-	mux.HandleFunc("GET /api/v1/sales", s.listSales)
-	mux.HandleFunc("GET /api/v1/sales/{slotId}", s.getSale)
+	mux.HandleFunc("GET /api/v1/sales", s.read(s.listSales))
+	mux.HandleFunc("GET /api/v1/sales/{slotId}", s.read(s.getSale))
 	mux.HandleFunc("POST /api/v1/sales/{slotId}/retry", s.guard(s.retrySale))
-	mux.HandleFunc("GET /api/v1/queue", s.listQueue)
-	mux.HandleFunc("GET /api/v1/purchases", s.listPurchases)
+	mux.HandleFunc("GET /api/v1/queue", s.read(s.listQueue))
+	mux.HandleFunc("GET /api/v1/purchases", s.read(s.listPurchases))
 	mux.HandleFunc("POST /api/v1/purchases", s.guard(s.createPurchase))
 	mux.HandleFunc("POST /api/v1/purchases/{id}/cancel", s.guard(s.cancelPurchase))
-	mux.HandleFunc("GET /api/v1/datasets", s.listDatasets)
+	mux.HandleFunc("GET /api/v1/datasets", s.read(s.listDatasets))
 	mux.HandleFunc("POST /api/v1/datasets", s.guard(s.upload))
 	mux.Handle("GET /api/v1/backup", s.guard(func(w http.ResponseWriter, r *http.Request) {
+		unbounded(w)
 		persist.BackupHandler(s.Store).ServeHTTP(w, r)
 	}))
 	if s.Data != nil {
@@ -79,6 +94,14 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, s.Status(r.Context()))
+}
+
+func (s *Server) alerts(w http.ResponseWriter, r *http.Request) {
+	if s.Alerts == nil {
+		writeJSON(w, http.StatusOK, []any{})
+		return
+	}
+	writeJSON(w, http.StatusOK, s.Alerts(r.Context()))
 }
 
 // availabilityBody is what an operator sends to offer space.
@@ -114,7 +137,13 @@ func (s *Server) addAvailability(w http.ResponseWriter, r *http.Request) {
 	}
 	a := persist.Availability{TotalSize: b.TotalSize, FreeSize: b.TotalSize, Duration: b.Duration,
 		MinPricePerBytePerSecond: b.MinPricePerBytePerSecond.Int, MaxCollateralPerByte: b.MaxCollateralPerByte.Int, Created: time.Now().UTC()}
+	free, known := s.freeSpace()
 	err := s.Store.Update(r.Context(), func(tx *persist.Tx) error {
+		if known {
+			if err := checkOffer(tx, free, a.TotalSize); err != nil {
+				return err
+			}
+		}
 		a.ID = 0 // Update may run fn again; each run assigns afresh
 		return tx.AddAvailability(&a)
 	})
@@ -225,9 +254,11 @@ func list[T any](s *Server, w http.ResponseWriter, each func(*persist.Tx, func(T
 // fail maps store and domain errors to statuses.
 func (s *Server) fail(w http.ResponseWriter, what string, err error) {
 	switch {
-	case errors.Is(err, persist.ErrNotFound), errors.Is(err, datastore.ErrNotFound):
+	case errors.Is(err, persist.ErrNotFound), errors.Is(err, datastore.ErrNotFound), errors.Is(err, fsm.ErrNoAgent):
 		writeError(w, http.StatusNotFound, what+": not found")
-	case errors.Is(err, purchasing.ErrNotCancellable):
+	case errors.Is(err, datastore.ErrDiskSpace):
+		writeError(w, http.StatusInsufficientStorage, err.Error())
+	case errors.Is(err, fsm.ErrNotErrored), errors.Is(err, purchasing.ErrNotCancellable):
 		writeError(w, http.StatusConflict, fmt.Sprintf("%s: %v", what, err))
 	case errors.Is(err, purchasing.ErrParams), errors.Is(err, persist.ErrConflict):
 		writeError(w, http.StatusBadRequest, fmt.Sprintf("%s: %v", what, err))

@@ -45,10 +45,23 @@ func (s *Server) authorized(r *http.Request) bool {
 
 // guard wraps a state-changing handler with the token check.
 func (s *Server) guard(h http.HandlerFunc) http.HandlerFunc {
+	return s.needToken("this route changes state", h)
+}
+
+// read wraps a handler that exposes the node's state: with PrivateReads
+// it needs the token too.
+func (s *Server) read(h http.HandlerFunc) http.HandlerFunc {
+	if !s.PrivateReads {
+		return h
+	}
+	return s.needToken("this API is reachable beyond this machine, so its reads need the token too (start the node with --public-reads to open them)", h)
+}
+
+func (s *Server) needToken(why string, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if !s.authorized(r) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="slotd"`)
-			writeError(w, http.StatusUnauthorized, "this route changes state: send 'Authorization: Bearer <token>' (the token is in the node's data dir, file api-token)")
+			writeError(w, http.StatusUnauthorized, why+": send 'Authorization: Bearer <token>' (the token is in the node's data dir, file api-token)")
 			return
 		}
 		h(w, r)

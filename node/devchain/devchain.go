@@ -1,7 +1,9 @@
 // Package devchain runs an in-process go-ethereum dev chain for `slotd demo`
 // and `slotd devnet`: Osaka rules, a simulated beacon that seals a block
 // every tick, each block one second after the last, so chain time runs as
-// fast as the tick allows (a 250 ms tick is a 4× clock).
+// fast as the tick allows (a 250 ms tick is a 4× clock). With a DataDir the
+// chain is kept on disk and a later Start there continues it: same genesis,
+// same head, same contracts.
 package devchain
 
 import (
@@ -10,6 +12,8 @@ import (
 	"fmt"
 	"maps"
 	"math/big"
+	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -38,6 +42,20 @@ type Config struct {
 	// unless HTTPPort/WSPort are set).
 	ServeRPC         bool
 	HTTPPort, WSPort int
+	// DataDir keeps the chain on disk ("" keeps it in memory). When it
+	// already holds a chain, that chain continues and Alloc is ignored:
+	// genesis is fixed at the first Start.
+	DataDir string
+}
+
+// nodeName is the directory under DataDir that go-ethereum keeps its
+// databases in.
+const nodeName = "devchain"
+
+// hasChain says whether dir holds a chain an earlier Start wrote.
+func hasChain(dir string) bool {
+	_, err := os.Stat(filepath.Join(dir, nodeName, "chaindata"))
+	return err == nil
 }
 
 // Chain is a running dev chain. Close stops it.
@@ -55,7 +73,7 @@ func Start(cfg Config) (*Chain, error) {
 		return nil, errors.New("devchain: tick must be positive")
 	}
 	nodeConf := node.DefaultConfig
-	nodeConf.DataDir = ""
+	nodeConf.Name, nodeConf.DataDir = nodeName, cfg.DataDir
 	nodeConf.P2P = p2p.Config{NoDiscovery: true, MaxPeers: 0}
 	nodeConf.HTTPHost, nodeConf.WSHost = "", ""
 	if cfg.ServeRPC {
@@ -75,6 +93,9 @@ func Start(cfg Config) (*Chain, error) {
 	}
 	ethConf := ethconfig.Defaults
 	ethConf.Genesis = &core.Genesis{Config: contracts.DevChainConfig(), GasLimit: ethconfig.Defaults.Miner.GasCeil, Alloc: maps.Clone(alloc), Timestamp: uint64(time.Now().Unix())}
+	if cfg.DataDir != "" && hasChain(cfg.DataDir) {
+		ethConf.Genesis = nil // the stored one: a new timestamp would be another chain
+	}
 	ethConf.SyncMode = ethconfig.FullSync
 	ethConf.TxPool.NoLocals = true
 	backend, err := eth.New(stack, &ethConf)

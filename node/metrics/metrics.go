@@ -60,6 +60,8 @@ var (
 	pendingDesc = prometheus.NewDesc("slotd_tx_pending", "Transactions sent and not yet mined.", nil, nil)
 	cursorDesc  = prometheus.NewDesc("slotd_cursor_block", "Last block whose events are applied.", nil, nil)
 	lagDesc     = prometheus.NewDesc("slotd_cursor_lag_blocks", "Blocks between the head and the cursor.", nil, nil)
+	offerDesc   = prometheus.NewDesc("slotd_storage_offered_bytes", "Bytes offered in availabilities.", nil, nil)
+	usedDesc    = prometheus.NewDesc("slotd_storage_reserved_bytes", "Bytes of the availabilities reserved for slots.", nil, nil)
 )
 
 // storeCollector reads the gauges from the store at scrape time.
@@ -69,7 +71,7 @@ type storeCollector struct {
 }
 
 func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{agentsDesc, queueDesc, pendingDesc, cursorDesc, lagDesc} {
+	for _, d := range []*prometheus.Desc{agentsDesc, queueDesc, pendingDesc, cursorDesc, lagDesc, offerDesc, usedDesc} {
 		ch <- d
 	}
 }
@@ -77,8 +79,14 @@ func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
 func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 	var states map[string]int
 	queued, pending := 0, 0
-	var cursor uint64
+	var cursor, offered, free uint64
 	err := c.store.View(func(tx *persist.Tx) error {
+		if err := tx.ForEachAvailability(func(a persist.Availability) error {
+			offered, free = offered+a.TotalSize, free+a.FreeSize
+			return nil
+		}); err != nil {
+			return err
+		}
 		var err error
 		if states, err = tx.AgentStates(); err != nil {
 			return err
@@ -109,4 +117,6 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 		lag = float64(head - cursor)
 	}
 	ch <- prometheus.MustNewConstMetric(lagDesc, prometheus.GaugeValue, lag)
+	ch <- prometheus.MustNewConstMetric(offerDesc, prometheus.GaugeValue, float64(offered))
+	ch <- prometheus.MustNewConstMetric(usedDesc, prometheus.GaugeValue, float64(offered-min(free, offered)))
 }

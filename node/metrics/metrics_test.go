@@ -26,6 +26,11 @@ func TestMetricsReadStoreAndCounters(t *testing.T) {
 				return err
 			}
 		}
+		for _, size := range []uint64{1000, 3000} {
+			if err := tx.AddAvailability(&persist.Availability{TotalSize: size}); err != nil {
+				return err
+			}
+		}
 		return tx.SetCursor(persist.Cursor{Number: 90})
 	})
 	if err != nil {
@@ -37,7 +42,8 @@ func TestMetricsReadStoreAndCounters(t *testing.T) {
 	rec := httptest.NewRecorder()
 	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
 	body, _ := io.ReadAll(rec.Body)
-	for _, want := range []string{`slotd_agents{state="proving"} 3`, "slotd_proofs_submitted_total 2", "slotd_cursor_lag_blocks 10", "slotd_queue_length 0", "slotd_tx_pending 0"} {
+	for _, want := range []string{`slotd_agents{state="proving"} 3`, "slotd_proofs_submitted_total 2", "slotd_cursor_lag_blocks 10", "slotd_queue_length 0", "slotd_tx_pending 0",
+		"slotd_storage_offered_bytes 4000", "slotd_storage_reserved_bytes 0"} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("metrics lack %q", want)
 		}

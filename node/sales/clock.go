@@ -14,6 +14,7 @@ import (
 func (s *Sales) Committed(head persist.Head) {
 	s.head.Store(&head)
 	s.endStaleSales(head)
+	s.sched.notify(head)
 }
 
 // verdict is what the ledger says of a sale before its fill: kind names

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/big"
 	"os"
 	"time"
 
@@ -16,7 +17,6 @@ import (
 	"github.com/slotd/slotd/fsm"
 	"github.com/slotd/slotd/node/datastore"
 	"github.com/slotd/slotd/node/metrics"
-	"github.com/slotd/slotd/node/outage"
 	"github.com/slotd/slotd/node/transfer"
 	"github.com/slotd/slotd/node/txmgr"
 	"github.com/slotd/slotd/persist"
@@ -35,9 +35,10 @@ type effects struct {
 	samples    int
 	poll       time.Duration
 	// head is the chain head as the ingestor last committed it.
-	head    func() persist.Head
-	log     hclog.Logger
-	metrics *metrics.Metrics
+	head       func() persist.Head
+	log        hclog.Logger
+	metrics    *metrics.Metrics
+	tokenUnits tokenUnits // for amounts in journal details and logs
 }
 
 var _ fsm.Effects = (*effects)(nil)
@@ -151,6 +152,12 @@ func (e *effects) Download(ctx context.Context, a *fsm.Agent) (fsm.Step, error) 
 		e.log.Info("no provider holds the slot; repairing it from other slots", "slotId", slot)
 		res, err = e.downloader.RepairSlot(ctx, req)
 	}
+	if errors.Is(err, transfer.ErrProvidersFailed) || errors.Is(err, transfer.ErrDeadline) {
+		// Retrying would only hold a worker: the providers kept failing
+		// (and the downloader will not try them again soon), or the slot
+		// can no longer be filled in time. Let the slot go.
+		return fsm.Step{Outcome: fsm.Lost, Detail: "gave up downloading: " + err.Error()}, nil
+	}
 	if err != nil {
 		return fsm.Step{}, fsm.Transient(fmt.Errorf("download slot: %w", err))
 	}
@@ -232,7 +239,7 @@ func (e *effects) Fill(ctx context.Context, a *fsm.Agent) (fsm.Step, error) {
 	rc, err := e.market.FillSlot(ctx, req, a.SlotIndex(), hs.Root, path, p)
 	switch {
 	case err == nil:
-		return fsm.Step{Outcome: fsm.Done, Block: rc.BlockNumber.Uint64(), Detail: "tx " + rc.TxHash.Hex()}, nil
+		return fsm.Step{Outcome: fsm.Done, Block: rc.BlockNumber.Uint64(), Detail: e.fillDetail(ctx, rc, slot)}, nil
 	case errors.Is(err, contracts.ErrInvalidProof):
 		return fsm.Step{}, fsm.Transient(fmt.Errorf("challenge moved while filling: %w", err))
 	case errors.Is(err, contracts.ErrNotReserved):
@@ -322,42 +329,11 @@ func (e *effects) ConfirmFill(ctx context.Context, a *fsm.Agent) (fsm.Step, erro
 	return fsm.Step{Outcome: fsm.Lost, Detail: "filled by " + host.Hex()}, nil
 }
 
+// Prove is never run by the agents' drivers: sales registers Proving as
+// a scheduled state, and its scheduler proves for every held slot at
+// once (scheduler.go). Reaching it is a wiring fault.
 func (e *effects) Prove(ctx context.Context, a *fsm.Agent) (fsm.Step, error) {
-	slot := a.ChainSlotID()
-	proven := uint64(1<<64 - 1)
-	missed, _ := e.market.MissingProofs(ctx, slot)
-	trouble := outage.Log{What: "proving"}
-	t := time.NewTicker(e.poll)
-	defer t.Stop()
-	for {
-		st, done, err := e.proveOnce(ctx, a, slot, &proven)
-		if done {
-			return st, nil
-		}
-		if ctx.Err() != nil {
-			return fsm.Step{}, ctx.Err() // a read cut short by the stop is no failure
-		}
-		trouble.Note(e.log, err, "slotId", slot, "requestId", a.ChainRequestID())
-		select {
-		case <-ctx.Done():
-			return fsm.Step{}, ctx.Err()
-		case <-t.C:
-		}
-		e.countMissed(ctx, slot, &missed) // after the wait: missed was just read on entry
-	}
-}
-
-// countMissed adds proofs of ours the chain marked missing to the metric.
-func (e *effects) countMissed(ctx context.Context, slot contracts.SlotID, seen *uint64) {
-	n, err := e.market.MissingProofs(ctx, slot)
-	if err != nil || n <= *seen {
-		return
-	}
-	e.log.Warn("a proof of ours was marked missing", "slotId", slot, "missing", n)
-	if e.metrics != nil {
-		e.metrics.ProofsMissed.Add(float64(n - *seen))
-	}
-	*seen = n
+	return fsm.Step{}, fsm.Permanent(errors.New("proving is run by the sales scheduler, not by an agent's driver"))
 }
 
 // errFillGone: the slot we were proving reads free and never filled, which
@@ -393,87 +369,6 @@ func (e *effects) fillReverted(ctx context.Context, slot contracts.SlotID) (bool
 	return true, nil
 }
 
-// proveOnce looks at the chain once: is the sale over, and is a proof due?
-// An error (an RPC outage, a proof the chain refused) is returned to be
-// logged; the next tick tries again: it never ends the loop.
-func (e *effects) proveOnce(ctx context.Context, a *fsm.Agent, slot contracts.SlotID, proven *uint64) (fsm.Step, bool, error) {
-	rs, err := e.market.RequestState(ctx, a.ChainRequestID())
-	if err != nil {
-		return fsm.Step{}, false, fmt.Errorf("read request state: %w", err)
-	}
-	if o, done := ended(rs); done {
-		if o == fsm.RequestEnded {
-			o = fsm.Done
-		}
-		return fsm.Step{Outcome: o}, true, nil
-	}
-	host, err := e.market.GetHost(ctx, slot)
-	if err != nil {
-		return fsm.Step{}, false, fmt.Errorf("read slot host: %w", err)
-	}
-	if host == (common.Address{}) {
-		ss, err := e.market.SlotState(ctx, slot)
-		if err != nil {
-			return fsm.Step{}, false, fmt.Errorf("read slot state: %w", err)
-		}
-		switch ss {
-		case contracts.SlotStateFree:
-			// Never filled on this chain: a reorganisation took our fill
-			// out. It usually comes back (the pool re-injects it, and the tx
-			// manager resends it), so keep the slot rather than leave it
-			// filled by us with nobody proving; unless it came back and
-			// reverted (its proof answered a challenge of the old branch).
-			reverted, err := e.fillReverted(ctx, slot)
-			if err != nil {
-				return fsm.Step{}, false, fmt.Errorf("%w; reading our fill's receipt: %w", errFillGone, err)
-			}
-			if reverted {
-				return fsm.Step{Outcome: fsm.Lost, Detail: fillRevertedDetail}, true, nil
-			}
-			return fsm.Step{}, false, errFillGone
-		case contracts.SlotStateFilled:
-			// Filled between the two reads (our fill coming back, most
-			// likely): the host read is stale, so look again next tick.
-			return fsm.Step{}, false, nil
-		}
-	}
-	if host != e.me() {
-		return fsm.Step{Outcome: fsm.Lost, Detail: "slot freed from us"}, true, nil
-	}
-	period, err := e.market.CurrentPeriod(ctx)
-	if err != nil {
-		return fsm.Step{}, false, fmt.Errorf("read period: %w", err)
-	}
-	if period == *proven {
-		return fsm.Step{}, false, nil
-	}
-	required, err1 := e.market.IsProofRequired(ctx, slot)
-	will, err2 := e.market.WillProofBeRequired(ctx, slot)
-	if err := errors.Join(err1, err2); err != nil {
-		return fsm.Step{}, false, fmt.Errorf("read whether a proof is required: %w", err)
-	}
-	if !required && !will {
-		return fsm.Step{}, false, nil
-	}
-	_, p, err := e.prove(ctx, slot)
-	if err == nil {
-		_, err = e.market.SubmitProof(ctx, slot, p)
-	}
-	switch {
-	case err == nil:
-		*proven = period
-		if e.metrics != nil {
-			e.metrics.ProofsSubmitted.Inc()
-		}
-		e.log.Info("proof submitted", "slotId", slot, "requestId", a.ChainRequestID(), "period", period)
-	case errors.Is(err, contracts.ErrProofAlreadySubmitted):
-		*proven = period
-	default:
-		return fsm.Step{}, false, fmt.Errorf("proof for period %d not submitted: %w", period, err)
-	}
-	return fsm.Step{}, false, nil
-}
-
 func (e *effects) Payout(ctx context.Context, a *fsm.Agent) (fsm.Step, error) {
 	slot := a.ChainSlotID()
 	rs, err := e.requestState(ctx, a)
@@ -492,6 +387,7 @@ func (e *effects) Payout(ctx context.Context, a *fsm.Agent) (fsm.Step, error) {
 	if err != nil {
 		return fsm.Step{}, transient(err)
 	}
+	detail := "paid (freed before a restart: the amounts are in that freeSlot's receipt)"
 	if ss != contracts.SlotStatePaid {
 		host, err := e.market.GetHost(ctx, slot)
 		if err != nil {
@@ -500,12 +396,19 @@ func (e *effects) Payout(ctx context.Context, a *fsm.Agent) (fsm.Step, error) {
 		if host != e.me() {
 			return fsm.Step{Outcome: fsm.Lost, Detail: "nothing due: the slot is not ours"}, nil
 		}
-		if _, err := e.market.FreeSlot(ctx, slot); err != nil && !errors.Is(err, contracts.ErrSlotNotFilled) {
+		var collateral *big.Int
+		if info, err := e.market.GetSlot(ctx, slot); err == nil {
+			collateral = info.Collateral // what comes back besides the earnings
+		}
+		rc, err := e.market.FreeSlot(ctx, slot)
+		if err != nil && !errors.Is(err, contracts.ErrSlotNotFilled) {
 			return fsm.Step{}, transient(fmt.Errorf("free slot: %w", err))
 		}
+		detail = e.payoutDetail(ctx, rc, collateral)
+		e.log.Info("payout: "+detail, "slotId", slot, "requestId", a.ChainRequestID())
 	}
 	if err := e.data.RemoveHostedSlot(slot); err != nil && !errors.Is(err, datastore.ErrNotFound) {
 		e.log.Warn("payout done; could not remove the slot's files", "slotId", slot, "err", err)
 	}
-	return fsm.Step{Outcome: o, Detail: "paid"}, nil
+	return fsm.Step{Outcome: o, Detail: detail}, nil
 }

@@ -42,6 +42,7 @@ func (b *batch) Join(ctx context.Context, update func(context.Context, func(*per
 	}
 	for _, ev := range b.seen {
 		b.s.agents.HandleEvent(ev)
+		b.s.sched.observe(ev)
 	}
 	return nil
 }
@@ -234,19 +235,35 @@ type freedAsk struct {
 	expiry uint64
 }
 
-// Prepare reads, before the ingestion transaction, the ask and expiry of
+// Prepare finds, before the ingestion transaction, the ask and expiry of
 // each request with a slot the batch frees (SlotFreed applied, SlotFilled
 // reverted), so that Apply and Revert queue the slot in the transaction
 // that moves the cursor past it: a crash never passes a freed slot
-// unqueued. While a read fails the batch waits, and ingestion retries it.
+// unqueued. They come from the ledger, or from the batch's own
+// StorageRequested; only a request the ledger lacks (posted before a
+// schema 2 store was upgraded) is read from the chain, and while that read
+// fails the batch waits, and ingestion retries it.
 func (s *Sales) Prepare(ctx context.Context, events []contracts.Event, revert bool) (any, error) {
 	b := &batch{s: s, freed: map[contracts.RequestID]*freedAsk{}}
+	posted := map[contracts.RequestID]*freedAsk{}
+	for _, ev := range events {
+		if e, ok := ev.(*contracts.StorageRequested); ok {
+			posted[e.RequestID] = &freedAsk{ask: e.Ask, expiry: e.Expiry}
+		}
+	}
 	for _, ev := range events {
 		request, index, ok := frees(ev, revert)
 		if !ok || s.ours(request, index) {
 			continue
 		}
 		if _, read := b.freed[request]; read {
+			continue
+		}
+		if fa, ok := posted[request]; ok {
+			if revert {
+				fa = nil // the request leaves the chain with its slot
+			}
+			b.freed[request] = fa
 			continue
 		}
 		fa, err := s.readFreedAsk(ctx, request)
@@ -272,7 +289,17 @@ func frees(ev contracts.Event, revert bool) (contracts.RequestID, uint64, bool) 
 	return contracts.RequestID{}, 0, false
 }
 
+// readFreedAsk is the request's ask and expiry as the ledger has them, or
+// as the chain says for a request the ledger lacks.
 func (s *Sales) readFreedAsk(ctx context.Context, request contracts.RequestID) (*freedAsk, error) {
+	var lr persist.LedgerRequest
+	err := s.cfg.Store.View(func(tx *persist.Tx) (err error) { lr, err = tx.LedgerRequest(persist.ID(request)); return err })
+	if err == nil {
+		return &freedAsk{ask: askOf(lr), expiry: lr.Expiry}, nil
+	}
+	if !errors.Is(err, persist.ErrNotFound) {
+		return nil, fmt.Errorf("ledger: %w", err)
+	}
 	r, err := s.cfg.Market.GetRequest(ctx, request)
 	if errors.Is(err, contracts.ErrUnknownRequest) {
 		return nil, nil

@@ -10,13 +10,15 @@ import (
 
 	"github.com/slotd/slotd/contracts"
 	ct "github.com/slotd/slotd/contracts/contractstest"
+	"github.com/slotd/slotd/persist"
 )
 
 // TestFreedSlotIsQueuedWithTheCursor: a slot the contract frees (its host
-// was slashed too often) goes back in the queue, which needs its request's
-// ask from the chain. While that read fails the node must not move its
-// cursor past the SlotFreed: a node stopped then (as a killed one is)
-// queues the slot once it runs again.
+// was slashed too often) goes back in the queue with its request's ask
+// from the ledger, with no chain read (every request read fails here), in
+// the transaction that moves the cursor past the SlotFreed: no committed
+// cursor is past it with the slot unqueued, so a node stopped then (as a
+// killed one is) still has it queued when it runs again.
 func TestFreedSlotIsQueuedWithTheCursor(t *testing.T) {
 	e := ct.NewEnv(t, ct.TestConfig())
 	dir := t.TempDir()
@@ -29,6 +31,58 @@ func TestFreedSlotIsQueuedWithTheCursor(t *testing.T) {
 	e.MustFill(e.Hosts[0], id, 0, ds)
 	e.MustFill(e.Hosts[1], id, 1, ds)
 	waitFor(t, "the filled slots to leave the queue", 10*time.Second, func() bool { return len(queued(t, f.store)) == 0 })
+
+	const outage = 1 << 20
+	f.market.failures.Store(outage)
+	slashOut(t, e, contracts.GetSlotID(id, 0), func() {})
+	freedAt, _ := e.Chain.BlockNumber(context.Background())
+	waitFor(t, "the cursor past the freed slot", 10*time.Second, func() bool {
+		var past bool
+		var q []uint64
+		f.store.View(func(tx *persist.Tx) error {
+			c, err := tx.Cursor()
+			past = err == nil && c.Number >= freedAt
+			return tx.ForEachQueueItem(func(it persist.QueueItem) error { q = append(q, it.SlotIndex); return nil })
+		})
+		if past && !slices.Equal(q, []uint64{0}) {
+			t.Fatalf("cursor past the SlotFreed at block %d with the queue holding %v", freedAt, q)
+		}
+		return past
+	})
+	if n := f.market.failures.Load(); n != outage {
+		t.Fatalf("the freed slot's ask was read from the chain (%d request reads)", outage-n)
+	}
+	f.stop()
+
+	f = followerIn(t, e, dir)
+	if q := queued(t, f.store); !slices.Equal(q, []uint64{0}) {
+		t.Fatalf("after the restart the queue holds %v, want the freed slot 0", q)
+	}
+}
+
+// TestFreedSlotUnknownToTheLedgerWaitsForTheChain: a store upgraded from
+// schema 2 has no ledger record of an older request, so a slot of it that
+// is freed needs the ask from the chain. While that read fails the node
+// must not move its cursor past the SlotFreed: a node stopped then queues
+// the slot once it runs again.
+func TestFreedSlotUnknownToTheLedgerWaitsForTheChain(t *testing.T) {
+	e := ct.NewEnv(t, ct.TestConfig())
+	dir := t.TempDir()
+	f := followerIn(t, e, dir)
+	mustAvail(t, f.store)
+	const size = 64 * 256
+	ds := ct.NewDataset(t, 3, 2, size)
+	id, _ := e.Request(ds, e.Ask(2, 1, size))
+	waitFor(t, "both slots queued", 10*time.Second, func() bool { return slices.Equal(queued(t, f.store), []uint64{0, 1}) })
+	e.MustFill(e.Hosts[0], id, 0, ds)
+	e.MustFill(e.Hosts[1], id, 1, ds)
+	waitFor(t, "the filled slots to leave the queue", 10*time.Second, func() bool { return len(queued(t, f.store)) == 0 })
+	if err := f.store.Update(context.Background(), func(tx *persist.Tx) error {
+		_, err := tx.DeleteLedgerRequest(persist.ID(id))
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
 
 	const outage = 1 << 20
 	slashOut(t, e, contracts.GetSlotID(id, 0), func() { f.market.failures.Store(outage) })

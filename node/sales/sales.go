@@ -10,10 +10,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/big"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/slotd/slotd/contracts"
@@ -28,11 +30,16 @@ import (
 
 // Config is what the host role needs.
 type Config struct {
-	Store     *persist.Store
-	Market    contracts.Market
-	Client    Client
-	Data      *datastore.Store
-	Peers     []string
+	Store  *persist.Store
+	Market contracts.Market
+	Client Client
+	Data   *datastore.Store
+	Peers  []string
+	// Download tunes slot downloads (nil: defaults, which fetch from public
+	// addresses only).
+	Download *transfer.Options
+	// FreeSpace reports the data dir's free disk space (nil: Data's).
+	FreeSpace func() (uint64, error)
 	Workers   int
 	QueueSize int
 	// MaxSlotsPerRequest bounds the slots of one request this host sells
@@ -43,6 +50,22 @@ type Config struct {
 	Metrics            *metrics.Metrics
 	// Committed hears every agent transition as it commits (crash tests).
 	Committed func(persist.Agent)
+	// Submitter sends the proving scheduler's proofs without waiting for
+	// them to be mined (the node's tx manager). Nil: each proof is sent
+	// through Market.SubmitProof and waited for, one at a time.
+	Submitter ProofSubmitter
+	// Confirmations is the ingestor's: the chain's head is this many
+	// blocks above the head sales is told of, and proofs are timed for it.
+	Confirmations uint64
+	// Headers reads a block's header when the proving scheduler needs the
+	// hash of a block the chain cursor does not remember (nil: Client's,
+	// if it reads headers).
+	Headers HeaderReader
+}
+
+// HeaderReader reads one block header.
+type HeaderReader interface {
+	HeaderByNumber(ctx context.Context, number *big.Int) (*types.Header, error)
 }
 
 // Client is what sales reads from the chain besides the Market: receipts,
@@ -55,6 +78,7 @@ type Client interface {
 // Sales is the host role. New builds it, Run runs it until ctx ends.
 type Sales struct {
 	cfg    Config
+	sched  *scheduler
 	q      *queue.Queue
 	agents *fsm.Agents
 	log    hclog.Logger
@@ -90,12 +114,15 @@ func New(ctx context.Context, cfg Config) (*Sales, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sales: marketplace config: %w", err)
 	}
+	if cfg.Headers == nil {
+		cfg.Headers, _ = cfg.Client.(HeaderReader)
+	}
 	s := &Sales{cfg: cfg, log: cfg.Log, repairPct: uint64(mcfg.Collateral.RepairRewardPercentage)}
 	if s.q, err = queue.Open(ctx, cfg.Store, queue.Options{MaxSize: cfg.QueueSize, Logger: cfg.Log.Named("queue")}); err != nil {
 		return nil, err
 	}
 	progress := transfer.PersistProgress{Store: cfg.Store}
-	fx := &effects{market: cfg.Market, store: cfg.Store, receipts: cfg.Client, data: cfg.Data, downloader: transfer.NewDownloader(cfg.Data, progress, nil),
+	fx := &effects{market: cfg.Market, store: cfg.Store, receipts: cfg.Client, data: cfg.Data, downloader: transfer.NewDownloader(cfg.Data, progress, cfg.Download),
 		peers: cfg.Peers, samples: int(mcfg.Proofs.Samples), poll: cfg.Poll, head: s.Head, log: cfg.Log.Named("agent"), metrics: cfg.Metrics}
 	s.agents, err = fsm.New(fsm.Options{
 		Store: cfg.Store, Effects: fx, Logger: cfg.Log.Named("agents"),
@@ -106,10 +133,12 @@ func New(ctx context.Context, cfg Config) (*Sales, error) {
 		Release:   func(a persist.Agent) { s.dropSlotData(context.Background(), a.SlotID) },
 		Head:      func() uint64 { return s.Head().Number },
 		Committed: cfg.Committed,
+		Scheduled: []string{fsm.Proving},
 	})
 	if err != nil {
 		return nil, err
 	}
+	s.sched = newScheduler(s, fx, mcfg.Proofs)
 	return s, nil
 }
 
@@ -144,6 +173,7 @@ func (s *Sales) Run(ctx context.Context) error {
 		return err
 	}
 	defer s.agents.Stop()
+	s.wg.Go(func() { s.sched.run(bgCtx) })
 	s.log.Info("sales running", "restored", n, "queued", s.q.Len(), "workers", s.cfg.Workers)
 	s.sweepSlotData(ctx)
 	// Look back for any availability whose look-back a crash or a stop cut short.
@@ -175,6 +205,10 @@ func (s *Sales) loadHead() error {
 // work sells one slot: it starts the slot's agent and returns once the
 // worker may go (the slot is filled, or the sale ended).
 func (s *Sales) work(ctx context.Context, it queue.Item) error {
+	if err := s.diskRoom(it.SlotSize); err != nil {
+		s.log.Warn("not taking the slot: no room on disk; it waits for an availability change", "slotId", it.SlotID, "err", err)
+		return fmt.Errorf("%w: %v", queue.ErrRetry, err)
+	}
 	a, err := s.sell(ctx, it)
 	if errors.Is(err, persist.ErrInsufficientSpace) || errors.Is(err, errRequestHeld) {
 		return fmt.Errorf("%w: %v", queue.ErrRetry, err)

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -22,6 +23,7 @@ import (
 	"github.com/slotd/slotd/contracts"
 	ct "github.com/slotd/slotd/contracts/contractstest"
 	"github.com/slotd/slotd/contracts/proof"
+	"github.com/slotd/slotd/fsm"
 	"github.com/slotd/slotd/node/datastore"
 	"github.com/slotd/slotd/node/sales"
 	"github.com/slotd/slotd/node/transfer"
@@ -111,6 +113,13 @@ func (m *outageMarket) SubmitProof(ctx context.Context, slot contracts.SlotID, p
 	return m.Market.SubmitProof(ctx, slot, p)
 }
 
+func (m *outageMarket) SlotStatuses(ctx context.Context, slots []contracts.SlotID, markPeriod uint64) ([]contracts.SlotStatus, error) {
+	if m.down.Load() {
+		return nil, errDown
+	}
+	return m.Market.SlotStatuses(ctx, slots, markPeriod)
+}
+
 func (m *outageMarket) MissingProofs(ctx context.Context, slot contracts.SlotID) (uint64, error) {
 	if m.down.Load() {
 		return 0, errDown
@@ -122,12 +131,18 @@ func (m *outageMarket) MissingProofs(ctx context.Context, slot contracts.SlotID)
 // slot of a request; tune, if given, adjusts its tx manager.
 func startHost(t *testing.T, e *ct.Env, a ct.Actor, dir string, tune ...func(*txmgr.Config)) *host {
 	t.Helper()
-	return startHostHolding(t, e, a, dir, 1, tune...)
+	return startHostWith(t, e, a, dir, nil, tune...)
 }
 
 // startHostHolding is startHost for a host that may hold maxSlots slots
 // of one request (a lone host selling a whole request).
 func startHostHolding(t *testing.T, e *ct.Env, a ct.Actor, dir string, maxSlots int, tune ...func(*txmgr.Config)) *host {
+	t.Helper()
+	return startHostWith(t, e, a, dir, func(c *sales.Config) { c.MaxSlotsPerRequest = maxSlots }, tune...)
+}
+
+// startHostWith is startHost with the host's sales.Config changed by set.
+func startHostWith(t *testing.T, e *ct.Env, a ct.Actor, dir string, set func(*sales.Config), tune ...func(*txmgr.Config)) *host {
 	t.Helper()
 	store, err := persist.Open(filepath.Join(dir, "slotd.db"), nil)
 	if err != nil {
@@ -159,8 +174,12 @@ func startHostHolding(t *testing.T, e *ct.Env, a ct.Actor, dir string, maxSlots 
 		t.Fatal(err)
 	}
 	market := &outageMarket{Market: contracts.NewEthMarket(e.Chain, tx, e.Dep.Marketplace)}
-	s, err := sales.New(ctx, sales.Config{Store: store, Market: market, Client: e.Chain, Data: data, Workers: 2, QueueSize: 16,
-		MaxSlotsPerRequest: maxSlots, Poll: 50 * time.Millisecond, Log: log})
+	scfg := sales.Config{Store: store, Market: market, Download: &transfer.Options{AllowPrivate: true}, Client: e.Chain, Data: data, Workers: 2, QueueSize: 16,
+		Poll: 50 * time.Millisecond, Log: log, Submitter: tx}
+	if set != nil {
+		set(&scfg)
+	}
+	s, err := sales.New(ctx, scfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -298,6 +317,29 @@ func TestHostsFillProveAndGetPaid(t *testing.T) {
 	}
 	if paid == 0 {
 		t.Fatal("no host earned anything")
+	}
+	// Each payout's journal entry says what came back, in tokens (the
+	// chain says Paid a moment before the host journals it).
+	detail := regexp.MustCompile(`^freeSlot tx 0x[0-9a-f]{64}: [0-9.]+ SLOT paid, [0-9.]+ SLOT collateral back$`)
+	var payouts []string
+	waitFor(t, "every payout journaled", 30*time.Second, func() bool {
+		payouts = payouts[:0]
+		for _, h := range hosts {
+			h.store.View(func(tx *persist.Tx) error {
+				return tx.ForEachJournalEntry(func(j persist.JournalEntry) error {
+					if j.From == fsm.Payout {
+						payouts = append(payouts, j.Detail)
+					}
+					return nil
+				})
+			})
+		}
+		return len(payouts) == 3
+	})
+	for _, d := range payouts {
+		if !detail.MatchString(d) {
+			t.Errorf("payout journal entry: %q, want the amounts", d)
+		}
 	}
 	t.Logf("request ended at %d; proofs per slot %v; %d hosts earned", end, proofs, paid)
 }

@@ -122,7 +122,7 @@ func BenchmarkDownload(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		d := NewDownloader(host, &MemProgress{}, nil)
+		d := NewDownloader(host, &MemProgress{}, &Options{AllowPrivate: true})
 		id := slotIDFor(man.CID, 0)
 		t1 := time.Now()
 		if _, err := d.DownloadSlot(ctx, SlotRequest{SlotID: id, CID: man.CID, Index: 0, Providers: []string{srv.URL}}); err != nil {
@@ -222,7 +222,7 @@ func TestDownloadFigures(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		d := NewDownloader(host, &MemProgress{}, nil)
+		d := NewDownloader(host, &MemProgress{}, &Options{AllowPrivate: true})
 		cpu0 := cpuTime()
 		verifiedMem := timed(func() error { return verifiedIntoMemory(ctx, d, man, srv.URL) })
 		id := slotIDFor(man.CID, 0)

@@ -39,12 +39,14 @@ type session struct {
 	d       *Downloader
 	mu      sync.Mutex
 	bad     map[string]error
+	given   map[string]error // providers that spent their failure budget
+	health  map[string]*health
 	faults  []Fault
 	fetched atomic.Uint64
 }
 
 func (d *Downloader) newSession() *session {
-	return &session{d: d, bad: map[string]error{}}
+	return &session{d: d, bad: map[string]error{}, given: map[string]error{}, health: map[string]*health{}}
 }
 
 func (s *session) markBad(url string, err error) {
@@ -95,7 +97,7 @@ func (p *pool) pick() string {
 	for range p.urls {
 		u := p.urls[p.next%len(p.urls)]
 		p.next++
-		if _, gone := p.dropped[u]; !gone && !p.s.isBad(u) {
+		if _, gone := p.dropped[u]; !gone && !p.s.isBad(u) && p.s.givenUp(u) == nil {
 			return u
 		}
 	}
@@ -114,6 +116,16 @@ func (p *pool) failed(url string, err error) {
 	p.last[url] = err
 }
 
+// anyGivenUp reports whether a provider of p spent its failure budget.
+func (p *pool) anyGivenUp() bool {
+	for _, u := range p.urls {
+		if p.s.givenUp(u) != nil {
+			return true
+		}
+	}
+	return false
+}
+
 // report says why no provider is left.
 func (p *pool) report() string {
 	p.mu.Lock()
@@ -124,11 +136,13 @@ func (p *pool) report() string {
 	var parts []string
 	for _, u := range p.urls {
 		p.s.mu.Lock()
-		bad := p.s.bad[u]
+		bad, given := p.s.bad[u], p.s.given[u]
 		p.s.mu.Unlock()
 		switch {
 		case bad != nil:
 			parts = append(parts, fmt.Sprintf("%s: %v", u, bad))
+		case given != nil:
+			parts = append(parts, fmt.Sprintf("%s: given up: %v", u, given))
 		case p.dropped[u] != nil:
 			parts = append(parts, fmt.Sprintf("%s: %v", u, p.dropped[u]))
 		case p.last[u] != nil:
@@ -141,29 +155,42 @@ func (p *pool) report() string {
 // try runs attempt against providers from p until one succeeds. Bad data
 // drops the provider for the whole session, a 404 drops it from this pool,
 // anything else is transient: back off and rotate, up to MaxAttempts
-// transient failures.
+// transient failures, and give a provider up for the session once it has
+// spent its failure budget. When none is left the error is ErrNoProviders,
+// or ErrProvidersFailed if any was given up for failing.
 func (s *session) try(ctx context.Context, p *pool, what string, attempt func(ctx context.Context, base string) error) error {
+	if err := s.d.gaveUp.check(p.urls, s.d.opt.GiveUpFor); len(p.urls) > 0 && err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
 	failures := 0
 	for {
 		base := p.pick()
 		if base == "" {
+			if p.anyGivenUp() {
+				s.d.gaveUp.record(p.urls)
+				return fmt.Errorf("%s: %w (%s)", what, ErrProvidersFailed, p.report())
+			}
 			return fmt.Errorf("%s: %w (%s)", what, ErrNoProviders, p.report())
 		}
 		err := attempt(ctx, base)
 		switch {
 		case err == nil:
+			s.succeeded(base)
 			return nil
 		case ctx.Err() != nil:
 			return fmt.Errorf("%s: %w", what, context.Cause(ctx))
 		case errors.Is(err, ErrBadData):
 			s.markBad(base, err)
-		case errors.Is(err, errNotHeld):
+		case errors.Is(err, errNotHeld), errors.Is(err, ErrPrivateAddress):
 			p.drop(base, err)
 		default:
 			p.failed(base, err)
 			failures++
+			if s.failedTransient(base, err) {
+				continue // the next pick finds another provider, or none
+			}
 			if failures >= s.d.opt.MaxAttempts {
-				return fmt.Errorf("%s: giving up after %d failed attempts (%s): %w", what, failures, p.report(), err)
+				return fmt.Errorf("%s: giving up after %d failed attempts (%s): %w: %w", what, failures, p.report(), ErrProvidersFailed, err)
 			}
 			if err := sleep(ctx, s.d.backoff(failures)); err != nil {
 				return fmt.Errorf("%s: %w", what, err)
@@ -193,13 +220,12 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-type statusError struct {
-	code int
-	body string
-}
+// statusError is a provider's unwanted status. It holds no part of the
+// body: a provider's reply is a stranger's text, and errors reach the log.
+type statusError struct{ code int }
 
 func (e *statusError) Error() string {
-	return fmt.Sprintf("HTTP %d: %s", e.code, strings.TrimSpace(e.body))
+	return fmt.Sprintf("HTTP %d %s", e.code, http.StatusText(e.code))
 }
 
 // checkStatus accepts the wanted statuses and turns the others into
@@ -210,8 +236,7 @@ func checkStatus(resp *http.Response, want ...int) error {
 			return nil
 		}
 	}
-	b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-	err := &statusError{code: resp.StatusCode, body: string(b)}
+	err := &statusError{code: resp.StatusCode}
 	switch resp.StatusCode {
 	case http.StatusNotFound, http.StatusGone, http.StatusBadRequest, http.StatusMethodNotAllowed:
 		return fmt.Errorf("%w: %w", errNotHeld, err)

@@ -17,4 +17,12 @@
 // as well as by slot id; a repairing host is given the request's URLs plus
 // the peers its operator configured. Any URL may hold any slot: a provider
 // that lacks one answers 404 and is skipped for that slot.
+//
+// Provider URLs are a stranger's input: by default a Downloader dials only
+// public addresses (Options.AllowPrivate lifts it), gives each provider a
+// failure budget per transfer, ends a transfer whose providers all spent it
+// with ErrProvidersFailed (and does not try that set again for a while),
+// and ends one past SlotRequest.Deadline with ErrDeadline. The Handler
+// refuses range sets that would multiply its reply (MaxRanges, ascending,
+// without overlap).
 package transfer

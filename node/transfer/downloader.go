@@ -14,13 +14,25 @@ import (
 
 // Options tune a Downloader. Zero fields take the defaults in parentheses.
 type Options struct {
-	Client         *http.Client  // (a client with a keep-alive pool sized for Parallel)
+	Client *http.Client // (a client with a keep-alive pool sized for Parallel)
+	// AllowPrivate lets the default client fetch from loopback and private
+	// addresses (a devnet, a test, a LAN deployment); without it only public
+	// addresses are dialled. It does not apply to a Client given here.
+	AllowPrivate   bool
 	BlockSize      uint64        // bytes per range request, a multiple of 16 KiB (1 MiB)
 	Parallel       int           // range requests in flight per slot (4)
 	MaxAttempts    int           // transient failures per range before giving up (8)
 	BackoffMin     time.Duration // first wait after a transient failure (100 ms)
 	BackoffMax     time.Duration // longest wait (5 s)
 	RequestTimeout time.Duration // bound on one HTTP request (2 min)
+	// ProviderFailures and ProviderStall are a provider's failure budget in
+	// one transfer: after that many transient failures in a row (8), or
+	// failing for that long without a success (2 min), it is given up.
+	ProviderFailures int
+	ProviderStall    time.Duration
+	// GiveUpFor is how long a set of providers that all spent their budget
+	// is not tried again by this downloader (1 h).
+	GiveUpFor time.Duration
 	// SyncBytes is how much newly verified data may be waiting for an fsync
 	// and a progress record: what a crash can cost in refetching (16 MiB).
 	SyncBytes uint64
@@ -55,6 +67,15 @@ func (o *Options) withDefaults() Options {
 	if r.RequestTimeout <= 0 {
 		r.RequestTimeout = 2 * time.Minute
 	}
+	if r.ProviderFailures <= 0 {
+		r.ProviderFailures = 8
+	}
+	if r.ProviderStall <= 0 {
+		r.ProviderStall = 2 * time.Minute
+	}
+	if r.GiveUpFor <= 0 {
+		r.GiveUpFor = time.Hour
+	}
 	if r.SyncBytes == 0 {
 		r.SyncBytes = 16 << 20
 	}
@@ -67,6 +88,7 @@ type Downloader struct {
 	progress ProgressStore
 	opt      Options
 	client   *http.Client
+	gaveUp   giveUps
 }
 
 // NewDownloader returns a downloader writing into store and recording
@@ -76,10 +98,11 @@ func NewDownloader(store *datastore.Store, progress ProgressStore, opt *Options)
 	d := &Downloader{store: store, progress: progress, opt: opt.withDefaults()}
 	d.client = d.opt.Client
 	if d.client == nil {
-		t := http.DefaultTransport.(*http.Transport).Clone()
-		t.MaxIdleConnsPerHost = 64
-		t.ResponseHeaderTimeout = 30 * time.Second
-		d.client = &http.Client{Transport: t}
+		policy := publicPort
+		if d.opt.AllowPrivate {
+			policy = nil
+		}
+		d.client = newClient(policy)
 	}
 	return d
 }
@@ -100,6 +123,9 @@ type SlotRequest struct {
 	// Manifest, when set, is used instead of fetching one; it is verified
 	// against CID all the same.
 	Manifest *datastore.Manifest
+	// Deadline, when set, ends the transfer with ErrDeadline (a host sets
+	// the request's expiry: a slot fetched later cannot be filled).
+	Deadline time.Time
 }
 
 // Result describes a finished slot transfer.

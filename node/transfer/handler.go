@@ -31,7 +31,8 @@ const (
 //	GET /api/v1/hosted/{slotId}/tree         its chunk roots
 //
 // A malformed id or index is 400, a dataset or slot this node does not hold
-// is 404, and a range that starts past the end is 416. Slot responses carry
+// is 404, and a range that starts past the end is 416, as is a set of more
+// than MaxRanges ranges or of ranges out of order or overlapping. Slot responses carry
 // the slot root as a strong ETag, so If-Range works across providers.
 func Handler(s *datastore.Store) http.Handler {
 	h := &handler{s: s}
@@ -110,6 +111,14 @@ func (h *handler) hosted(tree bool) http.HandlerFunc {
 	}
 }
 
+// minPeerRate is the slowest reading a peer is allowed, in bytes/s.
+const minPeerRate = 64 << 10
+
+// replyTime is how long a reply of at most n bytes may take to write.
+func replyTime(n int64) time.Duration {
+	return 30*time.Second + time.Duration(n/minPeerRate)*time.Second
+}
+
 func serveSlot(w http.ResponseWriter, r *http.Request, sl datastore.Slot, tree bool) {
 	path := sl.DataPath
 	if tree {
@@ -124,6 +133,16 @@ func serveSlot(w http.ResponseWriter, r *http.Request, sl datastore.Slot, tree b
 		return
 	}
 	defer f.Close()
+	if st, err := f.Stat(); err == nil {
+		if err := checkRanges(r.Header.Get("Range"), st.Size()); err != nil {
+			w.Header().Set("Content-Range", fmt.Sprintf("bytes */%d", st.Size()))
+			httpError(w, http.StatusRequestedRangeNotSatisfiable, "%v", err)
+			return
+		}
+		// The server's write timeout suits small replies; a slot gets time
+		// for its size at a slow peer's pace, and no more.
+		http.NewResponseController(w).SetWriteDeadline(time.Now().Add(replyTime(st.Size())))
+	}
 	w.Header().Set("Content-Type", "application/octet-stream")
 	etag := `"` + sl.Root.Hex()
 	if tree {

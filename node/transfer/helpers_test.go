@@ -206,5 +206,5 @@ func slotIDFor(cid datastore.CID, i int) proof.Hash {
 }
 
 func fastOptions() *Options {
-	return &Options{BlockSize: 64 << 10, Parallel: 3, BackoffMin: time.Millisecond, BackoffMax: 10 * time.Millisecond, SyncBytes: 128 << 10}
+	return &Options{AllowPrivate: true, BlockSize: 64 << 10, Parallel: 3, BackoffMin: time.Millisecond, BackoffMax: 10 * time.Millisecond, SyncBytes: 128 << 10}
 }

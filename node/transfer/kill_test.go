@@ -24,7 +24,7 @@ type childJob struct {
 }
 
 func childOptions() *Options {
-	return &Options{BlockSize: 64 << 10, Parallel: 2, SyncBytes: 256 << 10, BackoffMin: time.Millisecond}
+	return &Options{AllowPrivate: true, BlockSize: 64 << 10, Parallel: 2, SyncBytes: 256 << 10, BackoffMin: time.Millisecond}
 }
 
 // openHost opens a host's data store and node store in dir, with the

@@ -20,6 +20,8 @@ func (d *Downloader) RepairSlot(ctx context.Context, req SlotRequest) (*Result, 
 	if h, err := d.store.HostedSlot(req.SlotID); err == nil && h.CID == req.CID && h.Index == req.Index {
 		return &Result{Root: h.Root, Size: h.Size, Resumed: h.Size}, nil
 	}
+	ctx, cancel := req.bound(ctx)
+	defer cancel()
 	s := d.newSession()
 	man, root, err := s.slotManifest(ctx, req)
 	if err != nil {

@@ -52,8 +52,8 @@ func (m *Manager) revive(ctx context.Context, purpose string, nonce uint64) erro
 	unlock := m.purposes.lock(purpose)
 	defer unlock()
 	rec, err := m.record(purpose)
-	if err != nil || !orphaned(rec, nonce) {
-		return err
+	if err != nil || !orphaned(rec, nonce) || m.foreign(rec) {
+		return err // another key's nonce says nothing of this account's
 	}
 	rc, _, err := m.receipt(ctx, &rec)
 	if err != nil || rc != nil {
@@ -63,7 +63,9 @@ func (m *Manager) revive(ctx context.Context, purpose string, nonce uint64) erro
 }
 
 // orphaned: the record says its transaction succeeded in the chain, but
-// the account's nonce there has not reached it.
+// the account's nonce there has not reached it. A compacted record (no
+// signed bytes) cannot be rebroadcast: its block was deeper than
+// KeepRawDepth, and it is left for an operator (repend says so).
 func orphaned(r persist.TxRecord, nonce uint64) bool {
-	return r.Status == persist.TxMined && r.Nonce >= nonce
+	return r.Status == persist.TxMined && r.Nonce >= nonce && len(r.Raw) > 0
 }

@@ -24,7 +24,10 @@
 // reconciles what a previous run left pending: by receipt of any of its
 // hashes, else by the account's nonce (a nonce that has moved past the
 // record without any of its hashes being mined marks it replaced), else by
-// rebroadcasting it.
+// rebroadcasting it. Pending records another key signed (the node was
+// restarted with a new one) are settled by receipt, or else abandoned: never
+// waited on, bumped or counted in this account's nonces, and a later Send of
+// their purpose signs anew with this key.
 package txmgr
 
 import (
@@ -110,12 +113,23 @@ type Config struct {
 	// allowance). Keep it well above the chain's finality: a reorg deeper
 	// than Retain could take back a transaction whose record is gone.
 	Retain time.Duration
+	// KeepRawDepth is how many blocks deep a mined record's block must be
+	// before the record drops its signed bytes and earlier signings,
+	// keeping purpose, nonce, hash, status, block and fees (default 128,
+	// the ingestor's deepest survivable reorg). Until then a reorg that
+	// takes the block out gets the same signed transaction rebroadcast;
+	// after it a record is a few hundred bytes instead of kilobytes of
+	// signed proof. Replaced records drop them at once (they can never be
+	// mined); failed ones keep them, to decode the revert for a later
+	// Send, until Retain prunes them.
+	KeepRawDepth uint64
 	// Logger gets what the manager has to say (default: nothing).
 	Logger Logger
 }
 
 // Errors.
 var (
+	errTooDeep = errors.New("reorganised out after its signed bytes were dropped")
 	// ErrNotStarted: Send was called before Start or after Stop.
 	ErrNotStarted = errors.New("txmgr: not started")
 	// ErrReplaced: the purpose's nonce was used by a transaction that is
@@ -140,6 +154,7 @@ type Manager struct {
 	pending   map[string]struct{}  // purposes with a pending record
 	waiting   map[string]int       // purposes a Send is waiting on (it tends them)
 	broadcast map[string]time.Time // when each pending purpose is due to be sent again
+	compact   map[string]uint64    // settled purposes still holding signed bytes: their block
 	stop      context.CancelFunc
 	done      chan struct{}
 
@@ -151,6 +166,7 @@ type Manager struct {
 	minedMu   sync.Mutex
 	minedAt   time.Time
 	minedLast uint64
+	head      uint64 // the head block of the last read
 
 	trouble outage.Log // tendAll's failures; only the loop (or Start, before it) tends
 }
@@ -191,6 +207,9 @@ func New(cfg Config) (*Manager, error) {
 	if cfg.Retain == 0 {
 		cfg.Retain = time.Hour
 	}
+	if cfg.KeepRawDepth == 0 {
+		cfg.KeepRawDepth = 128
+	}
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -198,6 +217,7 @@ func New(cfg Config) (*Manager, error) {
 	return &Manager{
 		cfg: cfg, log: log, from: crypto.PubkeyToAddress(cfg.Key.PublicKey),
 		pending: map[string]struct{}{}, waiting: map[string]int{}, broadcast: map[string]time.Time{},
+		compact: map[string]uint64{},
 		trouble: outage.Log{What: "checking pending transactions"},
 	}, nil
 }
@@ -226,25 +246,42 @@ func (m *Manager) Start(ctx context.Context) error {
 		return fmt.Errorf("txmgr: nonce of %s: %w", m.from, err)
 	}
 	next := chainNext
-	var pending []string
+	var pending, foreign []string
+	compact := map[string]uint64{}
 	if err := m.cfg.Store.View(func(tx *persist.Tx) error {
 		return tx.ForEachTxRecord(func(r persist.TxRecord) error {
+			switch {
+			case r.Status == persist.TxReplaced || r.Status == persist.TxAbandoned:
+			case m.foreign(r):
+				// Another account's nonce: counting it would leave this
+				// account's next transaction behind a gap for good.
+				if r.Status == persist.TxPending {
+					foreign = append(foreign, r.Purpose)
+				}
+				return nil
+			default:
+				next = max(next, r.Nonce+1)
+			}
 			if r.Status == persist.TxPending {
 				pending = append(pending, r.Purpose)
 			}
-			if r.Status != persist.TxReplaced {
-				next = max(next, r.Nonce+1)
+			if compactable(r) {
+				compact[r.Purpose] = r.Block
 			}
 			return nil
 		})
 	}); err != nil {
 		return fmt.Errorf("txmgr: read tx records: %w", err)
 	}
+	if err := m.settleForeign(ctx, foreign); err != nil {
+		return fmt.Errorf("txmgr: reconcile the previous key's transactions: %w", err)
+	}
 	m.mu.Lock()
 	m.chainID, m.signer, m.next = id, types.LatestSignerForChainID(id), next
 	for _, p := range pending {
 		m.pending[p] = struct{}{}
 	}
+	m.compact = compact
 	m.started = true
 	loopCtx, cancel := context.WithCancel(context.Background())
 	m.stop, m.done = cancel, make(chan struct{})
@@ -277,13 +314,19 @@ func (m *Manager) loop(ctx context.Context) {
 	defer close(m.done)
 	t := time.NewTicker(m.cfg.PollInterval)
 	defer t.Stop()
-	var pruned, revived time.Time
+	var pruned, revived, compacted time.Time
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 			m.tendAll(ctx)
+		}
+		if time.Since(compacted) >= 10*m.cfg.PollInterval {
+			if err := m.compactSettled(ctx); err != nil && ctx.Err() == nil {
+				m.log.Debug("compacting settled tx records failed; will retry", "err", err)
+			}
+			compacted = time.Now()
 		}
 		if m.cfg.Retain > 0 && time.Since(pruned) >= min(m.cfg.Retain/2, 10*time.Minute) {
 			m.prune(ctx)
@@ -362,7 +405,7 @@ func (m *Manager) send(ctx context.Context, purpose string, to *common.Address, 
 	unlock := m.purposes.lock(purpose)
 	rec, err := m.record(purpose)
 	switch {
-	case errors.Is(err, persist.ErrNotFound) || err == nil && rec.Status == persist.TxReplaced:
+	case errors.Is(err, persist.ErrNotFound) || err == nil && (rec.Status == persist.TxReplaced || rec.Status == persist.TxAbandoned):
 		if rec, err = m.create(ctx, purpose, to, data); err != nil {
 			unlock()
 			return nil, fmt.Errorf("%s: %w", purpose, err)
@@ -426,7 +469,7 @@ func (m *Manager) wait(ctx context.Context, purpose string) (*types.Receipt, err
 			if mined, err = m.minedNonce(ctx); err == nil {
 				rc, done, err = m.tend(ctx, &rec, mined)
 			}
-		case rec.Status == persist.TxReplaced:
+		case rec.Status == persist.TxReplaced || rec.Status == persist.TxAbandoned:
 			done, err = true, ErrReplaced
 		default:
 			// Settled by the background loop meanwhile.
@@ -456,6 +499,17 @@ func (m *Manager) wait(ctx context.Context, purpose string) (*types.Receipt, err
 // out) back to pending: the same signed transaction is waited for and
 // rebroadcast, the pool having usually taken it back already.
 func (m *Manager) repend(ctx context.Context, rec *persist.TxRecord) error {
+	if m.foreign(*rec) {
+		// Another key's nonce: never waited on or bumped with this key.
+		m.log.Warn("mined transaction of the previous key left the chain; abandoned", "purpose", rec.Purpose, "hash", common.Hash(rec.Hash))
+		rec.Status, rec.Block, rec.Settled = persist.TxAbandoned, 0, time.Now().UTC()
+		return m.put(ctx, *rec)
+	}
+	if len(rec.Raw) == 0 {
+		m.log.Error("mined transaction left the chain after its record was compacted (a reorg deeper than KeepRawDepth); not sending it again",
+			"purpose", rec.Purpose, "hash", common.Hash(rec.Hash), "block", rec.Block, "keepRawDepth", m.cfg.KeepRawDepth)
+		return fmt.Errorf("transaction %s left the chain from block %d, deeper than KeepRawDepth %d: %w", common.Hash(rec.Hash), rec.Block, m.cfg.KeepRawDepth, errTooDeep)
+	}
 	m.log.Warn("mined transaction left the chain; waiting for it again", "purpose", rec.Purpose, "hash", common.Hash(rec.Hash))
 	rec.Status, rec.Block, rec.Sent, rec.Settled = persist.TxPending, 0, time.Now().UTC(), time.Time{} // the bump timer restarts
 	if err := m.put(ctx, *rec); err != nil {
@@ -487,24 +541,45 @@ func (m *Manager) put(ctx context.Context, rec persist.TxRecord) error {
 
 // create estimates, signs and persists a new transaction for purpose.
 func (m *Manager) create(ctx context.Context, purpose string, to *common.Address, data []byte) (persist.TxRecord, error) {
+	f, err := m.readFees(ctx)
+	if err != nil {
+		return persist.TxRecord{}, err
+	}
+	return m.createWith(ctx, f, purpose, to, data)
+}
+
+// feeQuote is what a new transaction's signing reads from the chain
+// besides its gas: read once, it serves any number of signings.
+type feeQuote struct {
+	tip, feeCap *big.Int
+	chainNext   uint64 // the chain's pending nonce
+}
+
+func (m *Manager) readFees(ctx context.Context) (feeQuote, error) {
+	tip, feeCap, err := m.fees(ctx)
+	if err != nil {
+		return feeQuote{}, err
+	}
+	chainNext, err := m.cfg.Client.PendingNonceAt(ctx, m.from)
+	if err != nil {
+		return feeQuote{}, fmt.Errorf("nonce: %w", err)
+	}
+	return feeQuote{tip: tip, feeCap: feeCap, chainNext: chainNext}, nil
+}
+
+// createWith is create with the fees and nonce already read.
+func (m *Manager) createWith(ctx context.Context, f feeQuote, purpose string, to *common.Address, data []byte) (persist.TxRecord, error) {
 	gas, err := m.cfg.Client.EstimateGas(ctx, ethereum.CallMsg{From: m.from, To: to, Data: data})
 	if err != nil {
 		return persist.TxRecord{}, fmt.Errorf("estimate gas: %w", contracts.DecodeCallError(err))
 	}
 	gas += gas * uint64(m.cfg.GasMarginPercent) / 100
-	tip, feeCap, err := m.fees(ctx)
-	if err != nil {
-		return persist.TxRecord{}, err
-	}
-	chainNext, err := m.cfg.Client.PendingNonceAt(ctx, m.from)
-	if err != nil {
-		return persist.TxRecord{}, fmt.Errorf("nonce: %w", err)
-	}
+	tip, feeCap := f.tip, f.feeCap
 
 	m.nonceMu.Lock()
 	defer m.nonceMu.Unlock()
 	m.mu.Lock()
-	nonce := max(m.next, chainNext)
+	nonce := max(m.next, f.chainNext)
 	m.mu.Unlock()
 	signed, err := types.SignNewTx(m.cfg.Key, m.signer, &types.DynamicFeeTx{
 		ChainID: m.chainID, Nonce: nonce, GasTipCap: tip, GasFeeCap: feeCap, Gas: gas, To: to, Data: data,
@@ -679,6 +754,9 @@ func (m *Manager) readMinedNonce(ctx context.Context) (uint64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("nonce: %w", err)
 	}
+	m.minedMu.Lock()
+	m.head = max(m.head, head.Number.Uint64())
+	m.minedMu.Unlock()
 	return mined, nil
 }
 
@@ -700,7 +778,7 @@ func (m *Manager) tend(ctx context.Context, rec *persist.TxRecord, mined uint64)
 		if err := m.put(ctx, *rec); err != nil {
 			return nil, false, err
 		}
-		m.settled(rec.Purpose)
+		m.settled(rec)
 		m.log.Info("transaction mined", "purpose", rec.Purpose, "hash", hash, "block", rec.Block, "status", rec.Status)
 		return rc, true, m.outcome(ctx, rec, hash, rc)
 	}
@@ -709,7 +787,7 @@ func (m *Manager) tend(ctx context.Context, rec *persist.TxRecord, mined uint64)
 		if err := m.put(ctx, *rec); err != nil {
 			return nil, false, err
 		}
-		m.settled(rec.Purpose)
+		m.settled(rec)
 		m.log.Warn("transaction's nonce was used by another transaction; it can never be mined",
 			"purpose", rec.Purpose, "nonce", rec.Nonce, "hash", common.Hash(rec.Hash))
 		return nil, true, fmt.Errorf("%s: nonce %d: %w", rec.Purpose, rec.Nonce, ErrReplaced)
@@ -733,10 +811,13 @@ func (m *Manager) tend(ctx context.Context, rec *persist.TxRecord, mined uint64)
 	return nil, false, nil
 }
 
-func (m *Manager) settled(purpose string) {
+func (m *Manager) settled(rec *persist.TxRecord) {
 	m.mu.Lock()
-	delete(m.pending, purpose)
-	delete(m.broadcast, purpose)
+	delete(m.pending, rec.Purpose)
+	delete(m.broadcast, rec.Purpose)
+	if compactable(*rec) {
+		m.compact[rec.Purpose] = rec.Block
+	}
 	m.mu.Unlock()
 }
 

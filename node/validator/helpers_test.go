@@ -2,6 +2,7 @@ package validator_test
 
 import (
 	"context"
+	"math/big"
 	"path/filepath"
 	"sync/atomic"
 	"testing"
@@ -68,7 +69,7 @@ type countingChain struct {
 	tries map[contracts.SlotID]int
 }
 
-func (c *countingChain) MarkProofAsMissing(ctx context.Context, slot contracts.SlotID, period uint64) error {
+func (c *countingChain) MarkProofAsMissing(ctx context.Context, slot contracts.SlotID, period uint64) (*big.Int, error) {
 	c.tries[slot]++
 	return c.Chain.MarkProofAsMissing(ctx, slot, period)
 }

@@ -2,14 +2,17 @@
 // node's chain ingestor: the slots it watches (from SlotFilled and
 // SlotFreed, and their reverts when the chain reorganises) and the periods
 // it has decided live in the store, the watch list committed with the
-// cursor. After each period ends it asks the Marketplace to mark every
-// watched slot whose required proof never came.
+// cursor. After each period ends it reads the status of every watched slot
+// in one batched view call (slotStatuses, chunked by Config.Batch) and
+// sends markProofAsMissing only for the slots the contract says are
+// markable, so the reads per period do not grow with the slots watched.
 //
 // A restart resumes from the store: the ingestor goes on from its cursor
 // (no rescan from the deployment block), and a period already decided is
-// not tried again. A mark the contract would refuse (proof submitted, not
-// required, already marked, slot no longer filled) fails at gas estimation
-// and is never sent. "Now" is the head block's timestamp, so the period is
+// not tried again. A slot the contract says needs no mark (proof
+// submitted, not required, already marked, too late) is decided without a
+// transaction; one no longer filled is dropped from the watch list. "Now"
+// is the head block's timestamp, so the period is
 // the chain's. With validation groups (Config.Groups) a network splits the
 // slots between validators: this one watches the slots whose id mod Groups
 // is Group.
@@ -33,8 +36,17 @@ import (
 
 // Chain is what the validator needs of the Marketplace.
 type Chain interface {
-	MarkProofAsMissing(ctx context.Context, slot contracts.SlotID, period uint64) error
+	// SlotStatuses is one view call; markPeriod is the period whose marks
+	// it judges.
+	SlotStatuses(ctx context.Context, slots []contracts.SlotID, markPeriod uint64) ([]contracts.SlotStatus, error)
+	// MarkProofAsMissing returns the reward the mark paid (nil: unknown).
+	MarkProofAsMissing(ctx context.Context, slot contracts.SlotID, period uint64) (reward *big.Int, err error)
 }
+
+// DefaultBatch is how many slots one slotStatuses call reads: about 12k gas
+// each, so 500 stay near 6M, well inside the eth_call gas caps of geth
+// (50M) and hosted providers.
+const DefaultBatch = 500
 
 // Config tunes the validator.
 type Config struct {
@@ -44,6 +56,7 @@ type Config struct {
 	// is Group. Groups 0 or 1 watches every slot.
 	Groups, Group uint64
 	Poll          time.Duration // how often to look even without a new head
+	Batch         int           // slots per slotStatuses call; DefaultBatch when 0
 	Log           hclog.Logger
 	OnMark        func(slot contracts.SlotID, period uint64) // metrics hook, may be nil
 }
@@ -57,8 +70,9 @@ type Validator struct {
 	head  atomic.Pointer[persist.Head]
 	wake  chan struct{} // a new head (cap 1)
 
-	mu    sync.Mutex
-	marks int
+	mu      sync.Mutex
+	marks   int
+	rewards big.Int // token units the marks since start paid
 }
 
 // New returns a validator over chain, keeping its state in store.
@@ -72,6 +86,9 @@ func New(chain Chain, store *persist.Store, cfg Config) (*Validator, error) {
 	if cfg.Poll == 0 {
 		cfg.Poll = time.Second
 	}
+	if cfg.Batch <= 0 {
+		cfg.Batch = DefaultBatch
+	}
 	if cfg.Log == nil {
 		cfg.Log = hclog.NewNullLogger()
 	}
@@ -84,6 +101,16 @@ func (v *Validator) Marks() int {
 	defer v.mu.Unlock()
 	return v.marks
 }
+
+// Rewards is what the marks since start paid, in token units.
+func (v *Validator) Rewards() *big.Int {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return new(big.Int).Set(&v.rewards)
+}
+
+// Period is the proof period, in seconds.
+func (v *Validator) Period() uint64 { return v.cfg.Period }
 
 // Watched is how many slots are being watched.
 func (v *Validator) Watched() int {
@@ -212,16 +239,11 @@ func (v *Validator) Step(ctx context.Context) error {
 	}); err != nil {
 		return fmt.Errorf("validator: watched slots: %w", err)
 	}
-	decided := map[persist.ID]bool{} // true: decided; false: stop watching
-	for _, w := range due {
-		if d, ok := v.check(ctx, contracts.SlotID(w.SlotID), period-1); ok {
-			decided[w.SlotID] = d
-		}
-	}
+	decided, err := v.decide(ctx, due, period-1)
 	if len(decided) == 0 {
-		return nil
+		return err
 	}
-	return v.store.Update(ctx, func(tx *persist.Tx) error {
+	return errors.Join(err, v.store.Update(ctx, func(tx *persist.Tx) error {
 		for slot, keep := range decided {
 			w, err := tx.WatchedSlot(slot)
 			if errors.Is(err, persist.ErrNotFound) {
@@ -241,7 +263,43 @@ func (v *Validator) Step(ctx context.Context) error {
 			}
 		}
 		return nil
-	})
+	}))
+}
+
+// decide reads the due slots' statuses for period in batches and marks the
+// markable ones. The map says, per slot decided, whether to keep watching
+// it; a slot left out is tried again on the next round. A failed read stops
+// the round with what was decided so far.
+func (v *Validator) decide(ctx context.Context, due []persist.WatchedSlot, period uint64) (map[persist.ID]bool, error) {
+	decided := make(map[persist.ID]bool, len(due))
+	for len(due) > 0 {
+		n := min(len(due), v.cfg.Batch)
+		ids := make([]contracts.SlotID, n)
+		for i, w := range due[:n] {
+			ids[i] = contracts.SlotID(w.SlotID)
+		}
+		due = due[n:]
+		statuses, err := v.chain.SlotStatuses(ctx, ids, period)
+		if err == nil && len(statuses) != n {
+			err = fmt.Errorf("%d statuses for %d slots", len(statuses), n)
+		}
+		if err != nil {
+			return decided, fmt.Errorf("validator: slot statuses: %w", err)
+		}
+		for i, st := range statuses {
+			switch {
+			case contracts.SlotState(st.State) != contracts.SlotStateFilled:
+				decided[persist.ID(ids[i])] = false // ended, or freed
+			case !st.Markable:
+				decided[persist.ID(ids[i])] = true
+			default:
+				if keep, ok := v.mark(ctx, ids[i], period); ok {
+					decided[persist.ID(ids[i])] = keep
+				}
+			}
+		}
+	}
+	return decided, nil
 }
 
 func (v *Validator) currentHead() (persist.Head, error) {
@@ -259,16 +317,21 @@ func (v *Validator) currentHead() (persist.Head, error) {
 	return c.Head(), nil
 }
 
-// check decides one slot for one period: ok reports a decision (keep
-// false: the slot is no longer filled, stop watching it); !ok means a
-// transient failure, to try again within the timeout.
-func (v *Validator) check(ctx context.Context, slot contracts.SlotID, period uint64) (keep, ok bool) {
-	err := v.chain.MarkProofAsMissing(ctx, slot, period)
+// mark sends the mark of a slot the status read found markable: ok
+// reports a decision (keep false: the slot is no longer filled, stop
+// watching it); !ok means a transient failure, to try again within the
+// timeout. The contract may still refuse at gas estimation if the chain
+// moved since the read; its reason settles the period the same way.
+func (v *Validator) mark(ctx context.Context, slot contracts.SlotID, period uint64) (keep, ok bool) {
+	reward, err := v.chain.MarkProofAsMissing(ctx, slot, period)
 	switch {
 	case err == nil:
-		v.cfg.Log.Info("marked proof missing", "slotId", slot, "period", period)
+		v.cfg.Log.Info("marked proof missing", "slotId", slot, "period", period, "reward", reward)
 		v.mu.Lock()
 		v.marks++
+		if reward != nil {
+			v.rewards.Add(&v.rewards, reward)
+		}
 		v.mu.Unlock()
 		if v.cfg.OnMark != nil {
 			v.cfg.OnMark(slot, period)

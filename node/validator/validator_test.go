@@ -65,6 +65,7 @@ func TestMarksOnlyMissedProofsOnce(t *testing.T) {
 	slash := new(big.Int).Div(new(big.Int).Mul(contracts.SlotCollateral(e.Ask(2, 1, size)), big.NewInt(int64(cfg.SlashPercentage))), big.NewInt(100))
 	reward := new(big.Int).Div(new(big.Int).Mul(slash, big.NewInt(int64(cfg.ValidatorRewardPercentage))), big.NewInt(100))
 	ct.WantEqual(t, "validator rewards", new(big.Int).Sub(e.Balance(e.Validator.Addr), before), new(big.Int).Mul(reward, big.NewInt(2)))
+	ct.WantEqual(t, "rewards the validator counted", v.Rewards(), new(big.Int).Mul(reward, big.NewInt(2)))
 
 	// A restarted validator resumes from the store and marks nothing twice.
 	again := newValidator(t, e, chain, store, validator.Config{})

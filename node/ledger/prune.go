@@ -1,0 +1,152 @@
+package ledger
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/slotd/slotd/persist"
+)
+
+// DefaultRetain is how long, in chain time, an ended request stays in the
+// ledger after its end: far beyond any reorg the ingestor survives and the
+// payouts, withdrawals and last judgements the roles make right at the end.
+const DefaultRetain = 24 * time.Hour
+
+const (
+	pruneScan  = 10_000 // requests one pass collects: a backlog is worked off over passes
+	pruneBatch = 500    // requests one transaction deletes
+)
+
+var errScanFull = errors.New("ledger prune scan full")
+
+// Pruner deletes from the ledger the requests that ended (finished,
+// cancelled or failed) more than Retain of chain time ago, with their
+// slots, so the ledger holds the live requests and a day of history rather
+// than every request ever posted. "Now" is the cursor's block time. Run
+// owns its goroutine.
+type Pruner struct {
+	store  *persist.Store
+	retain uint64 // seconds
+	every  time.Duration
+	log    hclog.Logger
+}
+
+// NewPruner prunes store's ledger every interval (a minute when 0),
+// keeping ended requests for retain (DefaultRetain when 0).
+func NewPruner(store *persist.Store, retain, every time.Duration, log hclog.Logger) *Pruner {
+	if retain <= 0 {
+		retain = DefaultRetain
+	}
+	if every <= 0 {
+		every = time.Minute
+	}
+	if log == nil {
+		log = hclog.NewNullLogger()
+	}
+	return &Pruner{store: store, retain: uint64(retain / time.Second), every: every, log: log}
+}
+
+// Run prunes until ctx ends; a failed pass is logged and tried again.
+func (p *Pruner) Run(ctx context.Context) error {
+	t := time.NewTicker(p.every)
+	defer t.Stop()
+	for {
+		if n, err := p.Prune(ctx); err != nil && ctx.Err() == nil {
+			p.log.Warn("pruning the ledger failed; will retry", "err", err)
+		} else if n > 0 {
+			p.log.Info("pruned ended requests from the ledger", "requests", n)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// Prune deletes the requests that ended more than retain before the
+// cursor's block time, and returns how many.
+func (p *Pruner) Prune(ctx context.Context) (int, error) {
+	var now uint64
+	var old []persist.ID
+	err := p.store.View(func(tx *persist.Tx) error {
+		c, err := tx.Cursor()
+		if errors.Is(err, persist.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		now = c.Time
+		return tx.ForEachLedgerRequest(func(r persist.LedgerRequest) error {
+			if !p.ended(r, now) {
+				return nil
+			}
+			old = append(old, r.RequestID)
+			if len(old) == pruneScan {
+				return errScanFull
+			}
+			return nil
+		})
+	})
+	if err != nil && !errors.Is(err, errScanFull) {
+		return 0, fmt.Errorf("ledger: scan for ended requests: %w", err)
+	}
+	deleted := 0
+	for len(old) > 0 {
+		batch := old[:min(len(old), pruneBatch)]
+		old = old[len(batch):]
+		n := 0
+		err := p.store.Update(ctx, func(tx *persist.Tx) error {
+			n = 0 // Update may run this more than once
+			for _, id := range batch {
+				r, err := tx.LedgerRequest(id)
+				if errors.Is(err, persist.ErrNotFound) {
+					continue
+				}
+				if err != nil {
+					return err
+				}
+				if !p.ended(r, now) { // a reorg revived it meanwhile
+					continue
+				}
+				if _, err := tx.DeleteLedgerRequest(id); err != nil {
+					return err
+				}
+				n++
+			}
+			return nil
+		})
+		deleted += n
+		if err != nil {
+			return deleted, fmt.Errorf("ledger: delete ended requests: %w", err)
+		}
+	}
+	return deleted, nil
+}
+
+// ended: r ended more than retain before now. A cancelled request ended
+// at its expiry; a finished or failed one counts from its end (a failed
+// request's moment is not recorded, and its end bounds it).
+func (p *Pruner) ended(r persist.LedgerRequest, now uint64) bool {
+	if now == 0 {
+		return false
+	}
+	var at uint64
+	switch r.State(now) {
+	case persist.LedgerCancelled:
+		at = r.Expiry
+	case persist.LedgerFinished, persist.LedgerFailed:
+		if r.End == 0 {
+			return false // never read: no end to count from
+		}
+		at = r.End
+	default:
+		return false
+	}
+	return now >= at+p.retain
+}

@@ -1,0 +1,555 @@
+package sales_test
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"math/big"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	dto "github.com/prometheus/client_model/go"
+
+	"github.com/slotd/slotd/contracts"
+	"github.com/slotd/slotd/contracts/bindings"
+	ct "github.com/slotd/slotd/contracts/contractstest"
+	"github.com/slotd/slotd/contracts/proof"
+	"github.com/slotd/slotd/fsm"
+	"github.com/slotd/slotd/node/chain"
+	"github.com/slotd/slotd/node/datastore"
+	"github.com/slotd/slotd/node/ledger"
+	"github.com/slotd/slotd/node/metrics"
+	"github.com/slotd/slotd/node/sales"
+	"github.com/slotd/slotd/node/txmgr"
+	"github.com/slotd/slotd/persist"
+)
+
+var (
+	schedFigures = flag.Bool("sched-figures", false, "print the proving scheduler's RPC calls per block and per period for 1 to 1,000 held slots")
+	schedBig     = flag.Int("sched-figures.big", 0, "also hold this many slots (10000 for the issue's figure) and print proofs due/submitted per period, RSS and restart time")
+)
+
+// sendMethods are the calls that sending a proof makes (its gas, fees,
+// nonce, broadcast and receipt), set apart from the per-block load.
+var sendMethods = []string{"eth_estimateGas", "eth_sendRawTransaction", "eth_getTransactionReceipt", "eth_maxPriorityFeePerGas", "eth_getTransactionCount"}
+
+// provingHost is a host whose slots were filled on the chain directly and
+// whose agents were seeded in Proving; its ingestor is synced by the test
+// once per block, so calls per block are exact.
+type provingHost struct {
+	dir    string
+	ids    []contracts.SlotID
+	count  *ct.CountingClient
+	store  *persist.Store
+	sales  *sales.Sales
+	in     *chain.Ingestor
+	rounds chan persist.Head
+	stop   func()
+	// firstRound is when the scheduler began its first round.
+	firstRound atomic.Pointer[time.Time]
+}
+
+// seedProving fills n slots for host on the chain (requests of up to 250
+// slots of one dataset, reserved and filled in batches through a tx
+// manager of its own), and writes the host's store and data dir: every
+// slot's data and tree, and its agent in Proving.
+func seedProving(t testing.TB, e *ct.Env, host ct.Actor, n int, probability int64, dir string) []contracts.SlotID {
+	t.Helper()
+	ctx := context.Background()
+	per := min(n, 250)
+	if n%per != 0 {
+		t.Fatalf("%d slots do not split into requests of %d", n, per)
+	}
+	layout, err := datastore.NewLayout(uint64(per)*datastore.StripeUnit, per, 0, datastore.StripeUnit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	size := int(layout.SlotSize) // one stripe unit per slot
+	ds := ct.NewDataset(t, 11, per, size)
+	seedStore, err := persist.Open(filepath.Join(t.TempDir(), "seed.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer seedStore.Close()
+	tm, err := txmgr.New(txmgr.Config{Client: e.Chain, Store: seedStore, Key: host.Key, PollInterval: time.Hour, RebroadcastInterval: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tm.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer tm.Stop()
+	market, token := e.Dep.Marketplace, e.Dep.Token
+	abi := bindings.NewMarketplace()
+	huge := new(big.Int).Lsh(big.NewInt(1), 200)
+	mustSubmit(t, tm, []txmgr.Call{{Purpose: "approve", To: &token, Data: bindings.NewTestToken().PackApprove(market, huge)}})
+	e.Commit()
+
+	var ids []contracts.SlotID
+	type slotRef struct {
+		req   contracts.RequestID
+		index uint64
+	}
+	var refs []slotRef
+	for r := 0; r*per < n; r++ {
+		ask := e.Ask(uint64(per), 0, size)
+		ask.Duration, ask.ProofProbability = 1_000_000, big.NewInt(probability)
+		req := e.NewRequest(ds, ask)
+		req.Expiry = 5000
+		id, _, err := e.Client.M.RequestStorage(ctx, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		calls := make([]txmgr.Call, per)
+		for i := range per {
+			calls[i] = txmgr.Call{Purpose: fmt.Sprintf("reserve:%s:%d", id.Hex(), i), To: &market, Data: abi.PackReserveSlot(id, uint64(i))}
+			refs = append(refs, slotRef{id, uint64(i)})
+		}
+		for i := 0; i < per; i += 100 {
+			mustSubmit(t, tm, calls[i:min(i+100, per)])
+			e.Commit()
+		}
+	}
+	// Fill in batches; a fill whose challenge moved before it landed is
+	// tried again.
+	left := refs
+	for attempt := 0; len(left) > 0; attempt++ {
+		if attempt > 20 {
+			t.Fatalf("%d slots still unfilled", len(left))
+		}
+		for i := 0; i < len(left); i += 100 {
+			batch := left[i:min(i+100, len(left))]
+			calls := make([]txmgr.Call, 0, len(batch))
+			for _, s := range batch {
+				slot := contracts.GetSlotID(s.req, s.index)
+				p := e.ProofFor(host, slot, ds.Slots[s.index])
+				rootPath, err := contentPath(ds, s.index)
+				if err != nil {
+					t.Fatal(err)
+				}
+				calls = append(calls, txmgr.Call{Purpose: fmt.Sprintf("fill:%s:%d", slot.Hex(), attempt), To: &market,
+					Data: abi.PackFillSlot(s.req, s.index, ds.Roots[s.index], rootPath, p)})
+			}
+			tm.SubmitAll(ctx, calls) // a refused estimate is a moved challenge: tried again
+			e.Commit()
+		}
+		var still []slotRef
+		slots := make([]contracts.SlotID, len(left))
+		for i, s := range left {
+			slots[i] = contracts.GetSlotID(s.req, s.index)
+		}
+		for i := 0; i < len(slots); i += 500 {
+			st, err := e.Client.M.SlotStatuses(ctx, slots[i:min(i+500, len(slots))], 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for j, x := range st {
+				if contracts.SlotState(x.State) != contracts.SlotStateFilled || x.Host != host.Addr {
+					still = append(still, left[i+j])
+				}
+			}
+		}
+		left = still
+	}
+
+	store, err := persist.Open(filepath.Join(dir, "slotd.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	data, err := datastore.Open(filepath.Join(dir, "data"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := make([]datastore.CID, len(ds.Roots))
+	for i, r := range ds.Roots {
+		roots[i] = datastore.CID(r)
+	}
+	manifest := &datastore.Manifest{Version: 1, CID: datastore.CID(ds.Content), FileSize: layout.FileSize, DataSlots: per,
+		SlotSize: layout.SlotSize, StripeSize: layout.Stripe, SlotRoots: roots}
+	bufs := make([][]byte, per)
+	for i := range per {
+		bufs[i] = make([]byte, size)
+		if _, err := ds.Slots[i].Data.ReadAt(bufs[i], 0); err != nil && err != io.EOF {
+			t.Fatal(err)
+		}
+	}
+	head := e.Head().Number.Uint64()
+	err = store.Update(ctx, func(tx *persist.Tx) error {
+		for _, s := range refs {
+			slot := contracts.GetSlotID(s.req, s.index)
+			dataPath, _ := data.HostedSlotPaths(slot)
+			if err := os.WriteFile(dataPath, bufs[s.index], 0o600); err != nil {
+				return err
+			}
+			h := &datastore.HostedSlot{SlotID: slot, CID: manifest.CID, Index: int(s.index), Root: ds.Roots[s.index], Size: uint64(size), Manifest: manifest}
+			if err := data.CommitHostedSlot(h, ds.Slots[s.index].Tree); err != nil {
+				return err
+			}
+			a := persist.Agent{SlotID: persist.ID(slot), RequestID: persist.ID(s.req), SlotIndex: s.index}
+			if err := tx.Transition(&a, &persist.JournalEntry{To: fsm.Proving, Event: "seeded", Time: time.Now(), Block: head}); err != nil {
+				return err
+			}
+			ids = append(ids, slot)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ids
+}
+
+func mustSubmit(t testing.TB, tm *txmgr.Manager, calls []txmgr.Call) {
+	t.Helper()
+	for i, err := range tm.SubmitAll(context.Background(), calls) {
+		if err != nil {
+			t.Fatalf("%s: %v", calls[i].Purpose, err)
+		}
+	}
+}
+
+// startProving runs the host's sales and tx manager over a counting
+// client; the test syncs the ingestor (sync) once per block it mines.
+func startProving(t testing.TB, e *ct.Env, host ct.Actor, dir string, tune ...func(*sales.Config)) *provingHost {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	h := &provingHost{dir: dir, count: ct.NewCounting(e.Chain), rounds: make(chan persist.Head, 1024)}
+	var err error
+	if h.store, err = persist.Open(filepath.Join(dir, "slotd.db"), nil); err != nil {
+		t.Fatal(err)
+	}
+	data, err := datastore.Open(filepath.Join(dir, "data"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm, err := txmgr.New(txmgr.Config{Client: h.count, Store: h.store, Key: host.Key, PollInterval: time.Hour, RebroadcastInterval: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tm.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	market := contracts.NewEthMarket(h.count, tm, e.Dep.Marketplace)
+	log := hclog.New(&hclog.LoggerOptions{Name: "host", Level: hclog.LevelFromString(os.Getenv("SLOTD_TEST_LOG"))})
+	cfg := sales.Config{Store: h.store, Market: market, Client: h.count, Data: data, Workers: 0, QueueSize: 1 << 20,
+		Poll: time.Hour, Log: log, Submitter: tm}
+	for _, f := range tune {
+		f(&cfg)
+	}
+	h.sales, err = sales.New(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sales.OnRound(h.sales, func(hd persist.Head) { h.rounds <- hd })
+	sales.OnRoundStart(h.sales, func(persist.Head) {
+		now := time.Now()
+		h.firstRound.CompareAndSwap(nil, &now)
+	})
+	h.in, err = chain.New(chain.Config{Client: h.count, Store: h.store, Subscribers: []chain.Subscriber{ledger.New(market), h.sales},
+		Address: e.Dep.Marketplace, Recent: 257, PollInterval: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- h.sales.Run(ctx) }()
+	var once sync.Once
+	h.stop = func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("sales stopped with %v", err)
+			}
+			tm.Stop()
+			h.store.Close()
+		})
+	}
+	t.Cleanup(h.stop)
+	return h
+}
+
+// block mines one block, syncs the host's ingestor to it and waits for
+// the scheduler's round on it.
+func (h *provingHost) block(t testing.TB, e *ct.Env) uint64 {
+	t.Helper()
+	e.Commit()
+	n := e.Head().Number.Uint64()
+	if err := h.in.Sync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	h.waitRound(t, n)
+	return n
+}
+
+func (h *provingHost) waitRound(t testing.TB, n uint64) {
+	t.Helper()
+	timeout := time.After(2 * time.Minute)
+	for {
+		select {
+		case hd := <-h.rounds:
+			if hd.Number >= n {
+				return
+			}
+		case <-timeout:
+			t.Fatalf("no scheduling round for block %d", n)
+		}
+	}
+}
+
+// provePeriods runs the host for periods whole periods after the current
+// one and checks that every slot the chain required a proof of at a
+// period's first block has its proof received by the period's last block.
+// It returns the calls made over those periods and the blocks mined.
+func provePeriods(t testing.TB, e *ct.Env, h *provingHost, periods int) (calls map[string]int, blocks int, due, proved int) {
+	t.Helper()
+	ctx := context.Background()
+	length := e.Cfg.Proofs.Period
+	// Get to the first block of a period, so that the count covers whole ones.
+	for e.Now()%length != length-1 {
+		h.block(t, e)
+	}
+	h.block(t, e)
+	before := h.count.Snapshot()
+	for range periods {
+		required := map[contracts.SlotID]bool{}
+		for i := 0; i < len(h.ids); i += 500 {
+			part := h.ids[i:min(i+500, len(h.ids))]
+			st, err := e.Client.M.SlotStatuses(ctx, part, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for j, x := range st {
+				if x.ProofRequired || x.WillProofBeRequired {
+					required[part[j]] = true
+				}
+			}
+		}
+		for e.Now()%length != length-1 {
+			h.block(t, e)
+			blocks++
+		}
+		// The period's last block: whatever is required has landed.
+		missing := 0
+		for i := 0; i < len(h.ids); i += 500 {
+			part := h.ids[i:min(i+500, len(h.ids))]
+			st, err := e.Client.M.SlotStatuses(ctx, part, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for j, x := range st {
+				if required[part[j]] && !x.ProofReceived {
+					missing++
+				}
+			}
+		}
+		due += len(required)
+		proved += len(required) - missing
+		if missing > 0 {
+			t.Errorf("period %d: %d of %d required proofs not received by its last block", e.Now()/length, missing, len(required))
+		}
+		h.block(t, e) // into the next period
+		blocks++
+	}
+	after := h.count.Snapshot()
+	calls = map[string]int{}
+	for k, v := range after {
+		if d := v - before[k]; d > 0 {
+			calls[k] = d
+		}
+	}
+	return calls, blocks, due, proved
+}
+
+func split(calls map[string]int) (base, send int) {
+	for k, v := range calls {
+		if slices.Contains(sendMethods, k) {
+			send += v
+		} else {
+			base += v
+		}
+	}
+	return base, send
+}
+
+func proofEnv(t testing.TB, period uint64, gasLimit uint64) *ct.Env {
+	cfg := ct.TestConfig()
+	cfg.Proofs.Period, cfg.Proofs.Timeout = period, period/2
+	return ct.NewEnvWith(t, cfg, ct.Options{Hosts: 1, GasLimit: gasLimit})
+}
+
+// TestSchedulerProvesEveryRequiredProof: a host holding slots in Proving
+// submits, within each period, a proof for every slot the chain requires
+// one of, from one scheduler and no goroutine per agent.
+func TestSchedulerProvesEveryRequiredProof(t *testing.T) {
+	e := proofEnv(t, 20, 0)
+	dir := t.TempDir()
+	ids := seedProving(t, e, e.Hosts[0], 5, 1, dir)
+	h := startProving(t, e, e.Hosts[0], dir)
+	h.ids = ids
+	_, _, due, proved := provePeriods(t, e, h, 3)
+	if due == 0 || proved != due {
+		t.Fatalf("%d proofs due, %d received", due, proved)
+	}
+}
+
+// TestMissedProofCounted: a proof of ours that a validator marks missing
+// is counted from the chain's ProofMarkedMissing log (no read per slot).
+func TestMissedProofCounted(t *testing.T) {
+	e := proofEnv(t, 20, 0)
+	dir := t.TempDir()
+	ids := seedProving(t, e, e.Hosts[0], 1, 1, dir)
+	// Without its data the host cannot prove: the period's proof is missed.
+	data, err := datastore.Open(filepath.Join(dir, "data"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dataPath, _ := data.HostedSlotPaths(ids[0])
+	if err := os.Remove(dataPath); err != nil {
+		t.Fatal(err)
+	}
+	var m *metrics.Metrics
+	h := startProving(t, e, e.Hosts[0], dir, func(c *sales.Config) {
+		m = metrics.New(c.Store)
+		c.Metrics = m
+	})
+	h.ids = ids
+	length := e.Cfg.Proofs.Period
+	fill := e.Now() / length // the fill's own period needs no proof
+	for e.Now()/length == fill {
+		h.block(t, e)
+	}
+	missed := e.Now() / length
+	for e.Now()/length == missed {
+		h.block(t, e)
+	}
+	if _, err := e.Validator.M.MarkProofAsMissing(context.Background(), ids[0], missed); err != nil {
+		t.Fatalf("mark period %d missing: %v", missed, err)
+	}
+	h.block(t, e)
+	var got dto.Metric
+	if err := m.ProofsMissed.Write(&got); err != nil {
+		t.Fatal(err)
+	}
+	if got.GetCounter().GetValue() != 1 {
+		t.Fatalf("proofs missed metric %v, want 1", got.GetCounter().GetValue())
+	}
+}
+
+// TestSchedulerFigures prints RPC calls per block and per period for a
+// host holding 1 to 1,000 slots in Proving (every slot proves every
+// period), and with -sched-figures.big a 10,000-slot run's figures.
+//
+//	go test ./node/sales -run TestSchedulerFigures -sched-figures -v -timeout 60m
+func TestSchedulerFigures(t *testing.T) {
+	if !*schedFigures {
+		t.Skip("pass -sched-figures")
+	}
+	const period = 40
+	var rows []string
+	var perBlock1 float64
+	for _, n := range []int{1, 10, 100, 1000} {
+		e := proofEnv(t, period, 400_000_000)
+		dir := t.TempDir()
+		ids := seedProving(t, e, e.Hosts[0], n, 1, dir)
+		h := startProving(t, e, e.Hosts[0], dir)
+		h.ids = ids
+		calls, blocks, due, proved := provePeriods(t, e, h, 2)
+		h.stop()
+		base, send := split(calls)
+		pb := float64(base) / float64(blocks)
+		if n == 1 {
+			perBlock1 = pb
+		}
+		var methods []string
+		for k, v := range calls {
+			methods = append(methods, fmt.Sprintf("%s=%d", k, v))
+		}
+		sort.Strings(methods)
+		rows = append(rows, fmt.Sprintf("| %d | %.2f | %.1f | %.2f | %d | %d/%d | %s |", n, pb, float64(base)/2, pb/perBlock1, send, proved, due, strings.Join(methods, " ")))
+	}
+	fmt.Printf("\nProving scheduler, period %d blocks (1 s each), proof probability 1, 2 periods:\n", period)
+	fmt.Println("| slots | calls/block (sends aside) | calls/period (sends aside) | ÷ N=1 | send calls | proofs received/due | by method |")
+	fmt.Println("|---|---|---|---|---|---|---|")
+	for _, r := range rows {
+		fmt.Println(r)
+	}
+	if *schedBig > 0 {
+		bigFigure(t, *schedBig)
+	}
+}
+
+// bigFigure holds n slots (period 120 blocks, proof probability 8, block
+// gas limit 1e9) and prints the proofs due and received per period, the
+// process's peak RSS, and the time from a restart until the scheduler's
+// first round.
+func bigFigure(t *testing.T, n int) {
+	const period, probability = 120, 8
+	e := proofEnv(t, period, 1_000_000_000)
+	dir := t.TempDir()
+	start := time.Now()
+	ids := seedProving(t, e, e.Hosts[0], n, probability, dir)
+	seeded := time.Since(start)
+	h := startProving(t, e, e.Hosts[0], dir)
+	h.ids = ids
+	calls, blocks, due, proved := provePeriods(t, e, h, 2)
+	h.stop()
+	base, send := split(calls)
+
+	// Restart: open the store, restore the agents, and wait for the first
+	// scheduling round on the next block.
+	t0 := time.Now()
+	h2 := startProving(t, e, e.Hosts[0], dir)
+	h2.ids = ids
+	e.Commit()
+	if err := h2.in.Sync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	h2.waitRound(t, e.Head().Number.Uint64())
+	restart := time.Since(t0)
+	resumed := h2.firstRound.Load().Sub(t0)
+	h2.stop()
+	fmt.Printf("\n%d slots in Proving (period %d blocks of 1 s, proof probability %d, block gas limit 1e9, slots of 16 KiB), seeded in %s:\n",
+		n, period, probability, seeded.Round(time.Second))
+	fmt.Printf("  proofs due %d, received within their period %d over 2 periods (%d blocks)\n", due, proved, blocks)
+	fmt.Printf("  calls/block sends aside %.2f, send calls %d\n", float64(base)/float64(blocks), send)
+	fmt.Printf("  peak RSS of the test process (simulated chain included) %s\n", peakRSS())
+	fmt.Printf("  restart (open store, restore agents, sync one block) until the scheduler's first round begins %s, until that round has built and sent its proofs %s\n",
+		resumed.Round(time.Millisecond), restart.Round(time.Millisecond))
+}
+
+// peakRSS is the process's VmHWM from /proc.
+func peakRSS() string {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return "unknown"
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "VmHWM:") {
+			return strings.TrimSpace(strings.TrimPrefix(l, "VmHWM:"))
+		}
+	}
+	return "unknown"
+}
+
+// contentPath is the slot root's path to the dataset's content root, as
+// fillSlot takes it.
+func contentPath(ds ct.Dataset, index uint64) ([][32]byte, error) {
+	path, err := proof.ContentPath(ds.Roots, index)
+	if err != nil {
+		return nil, err
+	}
+	out := make([][32]byte, len(path))
+	for i, h := range path {
+		out[i] = h
+	}
+	return out, nil
+}
