@@ -123,7 +123,8 @@ func New(ctx context.Context, cfg Config) (*Sales, error) {
 	}
 	progress := transfer.PersistProgress{Store: cfg.Store}
 	fx := &effects{market: cfg.Market, store: cfg.Store, receipts: cfg.Client, data: cfg.Data, downloader: transfer.NewDownloader(cfg.Data, progress, cfg.Download),
-		peers: cfg.Peers, samples: int(mcfg.Proofs.Samples), poll: cfg.Poll, head: s.Head, log: cfg.Log.Named("agent"), metrics: cfg.Metrics}
+		peers: cfg.Peers, samples: int(mcfg.Proofs.Samples), poll: cfg.Poll, head: s.Head, headers: cfg.Headers,
+		proofs: mcfg.Proofs, maxReservations: mcfg.Reservations.MaxReservations, log: cfg.Log.Named("agent"), metrics: cfg.Metrics}
 	s.agents, err = fsm.New(fsm.Options{
 		Store: cfg.Store, Effects: fx, Logger: cfg.Log.Named("agents"),
 		Update: func(ctx context.Context, fn func(*persist.Tx, fsm.QueueTx) error) error {
