@@ -1,6 +1,8 @@
 // Package contracts holds slotd's Marketplace contract: its Solidity sources
 // and pinned build, the generated bindings, the Market interface the node uses
-// to talk to it, and (in package proof) the storage-proof format.
+// to talk to it, and (in package proof) the storage-proof format. The types
+// the node speaks of the chain live in package marketplace, which links no
+// chain client; this package converts them at the bindings and aliases them.
 package contracts
 
 import (

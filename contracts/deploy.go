@@ -26,7 +26,7 @@ func Deploy(ctx context.Context, s Sender, cfg Config) (Deployment, error) {
 		return d, fmt.Errorf("deploy token: %w", err)
 	}
 	d.Token = rc.ContractAddress
-	code := append(common.FromHex(bindings.MarketplaceMetaData.Bin), bindings.NewMarketplace().PackConstructor(d.Token, cfg)...)
+	code := append(common.FromHex(bindings.MarketplaceMetaData.Bin), bindings.NewMarketplace().PackConstructor(d.Token, toBindingConfig(cfg))...)
 	rc, err = s.Send(ctx, "deploy:marketplace", nil, code)
 	if err != nil {
 		return d, fmt.Errorf("deploy marketplace: %w", err)

@@ -27,11 +27,11 @@ func TestProofWithOneWrongByteOrIndexIsRejected(t *testing.T) {
 	e.AdvanceTo(end + 1)
 
 	challenge, _ := h.M.GetChallenge(e.Ctx, slot)
-	honest, err := proof.Prove(ds.Slots[0].Tree, ds.Slots[0].Data, challenge, slot, int(e.Cfg.Proofs.Samples))
+	honest, err := proof.Prove(ds.Slots[0].Tree, ds.Slots[0].Data, challenge, proof.Hash(slot), int(e.Cfg.Proofs.Samples))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := proof.Verify(ds.Roots[0], ds.Slots[0].Tree.Cells(), challenge, slot, int(e.Cfg.Proofs.Samples), honest); err != nil {
+	if err := proof.Verify(ds.Roots[0], ds.Slots[0].Tree.Cells(), challenge, proof.Hash(slot), int(e.Cfg.Proofs.Samples), honest); err != nil {
 		t.Fatalf("Go rejects the proof the contract is about to check: %v", err)
 	}
 
@@ -39,16 +39,16 @@ func TestProofWithOneWrongByteOrIndexIsRejected(t *testing.T) {
 	wrongByte.Cells[proof.CellSize+100] ^= 0x01
 	// Wrong index: open the neighbouring cell with its own valid path.
 	wrongIndex := clone(honest)
-	j := proof.SampleIndex(challenge, slot, 0, ds.Slots[0].Tree.Cells())
+	j := proof.SampleIndex(challenge, proof.Hash(slot), 0, ds.Slots[0].Tree.Cells())
 	cell, path, _ := ds.Slots[0].Tree.CellPath(ds.Slots[0].Data, j^1)
 	copy(wrongIndex.Cells, cell)
 	copy(wrongIndex.Path, path)
-	otherSlot, _ := proof.Prove(ds.Slots[1].Tree, ds.Slots[1].Data, challenge, slot, int(e.Cfg.Proofs.Samples))
+	otherSlot, _ := proof.Prove(ds.Slots[1].Tree, ds.Slots[1].Data, challenge, proof.Hash(slot), int(e.Cfg.Proofs.Samples))
 	short := clone(honest)
 	short.Cells = short.Cells[:len(short.Cells)-proof.CellSize]
 
 	for name, p := range map[string]proof.Proof{"one wrong byte": wrongByte, "wrong index": wrongIndex, "another slot's data": otherSlot, "a sample short": short} {
-		if proof.Verify(ds.Roots[0], ds.Slots[0].Tree.Cells(), challenge, slot, int(e.Cfg.Proofs.Samples), p) == nil {
+		if proof.Verify(ds.Roots[0], ds.Slots[0].Tree.Cells(), challenge, proof.Hash(slot), int(e.Cfg.Proofs.Samples), p) == nil {
 			t.Errorf("%s: Go verifier accepts it", name)
 		}
 		_, err := h.M.SubmitProof(e.Ctx, slot, contracts.ToContractProof(p))
@@ -107,7 +107,7 @@ func TestEveryCustomError(t *testing.T) {
 	}
 	_, _, err = c.M.RequestStorage(ctx, r)
 	ct.WantErr(t, err, contracts.ErrRequestAlreadyExists)
-	_, err = c.M.RequestState(ctx, common.Hash{1})
+	_, err = c.M.RequestState(ctx, contracts.RequestID{1})
 	ct.WantErr(t, err, contracts.ErrUnknownRequest)
 	_, err = c.M.WithdrawFunds(ctx, id)
 	ct.WantErr(t, err, contracts.ErrRequestNotEnded)

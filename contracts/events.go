@@ -14,82 +14,9 @@ import (
 	"github.com/slotd/slotd/contracts/bindings"
 )
 
-// Event is one decoded Marketplace log. Where says where it came from, so
-// ingestion can follow reorgs (Removed) and resume from a block.
-type Event interface {
-	Where() LogRef
-}
-
-// LogRef locates a log in the chain.
-type LogRef struct {
-	Block     uint64
-	BlockHash common.Hash
-	TxHash    common.Hash
-	Index     uint
-	Removed   bool // the log's block left the canonical chain
-}
-
-func (l LogRef) Where() LogRef { return l }
-
 func refOf(l *types.Log) LogRef {
 	return LogRef{Block: l.BlockNumber, BlockHash: l.BlockHash, TxHash: l.TxHash, Index: l.Index, Removed: l.Removed}
 }
-
-// The Marketplace's events.
-type (
-	StorageRequested struct {
-		LogRef
-		RequestID RequestID
-		Ask       Ask
-		Expiry    uint64 // unix seconds at which a request still New is cancelled
-	}
-	SlotFilled struct {
-		LogRef
-		RequestID RequestID
-		SlotIndex uint64
-	}
-	SlotFreed struct {
-		LogRef
-		RequestID RequestID
-		SlotIndex uint64
-	}
-	RequestFulfilled struct {
-		LogRef
-		RequestID RequestID
-	}
-	RequestCancelled struct {
-		LogRef
-		RequestID RequestID
-	}
-	RequestFailed struct {
-		LogRef
-		RequestID RequestID
-	}
-	ProofSubmitted struct {
-		LogRef
-		SlotID SlotID
-	}
-	// ProofMarkedMissing: a validator marked the slot's proof for Period
-	// missing (the host was slashed).
-	ProofMarkedMissing struct {
-		LogRef
-		SlotID SlotID
-		Period uint64
-	}
-	// SlotReservationsFull: the slot has maxReservations reservers; no one
-	// else may reserve it until it is filled or freed.
-	SlotReservationsFull struct {
-		LogRef
-		RequestID RequestID
-		SlotIndex uint64
-	}
-	// HostURLSet: Host serves slot data from URL from now on.
-	HostURLSet struct {
-		LogRef
-		Host common.Address
-		URL  string
-	}
-)
 
 var market = bindings.NewMarketplace()
 
@@ -120,7 +47,7 @@ func DecodeLog(l *types.Log) (Event, error) {
 		if err != nil {
 			return nil, fmt.Errorf("decode StorageRequested: %w", err)
 		}
-		return &StorageRequested{LogRef: ref, RequestID: e.RequestId, Ask: e.Ask, Expiry: e.Expiry}, nil
+		return &StorageRequested{LogRef: ref, RequestID: e.RequestId, Ask: Ask(e.Ask), Expiry: e.Expiry}, nil
 	case "SlotFilled":
 		e, err := market.UnpackSlotFilledEvent(l)
 		if err != nil {

@@ -146,7 +146,7 @@ func measure(t *testing.T, cfg contracts.Config) map[string]*gasLine {
 	// against the node's call gas cap (go-ethereum's default is 50M).
 	var ids []common.Hash
 	for i := range slots {
-		ids = append(ids, contracts.GetSlotID(id, uint64(i)))
+		ids = append(ids, common.Hash(contracts.GetSlotID(id, uint64(i))))
 	}
 	for _, n := range []int{1, 4} {
 		data := bindings.NewMarketplace().PackSlotStatuses(hashes(ids[:n]), big.NewInt(0))

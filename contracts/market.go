@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"sync"
 
-	"github.com/ethereum/go-ethereum"
 	bind "github.com/ethereum/go-ethereum/accounts/abi/bind/v2"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
@@ -60,7 +59,6 @@ type Market interface {
 	GetChallenge(ctx context.Context, slot SlotID) (common.Hash, error)
 	CurrentPeriod(ctx context.Context) (uint64, error)
 	RequestsOf(ctx context.Context, client common.Address) ([]RequestID, error)
-	SlotsOf(ctx context.Context, host common.Address) ([]SlotID, error)
 	IsReserved(ctx context.Context, slot SlotID, host common.Address) (bool, error)
 	// ReservationRank is host's place among the slot's reservers (1 is the
 	// first), 0 when it holds none.
@@ -70,9 +68,8 @@ type Market interface {
 	SlotStatuses(ctx context.Context, slots []SlotID, markPeriod uint64) ([]SlotStatus, error)
 	HostURL(ctx context.Context, host common.Address) (string, error)
 
-	// Events: past ones page by page, and new ones as they are mined.
+	// Events, page by page (the node's ingestor follows new blocks itself).
 	PastEvents(ctx context.Context, from, to uint64, fn func(last uint64, events []Event) error) error
-	SubscribeEvents(ctx context.Context, sink chan<- Event) (ethereum.Subscription, error)
 }
 
 // EthMarket is Market over a go-ethereum client and a Sender.
@@ -146,7 +143,8 @@ func (m *EthMarket) send(ctx context.Context, purpose string, data []byte) (*typ
 }
 
 func (m *EthMarket) Config(ctx context.Context) (Config, error) {
-	return call(ctx, m, "config", m.abi.PackConfig(), m.abi.UnpackConfig)
+	c, err := call(ctx, m, "config", m.abi.PackConfig(), m.abi.UnpackConfig)
+	return fromBindingConfig(c), err
 }
 
 // Token is the ERC20 the Marketplace pays in, read once (it is immutable).
@@ -206,7 +204,7 @@ func (m *EthMarket) RequestStorage(ctx context.Context, r Request) (RequestID, *
 	if err := m.approve(ctx, purpose, Deposit(r.Ask)); err != nil {
 		return id, nil, fmt.Errorf("request storage: %w", err)
 	}
-	rc, err := m.send(ctx, purpose, m.abi.PackRequestStorage(r))
+	rc, err := m.send(ctx, purpose, m.abi.PackRequestStorage(BindingRequest(r)))
 	return id, rc, err
 }
 
@@ -228,7 +226,7 @@ func (m *EthMarket) FillSlot(ctx context.Context, id RequestID, index uint64, sl
 	if err := m.approve(ctx, purpose, SlotCollateral(ask)); err != nil {
 		return nil, fmt.Errorf("fill slot %s: %w", GetSlotID(id, index), err)
 	}
-	return m.send(ctx, purpose, m.abi.PackFillSlot(id, index, slotRoot, hashes32(rootPath), p))
+	return m.send(ctx, purpose, m.abi.PackFillSlot(id, index, slotRoot, hashes32(rootPath), BindingProof(p)))
 }
 
 // ApproveFill approves the slot's collateral as FillSlot would, under the
@@ -289,7 +287,7 @@ func (m *EthMarket) SubmitProof(ctx context.Context, slot SlotID, p Proof) (*typ
 	if err != nil {
 		return nil, err
 	}
-	return m.send(ctx, fmt.Sprintf("proof:%s:%d", slot.Hex(), period), m.abi.PackSubmitProof(slot, p))
+	return m.send(ctx, fmt.Sprintf("proof:%s:%d", slot.Hex(), period), m.abi.PackSubmitProof(slot, BindingProof(p)))
 }
 
 // FreeSlot frees the slot, paying to PayoutTo.
@@ -303,7 +301,8 @@ func (m *EthMarket) MarkProofAsMissing(ctx context.Context, slot SlotID, period 
 }
 
 func (m *EthMarket) GetRequest(ctx context.Context, id RequestID) (Request, error) {
-	return call(ctx, m, "get request "+id.Hex(), m.abi.PackGetRequest(id), m.abi.UnpackGetRequest)
+	r, err := call(ctx, m, "get request "+id.Hex(), m.abi.PackGetRequest(id), m.abi.UnpackGetRequest)
+	return fromBindingRequest(r), err
 }
 
 func (m *EthMarket) RequestState(ctx context.Context, id RequestID) (RequestState, error) {
@@ -325,7 +324,8 @@ func (m *EthMarket) SlotState(ctx context.Context, slot SlotID) (SlotState, erro
 }
 
 func (m *EthMarket) GetSlot(ctx context.Context, slot SlotID) (SlotInfo, error) {
-	return call(ctx, m, "get slot "+slot.Hex(), m.abi.PackGetSlot(slot), m.abi.UnpackGetSlot)
+	info, err := call(ctx, m, "get slot "+slot.Hex(), m.abi.PackGetSlot(slot), m.abi.UnpackGetSlot)
+	return SlotInfo(info), err
 }
 
 func (m *EthMarket) GetHost(ctx context.Context, slot SlotID) (common.Address, error) {
@@ -363,12 +363,7 @@ func (m *EthMarket) CurrentPeriod(ctx context.Context) (uint64, error) {
 
 func (m *EthMarket) RequestsOf(ctx context.Context, client common.Address) ([]RequestID, error) {
 	ids, err := call(ctx, m, "requests of "+client.Hex(), m.abi.PackRequestsOf(client), m.abi.UnpackRequestsOf)
-	return toHashes(ids), err
-}
-
-func (m *EthMarket) SlotsOf(ctx context.Context, host common.Address) ([]SlotID, error) {
-	ids, err := call(ctx, m, "slots of "+host.Hex(), m.abi.PackSlotsOf(host), m.abi.UnpackSlotsOf)
-	return toHashes(ids), err
+	return toHashes[RequestID](ids), err
 }
 
 func (m *EthMarket) IsReserved(ctx context.Context, slot SlotID, host common.Address) (bool, error) {
@@ -381,7 +376,8 @@ func (m *EthMarket) ReservationRank(ctx context.Context, slot SlotID, host commo
 
 func (m *EthMarket) SlotStatuses(ctx context.Context, slots []SlotID, markPeriod uint64) ([]SlotStatus, error) {
 	ids := hashes32(slots)
-	return call(ctx, m, fmt.Sprintf("slot statuses of %d slots", len(slots)), m.abi.PackSlotStatuses(ids, new(big.Int).SetUint64(markPeriod)), m.abi.UnpackSlotStatuses)
+	st, err := call(ctx, m, fmt.Sprintf("slot statuses of %d slots", len(slots)), m.abi.PackSlotStatuses(ids, new(big.Int).SetUint64(markPeriod)), m.abi.UnpackSlotStatuses)
+	return fromBindingStatuses(st), err
 }
 
 func (m *EthMarket) HostURL(ctx context.Context, host common.Address) (string, error) {
@@ -402,18 +398,7 @@ func (m *EthMarket) PastEvents(ctx context.Context, from, to uint64, fn func(las
 	})
 }
 
-// SubscribeEvents needs a client that can subscribe (WebSocket, IPC or the
-// simulated backend). Logs that do not decode are dropped.
-func (m *EthMarket) SubscribeEvents(ctx context.Context, sink chan<- Event) (ethereum.Subscription, error) {
-	logs := make(chan types.Log, 64)
-	sub, err := m.client.SubscribeFilterLogs(ctx, ethereum.FilterQuery{Addresses: []common.Address{m.addr}, Topics: [][]common.Hash{eventTopics}}, logs)
-	if err != nil {
-		return nil, fmt.Errorf("subscribe to marketplace logs: %w", err)
-	}
-	return newEventSub(sub, logs, sink), nil
-}
-
-func hashes32(hs []common.Hash) [][32]byte {
+func hashes32[T ~[32]byte](hs []T) [][32]byte {
 	out := make([][32]byte, len(hs))
 	for i, h := range hs {
 		out[i] = h
@@ -421,8 +406,8 @@ func hashes32(hs []common.Hash) [][32]byte {
 	return out
 }
 
-func toHashes(bs [][32]byte) []common.Hash {
-	out := make([]common.Hash, len(bs))
+func toHashes[T ~[32]byte](bs [][32]byte) []T {
+	out := make([]T, len(bs))
 	for i, b := range bs {
 		out[i] = b
 	}

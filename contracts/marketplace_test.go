@@ -56,7 +56,7 @@ func TestIDsAndDepositMatchContract(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if common.BytesToHash(onChain) != contracts.GetSlotID(id, idx) {
+		if contracts.SlotID(common.BytesToHash(onChain)) != contracts.GetSlotID(id, idx) {
 			t.Fatalf("slot id of index %d differs", idx)
 		}
 	}

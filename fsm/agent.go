@@ -8,7 +8,7 @@ import (
 
 	lfsm "github.com/looplab/fsm"
 
-	"github.com/slotd/slotd/contracts"
+	"github.com/slotd/slotd/contracts/marketplace"
 	"github.com/slotd/slotd/persist"
 )
 
@@ -88,8 +88,8 @@ func (a *Agent) SlotIndex() uint64 { return a.index }
 
 // ChainSlotID and ChainRequestID are the ids in go-ethereum's type, for
 // Effects that call the contracts package.
-func (a *Agent) ChainSlotID() contracts.SlotID       { return contracts.SlotID(a.id) }
-func (a *Agent) ChainRequestID() contracts.RequestID { return contracts.RequestID(a.req) }
+func (a *Agent) ChainSlotID() marketplace.SlotID       { return marketplace.SlotID(a.id) }
+func (a *Agent) ChainRequestID() marketplace.RequestID { return marketplace.RequestID(a.req) }
 
 // State is the agent's current (committed) state.
 func (a *Agent) State() string { return a.sm.Current() }

@@ -9,7 +9,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/slotd/slotd/contracts"
+	"github.com/slotd/slotd/contracts/marketplace"
 	"github.com/slotd/slotd/persist"
 )
 
@@ -624,17 +624,17 @@ func RetryStored(ctx context.Context, s *persist.Store, slot persist.ID, now tim
 }
 
 // chainEvent names a Marketplace event for Reactions.
-func chainEvent(ev contracts.Event) (kind string, ok bool) {
+func chainEvent(ev marketplace.Event) (kind string, ok bool) {
 	switch ev.(type) {
-	case *contracts.SlotFilled, contracts.SlotFilled:
+	case *marketplace.SlotFilled, marketplace.SlotFilled:
 		return ChainSlotFilled, true
-	case *contracts.SlotFreed, contracts.SlotFreed:
+	case *marketplace.SlotFreed, marketplace.SlotFreed:
 		return ChainSlotFreed, true
-	case *contracts.RequestFulfilled, contracts.RequestFulfilled:
+	case *marketplace.RequestFulfilled, marketplace.RequestFulfilled:
 		return ChainRequestFulfilled, true
-	case *contracts.RequestCancelled, contracts.RequestCancelled:
+	case *marketplace.RequestCancelled, marketplace.RequestCancelled:
 		return ChainRequestCancelled, true
-	case *contracts.RequestFailed, contracts.RequestFailed:
+	case *marketplace.RequestFailed, marketplace.RequestFailed:
 		return ChainRequestFailed, true
 	}
 	return "", false
@@ -648,7 +648,7 @@ func chainEvent(ev contracts.Event) (kind string, ok bool) {
 // chain handler can call it inside its transaction; since it is a hint
 // (side effects read the chain themselves), losing it in a crash is
 // harmless.
-func (r *Agents) Dispatch(slot persist.ID, ev contracts.Event) bool {
+func (r *Agents) Dispatch(slot persist.ID, ev marketplace.Event) bool {
 	kind, ok := chainEvent(ev)
 	if !ok || ev.Where().Removed {
 		return false
@@ -683,7 +683,7 @@ func (r *Agents) Tell(slot persist.ID, kind string, block uint64, detail string)
 
 // DispatchRequest hands a chain event about a request to the agents of
 // all its slots and returns how many took it.
-func (r *Agents) DispatchRequest(request persist.ID, ev contracts.Event) int {
+func (r *Agents) DispatchRequest(request persist.ID, ev marketplace.Event) int {
 	r.mu.Lock()
 	m := r.byReq[request]
 	slots := make([]persist.ID, 0, len(m))
@@ -703,34 +703,34 @@ func (r *Agents) DispatchRequest(request persist.ID, ev contracts.Event) int {
 // HandleEvent routes a Marketplace event to the agents it concerns (one
 // subscription per node, not per agent): slot events to the slot's agent,
 // request events to its slots' agents. It returns how many took it.
-func (r *Agents) HandleEvent(ev contracts.Event) int {
+func (r *Agents) HandleEvent(ev marketplace.Event) int {
 	switch e := ev.(type) {
-	case *contracts.SlotFilled:
+	case *marketplace.SlotFilled:
 		return r.dispatchSlot(e.RequestID, e.SlotIndex, ev)
-	case contracts.SlotFilled:
+	case marketplace.SlotFilled:
 		return r.dispatchSlot(e.RequestID, e.SlotIndex, ev)
-	case *contracts.SlotFreed:
+	case *marketplace.SlotFreed:
 		return r.dispatchSlot(e.RequestID, e.SlotIndex, ev)
-	case contracts.SlotFreed:
+	case marketplace.SlotFreed:
 		return r.dispatchSlot(e.RequestID, e.SlotIndex, ev)
-	case *contracts.RequestFulfilled:
+	case *marketplace.RequestFulfilled:
 		return r.DispatchRequest(persist.ID(e.RequestID), ev)
-	case contracts.RequestFulfilled:
+	case marketplace.RequestFulfilled:
 		return r.DispatchRequest(persist.ID(e.RequestID), ev)
-	case *contracts.RequestCancelled:
+	case *marketplace.RequestCancelled:
 		return r.DispatchRequest(persist.ID(e.RequestID), ev)
-	case contracts.RequestCancelled:
+	case marketplace.RequestCancelled:
 		return r.DispatchRequest(persist.ID(e.RequestID), ev)
-	case *contracts.RequestFailed:
+	case *marketplace.RequestFailed:
 		return r.DispatchRequest(persist.ID(e.RequestID), ev)
-	case contracts.RequestFailed:
+	case marketplace.RequestFailed:
 		return r.DispatchRequest(persist.ID(e.RequestID), ev)
 	}
 	return 0
 }
 
-func (r *Agents) dispatchSlot(req contracts.RequestID, index uint64, ev contracts.Event) int {
-	if r.Dispatch(persist.ID(contracts.GetSlotID(req, index)), ev) {
+func (r *Agents) dispatchSlot(req marketplace.RequestID, index uint64, ev marketplace.Event) int {
+	if r.Dispatch(persist.ID(marketplace.GetSlotID(req, index)), ev) {
 		return 1
 	}
 	return 0

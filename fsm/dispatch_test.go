@@ -7,14 +7,14 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/slotd/slotd/contracts"
+	"github.com/slotd/slotd/contracts/marketplace"
 	"github.com/slotd/slotd/persist"
 )
 
-func ref(block uint64) contracts.LogRef { return contracts.LogRef{Block: block} }
+func ref(block uint64) marketplace.LogRef { return marketplace.LogRef{Block: block} }
 
-func slotFilled(s Sale, block uint64) *contracts.SlotFilled {
-	return &contracts.SlotFilled{LogRef: ref(block), RequestID: contracts.RequestID(s.RequestID), SlotIndex: s.SlotIndex}
+func slotFilled(s Sale, block uint64) *marketplace.SlotFilled {
+	return &marketplace.SlotFilled{LogRef: ref(block), RequestID: marketplace.RequestID(s.RequestID), SlotIndex: s.SlotIndex}
 }
 
 // TestDispatch: chain events move the agent that owns the slot as
@@ -23,25 +23,25 @@ func TestDispatch(t *testing.T) {
 	type tc struct {
 		name   string
 		at     string // state the agent waits in (its side effect blocks)
-		ev     func(Sale) contracts.Event
+		ev     func(Sale) marketplace.Event
 		took   bool
 		want   string   // end state
 		path   []string // journal tail after `at`
 		payout Outcome  // what the Payout side effect reports
 		rerun  *Step    // a recheck: what the side effect of `at` reports when run again
 	}
-	cancelled := func(s Sale) contracts.Event {
-		return &contracts.RequestCancelled{LogRef: ref(50), RequestID: contracts.RequestID(s.RequestID)}
+	cancelled := func(s Sale) marketplace.Event {
+		return &marketplace.RequestCancelled{LogRef: ref(50), RequestID: marketplace.RequestID(s.RequestID)}
 	}
-	failed := func(s Sale) contracts.Event {
-		return &contracts.RequestFailed{LogRef: ref(50), RequestID: contracts.RequestID(s.RequestID)}
+	failed := func(s Sale) marketplace.Event {
+		return &marketplace.RequestFailed{LogRef: ref(50), RequestID: marketplace.RequestID(s.RequestID)}
 	}
 	for _, c := range []tc{
-		{name: "filled by another while downloading", at: Downloading, ev: func(s Sale) contracts.Event { return slotFilled(s, 50) },
+		{name: "filled by another while downloading", at: Downloading, ev: func(s Sale) marketplace.Event { return slotFilled(s, 50) },
 			took: true, want: Ignored, path: []string{"downloading>ignored:slot-taken"}},
 		{name: "fulfilled without us while initial proving", at: InitialProving, took: true, want: Ignored,
-			ev: func(s Sale) contracts.Event {
-				return &contracts.RequestFulfilled{LogRef: ref(50), RequestID: contracts.RequestID(s.RequestID)}
+			ev: func(s Sale) marketplace.Event {
+				return &marketplace.RequestFulfilled{LogRef: ref(50), RequestID: marketplace.RequestID(s.RequestID)}
 			}, path: []string{"initial-proving>ignored:slot-taken"}},
 		{name: "cancelled while preparing", at: Preparing, ev: cancelled, took: true, want: Cancelled,
 			path: []string{"preparing>cancelled:request-cancelled"}},
@@ -50,11 +50,11 @@ func TestDispatch(t *testing.T) {
 		{name: "failed while filled collects", at: Filled, ev: failed, took: true, want: Failed, payout: RequestFailed,
 			path: []string{"filled>payout:request-failed", "payout>failed:paid-failed"}},
 		{name: "freed from us while proving", at: Proving, took: true, want: Failed,
-			ev: func(s Sale) contracts.Event {
-				return &contracts.SlotFreed{LogRef: ref(50), RequestID: contracts.RequestID(s.RequestID), SlotIndex: s.SlotIndex}
+			ev: func(s Sale) marketplace.Event {
+				return &marketplace.SlotFreed{LogRef: ref(50), RequestID: marketplace.RequestID(s.RequestID), SlotIndex: s.SlotIndex}
 			}, rerun: &Step{Outcome: Lost, Detail: "host is 0x0"}, path: []string{"proving>failed:slot-freed"}},
-		{name: "our own fill seen while proving", at: Proving, ev: func(s Sale) contracts.Event { return slotFilled(s, 50) }},
-		{name: "removed log", at: Downloading, ev: func(s Sale) contracts.Event {
+		{name: "our own fill seen while proving", at: Proving, ev: func(s Sale) marketplace.Event { return slotFilled(s, 50) }},
+		{name: "removed log", at: Downloading, ev: func(s Sale) marketplace.Event {
 			e := slotFilled(s, 50)
 			e.Removed = true
 			return e
@@ -174,10 +174,10 @@ func TestDispatchIdle(t *testing.T) {
 	if _, err := r.Restore(); err != nil {
 		t.Fatal(err)
 	}
-	if r.Dispatch(slotOf(reqN(12), 1), &contracts.SlotFilled{}) || r.HandleEvent(&contracts.ProofSubmitted{}) != 0 {
+	if r.Dispatch(slotOf(reqN(12), 1), &marketplace.SlotFilled{}) || r.HandleEvent(&marketplace.ProofSubmitted{}) != 0 {
 		t.Fatal("took an event for no agent")
 	}
-	if n := r.DispatchRequest(reqN(12), &contracts.RequestCancelled{LogRef: ref(9)}); n != 1 {
+	if n := r.DispatchRequest(reqN(12), &marketplace.RequestCancelled{LogRef: ref(9)}); n != 1 {
 		t.Fatalf("took by %d", n)
 	}
 	if err := r.Start(bg); err != nil {

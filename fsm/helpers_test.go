@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/slotd/slotd/contracts"
+	"github.com/slotd/slotd/contracts/marketplace"
 	"github.com/slotd/slotd/persist"
 )
 
@@ -28,7 +28,7 @@ func reqN(n uint64) persist.ID {
 }
 
 func slotOf(req persist.ID, idx uint64) persist.ID {
-	return persist.ID(contracts.GetSlotID(contracts.RequestID(req), idx))
+	return persist.ID(marketplace.GetSlotID(marketplace.RequestID(req), idx))
 }
 
 func openStore(t testing.TB, sync bool) *persist.Store {

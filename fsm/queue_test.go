@@ -10,7 +10,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
-	"github.com/slotd/slotd/contracts"
+	"github.com/slotd/slotd/contracts/marketplace"
 	"github.com/slotd/slotd/fsm"
 	"github.com/slotd/slotd/persist"
 	"github.com/slotd/slotd/queue"
@@ -77,10 +77,10 @@ func TestWithQueue(t *testing.T) {
 	}
 	defer agents.Stop()
 
-	var req contracts.RequestID
+	var req marketplace.RequestID
 	req[0] = 7
-	ask := contracts.Ask{Slots: 6, SlotSize: 100, Duration: 1000, PricePerBytePerSecond: big.NewInt(1), CollateralPerByte: big.NewInt(1), ProofProbability: big.NewInt(1)}
-	if n, err := q.OnStorageRequested(ctx, &contracts.StorageRequested{RequestID: req, Ask: ask, Expiry: 2_000_000_000}, nil); err != nil || n != 6 {
+	ask := marketplace.Ask{Slots: 6, SlotSize: 100, Duration: 1000, PricePerBytePerSecond: big.NewInt(1), CollateralPerByte: big.NewInt(1), ProofProbability: big.NewInt(1)}
+	if n, err := q.OnStorageRequested(ctx, &marketplace.StorageRequested{RequestID: req, Ask: ask, Expiry: 2_000_000_000}, nil); err != nil || n != 6 {
 		t.Fatalf("pushed %d: %v", n, err)
 	}
 	work := func(ctx context.Context, it queue.Item) error {

@@ -9,22 +9,22 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
-	"github.com/slotd/slotd/contracts"
+	"github.com/slotd/slotd/contracts/marketplace"
 	"github.com/slotd/slotd/persist"
 )
 
 var bg = context.Background()
 
 // reqID is a deterministic request id.
-func reqID(n byte) contracts.RequestID {
-	var h contracts.RequestID
+func reqID(n byte) marketplace.RequestID {
+	var h marketplace.RequestID
 	h[0], h[31] = n, 0xee
 	return h
 }
 
 // askOf builds an ask; price and collateral are per byte.
-func askOf(slots, size, dur uint64, price, coll int64) contracts.Ask {
-	return contracts.Ask{
+func askOf(slots, size, dur uint64, price, coll int64) marketplace.Ask {
+	return marketplace.Ask{
 		Slots:                 slots,
 		SlotSize:              size,
 		Duration:              dur,

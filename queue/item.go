@@ -6,7 +6,7 @@ import (
 	"encoding/binary"
 	"math/big"
 
-	"github.com/slotd/slotd/contracts"
+	"github.com/slotd/slotd/contracts/marketplace"
 	"github.com/slotd/slotd/persist"
 )
 
@@ -30,9 +30,9 @@ type Item struct {
 }
 
 // NewItem is slot index of a request with the given ask and expiry.
-func NewItem(requestID contracts.RequestID, index uint64, ask contracts.Ask, expiry uint64) Item {
+func NewItem(requestID marketplace.RequestID, index uint64, ask marketplace.Ask, expiry uint64) Item {
 	return Item{
-		SlotID:                persist.ID(contracts.GetSlotID(requestID, index)),
+		SlotID:                persist.ID(marketplace.GetSlotID(requestID, index)),
 		RequestID:             persist.ID(requestID),
 		SlotIndex:             index,
 		SlotSize:              ask.SlotSize,

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/slotd/slotd/contracts"
+	"github.com/slotd/slotd/contracts/marketplace"
 	"github.com/slotd/slotd/persist"
 )
 
@@ -249,6 +249,6 @@ func TestConcurrentUpdates(t *testing.T) {
 	}
 }
 
-func openReq(r byte, slots uint64, size uint64, price int64) *contracts.StorageRequested {
-	return &contracts.StorageRequested{RequestID: reqID(r), Ask: askOf(slots, size, 10, price, 1), Expiry: 100}
+func openReq(r byte, slots uint64, size uint64, price int64) *marketplace.StorageRequested {
+	return &marketplace.StorageRequested{RequestID: reqID(r), Ask: askOf(slots, size, 10, price, 1), Expiry: 100}
 }

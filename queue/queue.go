@@ -29,7 +29,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
-	"github.com/slotd/slotd/contracts"
+	"github.com/slotd/slotd/contracts/marketplace"
 	"github.com/slotd/slotd/persist"
 )
 
@@ -636,7 +636,7 @@ func (t *Tx) dropLocked(e *entry) bool {
 // It returns how many slots were added. A request with more slots than the
 // queue's bound pushes a random MaxSize of them: the rest could not stay
 // in the queue anyway.
-func (t *Tx) OnStorageRequested(ev *contracts.StorageRequested, fits func(contracts.Ask) bool) (int, error) {
+func (t *Tx) OnStorageRequested(ev *marketplace.StorageRequested, fits func(marketplace.Ask) bool) (int, error) {
 	if err := t.check(); err != nil {
 		return 0, err
 	}
@@ -647,8 +647,8 @@ func (t *Tx) OnStorageRequested(ev *contracts.StorageRequested, fits func(contra
 }
 
 // OnSlotFilled handles SlotFilled: the slot leaves the queue.
-func (t *Tx) OnSlotFilled(request contracts.RequestID, index uint64) (bool, error) {
-	return t.Remove(persist.ID(contracts.GetSlotID(request, index)))
+func (t *Tx) OnSlotFilled(request marketplace.RequestID, index uint64) (bool, error) {
+	return t.Remove(persist.ID(marketplace.GetSlotID(request, index)))
 }
 
 // OnSlotFreed handles SlotFreed: the slot is pushed again if fits (nil:
@@ -657,7 +657,7 @@ func (t *Tx) OnSlotFilled(request contracts.RequestID, index uint64) (bool, erro
 // the request's ask and expiry. (The queue does not know about slots whose
 // sale has moved on from the worker, e.g. one this node is proving: the
 // caller decides whether to push those.)
-func (t *Tx) OnSlotFreed(request contracts.RequestID, index uint64, ask contracts.Ask, expiry uint64, fits func(contracts.Ask) bool) (bool, error) {
+func (t *Tx) OnSlotFreed(request marketplace.RequestID, index uint64, ask marketplace.Ask, expiry uint64, fits func(marketplace.Ask) bool) (bool, error) {
 	if err := t.check(); err != nil {
 		return false, err
 	}
@@ -669,14 +669,14 @@ func (t *Tx) OnSlotFreed(request contracts.RequestID, index uint64, ask contract
 
 // OnRequestEnded handles RequestFulfilled, RequestCancelled, RequestFailed
 // and the end of a request (Finished): its slots leave the queue.
-func (t *Tx) OnRequestEnded(request contracts.RequestID) (int, error) {
+func (t *Tx) OnRequestEnded(request marketplace.RequestID) (int, error) {
 	return t.RemoveRequest(persist.ID(request))
 }
 
 // OpenRequest is a request still open on chain, for PushOpenRequests.
 type OpenRequest struct {
-	RequestID contracts.RequestID
-	Ask       contracts.Ask
+	RequestID marketplace.RequestID
+	Ask       marketplace.Ask
 	Expiry    uint64
 	// Free lists the slot indices still free; nil means all of them.
 	// Indices not below Ask.Slots are ignored.
@@ -684,7 +684,7 @@ type OpenRequest struct {
 }
 
 // OpenRequestOf is the open request announced by ev, all slots free.
-func OpenRequestOf(ev *contracts.StorageRequested) OpenRequest {
+func OpenRequestOf(ev *marketplace.StorageRequested) OpenRequest {
 	return OpenRequest{RequestID: ev.RequestID, Ask: ev.Ask, Expiry: ev.Expiry}
 }
 
@@ -693,7 +693,7 @@ func OpenRequestOf(ev *contracts.StorageRequested) OpenRequest {
 // through the StorageRequested events and supplies those still open. Each
 // request's slots go in shuffled, like OnStorageRequested's. It returns how
 // many slots were added.
-func (t *Tx) PushOpenRequests(reqs []OpenRequest, fits func(contracts.Ask) bool) (int, error) {
+func (t *Tx) PushOpenRequests(reqs []OpenRequest, fits func(marketplace.Ask) bool) (int, error) {
 	if err := t.check(); err != nil {
 		return 0, err
 	}
@@ -711,7 +711,7 @@ func (t *Tx) PushOpenRequests(reqs []OpenRequest, fits func(contracts.Ask) bool)
 	return n, nil
 }
 
-func (t *Tx) pushRequest(request contracts.RequestID, ask contracts.Ask, expiry uint64, free []uint64) (int, error) {
+func (t *Tx) pushRequest(request marketplace.RequestID, ask marketplace.Ask, expiry uint64, free []uint64) (int, error) {
 	var idx []uint64
 	if free == nil {
 		idx = sample(t.q.rnd, ask.Slots, t.q.max)
@@ -770,19 +770,19 @@ func (q *Queue) RemoveRequest(ctx context.Context, request persist.ID) (n int, e
 }
 
 // OnStorageRequested handles StorageRequested (see Tx.OnStorageRequested).
-func (q *Queue) OnStorageRequested(ctx context.Context, ev *contracts.StorageRequested, fits func(contracts.Ask) bool) (n int, err error) {
+func (q *Queue) OnStorageRequested(ctx context.Context, ev *marketplace.StorageRequested, fits func(marketplace.Ask) bool) (n int, err error) {
 	err = q.Update(ctx, func(_ *persist.Tx, t *Tx) error { n, err = t.OnStorageRequested(ev, fits); return err })
 	return n, err
 }
 
 // OnSlotFilled handles SlotFilled (see Tx.OnSlotFilled).
-func (q *Queue) OnSlotFilled(ctx context.Context, request contracts.RequestID, index uint64) (ok bool, err error) {
+func (q *Queue) OnSlotFilled(ctx context.Context, request marketplace.RequestID, index uint64) (ok bool, err error) {
 	err = q.Update(ctx, func(_ *persist.Tx, t *Tx) error { ok, err = t.OnSlotFilled(request, index); return err })
 	return ok, err
 }
 
 // OnSlotFreed handles SlotFreed (see Tx.OnSlotFreed).
-func (q *Queue) OnSlotFreed(ctx context.Context, request contracts.RequestID, index uint64, ask contracts.Ask, expiry uint64, fits func(contracts.Ask) bool) (ok bool, err error) {
+func (q *Queue) OnSlotFreed(ctx context.Context, request marketplace.RequestID, index uint64, ask marketplace.Ask, expiry uint64, fits func(marketplace.Ask) bool) (ok bool, err error) {
 	err = q.Update(ctx, func(_ *persist.Tx, t *Tx) error {
 		ok, err = t.OnSlotFreed(request, index, ask, expiry, fits)
 		return err
@@ -791,13 +791,13 @@ func (q *Queue) OnSlotFreed(ctx context.Context, request contracts.RequestID, in
 }
 
 // OnRequestEnded handles the end of a request (see Tx.OnRequestEnded).
-func (q *Queue) OnRequestEnded(ctx context.Context, request contracts.RequestID) (n int, err error) {
+func (q *Queue) OnRequestEnded(ctx context.Context, request marketplace.RequestID) (n int, err error) {
 	err = q.Update(ctx, func(_ *persist.Tx, t *Tx) error { n, err = t.OnRequestEnded(request); return err })
 	return n, err
 }
 
 // PushOpenRequests pushes past open requests (see Tx.PushOpenRequests).
-func (q *Queue) PushOpenRequests(ctx context.Context, reqs []OpenRequest, fits func(contracts.Ask) bool) (n int, err error) {
+func (q *Queue) PushOpenRequests(ctx context.Context, reqs []OpenRequest, fits func(marketplace.Ask) bool) (n int, err error) {
 	err = q.Update(ctx, func(_ *persist.Tx, t *Tx) error { n, err = t.PushOpenRequests(reqs, fits); return err })
 	return n, err
 }

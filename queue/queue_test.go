@@ -7,7 +7,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/slotd/slotd/contracts"
+	"github.com/slotd/slotd/contracts/marketplace"
 	"github.com/slotd/slotd/persist"
 )
 
@@ -225,14 +225,14 @@ func TestEvents(t *testing.T) {
 	s, _ := tempStore(t)
 	q := openQueue(t, s, testOpts(16, 42))
 	ask := askOf(6, 100, 10, 3, 1)
-	ev := &contracts.StorageRequested{RequestID: reqID(7), Ask: ask, Expiry: 500}
+	ev := &marketplace.StorageRequested{RequestID: reqID(7), Ask: ask, Expiry: 500}
 
-	no := func(contracts.Ask) bool { return false }
+	no := func(marketplace.Ask) bool { return false }
 	if n, err := q.OnStorageRequested(bg, ev, no); err != nil || n != 0 || q.Len() != 0 {
 		t.Fatalf("unfit request pushed: %d %v", n, err)
 	}
-	var asked contracts.Ask
-	yes := func(a contracts.Ask) bool { asked = a; return true }
+	var asked marketplace.Ask
+	yes := func(a marketplace.Ask) bool { asked = a; return true }
 	if n, err := q.OnStorageRequested(bg, ev, yes); err != nil || n != 6 {
 		t.Fatalf("push request: %d %v", n, err)
 	}
@@ -245,7 +245,7 @@ func TestEvents(t *testing.T) {
 		if it.RequestID != persist.ID(ev.RequestID) || it.Expiry != 500 || it.SlotSize != 100 {
 			t.Fatalf("item %+v", it)
 		}
-		if it.SlotID != persist.ID(contracts.GetSlotID(ev.RequestID, it.SlotIndex)) {
+		if it.SlotID != persist.ID(marketplace.GetSlotID(ev.RequestID, it.SlotIndex)) {
 			t.Fatal("wrong slot id")
 		}
 		idx = append(idx, it.SlotIndex)
@@ -285,7 +285,7 @@ func TestEvents(t *testing.T) {
 	if ok, _ := q.OnSlotFreed(bg, ev.RequestID, idx[0], ask, 500, no); ok {
 		t.Fatal("unfit freed slot pushed")
 	}
-	other := &contracts.StorageRequested{RequestID: reqID(8), Ask: askOf(2, 100, 10, 1, 1), Expiry: 500}
+	other := &marketplace.StorageRequested{RequestID: reqID(8), Ask: askOf(2, 100, 10, 1, 1), Expiry: 500}
 	if _, err := q.OnStorageRequested(bg, other, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -303,19 +303,19 @@ func TestEvents(t *testing.T) {
 		{RequestID: reqID(9), Ask: askOf(5, 100, 10, 2, 1), Expiry: 9, Free: []uint64{1, 3, 5, 99}},
 		{RequestID: reqID(10), Ask: askOf(5, 1<<40, 10, 2, 1), Expiry: 9},
 	}
-	small := func(a contracts.Ask) bool { return a.SlotSize < 1000 }
+	small := func(a marketplace.Ask) bool { return a.SlotSize < 1000 }
 	if n, err := q.PushOpenRequests(bg, open, small); err != nil || n != 8 {
 		t.Fatalf("open requests: %d %v", n, err)
 	}
-	if st := q.Status(persist.ID(contracts.GetSlotID(reqID(9), 3))); st != Queued {
+	if st := q.Status(persist.ID(marketplace.GetSlotID(reqID(9), 3))); st != Queued {
 		t.Fatal("free slot 3 of request 9 not queued")
 	}
-	if st := q.Status(persist.ID(contracts.GetSlotID(reqID(9), 0))); st != Absent {
+	if st := q.Status(persist.ID(marketplace.GetSlotID(reqID(9), 0))); st != Absent {
 		t.Fatal("filled slot 0 of request 9 queued")
 	}
 
 	// A request with an absurd number of slots pushes a bounded number.
-	huge := &contracts.StorageRequested{RequestID: reqID(11), Ask: askOf(1<<62, 1, 1, 1_000_000, 0), Expiry: 1}
+	huge := &marketplace.StorageRequested{RequestID: reqID(11), Ask: askOf(1<<62, 1, 1, 1_000_000, 0), Expiry: 1}
 	if n, err := q.OnStorageRequested(bg, huge, nil); err != nil || n != 16 {
 		t.Fatalf("huge request: %d %v", n, err)
 	}

@@ -361,7 +361,7 @@ func (d *demo) uploadAndRequest(ctx context.Context, client *demoNode) (contract
 	if err != nil {
 		return contracts.RequestID{}, fmt.Errorf("request storage: %w", err)
 	}
-	d.request = common.HexToHash(res.RequestID)
+	d.request = contracts.RequestID(common.HexToHash(res.RequestID))
 	deposit := new(big.Int).Mul(demoPrice, big.NewInt(int64(3*m.SlotSize*400)))
 	d.say("client requested storage for 400 chain seconds: request %s, %s deposited", res.RequestID[:18], devToken.Short(deposit))
 	return d.request, nil

@@ -128,7 +128,7 @@ func fillFromStore(t *testing.T, e *ct.Env, a ct.Actor, id contracts.RequestID, 
 		if err != nil {
 			return nil, err
 		}
-		p, err := proof.Prove(tree, f, c, slot, int(e.Cfg.Proofs.Samples))
+		p, err := proof.Prove(tree, f, c, proof.Hash(slot), int(e.Cfg.Proofs.Samples))
 		if err != nil {
 			return nil, err
 		}

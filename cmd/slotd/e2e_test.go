@@ -310,7 +310,7 @@ func TestEndToEndOnAnvil(t *testing.T) {
 	id := common.HexToHash(r.RequestID)
 
 	eventually(t, "the request to start", 120*time.Second, all, func() bool {
-		s, _ := market.RequestState(ctx, id)
+		s, _ := market.RequestState(ctx, contracts.RequestID(id))
 		return s == contracts.RequestStateStarted
 	})
 	// host-1's status screen shows its slot held, with money in tokens.
@@ -334,10 +334,10 @@ func TestEndToEndOnAnvil(t *testing.T) {
 	proxy.SetDown(false)
 	back, _ := client.BlockNumber(ctx)
 
-	end, _ := market.RequestEnd(ctx, id)
+	end, _ := market.RequestEnd(ctx, contracts.RequestID(id))
 	eventually(t, "every slot paid", 4*time.Minute, all, func() bool {
 		for i := range uint64(3) {
-			if s, _ := market.SlotState(ctx, contracts.GetSlotID(id, i)); s != contracts.SlotStatePaid {
+			if s, _ := market.SlotState(ctx, contracts.GetSlotID(contracts.RequestID(id), i)); s != contracts.SlotStatePaid {
 				return false
 			}
 		}
@@ -379,7 +379,7 @@ func TestEndToEndOnAnvil(t *testing.T) {
 		t.Fatalf("%s tokens left in the Marketplace", left)
 	}
 	for i := range uint64(3) {
-		if n, _ := market.MissingProofs(ctx, contracts.GetSlotID(id, i)); n != 0 {
+		if n, _ := market.MissingProofs(ctx, contracts.GetSlotID(contracts.RequestID(id), i)); n != 0 {
 			t.Errorf("slot %d: %d proofs marked missing", i, n)
 		}
 	}

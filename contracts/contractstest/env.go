@@ -314,7 +314,7 @@ func (e *Env) ProofFor(a Actor, slot contracts.SlotID, sd SlotData) contracts.Pr
 	if err != nil {
 		e.T.Fatal(err)
 	}
-	p, err := proof.Prove(sd.Tree, sd.Data, c, slot, int(e.Cfg.Proofs.Samples))
+	p, err := proof.Prove(sd.Tree, sd.Data, c, proof.Hash(slot), int(e.Cfg.Proofs.Samples))
 	if err != nil {
 		e.T.Fatal(err)
 	}

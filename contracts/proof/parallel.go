@@ -34,13 +34,13 @@ func (t *TreeHasher) ChunkSize() int { return t.csize }
 // per ChunkSize bytes, the last chunk possibly short. It returns once every
 // root is written.
 func (t *TreeHasher) Roots(data []byte, roots []Hash) {
-	t.RootsEach([][]byte{data}, [][]Hash{roots})
+	t.rootsEach([][]byte{data}, [][]Hash{roots})
 }
 
-// RootsEach is Roots over several buffers at once (the shards of a
+// rootsEach is Roots over several buffers at once (the shards of a
 // stripe): their chunks are split over the workers in one go, so a worker
 // that the scheduler delays holds the others up once, not once per buffer.
-func (t *TreeHasher) RootsEach(data [][]byte, roots [][]Hash) {
+func (t *TreeHasher) rootsEach(data [][]byte, roots [][]Hash) {
 	total := 0
 	for _, d := range data {
 		total += (len(d) + t.csize - 1) / t.csize

@@ -37,9 +37,9 @@ func TestTreeHasherMatchesOneChunkAtATime(t *testing.T) {
 	}
 }
 
-// TestRootsEachMatchesRoots hashes several buffers of uneven sizes in one
+// TestRootsOfSeveralBuffersMatchRoots hashes several buffers of uneven sizes in one
 // call and checks each against its own Roots.
-func TestRootsEachMatchesRoots(t *testing.T) {
+func TestRootsOfSeveralBuffersMatchRoots(t *testing.T) {
 	r := rand.New(rand.NewPCG(21, 22))
 	cells := uint64(1 << 12)
 	sizes := []int{ChunkSize * 3, 1, ChunkSize*5 + 7, 0, ChunkSize}
@@ -52,7 +52,7 @@ func TestRootsEachMatchesRoots(t *testing.T) {
 		NewChunkHasher(cells).Roots(d, want[len(want)-1])
 	}
 	for workers := 1; workers <= 4; workers++ {
-		NewTreeHasher(cells, workers).RootsEach(data, got)
+		NewTreeHasher(cells, workers).rootsEach(data, got)
 		for i := range want {
 			for j := range want[i] {
 				if got[i][j] != want[i][j] {

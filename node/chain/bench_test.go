@@ -71,7 +71,7 @@ func fixture(b *testing.B) benchFixture {
 		req := func(i int) []byte {
 			r := base
 			r.Nonce = common.BigToHash(big.NewInt(int64(1_000_000 + i)))
-			return market.PackRequestStorage(r)
+			return market.PackRequestStorage(contracts.BindingRequest(r))
 		}
 		gas, err := e.Chain.EstimateGas(ctx, ethereum.CallMsg{From: e.Client.Addr, To: &e.Dep.Marketplace, Data: req(0)})
 		if err != nil {

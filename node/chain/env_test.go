@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/big"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"sync"
 	"testing"
@@ -137,7 +138,7 @@ func ledgerKey(ev contracts.Event) persist.ID {
 	return persist.ID(crypto.Keccak256Hash(w.BlockHash[:], new(big.Int).SetUint64(uint64(w.Index)).Bytes()))
 }
 
-func kind(ev contracts.Event) string { return fmt.Sprintf("%T", ev)[len("*contracts."):] }
+func kind(ev contracts.Event) string { return reflect.TypeOf(ev).Elem().Name() }
 
 func (m *model) Apply(tx *persist.Tx, b chain.BlockRef, evs []contracts.Event) error {
 	m.mu.Lock()

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/klauspost/reedsolomon"
@@ -20,10 +21,20 @@ import (
 	"github.com/slotd/slotd/contracts/proof"
 )
 
-// pipelineDepth is the number of stripe buffers an import or decode cycles
-// through: one per stage plus one of slack, so no stage waits on another's
-// buffer while it has work.
+// pipelineDepth is the number of stripe buffers a decode cycles through:
+// one per stage plus one of slack, so no stage waits on another's buffer
+// while it has work.
 const pipelineDepth = 4
+
+// Import's stripe buffers: as many as fit in importBudget, within
+// [minImportBufs, maxImportBufs]. A stripe is in up to four places at once
+// (being read, hashed by each worker, written), so a few more than four keep
+// every stage busy.
+const (
+	importBudget  = 32 << 20
+	minImportBufs = 4
+	maxImportBufs = 8
+)
 
 // ImportOptions configure Import.
 type ImportOptions struct {
@@ -41,12 +52,18 @@ type ImportOptions struct {
 type stripeBuf struct {
 	j      int
 	shards [][]byte // each of cap Stripe, sliced to ShardSize(j)
+	// pending counts the stages (hash parts and the write) still reading
+	// the stripe in an import; the last to finish frees it.
+	pending atomic.Int32
 }
 
+// newStripeBufs makes count buffers of n shards. The shards start at
+// directAlign boundaries (stripes are whole chunks), so that an import can
+// write them with O_DIRECT.
 func newStripeBufs(n int, stripe uint64, count int) chan *stripeBuf {
 	free := make(chan *stripeBuf, count)
 	for range count {
-		mem := make([]byte, uint64(n)*stripe)
+		mem := alignedBytes(uint64(n) * stripe)
 		b := &stripeBuf{shards: make([][]byte, n)}
 		for i := range b.shards {
 			b.shards[i] = mem[uint64(i)*stripe : uint64(i+1)*stripe : uint64(i+1)*stripe]
@@ -146,98 +163,140 @@ func writeManifest(path string, m *Manifest) error {
 	return writeFileSync(path, buf.Bytes())
 }
 
-// encoder runs one import: read and code stripes, hash them, write them, in
-// three goroutines connected by channels, cycling pipelineDepth buffers.
+// encoder runs one import: a reader fills each stripe (file bytes, SHA-256,
+// parity) and hands it at once to the hash workers, in parts, and to the
+// writer. Hashing and writing read the same buffer at the same time; the last
+// of them to finish frees it for the reader. No stage waits for another
+// except for a free buffer, and memory is the buffers, whatever the file's
+// size.
 type encoder struct {
 	lay      Layout
 	dir      string
 	workers  int
 	progress func(uint64)
 
-	files  []*os.File
-	roots  [][]proof.Hash // chunk roots per slot
-	hasher *proof.TreeHasher
-	csize  uint64
+	files []*slotWriter
+	roots [][]proof.Hash // chunk roots per slot
+	csize uint64
+}
+
+// hashPart is a run of chunks [lo, hi) of one shard of a stripe.
+type hashPart struct {
+	b      *stripeBuf
+	shard  int
+	lo, hi uint64 // chunk indices within the shard
 }
 
 func (e *encoder) run(ctx context.Context, r io.Reader) (slotRoots []proof.Hash, fileHash []byte, err error) {
 	lay := e.lay
-	n := lay.Slots()
 	rs, err := reedsolomon.New(lay.K, lay.M)
 	if err != nil {
 		return nil, nil, fmt.Errorf("reed-solomon %d+%d: %w", lay.K, lay.M, err)
 	}
-	e.files = make([]*os.File, n)
-	defer func() {
-		for _, f := range e.files {
-			if f != nil {
-				f.Close()
-			}
-		}
-	}()
-	for i := range e.files {
-		f, err := os.Create(filepath.Join(e.dir, slotName(i)))
-		if err != nil {
-			return nil, nil, err
-		}
-		e.files[i] = f
+	defer e.close()
+	if err := e.open(); err != nil {
+		return nil, nil, err
 	}
-	e.hasher = proof.NewTreeHasher(lay.Cells(), e.workers)
-	e.csize = uint64(e.hasher.ChunkSize())
-	chunks := (lay.SlotSize + e.csize - 1) / e.csize
-	e.roots = make([][]proof.Hash, n)
-	for i := range e.roots {
-		e.roots[i] = make([]proof.Hash, chunks)
-	}
-
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	free := newStripeBufs(n, lay.Stripe, pipelineDepth)
-	toHash := make(chan *stripeBuf, 1)
-	toWrite := make(chan *stripeBuf, 1)
 	sum := sha256.New()
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		defer close(toHash)
-		if err := e.read(ctx, r, rs, sum, free, toHash); err != nil {
-			cancel(err)
-		}
-	})
-	wg.Go(func() {
-		defer close(toWrite)
-		for b := range toHash {
-			if ctx.Err() != nil {
-				continue // drain so the reader can finish
-			}
-			e.hash(b)
-			select {
-			case toWrite <- b:
-			case <-ctx.Done():
-			}
-		}
-	})
-	for b := range toWrite {
-		if ctx.Err() != nil {
-			continue
-		}
-		if err := e.write(b); err != nil {
-			cancel(err)
-			continue
-		}
-		free <- b
-	}
-	wg.Wait()
-	if err := context.Cause(ctx); err != nil {
+	if err := e.pipeline(ctx, r, rs, sum); err != nil {
 		return nil, nil, err
 	}
 	return e.finish(sum)
 }
 
+// open creates the slot files and room for their chunk roots.
+func (e *encoder) open() error {
+	n := e.lay.Slots()
+	e.files = make([]*slotWriter, n)
+	for i := range e.files {
+		f, err := createSlot(filepath.Join(e.dir, slotName(i)))
+		if err != nil {
+			return err
+		}
+		e.files[i] = f
+	}
+	e.csize = uint64(proof.NewChunkHasher(e.lay.Cells()).ChunkSize())
+	chunks := (e.lay.SlotSize + e.csize - 1) / e.csize
+	e.roots = make([][]proof.Hash, n)
+	for i := range e.roots {
+		e.roots[i] = make([]proof.Hash, chunks)
+	}
+	return nil
+}
+
+func (e *encoder) close() {
+	for _, f := range e.files {
+		if f != nil {
+			f.close()
+		}
+	}
+}
+
+// pipeline streams every stripe through the reader, the hash workers and
+// the writer (this goroutine), and returns once all have stopped.
+func (e *encoder) pipeline(ctx context.Context, r io.Reader, rs reedsolomon.Encoder, sum hash.Hash) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	n := e.lay.Slots()
+	count := min(max(int(importBudget/(uint64(n)*e.lay.Stripe)), minImportBufs), maxImportBufs, e.lay.Stripes())
+	free := newStripeBufs(n, e.lay.Stripe, count)
+	release := func(b *stripeBuf) {
+		if b.pending.Add(-1) == 0 {
+			free <- b // never blocks: free has room for every buffer
+		}
+	}
+	// Neither queue can fill: the reader sends only what count buffers hold.
+	parts := make(chan hashPart, count*e.partsPerShard()*n)
+	toWrite := make(chan *stripeBuf, count)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		defer close(parts)
+		defer close(toWrite)
+		if err := e.read(ctx, r, rs, sum, free, parts, toWrite); err != nil {
+			cancel(err)
+		}
+	})
+	for range e.workers {
+		wg.Go(func() {
+			c := proof.NewChunkHasher(e.lay.Cells())
+			for p := range parts {
+				if ctx.Err() == nil {
+					e.hash(c, p)
+				}
+				release(p.b)
+				// Let the writer back onto a core: a goroutine returning
+				// from a write waits for a free P, and without a yield it
+				// would wait out a scheduler slice (10 ms) per write.
+				runtime.Gosched()
+			}
+		})
+	}
+	for b := range toWrite {
+		if ctx.Err() == nil {
+			if err := e.write(b); err != nil {
+				cancel(err)
+			}
+		}
+		release(b)
+	}
+	wg.Wait()
+	return context.Cause(ctx)
+}
+
+// partsPerShard is how many parts a shard is hashed in: enough that every
+// worker has a part of each stripe, so a stripe is hashed on all cores at
+// once and the workers finish it together.
+func (e *encoder) partsPerShard() int {
+	return (e.workers + e.lay.Slots() - 1) / e.lay.Slots()
+}
+
 // read fills each stripe with the file's next bytes (and, in the last, the
-// trailer), computes parity and hands the stripe on.
-func (e *encoder) read(ctx context.Context, r io.Reader, rs reedsolomon.Encoder, sum hash.Hash, free <-chan *stripeBuf, out chan<- *stripeBuf) error {
+// trailer), computes parity and hands the stripe to the hash workers and the
+// writer.
+func (e *encoder) read(ctx context.Context, r io.Reader, rs reedsolomon.Encoder, sum hash.Hash, free chan *stripeBuf, parts chan<- hashPart, toWrite chan<- *stripeBuf) error {
 	lay := e.lay
 	last := lay.Stripes() - 1
+	per := uint64(e.partsPerShard())
 	for j := 0; j <= last; j++ {
 		var b *stripeBuf
 		select {
@@ -245,66 +304,76 @@ func (e *encoder) read(ctx context.Context, r io.Reader, rs reedsolomon.Encoder,
 		case <-ctx.Done():
 			return nil
 		}
-		b.j = j
-		sj := lay.ShardSize(j)
+		if err := e.fill(b, j, r, rs, sum); err != nil {
+			free <- b
+			return err
+		}
+		chunks := (lay.ShardSize(j) + e.csize - 1) / e.csize
+		k := min(per, chunks)
+		b.pending.Store(int32(uint64(len(b.shards))*k + 1))
 		for i := range b.shards {
-			b.shards[i] = b.shards[i][:sj]
-		}
-		for d := range lay.K {
-			sh := b.shards[d]
-			off := lay.StreamOffset(j) + uint64(d)*sj
-			fill := uint64(0)
-			if off < lay.FileSize {
-				fill = min(sj, lay.FileSize-off)
-			}
-			if _, err := io.ReadFull(r, sh[:fill]); err != nil {
-				return fmt.Errorf("read file at byte %d (expected %d bytes; did it shrink?): %w", off, lay.FileSize, err)
-			}
-			sum.Write(sh[:fill])
-			clear(sh[fill:])
-		}
-		if j == last {
-			var extra [1]byte
-			if k, _ := io.ReadFull(r, extra[:]); k != 0 {
-				return fmt.Errorf("file is longer than the %d bytes expected (did it grow?)", lay.FileSize)
-			}
-			t := Trailer{FileSize: lay.FileSize, K: lay.K, M: lay.M, Stripe: lay.Stripe}
-			copy(t.FileHash[:], sum.Sum(nil))
-			tb := t.Marshal()
-			copy(b.shards[lay.K-1][sj-TrailerSize:], tb[:])
-		}
-		if lay.M > 0 {
-			if err := rs.Encode(b.shards); err != nil {
-				return fmt.Errorf("encode stripe %d: %w", j, err)
+			for p := range k {
+				parts <- hashPart{b: b, shard: i, lo: p * chunks / k, hi: (p + 1) * chunks / k}
 			}
 		}
-		select {
-		case out <- b:
-		case <-ctx.Done():
-			return nil
+		toWrite <- b
+	}
+	return nil
+}
+
+// fill reads stripe j's data shards into b, adds the trailer to the last
+// stripe and computes the parity shards.
+func (e *encoder) fill(b *stripeBuf, j int, r io.Reader, rs reedsolomon.Encoder, sum hash.Hash) error {
+	lay := e.lay
+	b.j = j
+	sj := lay.ShardSize(j)
+	for i := range b.shards {
+		b.shards[i] = b.shards[i][:sj]
+	}
+	for d := range lay.K {
+		sh := b.shards[d]
+		off := lay.StreamOffset(j) + uint64(d)*sj
+		fill := uint64(0)
+		if off < lay.FileSize {
+			fill = min(sj, lay.FileSize-off)
+		}
+		if _, err := io.ReadFull(r, sh[:fill]); err != nil {
+			return fmt.Errorf("read file at byte %d (expected %d bytes; did it shrink?): %w", off, lay.FileSize, err)
+		}
+		sum.Write(sh[:fill])
+		clear(sh[fill:])
+	}
+	if j == lay.Stripes()-1 {
+		var extra [1]byte
+		if k, _ := io.ReadFull(r, extra[:]); k != 0 {
+			return fmt.Errorf("file is longer than the %d bytes expected (did it grow?)", lay.FileSize)
+		}
+		t := Trailer{FileSize: lay.FileSize, K: lay.K, M: lay.M, Stripe: lay.Stripe}
+		copy(t.FileHash[:], sum.Sum(nil))
+		tb := t.Marshal()
+		copy(b.shards[lay.K-1][sj-TrailerSize:], tb[:])
+	}
+	if lay.M > 0 {
+		if err := rs.Encode(b.shards); err != nil {
+			return fmt.Errorf("encode stripe %d: %w", j, err)
 		}
 	}
 	return nil
 }
 
-// hash computes the chunk roots of every shard of b, the stripe's chunks
-// spread over the workers.
-func (e *encoder) hash(b *stripeBuf) {
-	base := e.lay.ShardOffset(b.j) / e.csize
-	roots := make([][]proof.Hash, len(b.shards))
-	for i := range roots {
-		roots[i] = e.roots[i][base:]
-	}
-	e.hasher.RootsEach(b.shards, roots)
+// hash computes the chunk roots of one part of a stripe.
+func (e *encoder) hash(c *proof.ChunkHasher, p hashPart) {
+	sh := p.b.shards[p.shard]
+	base := e.lay.ShardOffset(p.b.j) / e.csize
+	c.Roots(sh[p.lo*e.csize:min(p.hi*e.csize, uint64(len(sh)))], e.roots[p.shard][base+p.lo:base+p.hi])
 }
 
 func (e *encoder) write(b *stripeBuf) error {
 	off := int64(e.lay.ShardOffset(b.j))
 	for i, sh := range b.shards {
-		if _, err := e.files[i].Write(sh); err != nil {
+		if err := e.files[i].writeAt(sh, off); err != nil {
 			return fmt.Errorf("write slot %d: %w", i, err)
 		}
-		StartWriteback(e.files[i], off, int64(len(sh)))
 	}
 	if e.progress != nil {
 		e.progress(min(e.lay.FileSize, e.lay.StreamOffset(b.j+1)))
@@ -328,7 +397,7 @@ func (e *encoder) finish(sum hash.Hash) ([]proof.Hash, []byte, error) {
 		if err := writeFileSync(filepath.Join(e.dir, treeName(i)), buf.Bytes()); err != nil {
 			return nil, nil, err
 		}
-		if err := SyncData(f); err != nil {
+		if err := f.sync(); err != nil {
 			return nil, nil, fmt.Errorf("sync slot %d: %w", i, err)
 		}
 	}

@@ -65,7 +65,10 @@ func SlotSizeFor(fileSize uint64, k int) (uint64, error) {
 // AutoStripe picks the stripe for n slots: as large as 1 MiB, but small enough
 // that a few stripes of all n shards fit in about 24 MiB.
 func AutoStripe(n int) uint64 {
-	const budget = 24 << 20 / pipelineDepth
+	// The budget is part of the format in effect: the stripe is recorded in
+	// the manifest and trailer, and changing it would change the content root
+	// of a new upload of the same file.
+	const budget = 24 << 20 / 4
 	s := uint64(budget / max(n, 1))
 	s = s / StripeUnit * StripeUnit
 	return min(max(s, MinStripe), 1<<20)

@@ -140,7 +140,7 @@ func (e *effects) reserve(ctx context.Context, a *fsm.Agent) (fsm.Step, error) {
 
 func (e *effects) Download(ctx context.Context, a *fsm.Agent) (fsm.Step, error) {
 	slot := a.ChainSlotID()
-	if hs, err := e.data.HostedSlot(slot); err == nil {
+	if hs, err := e.data.HostedSlot(proof.Hash(slot)); err == nil {
 		return fsm.Step{Outcome: fsm.Done, Detail: fmt.Sprintf("%d bytes already held", hs.Size)}, nil
 	}
 	r, err := e.market.GetRequest(ctx, a.ChainRequestID())
@@ -151,7 +151,7 @@ func (e *effects) Download(ctx context.Context, a *fsm.Agent) (fsm.Step, error) 
 	if err != nil {
 		e.log.Warn("request names no usable providers; trying configured peers", "requestId", a.ChainRequestID(), "err", err)
 	}
-	req := transfer.SlotRequest{SlotID: slot, CID: r.Content.MerkleRoot, Index: int(a.SlotIndex()),
+	req := transfer.SlotRequest{SlotID: proof.Hash(slot), CID: r.Content.MerkleRoot, Index: int(a.SlotIndex()),
 		Providers: transfer.MergeProviders(providers, e.peers), SlotSize: r.Ask.SlotSize}
 	res, err := e.downloader.DownloadSlot(ctx, req)
 	if errors.Is(err, transfer.ErrNoProviders) {
@@ -175,11 +175,11 @@ func (e *effects) Download(ctx context.Context, a *fsm.Agent) (fsm.Step, error) 
 
 // held opens the slot's data and tree as the data store keeps them.
 func (e *effects) held(slot contracts.SlotID) (*datastore.HostedSlot, *proof.SlotTree, *os.File, error) {
-	hs, err := e.data.HostedSlot(slot)
+	hs, err := e.data.HostedSlot(proof.Hash(slot))
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("hosted slot %s: %w", slot, err)
 	}
-	files, err := e.data.HostedSlotFiles(slot)
+	files, err := e.data.HostedSlotFiles(proof.Hash(slot))
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -219,7 +219,7 @@ func (e *effects) prove(ctx context.Context, slot contracts.SlotID) (*datastore.
 	if err != nil {
 		return nil, contracts.Proof{}, transient(err)
 	}
-	p, err := proof.Prove(tree, data, challenge, slot, e.samples)
+	p, err := proof.Prove(tree, data, challenge, proof.Hash(slot), e.samples)
 	if err != nil {
 		return nil, contracts.Proof{}, fsm.Permanent(fmt.Errorf("build proof: %w", err))
 	}
@@ -512,7 +512,7 @@ func (e *effects) Payout(ctx context.Context, a *fsm.Agent) (fsm.Step, error) {
 		detail = e.payoutDetail(ctx, rc, collateral)
 		e.log.Info("payout: "+detail, "slotId", slot, "requestId", a.ChainRequestID())
 	}
-	if err := e.data.RemoveHostedSlot(slot); err != nil && !errors.Is(err, datastore.ErrNotFound) {
+	if err := e.data.RemoveHostedSlot(proof.Hash(slot)); err != nil && !errors.Is(err, datastore.ErrNotFound) {
 		e.log.Warn("payout done; could not remove the slot's files", "slotId", slot, "err", err)
 	}
 	return fsm.Step{Outcome: o, Detail: detail}, nil

@@ -122,7 +122,7 @@ func TestFiveHostsReserveBeforeDownloading(t *testing.T) {
 		}
 	}
 	revertedFills, revertedGas, reverted := 0, uint64(0), 0
-	fillSelector := bindings.NewMarketplace().PackFillSlot([32]byte{}, 0, [32]byte{}, nil, contracts.Proof{})[:4]
+	fillSelector := bindings.NewMarketplace().PackFillSlot([32]byte{}, 0, [32]byte{}, nil, bindings.Proof{})[:4]
 	for n := start + 1; n <= head; n++ {
 		b, err := e.Chain.BlockByNumber(ctx, new(big.Int).SetUint64(n))
 		if err != nil {

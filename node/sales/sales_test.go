@@ -416,7 +416,7 @@ func tryFillFromDataset(t *testing.T, e *ct.Env, a ct.Actor, id contracts.Reques
 		if err != nil {
 			return nil, err
 		}
-		p, err := proof.Prove(tree, f, c, slot, int(e.Cfg.Proofs.Samples))
+		p, err := proof.Prove(tree, f, c, proof.Hash(slot), int(e.Cfg.Proofs.Samples))
 		if err != nil {
 			return nil, err
 		}

@@ -502,7 +502,7 @@ func (sc *scheduler) send(ctx context.Context, dues []due) {
 			sc.sendOne(ctx, d, p)
 			continue
 		}
-		calls = append(calls, txmgr.Call{Purpose: proofPurpose(d.slot, d.period), To: &to, Data: sc.abi.PackSubmitProof(d.slot, p)})
+		calls = append(calls, txmgr.Call{Purpose: proofPurpose(d.slot, d.period), To: &to, Data: sc.abi.PackSubmitProof(d.slot, contracts.BindingProof(p))})
 		built = append(built, d)
 	}
 	if len(calls) == 0 {
@@ -561,7 +561,7 @@ func (sc *scheduler) build(d due) (contracts.Proof, error) {
 		return contracts.Proof{}, err
 	}
 	defer data.Close()
-	p, err := proof.Prove(tree, data, d.challenge, d.slot, sc.fx.samples)
+	p, err := proof.Prove(tree, data, d.challenge, proof.Hash(d.slot), sc.fx.samples)
 	if err != nil {
 		return contracts.Proof{}, fmt.Errorf("build proof: %w", err)
 	}

@@ -137,7 +137,7 @@ func seedProving(t testing.TB, e *ct.Env, host ct.Actor, n int, probability int6
 					t.Fatal(err)
 				}
 				calls = append(calls, txmgr.Call{Purpose: fmt.Sprintf("fill:%s:%d", slot.Hex(), attempt), To: &market,
-					Data: abi.PackFillSlot(s.req, s.index, ds.Roots[s.index], rootPath, p)})
+					Data: abi.PackFillSlot(s.req, s.index, ds.Roots[s.index], rootPath, contracts.BindingProof(p))})
 			}
 			tm.SubmitAll(ctx, calls) // a refused estimate is a moved challenge: tried again
 			e.Commit()
@@ -187,11 +187,11 @@ func seedProving(t testing.TB, e *ct.Env, host ct.Actor, n int, probability int6
 	err = store.Update(ctx, func(tx *persist.Tx) error {
 		for _, s := range refs {
 			slot := contracts.GetSlotID(s.req, s.index)
-			dataPath, _ := data.HostedSlotPaths(slot)
+			dataPath, _ := data.HostedSlotPaths(proof.Hash(slot))
 			if err := os.WriteFile(dataPath, bufs[s.index], 0o600); err != nil {
 				return err
 			}
-			h := &datastore.HostedSlot{SlotID: slot, CID: manifest.CID, Index: int(s.index), Root: ds.Roots[s.index], Size: uint64(size), Manifest: manifest}
+			h := &datastore.HostedSlot{SlotID: proof.Hash(slot), CID: manifest.CID, Index: int(s.index), Root: ds.Roots[s.index], Size: uint64(size), Manifest: manifest}
 			if err := data.CommitHostedSlot(h, ds.Slots[s.index].Tree); err != nil {
 				return err
 			}
@@ -412,7 +412,7 @@ func TestMissedProofCounted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dataPath, _ := data.HostedSlotPaths(ids[0])
+	dataPath, _ := data.HostedSlotPaths(proof.Hash(ids[0]))
 	if err := os.Remove(dataPath); err != nil {
 		t.Fatal(err)
 	}

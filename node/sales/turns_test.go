@@ -155,7 +155,7 @@ func fillSent(s *persist.Store, slot contracts.SlotID) bool {
 func revertedFills(t *testing.T, e *ct.Env, from, to uint64) int {
 	t.Helper()
 	ctx := context.Background()
-	sel := bindings.NewMarketplace().PackFillSlot([32]byte{}, 0, [32]byte{}, nil, contracts.Proof{})[:4]
+	sel := bindings.NewMarketplace().PackFillSlot([32]byte{}, 0, [32]byte{}, nil, bindings.Proof{})[:4]
 	n := 0
 	for b := from + 1; b <= to; b++ {
 		blk, err := e.Chain.BlockByNumber(ctx, new(big.Int).SetUint64(b))

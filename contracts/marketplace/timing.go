@@ -1,4 +1,4 @@
-package contracts
+package marketplace
 
 import (
 	"math/big"
