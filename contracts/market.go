@@ -34,6 +34,9 @@ type Market interface {
 	// again after a crash passes the same attempt and sends nothing new.
 	ReserveSlot(ctx context.Context, id RequestID, index, attempt uint64) (*types.Receipt, error)
 	FillSlot(ctx context.Context, id RequestID, index uint64, slotRoot common.Hash, rootPath []common.Hash, p Proof) (*types.Receipt, error)
+	// ApproveFill does FillSlot's approval of the collateral ahead of it,
+	// so the fill itself goes out in the block it is timed for.
+	ApproveFill(ctx context.Context, id RequestID, index uint64) error
 	SubmitProof(ctx context.Context, slot SlotID, p Proof) (*types.Receipt, error)
 	FreeSlot(ctx context.Context, slot SlotID) (*types.Receipt, error)
 
@@ -214,24 +217,47 @@ func (m *EthMarket) WithdrawFunds(ctx context.Context, id RequestID) (*types.Rec
 func FillPurposePrefix(slot SlotID) string { return "fill:" + slot.Hex() + ":" }
 
 func (m *EthMarket) FillSlot(ctx context.Context, id RequestID, index uint64, slotRoot common.Hash, rootPath []common.Hash, p Proof) (*types.Receipt, error) {
-	slot := GetSlotID(id, index)
-	// The proof answers this period's challenge: a fill that reverted because
-	// the challenge moved is retried under the next period's purpose.
-	period, err := m.CurrentPeriod(ctx)
+	purpose, ask, err := m.fillPurpose(ctx, id, index)
 	if err != nil {
-		return nil, fmt.Errorf("fill slot %s: %w", slot, err)
-	}
-	purpose := FillPurposePrefix(slot) + strconv.FormatUint(period, 10)
-	req, err := m.GetRequest(ctx, id)
-	if err != nil {
-		return nil, fmt.Errorf("fill slot %s: %w", slot, err)
+		return nil, err
 	}
 	m.spend.Lock()
 	defer m.spend.Unlock()
-	if err := m.approve(ctx, purpose, SlotCollateral(req.Ask)); err != nil {
-		return nil, fmt.Errorf("fill slot %s: %w", slot, err)
+	if err := m.approve(ctx, purpose, SlotCollateral(ask)); err != nil {
+		return nil, fmt.Errorf("fill slot %s: %w", GetSlotID(id, index), err)
 	}
 	return m.send(ctx, purpose, m.abi.PackFillSlot(id, index, slotRoot, hashes32(rootPath), BindingProof(p)))
+}
+
+// ApproveFill approves the slot's collateral as FillSlot would, under the
+// same purpose, so that a FillSlot after it sends only the fill.
+func (m *EthMarket) ApproveFill(ctx context.Context, id RequestID, index uint64) error {
+	purpose, ask, err := m.fillPurpose(ctx, id, index)
+	if err != nil {
+		return err
+	}
+	m.spend.Lock()
+	defer m.spend.Unlock()
+	if err := m.approve(ctx, purpose, SlotCollateral(ask)); err != nil {
+		return fmt.Errorf("fill slot %s: %w", GetSlotID(id, index), err)
+	}
+	return nil
+}
+
+// fillPurpose is the tx purpose of a fill sent now, and the request's ask.
+// The proof answers this period's challenge: a fill that reverted because
+// the challenge moved is retried under the next period's purpose.
+func (m *EthMarket) fillPurpose(ctx context.Context, id RequestID, index uint64) (string, Ask, error) {
+	slot := GetSlotID(id, index)
+	period, err := m.CurrentPeriod(ctx)
+	if err != nil {
+		return "", Ask{}, fmt.Errorf("fill slot %s: %w", slot, err)
+	}
+	req, err := m.GetRequest(ctx, id)
+	if err != nil {
+		return "", Ask{}, fmt.Errorf("fill slot %s: %w", slot, err)
+	}
+	return FillPurposePrefix(slot) + strconv.FormatUint(period, 10), req.Ask, nil
 }
 
 // ReservePurposePrefix starts the tx purpose of every reservation of slot.

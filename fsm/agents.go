@@ -179,12 +179,24 @@ func (r *Agents) Restore() (int, error) {
 	r.restored = true
 	r.mu.Unlock()
 
+	var stale int
+	err := r.store.Update(context.Background(), func(tx *persist.Tx) (err error) {
+		stale, err = releaseStale(tx)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("fsm: release stale reservations: %w", err)
+	}
+	if stale > 0 {
+		r.log.Info("released reservations no live agent holds", "count", stale)
+	}
+
 	type loaded struct {
 		rec  persist.Agent
 		from string
 	}
 	var list []loaded
-	err := r.store.View(func(tx *persist.Tx) error {
+	err = r.store.View(func(tx *persist.Tx) error {
 		// The scan maps the agents' pages; a node has no use for them
 		// afterwards, so they should not count in its RSS.
 		defer tx.ReleaseMapped()
@@ -346,7 +358,7 @@ func (r *Agents) Sell(ctx context.Context, s Sale) (*Agent, error) {
 				return err
 			}
 		}
-		a := persist.Agent{SlotID: s.SlotID, RequestID: s.RequestID, SlotIndex: s.SlotIndex, AvailabilityID: av.ID, Reserved: res.Size}
+		a := persist.Agent{SlotID: s.SlotID, RequestID: s.RequestID, SlotIndex: s.SlotIndex, AvailabilityID: av.ID, Reserved: res.Size, SlotSize: s.SlotSize}
 		e := persist.JournalEntry{From: from, To: Preparing, Event: EvStart, Time: now, Block: block,
 			Detail: fmt.Sprintf("availability %d, %d bytes", av.ID, res.Size)}
 		if err := tx.Transition(&a, &e); err != nil {
@@ -399,10 +411,23 @@ func (r *Agents) commit(ctx context.Context, base persist.Agent, from, to, event
 			if to == Failed {
 				rec.Reason = detail
 			}
+		case to == Errored && slices.Contains(preFill, from):
+			// No fill was sent: the slot cannot be ours, so its bytes go
+			// back at once; a retry takes them again.
+			if _, err := tx.Release(rec.SlotID); err != nil {
+				return err
+			}
+			rec.Reserved = 0
+			rec.Reason = detail
 		case to == Errored:
 			rec.Reason = detail // the reservation stays: the slot may be ours
 		default:
 			rec.Reason = ""
+			if from == Errored {
+				if err := reReserve(tx, &rec); err != nil {
+					return err
+				}
+			}
 		}
 		if err := tx.Transition(&rec, &e); err != nil {
 			return err
@@ -414,6 +439,50 @@ func (r *Agents) commit(ctx context.Context, base persist.Agent, from, to, event
 		r.hook(out)
 	}
 	return out, err
+}
+
+// reReserve takes again the bytes an agent gave back when it errored
+// before its fill, from the availability it had them from. A retry with no
+// room fails with persist.ErrInsufficientSpace and leaves the agent
+// Errored.
+func reReserve(tx *persist.Tx, rec *persist.Agent) error {
+	if rec.Reserved != 0 || rec.SlotSize == 0 {
+		return nil
+	}
+	if err := tx.Reserve(rec.AvailabilityID, rec.SlotID, rec.SlotSize); err != nil {
+		return fmt.Errorf("retry needs its %d bytes again: %w", rec.SlotSize, err)
+	}
+	rec.Reserved = rec.SlotSize
+	return nil
+}
+
+// releaseStale returns the bytes of every reservation no live agent
+// holds: one whose agent ended or is gone, or an Errored agent's that
+// holds none (a crash between the two writes of an older binary).
+func releaseStale(tx *persist.Tx) (int, error) {
+	var stale []persist.ID
+	err := tx.ForEachReservation(func(res persist.Reservation) error {
+		a, err := tx.Agent(res.SlotID)
+		switch {
+		case errors.Is(err, persist.ErrNotFound):
+		case err != nil:
+			return err
+		case IsEnd(a.State), a.State == Errored && a.Reserved == 0:
+		default:
+			return nil
+		}
+		stale = append(stale, res.SlotID)
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	for _, id := range stale {
+		if _, err := tx.Release(id); err != nil {
+			return 0, err
+		}
+	}
+	return len(stale), nil
 }
 
 // drop forgets an agent that reached an end state.
@@ -454,6 +523,14 @@ func (r *Agents) Get(slot persist.ID) *Agent {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.agents[slot]
+}
+
+// CountRequest is the number of agents in memory (live and Errored) of
+// request.
+func (r *Agents) CountRequest(request persist.ID) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.byReq[request])
 }
 
 // Len is the number of agents in memory (live and Errored).

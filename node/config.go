@@ -44,6 +44,10 @@ type Config struct {
 	Confirmations uint64   `json:"confirmations"`
 	Workers       int      `json:"workers"`
 	QueueSize     int      `json:"queueSize"`
+	// MaxSlotsPerRequest is how many slots of one request this host may
+	// hold at once (default 1: one host's outage then costs a request one
+	// slot, never all of them). More is for small test networks.
+	MaxSlotsPerRequest int `json:"maxSlotsPerRequest"`
 	// ValidatorGroups and ValidatorGroup split validation between nodes:
 	// a validator watches the slots whose id mod ValidatorGroups is
 	// ValidatorGroup (0 groups: every slot).
@@ -105,7 +109,7 @@ const (
 // Defaults are what a field takes when nothing sets it.
 func Defaults() Config {
 	return Config{DataDir: "./data", APIAddr: "127.0.0.1:8080", Roles: []string{RoleHost},
-		Workers: 3, QueueSize: 128, Poll: time.Second, TxRetain: time.Hour, LogLevel: "info"}
+		Workers: 3, QueueSize: 128, MaxSlotsPerRequest: 1, Poll: time.Second, TxRetain: time.Hour, LogLevel: "info"}
 }
 
 // LoadFile merges a JSON config file into c; unknown fields are an error.
@@ -205,6 +209,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Workers < 1 || c.Workers > 64 {
 		bad("--workers must be 1..64 (got %d)", c.Workers)
+	}
+	if c.MaxSlotsPerRequest < 1 {
+		bad("--max-slots-per-request must be at least 1 (got %d)", c.MaxSlotsPerRequest)
 	}
 	if c.MaxConns < 0 || c.MaxConns > 1<<20 {
 		bad("--max-conns must be 0 (the default, %d or half the file limit) to %d (got %d)", api.DefaultMaxConns, 1<<20, c.MaxConns)

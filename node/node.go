@@ -1,6 +1,7 @@
 package node
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -147,7 +148,8 @@ func (n *Node) openRoles(ctx context.Context) error {
 	}
 	if n.cfg.Has(RoleHost) {
 		s, err := sales.New(ctx, sales.Config{Store: n.store, Market: n.market, Client: n.eth, Data: n.data,
-			Peers: n.cfg.Peers, Download: &transfer.Options{AllowPrivate: n.cfg.AllowPrivateProviders}, Workers: n.cfg.Workers, QueueSize: n.cfg.QueueSize, Poll: n.cfg.Poll,
+			Peers: n.cfg.Peers, Download: &transfer.Options{AllowPrivate: n.cfg.AllowPrivateProviders}, Workers: n.cfg.Workers, QueueSize: n.cfg.QueueSize,
+			MaxSlotsPerRequest: n.cfg.MaxSlotsPerRequest, Poll: n.cfg.Poll,
 			Log: n.log.Named("host"), Metrics: n.metrics, Submitter: n.tx, Confirmations: n.cfg.Confirmations,
 			Committed: crashAfter(n.log)})
 		if err != nil {
@@ -257,14 +259,20 @@ type Status struct {
 	Roles       []string       `json:"roles"`
 	Head        uint64         `json:"head"`
 	DataURL     string         `json:"dataUrl"`
-	Marks       int            `json:"validatorMarks,omitempty"`
-	Agents      int            `json:"agents,omitempty"`
-	Queued      int            `json:"queued,omitempty"`
+	// RewardAddress and CollateralAddress are where freeSlot pays this
+	// host's earnings and returns its collateral (the account unless set).
+	RewardAddress     common.Address `json:"rewardAddress"`
+	CollateralAddress common.Address `json:"collateralAddress"`
+	Marks             int            `json:"validatorMarks,omitempty"`
+	Agents            int            `json:"agents,omitempty"`
+	Queued            int            `json:"queued,omitempty"`
 	Report
 }
 
 func (n *Node) status(ctx context.Context) any {
 	s := Status{Account: n.market.Account(), Marketplace: n.market.Address(), Roles: n.cfg.Roles, DataURL: n.cfg.DataURL()}
+	p := n.cfg.Payout()
+	s.RewardAddress, s.CollateralAddress = cmp.Or(p.Reward, s.Account), cmp.Or(p.Collateral, s.Account)
 	start := time.Now()
 	head, headErr := n.eth.BlockNumber(ctx)
 	if headErr == nil {
@@ -305,6 +313,9 @@ func (n *Node) run(ctx context.Context) error {
 				errc <- fmt.Errorf("%s role: %w", name, err)
 			}
 		}()
+	}
+	if n.sales != nil {
+		wg.Go(func() { n.recordHostURL(ctx) })
 	}
 	go func() {
 		if err := n.api.Serve(n.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {

@@ -78,6 +78,8 @@ func TestNodeRunsClientAndValidatorOnDevChain(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	_, cfg, addr, dep := devNode(t, ctx)
+	reward := common.HexToAddress("0x00000000000000000000000000000000000000aa")
+	cfg.RewardAddress = reward.Hex()
 
 	n, err := node.Open(ctx, cfg, hclog.NewNullLogger())
 	if err != nil {
@@ -114,7 +116,7 @@ func TestNodeRunsClientAndValidatorOnDevChain(t *testing.T) {
 	var st node.Status
 	json.NewDecoder(resp.Body).Decode(&st)
 	resp.Body.Close()
-	if st.Account != addr || st.Marketplace != dep.Marketplace || st.Head == 0 {
+	if st.Account != addr || st.Marketplace != dep.Marketplace || st.Head == 0 || st.RewardAddress != reward || st.CollateralAddress != addr {
 		t.Fatalf("status: %+v", st)
 	}
 	// The report `slotd status` prints: the token as the contract names it,

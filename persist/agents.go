@@ -10,16 +10,20 @@ import (
 // selling or holds). It changes State only through Tx.Transition, which
 // journals the change in the same transaction.
 type Agent struct {
-	SlotID         ID        `json:"slotId,omitzero"` // the key; not repeated in the value
-	RequestID      ID        `json:"requestId"`
-	SlotIndex      uint64    `json:"slotIndex"`
-	State          string    `json:"state"`
-	Seq            uint64    `json:"seq"` // seq of the last journal entry
-	AvailabilityID uint64    `json:"availabilityId"`
-	Reserved       uint64    `json:"reserved"` // bytes reserved for the slot
-	Reason         string    `json:"reason"`   // why it is Errored/Failed
-	Updated        time.Time `json:"updated"`
-	Block          uint64    `json:"block"` // chain block of the last transition
+	SlotID         ID     `json:"slotId,omitzero"` // the key; not repeated in the value
+	RequestID      ID     `json:"requestId"`
+	SlotIndex      uint64 `json:"slotIndex"`
+	State          string `json:"state"`
+	Seq            uint64 `json:"seq"` // seq of the last journal entry
+	AvailabilityID uint64 `json:"availabilityId"`
+	Reserved       uint64 `json:"reserved"` // bytes reserved for the slot
+	// SlotSize is what the sale reserves; Reserved drops to 0 while an
+	// agent Errored before its fill holds none, and a retry takes SlotSize
+	// again. 0 in records older than the field.
+	SlotSize uint64    `json:"slotSize,omitempty"`
+	Reason   string    `json:"reason"` // why it is Errored/Failed
+	Updated  time.Time `json:"updated"`
+	Block    uint64    `json:"block"` // chain block of the last transition
 }
 
 // Agent returns the agent for slot, or ErrNotFound.

@@ -69,6 +69,10 @@ func (a Agent) appendJSON(dst []byte) ([]byte, bool) {
 	dst = strconv.AppendUint(dst, a.AvailabilityID, 10)
 	dst = append(dst, `,"reserved":`...)
 	dst = strconv.AppendUint(dst, a.Reserved, 10)
+	if a.SlotSize != 0 {
+		dst = append(dst, `,"slotSize":`...)
+		dst = strconv.AppendUint(dst, a.SlotSize, 10)
+	}
 	dst = append(dst, `,"reason":`...)
 	dst, ok2 = appendPlainString(dst, a.Reason)
 	dst = append(dst, `,"updated":`...)

@@ -25,12 +25,15 @@ func init() {
 		run: apiCmd("availability", "availability add --size B --duration S --min-price P --max-collateral C | list | remove ID [flags]", availabilityFlags, availabilityCmd)})
 	register(&command{name: "request", summary: "request storage for an uploaded dataset",
 		run: apiCmd("request", "request --cid CID --duration S --expiry S --price P [--collateral C] [--proof-probability N] [flags]", requestFlags, requestCmd)})
-	register(&command{name: "purchases", summary: "list this node's storage requests",
-		run: apiCmd("purchases", "purchases [flags]", nil, func(c *apiClient, fs *flag.FlagSet, pos []string) error {
-			if len(pos) != 0 {
-				return errUsage
+	register(&command{name: "purchases", summary: "list this node's storage requests, or end one never sent or expired: purchases [cancel ID]",
+		run: apiCmd("purchases", "purchases [cancel REQUESTID] [flags]", nil, func(c *apiClient, fs *flag.FlagSet, pos []string) error {
+			switch {
+			case len(pos) == 0:
+				return showTable(c, fs, "/api/v1/purchases", writePurchases)
+			case len(pos) == 2 && pos[0] == "cancel":
+				return c.print("POST", "/api/v1/purchases/"+pos[1]+"/cancel", nil)
 			}
-			return showTable(c, fs, "/api/v1/purchases", writePurchases)
+			return errUsage
 		})})
 	register(&command{name: "sales", summary: "list sales, show one with its journal, or retry an errored one: sales [SLOTID | retry SLOTID]",
 		run: apiCmd("sales", "sales [SLOTID | retry SLOTID] [flags]", nil, salesCmd)})

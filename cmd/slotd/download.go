@@ -9,7 +9,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+
+	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/slotd/slotd/node/datastore"
 	"github.com/slotd/slotd/node/transfer"
@@ -39,8 +42,12 @@ func runDownload(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		}
 		return nil
 	})
-	const usage = "usage: slotd download CID OUT [--data-dir DIR] [--provider URL ...] [--force]"
-	setUsage(fl, stderr, strings.TrimPrefix(usage, "usage: slotd "), "Rebuilds dataset CID into OUT (\"-\" for stdout) from any K of its slots: those in the data dir\nfirst, the rest from the providers, every byte verified against CID; the result is checked\nagainst the size and SHA-256 recorded at upload.")
+	rpc := fl.String("rpc", os.Getenv("SLOTD_RPC"), "Ethereum node `URL`: with no --provider, find the slots' hosts on chain ($SLOTD_RPC)")
+	market := fl.String("marketplace", os.Getenv("SLOTD_MARKETPLACE"), "Marketplace contract `address` ($SLOTD_MARKETPLACE)")
+	startBlock := fl.Uint64("start-block", envUint("SLOTD_START_BLOCK"), "where to look for a CID's requests ($SLOTD_START_BLOCK)")
+	allowPrivate := fl.Bool("allow-private-providers", false, "with no --provider, let the hosts' URLs found on chain be loopback or private addresses (a devnet or LAN); they are strangers' otherwise")
+	const usage = "usage: slotd download REQUEST_ID_OR_CID OUT [--data-dir DIR] [--provider URL ... | --rpc URL --marketplace ADDR [--allow-private-providers]] [--force]"
+	setUsage(fl, stderr, strings.TrimPrefix(usage, "usage: slotd "), "Rebuilds dataset CID into OUT (\"-\" for stdout) from any K of its slots: those in the data dir\nfirst, the rest from the providers, every byte verified against CID; the result is checked\nagainst the size and SHA-256 recorded at upload. With no --provider and an --rpc, the providers\nare the hosts of the request's slots, found on chain with the URLs they recorded there.")
 	pos, err := parseArgs(fl, args)
 	if err != nil {
 		return flagExit(err)
@@ -56,6 +63,16 @@ func runDownload(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	cid, err := datastore.ParseCID(pos[0])
 	if err != nil {
 		return usageErr("%v", err)
+	}
+	// The user's own --provider flags may name a LAN or loopback node;
+	// URLs read from the chain are strangers' and must be public unless
+	// --allow-private-providers says otherwise.
+	private := len(providers) > 0 || *allowPrivate
+	if len(providers) == 0 && *rpc != "" {
+		if cid, providers, err = providersFromChain(ctx, *rpc, *market, cid, *startBlock); err != nil {
+			fmt.Fprintf(stderr, "slotd download: %v\n", err)
+			return exitError
+		}
 	}
 	out := pos[1]
 	if out != "-" && !*force {
@@ -74,9 +91,7 @@ func runDownload(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		return exitError
 	}
 	d := transfer.NewDownloader(ds, nil, &transfer.Options{
-		// The providers are the user's own --provider flags, not a
-		// stranger's request: a LAN or loopback node is theirs to name.
-		AllowPrivate: true,
+		AllowPrivate: private,
 		OnFault: func(p string, err error) {
 			fmt.Fprintf(stderr, "slotd download: skipping provider %s: %v\n", p, err)
 		},
@@ -138,4 +153,33 @@ func runDownload(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		fmt.Fprintf(stdout, "%s\nwritten to %s\n", msg, out)
 	}
 	return exitOK
+}
+
+// providersFromChain finds arg's dataset and the URLs of its slots' hosts
+// on the chain at rpc.
+func providersFromChain(ctx context.Context, rpc, market string, arg datastore.CID, from uint64) (datastore.CID, []string, error) {
+	m, c, err := dialMarket(ctx, rpc, market)
+	if err != nil {
+		return arg, nil, err
+	}
+	defer c.Close()
+	head, err := c.BlockNumber(ctx)
+	if err != nil {
+		return arg, nil, fmt.Errorf("read the head: %w", err)
+	}
+	cid, providers, err := chainProviders(ctx, m, common.Hash(arg), from, head)
+	if err != nil {
+		return arg, nil, err
+	}
+	if len(providers) == 0 {
+		return cid, nil, fmt.Errorf("no host of %s has recorded a URL on chain, and its request names no provider", arg.Hex())
+	}
+	return cid, providers, nil
+}
+
+// envUint reads a uint64 environment variable (0 when unset or bad; the
+// flag's parse reports a bad value given on the command line).
+func envUint(name string) uint64 {
+	v, _ := strconv.ParseUint(os.Getenv(name), 10, 64)
+	return v
 }

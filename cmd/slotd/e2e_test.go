@@ -255,6 +255,10 @@ func TestEndToEndOnAnvil(t *testing.T) {
 			"--data-dir", filepath.Join(dir, n), "--key", keyFile, "--password-file", pw, "--roles", role,
 			"--api", apiOf[n], "--poll", "200ms", "--log-level", "debug", "--allow-private-providers"}}
 		procs[n].env = failpoints[n]
+		if strings.HasPrefix(n, "host") {
+			// Two hosts for three slots: one must hold two of the request.
+			procs[n].env = append(procs[n].env, "SLOTD_MAX_SLOTS_PER_REQUEST=2")
+		}
 		procs[n].start(t, bin)
 		if strings.HasPrefix(n, "host") {
 			defer procs[n].supervise(t, bin)()

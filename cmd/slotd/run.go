@@ -102,6 +102,7 @@ var nodeSettings = []setting{
 	listSetting("peers", "extra provider URLs for repairs, comma-separated", func(c *node.Config) *[]string { return &c.Peers }),
 	uintSetting("confirmations", "blocks behind the head to act on", func(c *node.Config) *uint64 { return &c.Confirmations }),
 	intSetting("workers", "slot queue workers", func(c *node.Config) *int { return &c.Workers }),
+	intSetting("max-slots-per-request", "slots of one request this host may hold (default 1; more only for small test networks)", func(c *node.Config) *int { return &c.MaxSlotsPerRequest }),
 	intSetting("queue-size", "slot queue bound", func(c *node.Config) *int { return &c.QueueSize }),
 	uintSetting("validator-groups", "split validation into this many groups (0: watch every slot)", func(c *node.Config) *uint64 { return &c.ValidatorGroups }),
 	uintSetting("validator-group", "the group this validator watches: slots whose id mod groups is this", func(c *node.Config) *uint64 { return &c.ValidatorGroup }),

@@ -44,6 +44,16 @@ func TestRunConfigPrecedence(t *testing.T) {
 		t.Fatalf("poll %s, txRetain %s, workers %d, queueSize %d; want 3s (env), 30m (file), 4 (flag), 7 (file)",
 			cfg.Poll, cfg.TxRetain, cfg.Workers, cfg.QueueSize)
 	}
+	if cfg.MaxSlotsPerRequest != 1 {
+		t.Fatalf("maxSlotsPerRequest %d by default, want 1", cfg.MaxSlotsPerRequest)
+	}
+	t.Setenv("SLOTD_MAX_SLOTS_PER_REQUEST", "2")
+	if cfg, _ = loadNodeConfig(required, &stderr); cfg.MaxSlotsPerRequest != 2 {
+		t.Fatalf("maxSlotsPerRequest %d from the environment, want 2", cfg.MaxSlotsPerRequest)
+	}
+	if _, code = loadNodeConfig(append([]string{"--max-slots-per-request", "0"}, required...), &stderr); code != exitUsage {
+		t.Fatalf("--max-slots-per-request 0: exit %d, want a usage error", code)
+	}
 }
 
 func TestRunConfigRefusesBadDurations(t *testing.T) {

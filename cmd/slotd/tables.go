@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ethereum/go-ethereum/common"
+
 	"github.com/slotd/slotd/contracts"
 	"github.com/slotd/slotd/fsm"
 	"github.com/slotd/slotd/internal/present"
@@ -175,6 +177,10 @@ func writeStatus(w io.Writer, v view, st node.Status) error {
 		s.Add("token", fmt.Sprintf("%s (%d decimals) at %s", st.Token.Symbol, st.Token.Decimals, st.Token.Address.Hex()))
 	}
 	s.Add("serves data at", st.DataURL)
+	if st.RewardAddress != (common.Address{}) {
+		s.Add("earnings paid to", st.RewardAddress.Hex())
+		s.Add("collateral returned to", st.CollateralAddress.Hex())
+	}
 	if b := st.Balances; b != nil {
 		s = add("Balances")
 		s.Add("gas", gasToken.Short(b.Gas.Int))

@@ -109,6 +109,13 @@ func TestBadBodiesGetClear4xx(t *testing.T) {
 	if resp, _ := do(t, srv, "POST", "/api/v1/purchases", token, strings.NewReader(`{}`)); resp.StatusCode != 503 {
 		t.Errorf("purchase without client role: %d", resp.StatusCode)
 	}
+	cancel := "/api/v1/purchases/0x" + strings.Repeat("ab", 32) + "/cancel"
+	if resp, _ := do(t, srv, "POST", cancel, "", nil); resp.StatusCode != 401 {
+		t.Errorf("cancel without the token: %d, want 401", resp.StatusCode)
+	}
+	if resp, _ := do(t, srv, "POST", cancel, token, nil); resp.StatusCode != 503 {
+		t.Errorf("cancel without client role: %d", resp.StatusCode)
+	}
 }
 
 func TestUploadServeAndBackup(t *testing.T) {

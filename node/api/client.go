@@ -6,8 +6,10 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/slotd/slotd/contracts"
 	"github.com/slotd/slotd/node/datastore"
 	"github.com/slotd/slotd/node/purchasing"
+	"github.com/slotd/slotd/persist"
 )
 
 // purchaseBody asks for storage of an uploaded dataset.
@@ -58,6 +60,26 @@ func (s *Server) createPurchase(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusCreated, map[string]string{"requestId": id.Hex()})
+}
+
+// cancelPurchase ends a purchase never sent, or withdraws an expired one:
+// POST /api/v1/purchases/{id}/cancel answers the purchase as it now is.
+func (s *Server) cancelPurchase(w http.ResponseWriter, r *http.Request) {
+	if s.Purchasing == nil {
+		writeError(w, http.StatusServiceUnavailable, "this node does not run the client role")
+		return
+	}
+	id, err := persist.ParseID(r.PathValue("id"))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "purchase id must be the request id, 32 bytes of 0x-hex")
+		return
+	}
+	rec, err := s.Purchasing.Cancel(r.Context(), contracts.RequestID(id))
+	if err != nil {
+		s.fail(w, "cancel purchase", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, rec)
 }
 
 func (s *Server) listDatasets(w http.ResponseWriter, r *http.Request) {

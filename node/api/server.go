@@ -75,6 +75,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/v1/earnings", s.read(s.earnings))
 	mux.HandleFunc("GET /api/v1/purchases", s.read(s.listPurchases))
 	mux.HandleFunc("POST /api/v1/purchases", s.guard(s.createPurchase))
+	mux.HandleFunc("POST /api/v1/purchases/{id}/cancel", s.guard(s.cancelPurchase))
 	mux.HandleFunc("GET /api/v1/datasets", s.read(s.listDatasets))
 	mux.HandleFunc("POST /api/v1/datasets", s.guard(s.upload))
 	mux.Handle("GET /api/v1/backup", s.guard(func(w http.ResponseWriter, r *http.Request) {
@@ -275,7 +276,7 @@ func (s *Server) fail(w http.ResponseWriter, what string, err error) {
 		writeError(w, http.StatusNotFound, what+": not found")
 	case errors.Is(err, datastore.ErrDiskSpace):
 		writeError(w, http.StatusInsufficientStorage, err.Error())
-	case errors.Is(err, fsm.ErrNotErrored):
+	case errors.Is(err, fsm.ErrNotErrored), errors.Is(err, purchasing.ErrNotCancellable):
 		writeError(w, http.StatusConflict, fmt.Sprintf("%s: %v", what, err))
 	case errors.Is(err, purchasing.ErrParams), errors.Is(err, persist.ErrConflict):
 		writeError(w, http.StatusBadRequest, fmt.Sprintf("%s: %v", what, err))

@@ -15,8 +15,10 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"sync"
 	"time"
 
+	"github.com/ethereum/go-ethereum/common"
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/slotd/slotd/contracts"
@@ -81,6 +83,9 @@ type Purchasing struct {
 	log   hclog.Logger
 	now   func() time.Time
 	wake  chan struct{} // an ingested event touched one of our requests (cap 1)
+	// mu orders moves of a purchase (Step, Request, Cancel): a cancel never
+	// races a send of the same purchase.
+	mu sync.Mutex
 }
 
 // New returns the client role over chain and store.
@@ -124,6 +129,9 @@ func (p *Purchasing) Request(ctx context.Context, ds Dataset, params Params) (co
 	if err := p.checkBounds(ctx, r); err != nil {
 		return contracts.RequestID{}, err
 	}
+	if err := p.checkFunds(ctx, r); err != nil {
+		return contracts.RequestID{}, err
+	}
 	enc, err := contracts.EncodeRequest(r)
 	if err != nil {
 		return contracts.RequestID{}, err
@@ -159,6 +167,70 @@ func (p *Purchasing) checkBounds(ctx context.Context, r contracts.Request) error
 		return fmt.Errorf("%w: %w", ErrParams, err)
 	}
 	return nil
+}
+
+// ErrFunds is a request whose deposit the client's tokens do not cover.
+var ErrFunds = errors.New("insufficient funds")
+
+// checkFunds refuses, before anything is recorded or sent, a request whose
+// deposit is more than the account's token balance: the contract would
+// refuse it, and a purchase recorded anyway would be retried forever. (The
+// allowance is no limit: sending approves the deposit first.) A chain that
+// cannot tell the balance is not asked.
+func (p *Purchasing) checkFunds(ctx context.Context, r contracts.Request) error {
+	b, ok := p.chain.(interface {
+		TokenBalance(context.Context, common.Address) (*big.Int, error)
+	})
+	if !ok {
+		return nil
+	}
+	have, err := b.TokenBalance(ctx, r.Client)
+	if err != nil {
+		return fmt.Errorf("read the token balance: %w", err)
+	}
+	if need := contracts.Deposit(r.Ask); have.Cmp(need) < 0 {
+		return fmt.Errorf("%w: %w: the deposit is %s token units and %s holds %s; get tokens (or lower the price, duration or slots) and request again",
+			ErrParams, ErrFunds, need, common.Address(r.Client).Hex(), have)
+	}
+	return nil
+}
+
+// ErrNotCancellable: the request is on chain and still running, or waiting
+// for hosts before its expiry; only its end (or expiry) settles it.
+var ErrNotCancellable = errors.New("purchase cannot be cancelled now")
+
+// Cancel ends a purchase: one never sent (the chain does not know it) is
+// marked cancelled and never sent; one whose request expired or ended has
+// what is due withdrawn now. A request waiting for hosts before its expiry,
+// or running, cannot be ended by the client (ErrNotCancellable).
+func (p *Purchasing) Cancel(ctx context.Context, id contracts.RequestID) (persist.Purchase, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	rec, err := p.Purchase(id)
+	if err != nil {
+		return rec, fmt.Errorf("purchase %s: %w", id, err)
+	}
+	if rec.Withdrawn {
+		return rec, nil
+	}
+	state, err := p.chain.RequestState(ctx, id)
+	switch {
+	case errors.Is(err, contracts.ErrUnknownRequest):
+		next := rec
+		next.State, next.Withdrawn = StateCancelled, true // nothing was sent, nothing is due
+		p.log.Info("purchase cancelled before it was sent", "requestId", id)
+		return next, p.save(ctx, rec, next)
+	case err != nil:
+		return rec, fmt.Errorf("purchase %s: %w", id, err)
+	case state == contracts.RequestStateNew:
+		return rec, fmt.Errorf("%w: request %s waits for hosts until its expiry; cancel it after that to withdraw the deposit", ErrNotCancellable, id)
+	case state == contracts.RequestStateStarted:
+		return rec, fmt.Errorf("%w: request %s is running; its deposit is paid out at its end", ErrNotCancellable, id)
+	}
+	if err := p.advanceLocked(ctx, rec); err != nil {
+		return rec, err
+	}
+	return p.Purchase(id)
 }
 
 // Purchase returns the stored record of a request.
@@ -216,6 +288,20 @@ func (p *Purchasing) Step(ctx context.Context) error {
 
 // advance recomputes one purchase from the chain and does the next step.
 func (p *Purchasing) advance(ctx context.Context, rec persist.Purchase) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	// A cancel may have come since rec was read.
+	cur, err := p.Purchase(contracts.RequestID(rec.RequestID))
+	if err != nil {
+		return fmt.Errorf("purchase %s: %w", contracts.RequestID(rec.RequestID), err)
+	}
+	if cur.Withdrawn {
+		return nil
+	}
+	return p.advanceLocked(ctx, cur)
+}
+
+func (p *Purchasing) advanceLocked(ctx context.Context, rec persist.Purchase) error {
 	id := contracts.RequestID(rec.RequestID)
 	state, err := p.chain.RequestState(ctx, id)
 	if errors.Is(err, contracts.ErrUnknownRequest) {

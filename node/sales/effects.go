@@ -35,11 +35,17 @@ type effects struct {
 	peers      []string
 	samples    int
 	poll       time.Duration
-	// head is the chain head as the ingestor last committed it.
-	head       func() persist.Head
-	log        hclog.Logger
-	metrics    *metrics.Metrics
-	tokenUnits tokenUnits // for amounts in journal details and logs
+	// head is the chain head as the ingestor last committed it; headers,
+	// when set, read the chain's own head to time fills by.
+	head    func() persist.Head
+	headers HeaderReader
+	// proofs and maxReservations time fills: the challenge a fill answers
+	// and the reservers' turns (contracts.FillTurn).
+	proofs          contracts.ProofConfig
+	maxReservations uint8
+	log             hclog.Logger
+	metrics         *metrics.Metrics
+	tokenUnits      tokenUnits // for amounts in journal details and logs
 }
 
 var _ fsm.Effects = (*effects)(nil)
@@ -226,12 +232,14 @@ func (e *effects) Fill(ctx context.Context, a *fsm.Agent) (fsm.Step, error) {
 	if st, done, err := e.filledAlready(ctx, a); done || err != nil {
 		return st, err
 	}
-	if st, done, err := e.yieldToEarlierReservers(ctx, a); done || err != nil {
-		return st, err
+	// Approve first: an approval waits for its own block, which would
+	// push the fill out of the turn it is timed for.
+	if err := e.market.ApproveFill(ctx, req, a.SlotIndex()); err != nil {
+		return fsm.Step{}, transient(err)
 	}
-	hs, p, err := e.prove(ctx, slot)
-	if err != nil {
-		return fsm.Step{}, err
+	hs, p, st, done, err := e.proveInTurn(ctx, a)
+	if done || err != nil {
+		return st, err
 	}
 	path, err := proof.ContentPath(hs.Manifest.SlotRoots, a.SlotIndex())
 	if err != nil {
@@ -259,36 +267,133 @@ func (e *effects) Fill(ctx context.Context, a *fsm.Agent) (fsm.Step, error) {
 	return fsm.Step{}, transient(fmt.Errorf("fill slot: %w", err))
 }
 
-// fillStaggerBlocks is how many blocks a reserver waits per reserver
-// ahead of it before it fills.
-const fillStaggerBlocks = 5
-
-// yieldToEarlierReservers lets the reservers ahead of us fill first: with
-// rank r we wait (r−1) × fillStaggerBlocks blocks, and send nothing if one
-// of them filled meanwhile. Reservers finish their downloads at about the
-// same time; without turns every one of them sends a fill and all but one
-// revert, each paying its gas.
-func (e *effects) yieldToEarlierReservers(ctx context.Context, a *fsm.Agent) (fsm.Step, bool, error) {
-	rank, err := e.market.ReservationRank(ctx, a.ChainSlotID(), e.me())
-	if err != nil || rank <= 1 {
-		return fsm.Step{}, false, nil // no turn to wait for; the fill itself says what is wrong
+// proveInTurn waits for a block in which a fill of ours lands in our turn
+// (contracts.FillTurn by our reservationRank) and answers the challenge it
+// proves, and returns the proof. It sends nothing and reports done if the
+// slot is decided meanwhile. A proof is built once per challenge and kept
+// across windows, so slow proving on fast blocks cannot keep missing them.
+// A host that holds no reservation goes ahead: the fill's gas estimate
+// refuses it, and Fill reserves again.
+func (e *effects) proveInTurn(ctx context.Context, a *fsm.Agent) (*datastore.HostedSlot, contracts.Proof, fsm.Step, bool, error) {
+	slot := a.ChainSlotID()
+	rank, err := e.market.ReservationRank(ctx, slot, e.me())
+	if err != nil {
+		return nil, contracts.Proof{}, fsm.Step{}, false, transient(fmt.Errorf("reservation rank: %w", err))
 	}
-	until := e.head().Number + uint64(rank-1)*fillStaggerBlocks
-	t := time.NewTicker(e.poll)
+	spacing, err := e.spacing(ctx)
+	if err != nil {
+		return nil, contracts.Proof{}, fsm.Step{}, false, err
+	}
+	var (
+		hs     *datastore.HostedSlot
+		p      contracts.Proof
+		proved challengeKey // what p answers; zero: no proof yet
+	)
+	t := time.NewTicker(min(e.poll, fillPoll))
 	defer t.Stop()
 	for {
+		head, err := e.chainHead(ctx)
+		if err != nil {
+			return nil, contracts.Proof{}, fsm.Step{}, false, err
+		}
+		key, ok := e.fillWindow(slot, head, spacing, rank)
+		switch {
+		case ok && key == proved:
+			return hs, p, fsm.Step{}, false, nil
+		case ok || rank == 0:
+			// The challenge is read at the head, which may be past the one
+			// just read: the proof counts only if that one's key matches.
+			if hs, p, err = e.prove(ctx, slot); err != nil {
+				return nil, contracts.Proof{}, fsm.Step{}, false, err
+			}
+			proved = key
+			if rank == 0 {
+				return hs, p, fsm.Step{}, false, nil
+			}
+			if now, err := e.chainHead(ctx); err != nil || e.keyAt(slot, now) != key {
+				proved = challengeKey{}
+			}
+			continue
+		}
 		select {
 		case <-ctx.Done():
-			return fsm.Step{}, false, ctx.Err()
+			return nil, contracts.Proof{}, fsm.Step{}, false, ctx.Err()
 		case <-t.C:
 		}
 		if st, done, err := e.filledAlready(ctx, a); done || err != nil {
-			return st, done, err
-		}
-		if e.head().Number >= until {
-			return fsm.Step{}, false, nil
+			return nil, contracts.Proof{}, st, done, err
 		}
 	}
+}
+
+// fillPoll bounds how often a reserver waiting for its turn reads the head:
+// on fast chains a poll of a second or more could keep missing it.
+const fillPoll = 200 * time.Millisecond
+
+// fillLookahead is how many blocks past the next one a fill may take to
+// be mined and still land in our turn and answer the challenge it proves.
+const fillLookahead = 2
+
+// challengeKey names the challenge a proof answers at some block: the
+// period, and the block whose hash the pointer picks (block − 1 −
+// pointer). Both only grow with the block, so equal keys at two blocks
+// mean the challenge did not move between them.
+type challengeKey struct {
+	period uint64
+	block  int64
+	set    bool
+}
+
+// keyAt is the challenge key of slot at head.
+func (e *effects) keyAt(slot contracts.SlotID, head persist.Head) challengeKey {
+	return e.keyIn(slot, head.Number, head.Time)
+}
+
+func (e *effects) keyIn(slot contracts.SlotID, block, time uint64) challengeKey {
+	c := contracts.ProofClock{Proofs: e.proofs, Block: block, Time: time}
+	period := c.Period()
+	return challengeKey{period: period, block: int64(block) - 1 - int64(c.Pointer(slot, period)), set: true}
+}
+
+// fillWindow says whether a fill sent at head by the reserver of rank
+// lands in its turn and answers the challenge of head, even if it lands
+// up to fillLookahead blocks late; it returns head's challenge key.
+func (e *effects) fillWindow(slot contracts.SlotID, head persist.Head, spacing uint64, rank uint8) (challengeKey, bool) {
+	key := e.keyAt(slot, head)
+	for i := uint64(1); i <= 1+fillLookahead; i++ {
+		b := head.Number + i
+		if contracts.FillTurn(b, e.maxReservations) != rank || e.keyIn(slot, b, head.Time+i*spacing) != key {
+			return key, false
+		}
+	}
+	return key, true
+}
+
+// chainHead is the chain's head as its header says (the ingestor's head
+// may lag it); without a header reader, the ingestor's.
+func (e *effects) chainHead(ctx context.Context) (persist.Head, error) {
+	if e.headers == nil {
+		return e.head(), nil
+	}
+	h, err := e.headers.HeaderByNumber(ctx, nil)
+	if err != nil {
+		return persist.Head{}, fsm.Transient(fmt.Errorf("read the head: %w", err))
+	}
+	return persist.Head{Number: h.Number.Uint64(), Time: h.Time}, nil
+}
+
+// spacing is the chain's block spacing in seconds (at least 1), from the
+// head's header and its parent's.
+func (e *effects) spacing(ctx context.Context) (uint64, error) {
+	head, err := e.chainHead(ctx)
+	if err != nil || e.headers == nil || head.Number == 0 {
+		return 1, err
+	}
+	p, err := e.headers.HeaderByNumber(ctx, new(big.Int).SetUint64(head.Number-1))
+	if err != nil {
+		return 0, fsm.Transient(fmt.Errorf("read the head's parent: %w", err))
+	}
+	return max(1, head.Time-min(p.Time, head.Time)), nil
 }
 
 // filledAlready answers from the chain whether the fill is decided: ours

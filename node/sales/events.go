@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/big"
 	"path/filepath"
 	"time"
 
@@ -84,6 +85,8 @@ func (b *batch) apply(tx *persist.Tx, ev contracts.Event) error {
 		_, err = qt.OnSlotFilled(e.RequestID, e.SlotIndex)
 	case *contracts.SlotFreed:
 		err = b.queueFreed(tx, e.RequestID, e.SlotIndex)
+	case *contracts.SlotReservationsFull:
+		err = b.reservationsFull(e.RequestID, e.SlotIndex)
 	case *contracts.RequestFulfilled:
 		_, err = qt.OnRequestEnded(e.RequestID)
 	case *contracts.RequestCancelled:
@@ -113,9 +116,28 @@ func (s *Sales) Revert(tx *persist.Tx, _ persist.BlockRef, events []contracts.Ev
 				return err
 			}
 			b.seen = append(b.seen, &contracts.SlotFreed{LogRef: e.LogRef, RequestID: e.RequestID, SlotIndex: e.SlotIndex})
+		case *contracts.SlotReservationsFull:
+			// Room for a reservation again: queued as a freed slot is. If
+			// the new branch fills the slot or fills its reservations, its
+			// events, applied after this, take it out again.
+			if err := b.queueFreed(tx, e.RequestID, e.SlotIndex); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
+}
+
+// reservationsFull takes a slot out of the queue once every reservation
+// of it is taken: only a reserver may fill it, so downloading it would be
+// wasted. A slot one of our agents holds is its own (it reserved, or its
+// reservation attempt will say the slot is full).
+func (b *batch) reservationsFull(request contracts.RequestID, index uint64) error {
+	if b.s.ours(request, index) {
+		return nil
+	}
+	_, err := b.qt.Remove(persist.ID(contracts.GetSlotID(request, index)))
+	return err
 }
 
 // dropSlotData deletes what a sale kept on disk for slot (its data and
@@ -254,12 +276,15 @@ func (s *Sales) Prepare(ctx context.Context, events []contracts.Event, revert bo
 	return b, nil
 }
 
-// frees reports which slot ev frees when applied (or, if revert, reverted).
+// frees reports which slot ev frees when applied (or, if revert, reverted):
+// a reverted SlotReservationsFull frees a reservation of the slot.
 func frees(ev contracts.Event, revert bool) (contracts.RequestID, uint64, bool) {
 	switch e := ev.(type) {
 	case *contracts.SlotFreed:
 		return e.RequestID, e.SlotIndex, !revert
 	case *contracts.SlotFilled:
+		return e.RequestID, e.SlotIndex, revert
+	case *contracts.SlotReservationsFull:
 		return e.RequestID, e.SlotIndex, revert
 	}
 	return contracts.RequestID{}, 0, false
@@ -312,8 +337,34 @@ func (b *batch) queueFreed(tx *persist.Tx, request contracts.RequestID, index ui
 	if fa == nil {
 		return nil
 	}
-	_, err := b.qt.OnSlotFreed(request, index, fa.ask, fa.expiry, fitsAsk(tx))
+	ask := fa.ask
+	if repairing(tx, request) {
+		ask = repairAsk(ask, b.s.repairPct)
+	}
+	_, err := b.qt.OnSlotFreed(request, index, ask, fa.expiry, fitsAsk(tx))
 	return err
+}
+
+// repairing says whether a slot freed from request goes to Repair: the
+// ledger saw the request start and not fail. (A slot freed before the
+// start is Free, and sold at the full collateral.)
+func repairing(tx *persist.Tx, request contracts.RequestID) bool {
+	r, err := tx.LedgerRequest(persist.ID(request))
+	return err == nil && r.Fulfilled && !r.Failed
+}
+
+// repairAsk is ask as a repairing host sees it: the collateral it posts is
+// reduced by pct percent. The per-byte figure is rounded up, so that the
+// queue's order and an availability's max-collateral check never see less
+// than the contract takes (slotSize × the rounded figure ≥ what it takes).
+func repairAsk(ask contracts.Ask, pct uint64) contracts.Ask {
+	if ask.CollateralPerByte == nil || pct == 0 {
+		return ask
+	}
+	c := new(big.Int).Mul(ask.CollateralPerByte, new(big.Int).SetUint64(100-min(pct, 100)))
+	c.Add(c, big.NewInt(99))
+	ask.CollateralPerByte = c.Div(c, big.NewInt(100))
+	return ask
 }
 
 func (s *Sales) background(fn func(ctx context.Context)) {

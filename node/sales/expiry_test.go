@@ -42,7 +42,7 @@ func silentProvider(t *testing.T) []byte {
 func TestExpiryEndsAStuckDownload(t *testing.T) {
 	e := ct.NewEnv(t, ct.TestConfig())
 	m, goodProviders, _ := clientDataset(t, 2, 1)
-	h := startHost(t, e, e.Hosts[0], t.TempDir())
+	h := startHostHolding(t, e, e.Hosts[0], t.TempDir(), 2)
 	// The sales reserve their slots on chain before downloading; blocks
 	// must come for those to be mined. Expiry is far enough off (100
 	// chain seconds, a block each 100 ms) for both downloads to start.

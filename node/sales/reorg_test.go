@@ -175,9 +175,16 @@ type twoSlotSale struct {
 
 func newTwoSlotSale(t *testing.T, tune ...func(*txmgr.Config)) twoSlotSale {
 	t.Helper()
+	return newTwoSlotSaleWith(t, 2, tune...)
+}
+
+// newTwoSlotSaleWith is newTwoSlotSale with a host that may hold maxSlots
+// slots of the request.
+func newTwoSlotSaleWith(t *testing.T, maxSlots int, tune ...func(*txmgr.Config)) twoSlotSale {
+	t.Helper()
 	e := ct.NewEnv(t, ct.TestConfig())
 	m, providers, clientData := clientDataset(t, 2, 1)
-	h := startHost(t, e, e.Hosts[0], t.TempDir(), tune...)
+	h := startHostHolding(t, e, e.Hosts[0], t.TempDir(), maxSlots, tune...)
 	id := requestTwoSlots(t, e, m, providers)
 	return twoSlotSale{e: e, h: h, id: id, slot: contracts.GetSlotID(id, 0), m: m, clientData: clientData}
 }

@@ -42,9 +42,12 @@ type Config struct {
 	FreeSpace func() (uint64, error)
 	Workers   int
 	QueueSize int
-	Poll      time.Duration
-	Log       hclog.Logger
-	Metrics   *metrics.Metrics
+	// MaxSlotsPerRequest bounds the slots of one request this host sells
+	// at once (0: 1), so that one host's outage cannot fail a request.
+	MaxSlotsPerRequest int
+	Poll               time.Duration
+	Log                hclog.Logger
+	Metrics            *metrics.Metrics
 	// Committed hears every agent transition as it commits (crash tests).
 	Committed func(persist.Agent)
 	// Submitter sends the proving scheduler's proofs without waiting for
@@ -84,6 +87,14 @@ type Sales struct {
 	// or as the store's cursor said when Run started.
 	head atomic.Pointer[persist.Head]
 
+	// repairPct is the share of a slot's collateral a host that repairs
+	// it does not post (the contract's repairRewardPercentage).
+	repairPct uint64
+
+	// sellMu orders the check of MaxSlotsPerRequest against the Sell
+	// that creates an agent, so two workers cannot both pass it.
+	sellMu sync.Mutex
+
 	// Background lookups (the look-back for a new availability) run under bgCtx
 	// while Run runs; bgMu orders starting one against Run's end.
 	bgMu  sync.Mutex
@@ -96,6 +107,9 @@ func New(ctx context.Context, cfg Config) (*Sales, error) {
 	if cfg.Log == nil {
 		cfg.Log = hclog.NewNullLogger()
 	}
+	if cfg.MaxSlotsPerRequest <= 0 {
+		cfg.MaxSlotsPerRequest = 1
+	}
 	mcfg, err := cfg.Market.Config(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("sales: marketplace config: %w", err)
@@ -103,13 +117,14 @@ func New(ctx context.Context, cfg Config) (*Sales, error) {
 	if cfg.Headers == nil {
 		cfg.Headers, _ = cfg.Client.(HeaderReader)
 	}
-	s := &Sales{cfg: cfg, log: cfg.Log}
+	s := &Sales{cfg: cfg, log: cfg.Log, repairPct: uint64(mcfg.Collateral.RepairRewardPercentage)}
 	if s.q, err = queue.Open(ctx, cfg.Store, queue.Options{MaxSize: cfg.QueueSize, Logger: cfg.Log.Named("queue")}); err != nil {
 		return nil, err
 	}
 	progress := transfer.PersistProgress{Store: cfg.Store}
 	fx := &effects{market: cfg.Market, store: cfg.Store, receipts: cfg.Client, data: cfg.Data, downloader: transfer.NewDownloader(cfg.Data, progress, cfg.Download),
-		peers: cfg.Peers, samples: int(mcfg.Proofs.Samples), poll: cfg.Poll, head: s.Head, log: cfg.Log.Named("agent"), metrics: cfg.Metrics}
+		peers: cfg.Peers, samples: int(mcfg.Proofs.Samples), poll: cfg.Poll, head: s.Head, headers: cfg.Headers,
+		proofs: mcfg.Proofs, maxReservations: mcfg.Reservations.MaxReservations, log: cfg.Log.Named("agent"), metrics: cfg.Metrics}
 	s.agents, err = fsm.New(fsm.Options{
 		Store: cfg.Store, Effects: fx, Logger: cfg.Log.Named("agents"),
 		Update: func(ctx context.Context, fn func(*persist.Tx, fsm.QueueTx) error) error {
@@ -198,15 +213,34 @@ func (s *Sales) work(ctx context.Context, it queue.Item) error {
 		s.log.Warn("not taking the slot: no room on disk; it waits for an availability change", "slotId", it.SlotID, "err", err)
 		return fmt.Errorf("%w: %v", queue.ErrRetry, err)
 	}
-	a, err := s.agents.Sell(ctx, fsm.Sale{SlotID: it.SlotID, RequestID: it.RequestID, SlotIndex: it.SlotIndex, SlotSize: it.SlotSize,
-		Fits: func(av persist.Availability) bool { return takes(av, it) }})
-	if errors.Is(err, persist.ErrInsufficientSpace) {
+	a, err := s.sell(ctx, it)
+	if errors.Is(err, persist.ErrInsufficientSpace) || errors.Is(err, errRequestHeld) {
 		return fmt.Errorf("%w: %v", queue.ErrRetry, err)
 	}
 	if err != nil {
 		return err
 	}
 	return a.WaitReleased(ctx)
+}
+
+// errRequestHeld: we hold MaxSlotsPerRequest slots of the item's request.
+var errRequestHeld = errors.New("this host holds as many slots of the request as --max-slots-per-request allows")
+
+// sell starts the slot's agent unless we hold enough of its request.
+func (s *Sales) sell(ctx context.Context, it queue.Item) (*fsm.Agent, error) {
+	s.sellMu.Lock()
+	defer s.sellMu.Unlock()
+	if !s.mayHoldAnother(it.RequestID) {
+		return nil, errRequestHeld
+	}
+	return s.agents.Sell(ctx, fsm.Sale{SlotID: it.SlotID, RequestID: it.RequestID, SlotIndex: it.SlotIndex, SlotSize: it.SlotSize,
+		Fits: func(av persist.Availability) bool { return takes(av, it) }})
+}
+
+// mayHoldAnother says whether we hold fewer than MaxSlotsPerRequest slots
+// of request: agents in memory (live or Errored) count; ended ones do not.
+func (s *Sales) mayHoldAnother(request persist.ID) bool {
+	return s.agents.CountRequest(request) < s.cfg.MaxSlotsPerRequest
 }
 
 // takes says whether availability av accepts the slot's terms.
@@ -218,6 +252,9 @@ func takes(av persist.Availability, it queue.Item) bool {
 
 // fits is the workers' filter: some availability takes the item.
 func (s *Sales) fits(it queue.Item) bool {
+	if !s.mayHoldAnother(it.RequestID) {
+		return false // another slot of the request waits for one of ours to end
+	}
 	ok := false
 	s.cfg.Store.View(func(tx *persist.Tx) error { ok = anyTakes(tx, it); return nil })
 	return ok

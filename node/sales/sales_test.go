@@ -127,11 +127,18 @@ func (m *outageMarket) MissingProofs(ctx context.Context, slot contracts.SlotID)
 	return m.Market.MissingProofs(ctx, slot)
 }
 
-// startHost starts a host node's parts in process; tune, if given, adjusts
-// its tx manager.
+// startHost starts a host node's parts in process, holding at most one
+// slot of a request; tune, if given, adjusts its tx manager.
 func startHost(t *testing.T, e *ct.Env, a ct.Actor, dir string, tune ...func(*txmgr.Config)) *host {
 	t.Helper()
 	return startHostWith(t, e, a, dir, nil, tune...)
+}
+
+// startHostHolding is startHost for a host that may hold maxSlots slots
+// of one request (a lone host selling a whole request).
+func startHostHolding(t *testing.T, e *ct.Env, a ct.Actor, dir string, maxSlots int, tune ...func(*txmgr.Config)) *host {
+	t.Helper()
+	return startHostWith(t, e, a, dir, func(c *sales.Config) { c.MaxSlotsPerRequest = maxSlots }, tune...)
 }
 
 // startHostWith is startHost with the host's sales.Config changed by set.

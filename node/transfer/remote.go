@@ -128,11 +128,14 @@ func (r *Remote) Sources(ctx context.Context, providers []string, have datastore
 			continue
 		}
 		rs, err := r.Slot(ctx, i, providers)
-		if errors.Is(err, ErrNoProviders) {
-			missing = append(missing, err)
-			continue
-		} else if err != nil {
+		if err != nil && ctx.Err() != nil {
 			return nil, err
+		}
+		if err != nil {
+			// No provider holds it, or those that do are down: another
+			// slot does as well.
+			missing = append(missing, fmt.Errorf("slot %d: %w", i, err))
+			continue
 		}
 		src[i] = rs
 		n++

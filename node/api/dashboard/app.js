@@ -214,6 +214,10 @@ async function refresh() {
     rows("purchases", await api("GET", "api/v1/purchases"), (tr, p) => {
       cell(tr, short(p.requestId), p.requestId); cell(tr, p.state); cell(tr, short(p.cid), p.cid);
       cell(tr, ago(p.created)); cell(tr, (p.reason || "") + (p.withdrawn ? " withdrawn" : ""));
+      // Ends a purchase never sent, or withdraws one whose request is over;
+      // the node answers 409 (shown) for one waiting before its expiry or running.
+      const td = tr.insertCell();
+      if (!p.withdrawn && p.state !== "started") button(td, "cancel", () => api("POST", "api/v1/purchases/" + p.requestId + "/cancel"));
     });
   } catch (e) {
     say("reading the API: " + e.message, true);
