@@ -28,6 +28,12 @@
 // restarted with a new one) are settled by receipt, or else abandoned: never
 // waited on, bumped or counted in this account's nonces, and a later Send of
 // their purpose signs anew with this key.
+//
+// A mined record whose block a reorganisation took out goes back to
+// pending (looked for at once when the node calls Reorged): re-signed at
+// its nonce with fresh gas if its old limit no longer covers it, and, for
+// a purpose Config.Resend says must happen, sent anew if it then reverts
+// with nobody waiting (reorg.go).
 package txmgr
 
 import (
