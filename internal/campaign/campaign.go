@@ -267,7 +267,7 @@ func (r *run) startNodes(ctx context.Context) error {
 		if err := os.WriteFile(path, file, 0o600); err != nil {
 			return err
 		}
-		out, err := r.cli(ctx, "client", "upload", path, "--slots", fmt.Sprint(slots), "--max-slot-loss", "1")
+		out, err := r.cli(ctx, "client", "upload", path, "--slots", fmt.Sprint(slots), "--max-slot-loss", "1", "--json")
 		var m struct {
 			CID      string `json:"cid"`
 			SlotSize uint64 `json:"slotSize"`
@@ -324,7 +324,7 @@ func (r *run) request(ctx context.Context, t0 time.Time) error {
 		var err error
 		for deadline := time.Now().Add(time.Minute); ; time.Sleep(time.Second) {
 			out, err = r.cli(ctx, "client", "request", "--cid", cid, "--duration", fmt.Sprint(r.cfg.Duration),
-				"--expiry", "90", "--price", "1", "--collateral", "10")
+				"--expiry", "90", "--price", "1", "--collateral", "10", "--json")
 			if err == nil || time.Now().After(deadline) {
 				break
 			}
