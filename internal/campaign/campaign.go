@@ -242,7 +242,7 @@ func (r *run) saveKeys(keyOf map[string]*ecdsa.PrivateKey) error {
 		r.procs[n] = &proc{name: n, bin: r.cfg.Bin, log: filepath.Join(r.cfg.Dir, n+".log"), args: []string{"run",
 			"--rpc", "ws://" + px.Addr(), "--marketplace", r.dep.Marketplace.Hex(), "--start-block", fmt.Sprint(r.start),
 			"--data-dir", dataDir, "--key", keyFile, "--password-file", pw, "--roles", role,
-			"--api", r.api[n], "--poll", "200ms", "--log-level", "debug"}}
+			"--api", r.api[n], "--poll", "200ms", "--log-level", "debug", "--allow-private-providers"}}
 	}
 	return nil
 }
