@@ -130,3 +130,19 @@ func (m *Manager) resendFailed(ctx context.Context, rec *persist.TxRecord, failu
 	m.send1(ctx, rec)
 	return nil
 }
+
+// resendIfStillFailed is resendFailed for a Send of rec's purpose, once
+// its failed receipt is read again; with the receipt gone (taken out once
+// more) it goes back to pending like any settled record.
+func (m *Manager) resendIfStillFailed(ctx context.Context, rec *persist.TxRecord) error {
+	rc, hash, err := m.receipt(ctx, rec)
+	switch {
+	case err != nil:
+		return err
+	case rc == nil:
+		return m.repend(ctx, rec)
+	case rc.Status == types.ReceiptStatusSuccessful:
+		return nil // the record lagged; wait settles it
+	}
+	return m.resendFailed(ctx, rec, m.outcome(ctx, rec, hash, rc))
+}

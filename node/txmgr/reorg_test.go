@@ -208,3 +208,33 @@ func TestReorgRevivesOrphansAtOnce(t *testing.T) {
 		t.Fatalf("orphan went out as %s, want the same transaction %s", common.Hash(r.Hash), rc.TxHash)
 	}
 }
+
+// TestMustHappenRevertAfterReorgIsSentAnewOnSend: as above, but its owner
+// is still waiting for it (a payout retried by its agent): the Send that
+// sees the revert returns it, and the owner's next Send of the purpose
+// sends it anew rather than hand back the same failed receipt for ever.
+func TestMustHappenRevertAfterReorgIsSentAnewOnSend(t *testing.T) {
+	e := newEnv(t)
+	c := &estimateOnce{client: &client{Client: e.Chain}}
+	c.n.Store(2)
+	s, _ := e.store()
+	m := e.manager(c, s, func(cfg *txmgr.Config) {
+		cfg.Resend = func(p string) bool { return strings.HasPrefix(p, "mint:") }
+	})
+	to, parent, data := cheapThenDear(t, e)
+	rc, err := m.Send(e.Ctx, "mint:payout", &e.Dep.Token, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forkOut(t, e, parent, rc.TxHash)
+	if _, err := m.Send(e.Ctx, "mint:payout", &e.Dep.Token, data); err == nil {
+		t.Fatal("the stale signing should have reverted where it landed again")
+	}
+	rc2, err := m.Send(e.Ctx, "mint:payout", &e.Dep.Token, data)
+	if err != nil {
+		t.Fatalf("the owner's retry: %v", err)
+	}
+	if rc2.Status != types.ReceiptStatusSuccessful || e.balance(to).Cmp(big.NewInt(5)) != 0 {
+		t.Fatalf("retry mined %s status %d, balance %s", rc2.TxHash, rc2.Status, e.balance(to))
+	}
+}

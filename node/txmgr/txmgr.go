@@ -436,6 +436,13 @@ func (m *Manager) send(ctx context.Context, purpose string, to *common.Address, 
 	case err != nil:
 		unlock()
 		return nil, fmt.Errorf("%s: %w", purpose, err)
+	case m.mustResend(rec):
+		// Its owner sends it again (a payout still waiting): a failed
+		// receipt would only be handed back to it for ever.
+		if err := m.resendIfStillFailed(ctx, &rec); err != nil {
+			unlock()
+			return nil, fmt.Errorf("%s: %w", purpose, err)
+		}
 	case rec.Status == persist.TxMined || rec.Status == persist.TxFailed:
 		rc, err := m.recheck(ctx, &rec)
 		if rc != nil || err != nil {
