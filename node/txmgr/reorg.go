@@ -26,7 +26,7 @@ func (m *Manager) Reorged() {
 	}
 }
 
-// regas re-estimates a reorganised-out transaction where it will land now
+// regas re-estimates a reorganised-out (or pending) transaction where it will land now
 // and, when that needs more gas than it was signed with (the state it was
 // estimated on is gone: another host's payout that made ours the cheaper
 // one, say), re-signs it at the same nonce with the fresh gas and fees
@@ -145,4 +145,38 @@ func (m *Manager) resendIfStillFailed(ctx context.Context, rec *persist.TxRecord
 		return nil // the record lagged; wait settles it
 	}
 	return m.resendFailed(ctx, rec, m.outcome(ctx, rec, hash, rc))
+}
+
+// reestimatePending runs after a reorganisation over the records still
+// pending: the state their gas was estimated on may have left with it (a
+// payout signed just before another host's left the chain), and a pool
+// that drops what it held (anvil) lost them. Each is re-estimated (regas),
+// counted as having lived through a reorg (so that a must-happen purpose
+// that fails is sent anew), and rebroadcast at the next tend.
+func (m *Manager) reestimatePending(ctx context.Context) {
+	m.mu.Lock()
+	purposes := make([]string, 0, len(m.pending))
+	for p := range m.pending {
+		purposes = append(purposes, p)
+		delete(m.broadcast, p)
+	}
+	m.mu.Unlock()
+	for _, p := range purposes {
+		if ctx.Err() != nil {
+			return
+		}
+		unlock := m.purposes.lock(p)
+		rec, err := m.record(p)
+		if err == nil && rec.Status == persist.TxPending && len(rec.Raw) > 0 && !m.foreign(rec) {
+			if err := m.regas(ctx, &rec); err != nil {
+				m.log.Debug("pending transaction not re-estimated after a reorg", "purpose", p, "err", err)
+			}
+			rec.Reorged++
+			err = m.put(ctx, rec)
+		}
+		unlock()
+		if err != nil && ctx.Err() == nil {
+			m.log.Warn("pending transaction not updated after a reorg", "purpose", p, "err", err)
+		}
+	}
 }

@@ -238,3 +238,42 @@ func TestMustHappenRevertAfterReorgIsSentAnewOnSend(t *testing.T) {
 		t.Fatalf("retry mined %s status %d, balance %s", rc2.TxHash, rc2.Status, e.balance(to))
 	}
 }
+
+// TestPendingTransactionIsReestimatedAfterAReorg: a transaction still
+// pending when the chain reorganises was estimated on state the reorg took
+// away, and the pool lost it (anvil drops its pool). Told of the reorg,
+// the manager re-estimates and re-signs it at once and it succeeds; the
+// old code left it for RebroadcastInterval and then sent the stale gas,
+// which reverted (campaign seed 16: a payout signed a block before
+// another host's left the chain).
+func TestPendingTransactionIsReestimatedAfterAReorg(t *testing.T) {
+	e := newEnv(t)
+	s, _ := e.store()
+	m := e.manager(e.Chain, s, nil) // RebroadcastInterval: 1h
+	e.miner.paused.Store(true)
+	to, parent, data := cheapThenDear(t, e)
+	calls := []txmgr.Call{{Purpose: "mint:pending", To: &e.Dep.Token, Data: data}}
+	if err := m.SubmitAll(e.Ctx, calls)[0]; err != nil {
+		t.Fatal(err)
+	}
+	e.Lock()
+	e.Sim.Rollback() // the pool loses it
+	if err := e.Sim.Fork(parent.Hash()); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(50 * time.Millisecond) // the pool takes the other's mint back; drop it too
+	e.Sim.Rollback()
+	e.Sim.Commit()
+	e.Sim.Commit()
+	e.Unlock()
+	if b := e.balance(to); b.Sign() != 0 {
+		t.Fatalf("the other account's mint survived the reorg (balance %s): the test needs it gone", b)
+	}
+	e.miner.paused.Store(false)
+	m.Reorged()
+
+	waitFor(t, func() bool { return record(t, s, "mint:pending").Status != persist.TxPending })
+	if r := record(t, s, "mint:pending"); r.Status != persist.TxMined || e.balance(to).Cmp(big.NewInt(5)) != 0 {
+		t.Fatalf("record %+v, balance %s: want mined, 5", r, e.balance(to))
+	}
+}

@@ -336,6 +336,7 @@ func (m *Manager) loop(ctx context.Context) {
 		case <-t.C:
 			m.tendAll(ctx)
 		case <-m.reorged:
+			m.reestimatePending(ctx)
 			revived = time.Time{}
 		}
 		if time.Since(compacted) >= 10*m.cfg.PollInterval {
