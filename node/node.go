@@ -96,7 +96,8 @@ func Open(ctx context.Context, cfg Config, log hclog.Logger) (_ *Node, err error
 	if n.eth, err = connect(ctx, cfg.RPC, log); err != nil {
 		return nil, err
 	}
-	if n.tx, err = txmgr.New(txmgr.Config{Client: n.eth, Store: n.store, Key: key, Retain: cfg.TxRetain, Logger: log.Named("tx")}); err != nil {
+	if n.tx, err = txmgr.New(txmgr.Config{Client: n.eth, Store: n.store, Key: key, Retain: cfg.TxRetain,
+		Resend: mustHappen, Logger: log.Named("tx")}); err != nil {
 		return nil, err
 	}
 	n.market = contracts.NewEthMarket(n.eth, n.tx, common.HexToAddress(cfg.Marketplace))
@@ -178,6 +179,7 @@ func (n *Node) openIngestor(ctx context.Context, subs []chain.Subscriber) error 
 		l.WithProofs(ledger.Proofs{Store: n.store, Host: n.market.Account(), Headers: n.eth, Period: mcfg.Proofs.Period})
 	}
 	subs = append([]chain.Subscriber{l}, subs...)
+	subs = append(subs, &reorgNotice{notify: n.tx.Reorged})
 	in, err := chain.New(chain.Config{Client: n.eth, Store: n.store, Subscribers: subs, Address: n.market.Address(),
 		StartBlock: n.cfg.StartBlock, Confirmations: n.cfg.Confirmations, PollInterval: n.cfg.Poll,
 		Recent: proofReach, Logger: n.log.Named("chain")})

@@ -43,6 +43,11 @@ type TxRecord struct {
 	// Any of them or Hash may be the one mined; the shared nonce makes
 	// sure at most one is.
 	Previous []ID `json:"previous,omitempty"`
+	// Reorged counts how often a reorganisation took the transaction's
+	// block out after it was mined. A failure after that is not the answer
+	// its sender acted on (it saw success), so the tx manager may send the
+	// purpose anew.
+	Reorged uint32 `json:"reorged,omitzero"`
 }
 
 // MarshalJSON writes the amounts as decimal strings.

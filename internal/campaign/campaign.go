@@ -242,7 +242,7 @@ func (r *run) saveKeys(keyOf map[string]*ecdsa.PrivateKey) error {
 		r.procs[n] = &proc{name: n, bin: r.cfg.Bin, log: filepath.Join(r.cfg.Dir, n+".log"), args: []string{"run",
 			"--rpc", "ws://" + px.Addr(), "--marketplace", r.dep.Marketplace.Hex(), "--start-block", fmt.Sprint(r.start),
 			"--data-dir", dataDir, "--key", keyFile, "--password-file", pw, "--roles", role,
-			"--api", r.api[n], "--poll", "200ms", "--log-level", "debug"}}
+			"--api", r.api[n], "--poll", "200ms", "--log-level", "debug", "--allow-private-providers"}}
 	}
 	return nil
 }
@@ -267,7 +267,7 @@ func (r *run) startNodes(ctx context.Context) error {
 		if err := os.WriteFile(path, file, 0o600); err != nil {
 			return err
 		}
-		out, err := r.cli(ctx, "client", "upload", path, "--slots", fmt.Sprint(slots), "--max-slot-loss", "1")
+		out, err := r.cli(ctx, "client", "upload", path, "--slots", fmt.Sprint(slots), "--max-slot-loss", "1", "--json")
 		var m struct {
 			CID      string `json:"cid"`
 			SlotSize uint64 `json:"slotSize"`
@@ -324,7 +324,7 @@ func (r *run) request(ctx context.Context, t0 time.Time) error {
 		var err error
 		for deadline := time.Now().Add(time.Minute); ; time.Sleep(time.Second) {
 			out, err = r.cli(ctx, "client", "request", "--cid", cid, "--duration", fmt.Sprint(r.cfg.Duration),
-				"--expiry", "90", "--price", "1", "--collateral", "10")
+				"--expiry", "90", "--price", "1", "--collateral", "10", "--json")
 			if err == nil || time.Now().After(deadline) {
 				break
 			}

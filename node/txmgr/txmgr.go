@@ -28,6 +28,12 @@
 // restarted with a new one) are settled by receipt, or else abandoned: never
 // waited on, bumped or counted in this account's nonces, and a later Send of
 // their purpose signs anew with this key.
+//
+// A mined record whose block a reorganisation took out goes back to
+// pending (looked for at once when the node calls Reorged): re-signed at
+// its nonce with fresh gas if its old limit no longer covers it, and, for
+// a purpose Config.Resend says must happen, sent anew if it then reverts
+// with nobody waiting (reorg.go).
 package txmgr
 
 import (
@@ -115,6 +121,13 @@ type Config struct {
 	// mined); failed ones keep them, to decode the revert for a later
 	// Send, until Retain prunes them.
 	KeepRawDepth uint64
+	// Resend reports whether purpose must happen even after its sender
+	// saw it succeed (a payout, a proof): when such a transaction is taken
+	// out by a reorganisation and then reverts where it lands again, with
+	// nobody waiting for it, the manager sends it anew if the chain
+	// accepts it at estimation, and logs an error if not. Nil: none; a
+	// revert of a transaction nobody waits for is then only logged.
+	Resend func(purpose string) bool
 	// Logger gets what the manager has to say (default: nothing).
 	Logger hclog.Logger
 }
@@ -149,6 +162,7 @@ type Manager struct {
 	compact   map[string]uint64    // settled purposes still holding signed bytes: their block
 	stop      context.CancelFunc
 	done      chan struct{}
+	reorged   chan struct{} // Reorged's poke: look for orphans now
 
 	nonceMu sync.Mutex // held from taking a nonce until its record is stored
 
@@ -209,7 +223,7 @@ func New(cfg Config) (*Manager, error) {
 	return &Manager{
 		cfg: cfg, log: log, from: crypto.PubkeyToAddress(cfg.Key.PublicKey),
 		pending: map[string]struct{}{}, waiting: map[string]int{}, broadcast: map[string]time.Time{},
-		compact: map[string]uint64{},
+		compact: map[string]uint64{}, reorged: make(chan struct{}, 1),
 		trouble: outage.Log{What: "checking pending transactions"},
 	}, nil
 }
@@ -313,6 +327,9 @@ func (m *Manager) loop(ctx context.Context) {
 			return
 		case <-t.C:
 			m.tendAll(ctx)
+		case <-m.reorged:
+			m.reestimatePending(ctx)
+			revived = time.Time{}
 		}
 		if time.Since(compacted) >= 10*m.cfg.PollInterval {
 			if err := m.compactSettled(ctx); err != nil && ctx.Err() == nil {
@@ -329,6 +346,7 @@ func (m *Manager) loop(ctx context.Context) {
 				m.log.Debug("looking for reorganised-out transactions failed; will retry", "err", err)
 			}
 			revived = time.Now()
+			m.tendAll(ctx) // rebroadcast what was revived without waiting a poll
 		}
 	}
 }
@@ -354,6 +372,11 @@ func (m *Manager) tendAll(ctx context.Context) {
 			var mined uint64
 			if mined, err = m.minedNonce(ctx); err == nil {
 				_, _, err = m.tend(ctx, &rec, mined)
+			}
+			if (retry.IsFinal(err) || errors.Is(err, contracts.ErrReverted)) && m.mustResend(rec) {
+				if m.resendFailed(ctx, &rec, err) == nil {
+					err = nil
+				}
 			}
 		}
 		unlock()
@@ -406,6 +429,13 @@ func (m *Manager) send(ctx context.Context, purpose string, to *common.Address, 
 	case err != nil:
 		unlock()
 		return nil, fmt.Errorf("%s: %w", purpose, err)
+	case m.mustResend(rec):
+		// Its owner sends it again (a payout still waiting): a failed
+		// receipt would only be handed back to it for ever.
+		if err := m.resendIfStillFailed(ctx, &rec); err != nil {
+			unlock()
+			return nil, fmt.Errorf("%s: %w", purpose, err)
+		}
 	case rec.Status == persist.TxMined || rec.Status == persist.TxFailed:
 		rc, err := m.recheck(ctx, &rec)
 		if rc != nil || err != nil {
@@ -489,7 +519,8 @@ func (m *Manager) wait(ctx context.Context, purpose string) (*types.Receipt, err
 
 // repend puts a mined record whose receipt is gone (a reorg took its block
 // out) back to pending: the same signed transaction is waited for and
-// rebroadcast, the pool having usually taken it back already.
+// rebroadcast, the pool having usually taken it back already; unless
+// regas finds it needs more gas now, and re-signs it at its nonce.
 func (m *Manager) repend(ctx context.Context, rec *persist.TxRecord) error {
 	if m.foreign(*rec) {
 		// Another key's nonce: never waited on or bumped with this key.
@@ -503,7 +534,11 @@ func (m *Manager) repend(ctx context.Context, rec *persist.TxRecord) error {
 		return fmt.Errorf("transaction %s left the chain from block %d, deeper than KeepRawDepth %d: %w", common.Hash(rec.Hash), rec.Block, m.cfg.KeepRawDepth, errTooDeep)
 	}
 	m.log.Warn("mined transaction left the chain; waiting for it again", "purpose", rec.Purpose, "hash", common.Hash(rec.Hash))
+	if err := m.regas(ctx, rec); err != nil {
+		m.log.Warn("reorganised-out transaction not re-estimated; its signed bytes go out again as they are", "purpose", rec.Purpose, "err", err)
+	}
 	rec.Status, rec.Block, rec.Sent, rec.Settled = persist.TxPending, 0, time.Now().UTC(), time.Time{} // the bump timer restarts
+	rec.Reorged++
 	if err := m.put(ctx, *rec); err != nil {
 		return err
 	}
@@ -822,50 +857,56 @@ func (m *Manager) bump(ctx context.Context, rec *persist.TxRecord) (bool, error)
 	if err := old.UnmarshalBinary(rec.Raw); err != nil {
 		return false, fmt.Errorf("stored transaction does not decode: %w", err)
 	}
-	tipNow, capNow, err := m.fees(ctx)
+	tip, feeCap, ok, err := m.raisedFees(ctx, old)
 	if err != nil {
 		return false, err
+	}
+	if !ok {
+		m.log.Warn("transaction is stuck but MaxFeeCap leaves no room to bump it; waiting another BumpAfter",
+			"purpose", rec.Purpose, "feeCap", old.GasFeeCap(), "maxFeeCap", m.cfg.MaxFeeCap)
+		rec.Sent = time.Now().UTC()
+		return false, m.put(ctx, *rec)
+	}
+	next, err := m.resign(rec, old, old.Gas(), tip, feeCap)
+	if err != nil {
+		return false, err
+	}
+	if err := m.put(ctx, next); err != nil {
+		return false, err
+	}
+	m.log.Warn("transaction not mined in time; replaced with higher fees at the same nonce",
+		"purpose", rec.Purpose, "nonce", old.Nonce(), "old", common.Hash(rec.Hash), "new", common.Hash(next.Hash),
+		"tip", tip, "feeCap", feeCap, "after", m.cfg.BumpAfter)
+	*rec = next
+	return true, nil
+}
+
+// raisedFees are the fees a replacement of old at its nonce signs with:
+// both raised by BumpPercent, and at least what a new transaction would
+// pay now. ok is false when MaxFeeCap leaves no room for a valid
+// replacement.
+func (m *Manager) raisedFees(ctx context.Context, old *types.Transaction) (tip, feeCap *big.Int, ok bool, err error) {
+	tipNow, capNow, err := m.fees(ctx)
+	if err != nil {
+		return nil, nil, false, err
 	}
 	raise := func(x *big.Int) *big.Int {
 		y := new(big.Int).Mul(x, big.NewInt(int64(100+m.cfg.BumpPercent)))
 		y.Div(y, big.NewInt(100))
 		return y.Add(y, big.NewInt(1)) // integer division must not land below +10%
 	}
-	tip := bigMax(raise(old.GasTipCap()), tipNow)
-	feeCap := bigMax(raise(old.GasFeeCap()), capNow, tip)
+	tip = bigMax(raise(old.GasTipCap()), tipNow)
+	feeCap = bigMax(raise(old.GasFeeCap()), capNow, tip)
 	if c := m.cfg.MaxFeeCap; c != nil && feeCap.Cmp(c) > 0 {
-		minCap := raise(old.GasFeeCap())
-		if minCap.Cmp(c) > 0 {
-			m.log.Warn("transaction is stuck but MaxFeeCap leaves no room to bump it; waiting another BumpAfter",
-				"purpose", rec.Purpose, "feeCap", old.GasFeeCap(), "maxFeeCap", c)
-			rec.Sent = time.Now().UTC()
-			return false, m.put(ctx, *rec)
+		if raise(old.GasFeeCap()).Cmp(c) > 0 {
+			return nil, nil, false, nil
 		}
 		feeCap = new(big.Int).Set(c)
 		if tip.Cmp(feeCap) > 0 {
 			tip = new(big.Int).Set(feeCap)
 		}
 	}
-	signed, err := types.SignNewTx(m.cfg.Key, m.signer, &types.DynamicFeeTx{
-		ChainID: m.chainID, Nonce: old.Nonce(), GasTipCap: tip, GasFeeCap: feeCap, Gas: old.Gas(),
-		To: old.To(), Value: old.Value(), Data: old.Data(),
-	})
-	if err != nil {
-		return false, fmt.Errorf("sign: %w", err)
-	}
-	next, err := recordOf(rec.Purpose, signed)
-	if err != nil {
-		return false, err
-	}
-	next.Previous = append(append([]persist.ID(nil), rec.Previous...), rec.Hash)
-	if err := m.put(ctx, next); err != nil {
-		return false, err
-	}
-	m.log.Warn("transaction not mined in time; replaced with higher fees at the same nonce",
-		"purpose", rec.Purpose, "nonce", old.Nonce(), "old", common.Hash(rec.Hash), "new", signed.Hash(),
-		"tip", tip, "feeCap", feeCap, "after", m.cfg.BumpAfter)
-	*rec = next
-	return true, nil
+	return tip, feeCap, true, nil
 }
 
 func bigMax(xs ...*big.Int) *big.Int {
