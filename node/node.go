@@ -95,7 +95,7 @@ func Open(ctx context.Context, cfg Config, log hclog.Logger) (_ *Node, err error
 	if n.eth, err = connect(ctx, cfg.RPC, log); err != nil {
 		return nil, err
 	}
-	if n.tx, err = txmgr.New(txmgr.Config{Client: n.eth, Store: n.store, Key: key, Retain: cfg.TxRetain, Logger: log.Named("tx")}); err != nil {
+	if n.tx, err = txmgr.New(txmgr.Config{Client: n.eth, Store: n.store, Key: key, Retain: cfg.TxRetain, ReconcileLater: true, Logger: log.Named("tx")}); err != nil {
 		return nil, err
 	}
 	n.market = contracts.NewEthMarket(n.eth, n.tx, common.HexToAddress(cfg.Marketplace))

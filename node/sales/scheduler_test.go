@@ -8,6 +8,7 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"sort"
 	"strings"
@@ -34,8 +35,9 @@ import (
 )
 
 var (
-	schedFigures = flag.Bool("sched-figures", false, "print the proving scheduler's RPC calls per block and per period for 1 to 1,000 held slots")
-	schedBig     = flag.Int("sched-figures.big", 0, "also hold this many slots (10000 for the issue's figure) and print proofs due/submitted per period, RSS and restart time")
+	schedFigures        = flag.Bool("sched-figures", false, "print the proving scheduler's RPC calls per block and per period for 1 to 1,000 held slots")
+	schedBig            = flag.Int("sched-figures.big", 0, "also hold this many slots (10000 for the issue's figure) and print proofs due/submitted per period, RSS and restart time")
+	schedRestartProfile = flag.String("sched-figures.restart-profile", "", "write a CPU profile of the big run's restart to this file")
 )
 
 // sendMethods are the calls that sending a proof makes (its gas, fees,
@@ -56,6 +58,15 @@ type provingHost struct {
 	stop   func()
 	// firstRound is when the scheduler began its first round.
 	firstRound atomic.Pointer[time.Time]
+	// phases times startProving's steps.
+	phases []string
+}
+
+// phase notes the time since at under name.
+func (h *provingHost) phase(name string, at *time.Time) {
+	now := time.Now()
+	h.phases = append(h.phases, fmt.Sprintf("%s %s", name, now.Sub(*at).Round(time.Millisecond)))
+	*at = now
 }
 
 // seedProving fills n slots for host on the chain (requests of up to 250
@@ -224,21 +235,25 @@ func startProving(t testing.TB, e *ct.Env, host ct.Actor, dir string, tune ...fu
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	h := &provingHost{dir: dir, count: ct.NewCounting(e.Chain), rounds: make(chan persist.Head, 1024)}
+	at := time.Now()
 	var err error
 	if h.store, err = persist.Open(filepath.Join(dir, "slotd.db"), nil); err != nil {
 		t.Fatal(err)
 	}
+	h.phase("store", &at)
 	data, err := datastore.Open(filepath.Join(dir, "data"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tm, err := txmgr.New(txmgr.Config{Client: h.count, Store: h.store, Key: host.Key, PollInterval: time.Hour, RebroadcastInterval: time.Hour})
+	h.phase("datastore", &at)
+	tm, err := txmgr.New(txmgr.Config{Client: h.count, Store: h.store, Key: host.Key, PollInterval: time.Hour, RebroadcastInterval: time.Hour, ReconcileLater: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := tm.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
+	h.phase("txmgr start", &at)
 	market := contracts.NewEthMarket(h.count, tm, e.Dep.Marketplace)
 	log := hclog.New(&hclog.LoggerOptions{Name: "host", Level: hclog.LevelFromString(os.Getenv("SLOTD_TEST_LOG"))})
 	cfg := sales.Config{Store: h.store, Market: market, Client: h.count, Data: data, Workers: 0, QueueSize: 1 << 20,
@@ -250,6 +265,7 @@ func startProving(t testing.TB, e *ct.Env, host ct.Actor, dir string, tune ...fu
 	if err != nil {
 		t.Fatal(err)
 	}
+	h.phase("sales", &at)
 	sales.OnRound(h.sales, func(hd persist.Head) { h.rounds <- hd })
 	sales.OnRoundStart(h.sales, func(persist.Head) {
 		now := time.Now()
@@ -506,16 +522,31 @@ func bigFigure(t *testing.T, n int) {
 
 	// Restart: open the store, restore the agents, and wait for the first
 	// scheduling round on the next block.
+	if *schedRestartProfile != "" {
+		f, err := os.Create(*schedRestartProfile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			t.Fatal(err)
+		}
+	}
 	t0 := time.Now()
 	h2 := startProving(t, e, e.Hosts[0], dir)
 	h2.ids = ids
 	e.Commit()
+	at := time.Now()
 	if err := h2.in.Sync(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	h2.phase("sync", &at)
 	h2.waitRound(t, e.Head().Number.Uint64())
 	restart := time.Since(t0)
 	resumed := h2.firstRound.Load().Sub(t0)
+	if *schedRestartProfile != "" {
+		pprof.StopCPUProfile()
+	}
 	h2.stop()
 	fmt.Printf("\n%d slots in Proving (period %d blocks of 1 s, proof probability %d, block gas limit 1e9, slots of 16 KiB), seeded in %s:\n",
 		n, period, probability, seeded.Round(time.Second))
@@ -524,6 +555,7 @@ func bigFigure(t *testing.T, n int) {
 	fmt.Printf("  peak RSS of the test process (simulated chain included) %s\n", peakRSS())
 	fmt.Printf("  restart (open store, restore agents, sync one block) until the scheduler's first round begins %s, until that round has built and sent its proofs %s\n",
 		resumed.Round(time.Millisecond), restart.Round(time.Millisecond))
+	fmt.Printf("  restart phases: %s\n", strings.Join(h2.phases, ", "))
 }
 
 // peakRSS is the process's VmHWM from /proc.

@@ -123,6 +123,14 @@ type Config struct {
 	// mined); failed ones keep them, to decode the revert for a later
 	// Send, until Retain prunes them.
 	KeepRawDepth uint64
+	// ReconcileLater makes Start return once it knows the nonce and leave
+	// the reconcile of pending records to the background loop's first
+	// pass. That reconcile costs a receipt read and a store commit per
+	// record, thousands for a host that stopped with its proofs in
+	// flight, and the node's roles need not wait for it: a Send of a
+	// pending purpose takes the same purpose lock and finds the record
+	// settled or still pending.
+	ReconcileLater bool
 	// Logger gets what the manager has to say (default: nothing).
 	Logger Logger
 }
@@ -288,6 +296,13 @@ func (m *Manager) Start(ctx context.Context) error {
 	m.mu.Unlock()
 	m.log.Info("tx manager started", "account", m.from, "nonce", next, "pending", len(pending))
 
+	if m.cfg.ReconcileLater {
+		go func() {
+			m.tendAll(loopCtx)
+			m.loop(loopCtx)
+		}()
+		return nil
+	}
 	// Reconcile before returning, so a caller that starts sending next
 	// finds the records settled where the chain allows it.
 	m.tendAll(ctx)
