@@ -304,6 +304,7 @@ func startProving(t testing.TB, e *ct.Env, host ct.Actor, dir string, tune ...fu
 	if err != nil {
 		t.Fatal(err)
 	}
+	h.phase("ingestor", &at)
 	done := make(chan error, 1)
 	go func() { done <- h.sales.Run(ctx) }()
 	var once sync.Once
@@ -607,13 +608,15 @@ func bigFigure(t *testing.T, n int) {
 	t0 := time.Now()
 	h2 := startProving(t, e, e.Hosts[0], dir)
 	h2.ids = ids
-	e.Commit()
 	at := time.Now()
+	e.Commit()
+	h2.phase("mine a block", &at)
 	if err := h2.in.Sync(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	h2.phase("sync", &at)
 	h2.waitRound(t, e.Head().Number.Uint64())
+	h2.phases = append(h2.phases, fmt.Sprintf("until the round begins %s", h2.firstRound.Load().Sub(at).Round(time.Millisecond)))
 	restart := time.Since(t0)
 	resumed := h2.firstRound.Load().Sub(t0)
 	if *schedRestartProfile != "" {
