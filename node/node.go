@@ -97,7 +97,7 @@ func Open(ctx context.Context, cfg Config, log hclog.Logger) (_ *Node, err error
 		return nil, err
 	}
 	if n.tx, err = txmgr.New(txmgr.Config{Client: n.eth, Store: n.store, Key: key, Retain: cfg.TxRetain,
-		Resend: mustHappen, Logger: log.Named("tx")}); err != nil {
+		Resend: mustHappen, ReconcileLater: true, Logger: log.Named("tx")}); err != nil {
 		return nil, err
 	}
 	n.market = contracts.NewEthMarket(n.eth, n.tx, common.HexToAddress(cfg.Marketplace))

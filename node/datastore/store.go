@@ -149,9 +149,18 @@ func (s *Store) indexHosted() error {
 		if err != nil {
 			continue
 		}
-		h, err := s.HostedSlot(slot)
+		h, err := readHostedHead(s.hostedRecordPath(slot))
+		if errors.Is(err, errNoHead) {
+			var full *HostedSlot
+			if full, err = s.HostedSlot(slot); err == nil {
+				h = hostedHead{SlotID: full.SlotID, CID: full.CID, Index: full.Index}
+			}
+		}
 		if err != nil {
-			return err
+			return fmt.Errorf("hosted slot %s: %w", slot, err)
+		}
+		if h.SlotID != slot {
+			return fmt.Errorf("hosted slot %s: record is for %s", slot, h.SlotID)
 		}
 		s.hosted[slotKey{h.CID, h.Index}] = h.SlotID
 	}

@@ -2,12 +2,14 @@ package sales_test
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"math/big"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"sort"
 	"strings"
@@ -34,8 +36,9 @@ import (
 )
 
 var (
-	schedFigures = flag.Bool("sched-figures", false, "print the proving scheduler's RPC calls per block and per period for 1 to 1,000 held slots")
-	schedBig     = flag.Int("sched-figures.big", 0, "also hold this many slots (10000 for the issue's figure) and print proofs due/submitted per period, RSS and restart time")
+	schedFigures        = flag.Bool("sched-figures", false, "print the proving scheduler's RPC calls per block and per period for 1 to 1,000 held slots")
+	schedBig            = flag.Int("sched-figures.big", 0, "also hold this many slots (10000 for the issue's figure) and print proofs due/submitted per period, RSS and restart time")
+	schedRestartProfile = flag.String("sched-figures.restart-profile", "", "write a CPU profile of the big run's restart to this file")
 )
 
 // sendMethods are the calls that sending a proof makes (its gas, fees,
@@ -56,6 +59,42 @@ type provingHost struct {
 	stop   func()
 	// firstRound is when the scheduler began its first round.
 	firstRound atomic.Pointer[time.Time]
+	// phases times startProving's steps.
+	phases []string
+	// misses counts the proofs provePeriods found missing, by reason.
+	misses map[string]int
+	// watch, if set, is a validator stepped on every block; vcalls are its
+	// calls over provePeriods' periods.
+	watch  *watcher
+	vcalls map[string]int
+}
+
+// missReason says what became of the proof of slot for period, from the
+// host's tx record of it.
+func (h *provingHost) missReason(slot contracts.SlotID, period, last uint64) string {
+	var r persist.TxRecord
+	err := h.store.View(func(tx *persist.Tx) (err error) {
+		r, err = tx.TxRecord(fmt.Sprintf("proof:%s:%d", slot.Hex(), period))
+		return err
+	})
+	switch {
+	case errors.Is(err, persist.ErrNotFound):
+		return "never sent"
+	case err != nil:
+		return "tx record unreadable: " + err.Error()
+	case r.Status == persist.TxMined && r.Block > last:
+		return "mined after the period"
+	case r.Status == persist.TxMined:
+		return "mined but not received"
+	}
+	return "tx " + r.Status
+}
+
+// phase notes the time since at under name.
+func (h *provingHost) phase(name string, at *time.Time) {
+	now := time.Now()
+	h.phases = append(h.phases, fmt.Sprintf("%s %s", name, now.Sub(*at).Round(time.Millisecond)))
+	*at = now
 }
 
 // seedProving fills n slots for host on the chain (requests of up to 250
@@ -224,21 +263,25 @@ func startProving(t testing.TB, e *ct.Env, host ct.Actor, dir string, tune ...fu
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	h := &provingHost{dir: dir, count: ct.NewCounting(e.Chain), rounds: make(chan persist.Head, 1024)}
+	at := time.Now()
 	var err error
 	if h.store, err = persist.Open(filepath.Join(dir, "slotd.db"), nil); err != nil {
 		t.Fatal(err)
 	}
+	h.phase("store", &at)
 	data, err := datastore.Open(filepath.Join(dir, "data"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tm, err := txmgr.New(txmgr.Config{Client: h.count, Store: h.store, Key: host.Key, PollInterval: time.Hour, RebroadcastInterval: time.Hour})
+	h.phase("datastore", &at)
+	tm, err := txmgr.New(txmgr.Config{Client: h.count, Store: h.store, Key: host.Key, PollInterval: time.Hour, RebroadcastInterval: time.Hour, ReconcileLater: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := tm.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
+	h.phase("txmgr start", &at)
 	market := contracts.NewEthMarket(h.count, tm, e.Dep.Marketplace)
 	log := hclog.New(&hclog.LoggerOptions{Name: "host", Level: hclog.LevelFromString(os.Getenv("SLOTD_TEST_LOG"))})
 	cfg := sales.Config{Store: h.store, Market: market, Client: h.count, Data: data, Workers: 0, QueueSize: 1 << 20,
@@ -250,6 +293,7 @@ func startProving(t testing.TB, e *ct.Env, host ct.Actor, dir string, tune ...fu
 	if err != nil {
 		t.Fatal(err)
 	}
+	h.phase("sales", &at)
 	sales.OnRound(h.sales, func(hd persist.Head) { h.rounds <- hd })
 	sales.OnRoundStart(h.sales, func(persist.Head) {
 		now := time.Now()
@@ -260,6 +304,7 @@ func startProving(t testing.TB, e *ct.Env, host ct.Actor, dir string, tune ...fu
 	if err != nil {
 		t.Fatal(err)
 	}
+	h.phase("ingestor", &at)
 	done := make(chan error, 1)
 	go func() { done <- h.sales.Run(ctx) }()
 	var once sync.Once
@@ -287,6 +332,9 @@ func (h *provingHost) block(t testing.TB, e *ct.Env) uint64 {
 		t.Fatal(err)
 	}
 	h.waitRound(t, n)
+	if h.watch != nil {
+		h.watch.step(t)
+	}
 	return n
 }
 
@@ -319,7 +367,12 @@ func provePeriods(t testing.TB, e *ct.Env, h *provingHost, periods int) (calls m
 	}
 	h.block(t, e)
 	before := h.count.Snapshot()
+	var vbefore map[string]int
+	if h.watch != nil {
+		vbefore = h.watch.count.Snapshot()
+	}
 	for range periods {
+		period := e.Now() / length
 		required := map[contracts.SlotID]bool{}
 		for i := 0; i < len(h.ids); i += 500 {
 			part := h.ids[i:min(i+500, len(h.ids))]
@@ -348,25 +401,54 @@ func provePeriods(t testing.TB, e *ct.Env, h *provingHost, periods int) (calls m
 			for j, x := range st {
 				if required[part[j]] && !x.ProofReceived {
 					missing++
+					if h.misses == nil {
+						h.misses = map[string]int{}
+					}
+					h.misses[h.missReason(part[j], period, e.Now())]++
 				}
 			}
 		}
 		due += len(required)
 		proved += len(required) - missing
 		if missing > 0 {
-			t.Errorf("period %d: %d of %d required proofs not received by its last block", e.Now()/length, missing, len(required))
+			t.Errorf("period %d: %d of %d required proofs not received by its last block (%v)", period, missing, len(required), h.misses)
 		}
 		h.block(t, e) // into the next period
 		blocks++
 	}
-	after := h.count.Snapshot()
-	calls = map[string]int{}
-	for k, v := range after {
+	calls = since(h.count, before)
+	if h.watch != nil {
+		h.vcalls = since(h.watch.count, vbefore)
+	}
+	return calls, blocks, due, proved
+}
+
+func total(calls map[string]int) (n int) {
+	for _, v := range calls {
+		n += v
+	}
+	return n
+}
+
+// byMethod lists calls as method=count, sorted.
+func byMethod(calls map[string]int) string {
+	var methods []string
+	for k, v := range calls {
+		methods = append(methods, fmt.Sprintf("%s=%d", k, v))
+	}
+	sort.Strings(methods)
+	return strings.Join(methods, " ")
+}
+
+// since is the calls c counted after the snapshot before.
+func since(c *ct.CountingClient, before map[string]int) map[string]int {
+	calls := map[string]int{}
+	for k, v := range c.Snapshot() {
 		if d := v - before[k]; d > 0 {
 			calls[k] = d
 		}
 	}
-	return calls, blocks, due, proved
+	return calls
 }
 
 func split(calls map[string]int) (base, send int) {
@@ -454,32 +536,39 @@ func TestSchedulerFigures(t *testing.T) {
 		t.Skip("pass -sched-figures")
 	}
 	const period = 40
-	var rows []string
-	var perBlock1 float64
+	var rows, vrows []string
+	var perBlock1, vPerBlock1 float64
 	for _, n := range []int{1, 10, 100, 1000} {
 		e := proofEnv(t, period, 400_000_000)
 		dir := t.TempDir()
 		ids := seedProving(t, e, e.Hosts[0], n, 1, dir)
 		h := startProving(t, e, e.Hosts[0], dir)
 		h.ids = ids
+		h.watch = newWatcher(t, e)
+		if got := h.watch.v.Watched(); got != n {
+			t.Fatalf("validator watches %d slots, want %d", got, n)
+		}
 		calls, blocks, due, proved := provePeriods(t, e, h, 2)
 		h.stop()
 		base, send := split(calls)
 		pb := float64(base) / float64(blocks)
+		vb := float64(total(h.vcalls)) / float64(blocks)
 		if n == 1 {
-			perBlock1 = pb
+			perBlock1, vPerBlock1 = pb, vb
 		}
-		var methods []string
-		for k, v := range calls {
-			methods = append(methods, fmt.Sprintf("%s=%d", k, v))
-		}
-		sort.Strings(methods)
-		rows = append(rows, fmt.Sprintf("| %d | %.2f | %.1f | %.2f | %d | %d/%d | %s |", n, pb, float64(base)/2, pb/perBlock1, send, proved, due, strings.Join(methods, " ")))
+		rows = append(rows, fmt.Sprintf("| %d | %.2f | %.1f | %.2f | %d | %d/%d | %s |", n, pb, float64(base)/2, pb/perBlock1, send, proved, due, byMethod(calls)))
+		vrows = append(vrows, fmt.Sprintf("| %d | %.2f | %.1f | %.2f | %d | %s |", n, vb, float64(total(h.vcalls))/2, vb/vPerBlock1, h.watch.marked, byMethod(h.vcalls)))
 	}
 	fmt.Printf("\nProving scheduler, period %d blocks (1 s each), proof probability 1, 2 periods:\n", period)
 	fmt.Println("| slots | calls/block (sends aside) | calls/period (sends aside) | ÷ N=1 | send calls | proofs received/due | by method |")
 	fmt.Println("|---|---|---|---|---|---|---|")
 	for _, r := range rows {
+		fmt.Println(r)
+	}
+	fmt.Println("\nA validator watching the same slots (its own store and ingestor, stepped on every block):")
+	fmt.Println("| slots | calls/block | calls/period | ÷ N=1 | marks | by method |")
+	fmt.Println("|---|---|---|---|---|---|")
+	for _, r := range vrows {
 		fmt.Println(r)
 	}
 	if *schedBig > 0 {
@@ -506,24 +595,42 @@ func bigFigure(t *testing.T, n int) {
 
 	// Restart: open the store, restore the agents, and wait for the first
 	// scheduling round on the next block.
+	if *schedRestartProfile != "" {
+		f, err := os.Create(*schedRestartProfile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			t.Fatal(err)
+		}
+	}
 	t0 := time.Now()
 	h2 := startProving(t, e, e.Hosts[0], dir)
 	h2.ids = ids
+	at := time.Now()
 	e.Commit()
+	h2.phase("mine a block", &at)
 	if err := h2.in.Sync(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	h2.phase("sync", &at)
 	h2.waitRound(t, e.Head().Number.Uint64())
+	h2.phases = append(h2.phases, fmt.Sprintf("until the round begins %s", h2.firstRound.Load().Sub(at).Round(time.Millisecond)))
 	restart := time.Since(t0)
 	resumed := h2.firstRound.Load().Sub(t0)
+	if *schedRestartProfile != "" {
+		pprof.StopCPUProfile()
+	}
 	h2.stop()
 	fmt.Printf("\n%d slots in Proving (period %d blocks of 1 s, proof probability %d, block gas limit 1e9, slots of 16 KiB), seeded in %s:\n",
 		n, period, probability, seeded.Round(time.Second))
-	fmt.Printf("  proofs due %d, received within their period %d over 2 periods (%d blocks)\n", due, proved, blocks)
+	fmt.Printf("  proofs due %d, received within their period %d over 2 periods (%d blocks); missed by reason: %v\n", due, proved, blocks, h.misses)
 	fmt.Printf("  calls/block sends aside %.2f, send calls %d\n", float64(base)/float64(blocks), send)
 	fmt.Printf("  peak RSS of the test process (simulated chain included) %s\n", peakRSS())
 	fmt.Printf("  restart (open store, restore agents, sync one block) until the scheduler's first round begins %s, until that round has built and sent its proofs %s\n",
 		resumed.Round(time.Millisecond), restart.Round(time.Millisecond))
+	fmt.Printf("  restart phases: %s\n", strings.Join(h2.phases, ", "))
 }
 
 // peakRSS is the process's VmHWM from /proc.

@@ -128,6 +128,14 @@ type Config struct {
 	// accepts it at estimation, and logs an error if not. Nil: none; a
 	// revert of a transaction nobody waits for is then only logged.
 	Resend func(purpose string) bool
+	// ReconcileLater makes Start return once it knows the nonce and leave
+	// the reconcile of pending records to the background loop's first
+	// pass. That reconcile costs a receipt read and a store commit per
+	// record, thousands for a host that stopped with its proofs in
+	// flight, and the node's roles need not wait for it: a Send of a
+	// pending purpose takes the same purpose lock and finds the record
+	// settled or still pending.
+	ReconcileLater bool
 	// Logger gets what the manager has to say (default: nothing).
 	Logger hclog.Logger
 }
@@ -294,6 +302,13 @@ func (m *Manager) Start(ctx context.Context) error {
 	m.mu.Unlock()
 	m.log.Info("tx manager started", "account", m.from, "nonce", next, "pending", len(pending))
 
+	if m.cfg.ReconcileLater {
+		go func() {
+			m.tendAll(loopCtx)
+			m.loop(loopCtx)
+		}()
+		return nil
+	}
 	// Reconcile before returning, so a caller that starts sending next
 	// finds the records settled where the chain allows it.
 	m.tendAll(ctx)
