@@ -5,11 +5,14 @@ import (
 	"errors"
 	"math/big"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/slotd/slotd/contracts"
 	ct "github.com/slotd/slotd/contracts/contractstest"
+	"github.com/slotd/slotd/node/sales"
+	"github.com/slotd/slotd/node/txmgr"
 	"github.com/slotd/slotd/persist"
 )
 
@@ -153,4 +156,65 @@ func slashOut(t *testing.T, e *ct.Env, slot contracts.SlotID, beforeLast func())
 		}
 	}
 	t.Fatalf("slot %s not freed after %d slashes", slot, most)
+}
+
+// droppingSubmitter fails every proof while drop is set, as a host whose
+// proofs never reach the chain.
+type droppingSubmitter struct {
+	sales.ProofSubmitter
+	drop atomic.Bool
+}
+
+func (d *droppingSubmitter) SubmitAll(ctx context.Context, calls []txmgr.Call) []error {
+	if !d.drop.Load() {
+		return d.ProofSubmitter.SubmitAll(ctx, calls)
+	}
+	errs := make([]error, len(calls))
+	for i := range errs {
+		errs[i] = errors.New("dropped by the test")
+	}
+	return errs
+}
+
+// TestSlotFreedFromUsIsRepairedByUs: our host holds a slot, its proofs do
+// not reach the chain until the contract frees the slot, and then the
+// running host, the only one with room, takes the slot again at the repair
+// collateral, fills it and proves it. Ingestion leaves a freed slot that
+// an agent of ours still holds out of the queue; the agent's end queues it.
+func TestSlotFreedFromUsIsRepairedByUs(t *testing.T) {
+	e := ct.NewEnv(t, ct.TestConfig())
+	m, providers, clientData := clientDataset(t, 2, 1)
+	req := contracts.Request{Client: e.Client.Addr, Expiry: 200, Nonce: [32]byte{12},
+		Ask: contracts.Ask{Slots: 2, SlotSize: m.SlotSize, Duration: 5000, MaxSlotLoss: 1, ProofProbability: big.NewInt(1),
+			PricePerBytePerSecond: big.NewInt(1), CollateralPerByte: big.NewInt(10)},
+		Content: contracts.Content{Cid: providers, MerkleRoot: m.CID}}
+	ctx := context.Background()
+	id, _, err := e.Client.M.RequestStorage(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fillFromDataset(t, e, e.Hosts[2], id, 1, clientData, m)
+	var sub *droppingSubmitter
+	h := startHostWith(t, e, e.Hosts[0], t.TempDir(), func(c *sales.Config) {
+		sub = &droppingSubmitter{ProofSubmitter: c.Submitter}
+		c.Submitter = sub
+	})
+	slot := contracts.GetSlotID(id, 0)
+	stopMining := e.AutoMine(100 * time.Millisecond)
+	waitFor(t, "our host to fill slot 0", 60*time.Second, func() bool {
+		host, _ := e.Client.M.GetHost(ctx, slot)
+		return host == h.addr
+	})
+	stopMining()
+	sub.drop.Store(true)
+	slashOut(t, e, slot, func() {})
+	freedAt, _ := e.Chain.BlockNumber(ctx)
+	sub.drop.Store(false)
+
+	stopMining = e.AutoMine(100 * time.Millisecond)
+	defer stopMining()
+	waitFor(t, "our host to fill the slot freed from it again and prove it", 60*time.Second, func() bool {
+		host, _ := e.Client.M.GetHost(ctx, slot)
+		return host == h.addr && provedAfter(e, slot, freedAt)
+	})
 }
