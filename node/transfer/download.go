@@ -209,6 +209,14 @@ func (s *session) fetchBlocks(ctx context.Context, p *pool, req SlotRequest, tre
 	committed, committing, pending := start, false, uint64(0)
 	commitDone := make(chan error, 1)
 	var err error
+	// startCommit makes the verified prefix durable in the background once
+	// SyncBytes of it wait, one commit at a time.
+	startCommit := func() {
+		if done := prefixBytes(); !committing && prefix < nblocks && done-committed >= opt.SyncBytes {
+			committing, pending = true, done
+			go func() { commitDone <- sink.commit(ctx, done) }()
+		}
+	}
 loop:
 	for prefix < nblocks {
 		select {
@@ -216,10 +224,7 @@ loop:
 			finished[k] = true
 			advance()
 			feed()
-			if done := prefixBytes(); !committing && prefix < nblocks && done-committed >= opt.SyncBytes {
-				committing, pending = true, done
-				go func() { commitDone <- sink.commit(ctx, done) }()
-			}
+			startCommit()
 		case cerr := <-commitDone:
 			committing = false
 			committed = pending
@@ -228,6 +233,9 @@ loop:
 				cancel(err)
 				break loop
 			}
+			// Blocks that finished during that commit are committed now:
+			// no later block may come (a stalled provider) to do it.
+			startCommit()
 		case <-ctx.Done():
 			break loop
 		}

@@ -11,6 +11,7 @@ import (
 	"os"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -485,5 +486,65 @@ func TestProviderIgnoringRangeIsSkipped(t *testing.T) {
 	req.Providers = []string{ignoring.URL, good.URL}
 	if _, err := d.DownloadSlot(context.Background(), req); err != nil {
 		t.Fatalf("with a good provider too: %v", err)
+	}
+}
+
+// slowFirstSave holds the first progress record until release is closed,
+// as a slow disk's fsync would.
+type slowFirstSave struct {
+	MemProgress
+	once    sync.Once
+	release chan struct{}
+}
+
+func (s *slowFirstSave) SaveProgress(ctx context.Context, p Progress) error {
+	s.once.Do(func() { <-s.release })
+	return s.MemProgress.SaveProgress(ctx, p)
+}
+
+// TestProgressIsCommittedWhenTheProviderStalls: blocks verified while a
+// commit is under way are committed after it even when no block comes
+// after them (the provider stalls): their progress is recorded, so a
+// restart does not fetch them again. The old loop committed only when a
+// block finished, so the record stayed at the first commit.
+func TestProgressIsCommittedWhenTheProviderStalls(t *testing.T) {
+	data := randomBytes(6, 4<<20)
+	s, man := upload(t, data, 2, 1, 0)
+	p := newProvider(t, s)
+	half := int64(man.SlotSize / 2)
+	p.stallAfter.Store(half)
+	prog := &slowFirstSave{release: make(chan struct{})}
+	go func() {
+		for p.slotBytes.Load() < half {
+			time.Sleep(time.Millisecond)
+		}
+		time.Sleep(300 * time.Millisecond) // the served blocks verified
+		close(prog.release)
+	}()
+	opt := fastOptions()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	id := slotIDFor(man.CID, 1)
+	opt.OnProgress = func(done, total uint64) {
+		if done >= uint64(half)-opt.BlockSize {
+			cancel()
+		}
+	}
+	d := NewDownloader(openStore(t), prog, opt)
+	defer d.CloseIdleConnections()
+	errc := make(chan error, 1)
+	go func() {
+		_, err := d.DownloadSlot(ctx, SlotRequest{SlotID: id, CID: man.CID, Index: 1, Providers: []string{p.URL}})
+		errc <- err
+	}()
+	select {
+	case err := <-errc:
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("download: %v, want cancelled once the served half was committed", err)
+		}
+	case <-time.After(20 * time.Second):
+		cancel()
+		pr, _ := prog.LoadProgress(context.Background(), id)
+		t.Fatalf("the served half of the slot was never committed: progress stays at %d of %d", pr.Verified, man.SlotSize)
 	}
 }
