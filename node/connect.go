@@ -24,12 +24,12 @@ const connectWaitMax = 30 * time.Second
 // Ethereum node does. An RPC that answers with an error (a wrong URL path,
 // a refused request) is a configuration problem and fails at once, as
 // does ctx ending (SIGINT, SIGTERM).
-func connect(ctx context.Context, url string, log hclog.Logger) (*ethclient.Client, error) {
+func connect(ctx context.Context, url string, log hclog.Logger, countErr func(method string)) (*ethclient.Client, error) {
 	var c *ethclient.Client
 	hide := newRedactor(url)
 	err := outage.Retry(ctx, log, "connecting to the RPC at "+RedactURL(url), time.Second, connectWaitMax, retry.IsFinal,
 		func(ctx context.Context) (err error) {
-			c, err = dialAndAsk(ctx, url)
+			c, err = dialAndAsk(ctx, url, countErr)
 			return hide.err(err)
 		})
 	if err != nil {
@@ -40,8 +40,8 @@ func connect(ctx context.Context, url string, log hclog.Logger) (*ethclient.Clie
 
 // dialAndAsk dials and asks for the chain id: over HTTP dialing alone
 // reaches nothing.
-func dialAndAsk(ctx context.Context, url string) (*ethclient.Client, error) {
-	rc, err := dialRPC(ctx, url)
+func dialAndAsk(ctx context.Context, url string, countErr func(string)) (*ethclient.Client, error) {
+	rc, err := dialRPC(ctx, url, countErr)
 	if err != nil {
 		return nil, markAnswered(err)
 	}
@@ -60,14 +60,19 @@ func dialAndAsk(ctx context.Context, url string) (*ethclient.Client, error) {
 const rpcIdleConns = 128
 
 // dialRPC dials url; over http(s) with a transport that keeps
-// rpcIdleConns idle connections.
-func dialRPC(ctx context.Context, url string) (*rpc.Client, error) {
+// rpcIdleConns idle connections and tells countErr each failed call's
+// method (nil: not counted).
+func dialRPC(ctx context.Context, url string, countErr func(string)) (*rpc.Client, error) {
 	if !strings.HasPrefix(url, "http://") && !strings.HasPrefix(url, "https://") {
 		return rpc.DialContext(ctx, url)
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConns, tr.MaxIdleConnsPerHost = rpcIdleConns, rpcIdleConns
-	return rpc.DialOptions(ctx, url, rpc.WithHTTPClient(&http.Client{Transport: tr}))
+	var rt http.RoundTripper = tr
+	if countErr != nil {
+		rt = rpcErrorCounter{inner: tr, count: func(m string) { countErr(orUnknown(m)) }}
+	}
+	return rpc.DialOptions(ctx, url, rpc.WithHTTPClient(&http.Client{Transport: rt}))
 }
 
 // markAnswered marks final what the RPC server itself refused (an error

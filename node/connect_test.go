@@ -80,7 +80,7 @@ func TestRPCReusesConnections(t *testing.T) {
 	go srv.Serve(cl)
 	defer srv.Close()
 	ctx := context.Background()
-	c, err := dialAndAsk(ctx, "http://"+ln.Addr().String())
+	c, err := dialAndAsk(ctx, "http://"+ln.Addr().String(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

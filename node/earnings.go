@@ -11,6 +11,7 @@ import (
 	"github.com/slotd/slotd/contracts"
 	"github.com/slotd/slotd/fsm"
 	"github.com/slotd/slotd/node/api"
+	"github.com/slotd/slotd/node/metrics"
 	"github.com/slotd/slotd/persist"
 )
 
@@ -141,4 +142,14 @@ func parsePayout(detail string, decimals uint8) (*big.Int, bool) {
 // earningsNow is GET /api/v1/earnings.
 func (n *Node) earningsNow(ctx context.Context) (any, error) {
 	return n.earnings(ctx)
+}
+
+// hostFigures are the earnings' totals for /metrics.
+func (n *Node) hostFigures(ctx context.Context) (metrics.HostFigures, error) {
+	e, err := n.earnings(ctx)
+	if err != nil {
+		return metrics.HostFigures{}, err
+	}
+	return metrics.HostFigures{Paid: e.Paid.Int, Forfeited: e.Forfeited.Int,
+		ProofsSubmitted24h: e.ProofsSubmitted24h, ProofsMissed24h: e.ProofsMissed24h}, nil
 }

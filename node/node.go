@@ -93,7 +93,9 @@ func Open(ctx context.Context, cfg Config, log hclog.Logger) (_ *Node, err error
 	if err != nil {
 		return nil, err
 	}
-	if n.eth, err = connect(ctx, cfg.RPC, log); err != nil {
+	n.metrics = metrics.New(n.store)
+	countErr := func(method string) { n.metrics.RPCErrors.WithLabelValues(method).Inc() }
+	if n.eth, err = connect(ctx, cfg.RPC, log, countErr); err != nil {
 		return nil, err
 	}
 	if n.tx, err = txmgr.New(txmgr.Config{Client: n.eth, Store: n.store, Key: key, Retain: cfg.TxRetain,
@@ -111,7 +113,6 @@ func Open(ctx context.Context, cfg Config, log hclog.Logger) (_ *Node, err error
 	if err := n.checkAccount(ctx); err != nil {
 		return nil, err
 	}
-	n.metrics = metrics.New(n.store)
 	n.roles["head"] = roleFunc(n.watchHead) // keeps slotd_chain_head_block and the cursor lag current
 	if cfg.AlertWebhook != "" {
 		n.roles["alerts"] = n.webhook()
@@ -159,6 +160,9 @@ func (n *Node) openRoles(ctx context.Context) error {
 		n.sales = s
 		n.roles[RoleHost] = s
 		subs = append(subs, s)
+		if err := n.metrics.ServeHostFigures(n.hostFigures); err != nil {
+			return fmt.Errorf("host metrics: %w", err)
+		}
 	}
 	return n.openIngestor(ctx, subs)
 }

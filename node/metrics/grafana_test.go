@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"math/big"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -51,14 +52,22 @@ func TestGrafanaDashboardQueriesExistingMetrics(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A host's figures, and a vector's series once something was counted.
+	m := New(store)
+	if err := m.ServeHostFigures(func(context.Context) (HostFigures, error) {
+		return HostFigures{Paid: big.NewInt(1), Forfeited: big.NewInt(0)}, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	m.RPCErrors.WithLabelValues("eth_call").Inc()
 	rec := httptest.NewRecorder()
-	New(store).Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
 	body, _ := io.ReadAll(rec.Body)
 	served := map[string]bool{}
 	for _, m := range regexp.MustCompile(`(?m)^# TYPE (\S+) `).FindAllSubmatch(body, -1) {
 		served[string(m[1])] = true
 	}
-	name := regexp.MustCompile(`slotd_[a-z_]+`)
+	name := regexp.MustCompile(`slotd_[a-z0-9_]+`)
 	var exprs []string
 	for _, p := range dash.Panels {
 		if len(p.Targets) == 0 {

@@ -22,6 +22,9 @@ type Metrics struct {
 	ProofsMissed    prometheus.Counter // our proofs the chain marked missing
 	ProofsMarked    prometheus.Counter // others' proofs this validator marked
 	DownloadBytes   prometheus.Counter
+	// RPCErrors counts failed RPC calls by JSON-RPC method: error replies,
+	// refused HTTP requests and transport failures.
+	RPCErrors *prometheus.CounterVec
 
 	head atomic.Uint64 // latest block number seen: the gauge and the cursor lag read it
 }
@@ -35,10 +38,12 @@ func New(store *persist.Store) *Metrics {
 		ProofsMissed:    prometheus.NewCounter(prometheus.CounterOpts{Name: "slotd_proofs_missed_total", Help: "Proofs of this node's slots marked missing."}),
 		ProofsMarked:    prometheus.NewCounter(prometheus.CounterOpts{Name: "slotd_proofs_marked_total", Help: "Missed proofs this node marked as a validator."}),
 		DownloadBytes:   prometheus.NewCounter(prometheus.CounterOpts{Name: "slotd_download_bytes_total", Help: "Slot bytes downloaded and verified."}),
+		RPCErrors: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "slotd_rpc_errors_total",
+			Help: "Failed RPC calls by JSON-RPC method (error replies, refused requests, transport failures)."}, []string{"method"}),
 	}
 	headGauge := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "slotd_chain_head_block", Help: "Latest block number seen."},
 		func() float64 { return float64(m.head.Load()) })
-	reg.MustRegister(m.ProofsSubmitted, m.ProofsMissed, m.ProofsMarked, m.DownloadBytes, headGauge,
+	reg.MustRegister(m.ProofsSubmitted, m.ProofsMissed, m.ProofsMarked, m.DownloadBytes, m.RPCErrors, headGauge,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if store != nil {
 		reg.MustRegister(&storeCollector{store: store, head: m})

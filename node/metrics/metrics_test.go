@@ -2,9 +2,11 @@ package metrics
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math/big"
+	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
@@ -100,4 +102,45 @@ func BenchmarkScrape(b *testing.B) {
 			b.Fatalf("scrape:\n%s", rec.Body)
 		}
 	}
+}
+
+// TestHostFiguresAreServed: the host's earnings and last day's proofs are
+// read at each scrape; a failed read is an error on the scrape, not zeros.
+func TestHostFiguresAreServed(t *testing.T) {
+	m := New(nil)
+	paid, _ := new(big.Int).SetString("6710000000000000000", 10)
+	fail := false
+	if err := m.ServeHostFigures(func(context.Context) (HostFigures, error) {
+		if fail {
+			return HostFigures{}, errors.New("store closed")
+		}
+		return HostFigures{Paid: paid, Forfeited: big.NewInt(1573), ProofsSubmitted24h: 41, ProofsMissed24h: 2}, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	body := scrape(t, m)
+	for _, want := range []string{
+		"slotd_earnings_paid_base_units 6.71e+18",
+		"slotd_collateral_forfeited_base_units 1573",
+		`slotd_proofs_24h{status="submitted"} 41`,
+		`slotd_proofs_24h{status="missed"} 2`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %q:\n%s", want, body)
+		}
+	}
+	fail = true
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	if rec.Code != http.StatusInternalServerError {
+		t.Fatalf("scrape with the figures unreadable: %d, want 500", rec.Code)
+	}
+}
+
+func scrape(t *testing.T, m *Metrics) string {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	b, _ := io.ReadAll(rec.Body)
+	return string(b)
 }
