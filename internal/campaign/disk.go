@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"syscall"
 )
 
@@ -14,6 +15,9 @@ import (
 type disk struct {
 	dir     string
 	mounted bool
+
+	mu sync.Mutex
+	ro bool // a read-only bind mount covers dir
 }
 
 const diskSize = 256 << 20
@@ -42,9 +46,43 @@ func (d *disk) fill() (func(), error) {
 	return func() { os.Remove(path) }, nil
 }
 
+// readOnly covers the dir with a read-only bind mount of itself until the
+// returned func lifts it: creating, renaming or removing a file in it fails
+// with EROFS. Remounting the dir's own mount read-only is refused (EBUSY)
+// while the node holds its store open for writing, and chmod does nothing
+// to root; so files already open for writing (the store) stay writable,
+// as on a file system whose new writes fail first.
+func (d *disk) readOnly() (func(), error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.ro {
+		return nil, fmt.Errorf("already read-only")
+	}
+	if err := syscall.Mount(d.dir, d.dir, "", syscall.MS_BIND, ""); err != nil {
+		return nil, fmt.Errorf("bind mount %s: %w", d.dir, err)
+	}
+	if err := syscall.Mount("", d.dir, "", syscall.MS_REMOUNT|syscall.MS_BIND|syscall.MS_RDONLY, ""); err != nil {
+		syscall.Unmount(d.dir, syscall.MNT_DETACH)
+		return nil, fmt.Errorf("remount %s read-only: %w", d.dir, err)
+	}
+	d.ro = true
+	return d.writable, nil
+}
+
+// writable lifts readOnly's mount (the topmost at dir).
+func (d *disk) writable() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.ro {
+		syscall.Unmount(d.dir, syscall.MNT_DETACH)
+		d.ro = false
+	}
+}
+
 // unmount copies the dir's content off the tmpfs (the store stays for the
 // logs folder) and unmounts it.
 func (d *disk) unmount() {
+	d.writable()
 	if !d.mounted {
 		return
 	}

@@ -74,6 +74,12 @@ func (r *run) apply(ctx context.Context, f Fault) string {
 			return "skipped: " + err.Error()
 		}
 		time.AfterFunc(f.Down, free)
+	case DiskReadOnly:
+		writable, err := r.disks[f.Targets[0]].readOnly()
+		if err != nil {
+			return "skipped: " + err.Error()
+		}
+		time.AfterFunc(f.Down, writable)
 	case StallProvider:
 		p := r.procs[f.Targets[0]]
 		p.signal(syscall.SIGSTOP)

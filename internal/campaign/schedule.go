@@ -24,6 +24,7 @@ const (
 	RPCTooMany    Kind = "rpc-toomany"    // eth_getLogs answers "query returned more than 10000 results"
 	Reorg         Kind = "reorg"          // anvil_reorg of Depth blocks
 	DiskFull      Kind = "disk-full"      // the host's data dir (a tmpfs) is filled up for Down
+	DiskReadOnly  Kind = "disk-readonly"  // a read-only bind mount covers the host's data dir for Down
 	StallProvider Kind = "stall-provider" // SIGSTOP the client (the data's provider) for Down
 )
 
@@ -68,12 +69,19 @@ func Plan(seed uint64, window time.Duration, hosts []string, arrivals []time.Dur
 		RPCDown, RPCStall, RPCReset, RPCLogError, RPCTooMany, Reorg, Reorg, DiskFull, StallProvider}
 	nodes := append(slices.Clone(hosts), "validator", "client")
 	var out []Fault
+	disks := 0
 	early, late := r.IntN(len(earlyFailpoints)), r.IntN(len(lateFailpoints))
 	// about one fault every 8 s, at least 2 s apart so their effects can be told apart
 	for at := 4*time.Second + dur(r, 0, 4); at < window; at += dur(r, 4, 12) {
 		f := Fault{At: at, Kind: kinds[r.IntN(len(kinds))]}
 		switch f.Kind {
 		case KillHost, Failpoint, DiskFull:
+			// every other disk fault makes the dir read-only; decided by
+			// count, not by a draw, so the other faults of a seed stay
+			if f.Kind == DiskFull && disks%2 == 1 {
+				f.Kind = DiskReadOnly
+			}
+			disks++
 			f.Targets = []string{hosts[r.IntN(len(hosts))]}
 		case KillTwoHosts:
 			i := r.IntN(len(hosts))

@@ -40,7 +40,7 @@ func TestPlanCoversEveryFault(t *testing.T) {
 			}
 		}
 	}
-	for _, k := range []Kind{KillHost, KillTwoHosts, KillValidator, KillClient, Failpoint, RPCDown, RPCStall, RPCReset, RPCLogError, RPCTooMany, Reorg, DiskFull, StallProvider} {
+	for _, k := range []Kind{KillHost, KillTwoHosts, KillValidator, KillClient, Failpoint, RPCDown, RPCStall, RPCReset, RPCLogError, RPCTooMany, Reorg, DiskFull, DiskReadOnly, StallProvider} {
 		if !kinds[k] {
 			t.Errorf("no seed of 40 plans a %s", k)
 		}
