@@ -106,7 +106,7 @@ func (in *Ingestor) orphaned(ctx context.Context, orphans []persist.BlockRef) ([
 			switch {
 			case err != nil && unknownBlock(err):
 				in.log.Error("orphaned block applied by an older slotd is gone from the provider: rolling it back without reverting its events; "+
-					"what they changed stays until the new branch overwrites it (run `slotd dump --check`, or resync from an empty store if the node misbehaves)",
+					"what they changed stays until the new branch overwrites it (check the store with `slotd dump check`; resync from an empty store if the node misbehaves)",
 					"block", ref.Number, "hash", ref.Hash, "err", err)
 				in.mu.Lock()
 				in.stats.Unreverted++
