@@ -38,6 +38,16 @@ var migrations = map[uint64]func(*bolt.Tx) error{
 	1: migrate1to2,
 	2: migrate2to3,
 	3: migrate3to4,
+	4: migrate4to5,
+}
+
+// migrate4to5 adds the bucket of the logs applied per remembered block,
+// empty.
+func migrate4to5(btx *bolt.Tx) error {
+	if _, err := btx.CreateBucketIfNotExists(bucketApplied); err != nil {
+		return fmt.Errorf("create bucket %s: %w", bucketApplied, err)
+	}
+	return nil
 }
 
 // migrate3to4 adds the ledger's proof records' bucket, empty.

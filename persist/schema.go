@@ -9,7 +9,7 @@ import (
 
 // SchemaVersion is the layout this binary reads and writes.
 //
-// Schema 4 (current), all keys big-endian, all values valueVersion‖JSON:
+// Schema 5 (current), all keys big-endian, all values valueVersion‖JSON:
 //
 //	meta            "schema" → uint64, "deployment" → Deployment,
 //	                "account" → signing address (0x…, lower case)
@@ -27,6 +27,7 @@ import (
 //	ledgerslots     requestId(32) ‖ index(8) → LedgerSlot
 //	ledgerproofs    requestId(32) ‖ index(8) ‖ period(8) → LedgerProof
 //	validator       slotId(32) → WatchedSlot
+//	applied         block number(8) ‖ hash(32) → AppliedBlock
 //
 // The journal is one flat bucket with composite keys rather than a nested
 // bucket per slot (as schema 1 had): a node holds up to ~10^5 slots, and a
@@ -35,6 +36,11 @@ import (
 // backups into a walk over 10^5 tiny trees. With slotId‖seq keys a slot's
 // history is one contiguous key range (Seek to the prefix, read until the
 // prefix changes) and pages stay dense.
+//
+// Schema 4 (migrated on Open, see migrate.go) had no applied bucket; the
+// migration adds it empty: the blocks the cursor remembered at the upgrade
+// have no stored logs, and a rollback of one of them asks the provider (see
+// node/chain).
 //
 // Schema 3 (migrated on Open, see migrate.go) had no ledgerproofs bucket;
 // the migration adds it empty: the proofs of an upgraded store start at the
@@ -49,7 +55,7 @@ import (
 // without a version byte; the journal was nested (journal/<slotId>/<seq>);
 // agents did not carry their availability and reserved size; there were
 // no downloads, purchases or datasets buckets.
-const SchemaVersion = 4
+const SchemaVersion = 5
 
 var (
 	bucketMeta           = []byte("meta")
@@ -67,6 +73,7 @@ var (
 	bucketLedgerSlots    = []byte("ledgerslots")
 	bucketLedgerProofs   = []byte("ledgerproofs")
 	bucketValidator      = []byte("validator")
+	bucketApplied        = []byte("applied")
 
 	keySchema = []byte("schema")
 	keyCursor = []byte("head")
@@ -77,13 +84,13 @@ var allBuckets = [][]byte{
 	bucketMeta, bucketAgents, bucketJournal, bucketQueue, bucketAvailabilities,
 	bucketReservations, bucketCursor, bucketTxs, bucketDownloads,
 	bucketPurchases, bucketDatasets, bucketLedger, bucketLedgerSlots,
-	bucketValidator, bucketLedgerProofs,
+	bucketValidator, bucketLedgerProofs, bucketApplied,
 }
 
 // startupBuckets are what a node loads when it starts (see prefetch).
 var startupBuckets = [][]byte{
 	bucketMeta, bucketAgents, bucketQueue, bucketAvailabilities,
-	bucketReservations, bucketCursor, bucketTxs,
+	bucketReservations, bucketCursor, bucketTxs, bucketApplied,
 }
 
 // readSchema returns the schema version stored in meta, or 0 when the file

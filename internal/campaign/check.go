@@ -49,10 +49,13 @@ func (r *run) check(ctx context.Context, t0 time.Time, ups map[string][]span) *R
 		freedAt[f.slot] = append(freedAt[f.slot], f.block)
 	}
 	lostBy := map[string]int{}
+	notes, none := unstarted(h)
+	res.Notes = append(res.Notes, notes...)
+	if none != "" {
+		add("", "%s", none)
+	}
 	for req, n := range h.requested {
 		if !h.fulfilled[req] {
-			// not a broken promise: under faults no host may have made it in time
-			res.Notes = append(res.Notes, fmt.Sprintf("request %s never started (%s)", short(req), h.ended[req]))
 			continue
 		}
 		for i := range n {
@@ -277,4 +280,24 @@ func fired(log, state string, when time.Time) bool {
 		}
 	}
 	return false
+}
+
+// unstarted notes each request that never started: not a broken promise by
+// itself, since under faults no host may have made it in time. A run in
+// which no request started at all is a violation (its what): the market
+// never worked, and every other invariant then holds vacuously.
+func unstarted(h *history) (notes []string, none string) {
+	started := 0
+	for req := range h.requested {
+		if h.fulfilled[req] {
+			started++
+			continue
+		}
+		notes = append(notes, fmt.Sprintf("request %s never started (%s)", short(req), h.ended[req]))
+	}
+	slices.Sort(notes)
+	if started == 0 {
+		none = fmt.Sprintf("none of the %d requests started: no slot was ever filled to the end, so the other checks prove nothing", len(h.requested))
+	}
+	return notes, none
 }

@@ -2,8 +2,11 @@ package campaign
 
 import (
 	"os"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/ethereum/go-ethereum/common"
 )
 
 // A host counts as up for a period only if one run of its process spans it:
@@ -57,5 +60,23 @@ func TestFired(t *testing.T) {
 	at := time.Date(2026, 12, 3, 14, 51, 0, 0, time.UTC)
 	if !fired(log, "filling", at) || fired(log, "filled", at) || fired(log, "filling", at.Add(time.Minute)) {
 		t.Fatal("fired is wrong")
+	}
+}
+
+// TestNoRequestStartedIsAViolation: one request that never started is a
+// note; a run in which none did (or none was made) is a violation.
+func TestNoRequestStartedIsAViolation(t *testing.T) {
+	a, b := common.Hash{1}, common.Hash{2}
+	h := &history{requested: map[common.Hash]uint64{a: 2, b: 2}, fulfilled: map[common.Hash]bool{a: true}, ended: map[common.Hash]string{b: "cancelled"}}
+	notes, none := unstarted(h)
+	if len(notes) != 1 || !strings.Contains(notes[0], "never started (cancelled)") || none != "" {
+		t.Fatalf("one of two started: notes %q, violation %q", notes, none)
+	}
+	h.fulfilled = map[common.Hash]bool{}
+	if notes, none = unstarted(h); len(notes) != 2 || !strings.Contains(none, "none of the 2 requests started") {
+		t.Fatalf("none started: notes %q, violation %q", notes, none)
+	}
+	if _, none = unstarted(&history{}); none == "" {
+		t.Fatal("a run without requests is no violation")
 	}
 }

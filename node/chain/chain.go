@@ -17,8 +17,12 @@
 // block has left the canonical chain, the ingestor walks back through the
 // remembered hashes to the common ancestor, hands the orphaned blocks'
 // events to the subscribers' Revert (newest block first, each block's events in
-// reverse order; the logs are fetched again by block hash), rewinds the
-// cursor in the same transaction and then applies the canonical branch.
+// reverse order), rewinds the cursor in the same transaction and then
+// applies the canonical branch. The events to revert come from the store:
+// every block the cursor remembers has its applied logs stored beside the
+// cursor, written and pruned in the transaction that moves it, because
+// providers do not serve orphaned blocks (see orphaned for a store that
+// predates this).
 //
 // Run follows new heads: by subscription when the client can push them,
 // otherwise (and as a safety net) by polling. A dropped subscription is
@@ -158,6 +162,10 @@ type Stats struct {
 	Events   uint64 // events applied
 	Reverted uint64 // events reverted
 	Reorgs   uint64 // rollbacks to a common ancestor
+	// Unreverted counts orphaned blocks rolled back without their events:
+	// applied by a slotd that did not store them, and gone from the
+	// provider.
+	Unreverted uint64
 }
 
 // Ingestor applies the Marketplace's events to the store. Create it with
@@ -169,12 +177,6 @@ type Ingestor struct {
 	pass   sync.Mutex // one pass over the chain at a time; guards page, pageOK
 	page   uint64     // current log query page (shrinks on "too many results")
 	pageOK int        // walks in a row that did not shrink it
-	// applied holds the events this process applied for each block the
-	// cursor remembers (nil for none), keyed by block hash, so that a
-	// rollback reverts exactly what was applied without asking the provider
-	// for orphaned blocks. After a restart it is empty and rollbacks fetch
-	// the orphaned blocks' logs by hash. Guarded by pass.
-	applied map[common.Hash][]contracts.Event
 
 	mu       sync.Mutex
 	cur      persist.Cursor
@@ -216,7 +218,7 @@ func New(cfg Config) (*Ingestor, error) {
 	if log == nil {
 		log = hclog.NewNullLogger()
 	}
-	return &Ingestor{cfg: cfg, log: log, changed: make(chan struct{}), applied: map[common.Hash][]contracts.Event{}}, nil
+	return &Ingestor{cfg: cfg, log: log, changed: make(chan struct{})}, nil
 }
 
 // Cursor returns the cursor as the ingestor last committed it (the zero

@@ -113,24 +113,6 @@ func (in *Ingestor) load(ctx context.Context) error {
 	return nil
 }
 
-// prune forgets the applied events of blocks the cursor no longer
-// remembers.
-func (in *Ingestor) prune(c persist.Cursor) {
-	if len(in.applied) <= len(c.Recent)+1 {
-		return
-	}
-	keep := make(map[common.Hash]bool, len(c.Recent)+1)
-	keep[common.Hash(c.Hash)] = true
-	for _, b := range c.Recent {
-		keep[common.Hash(b.Hash)] = true
-	}
-	for h := range in.applied {
-		if !keep[h] {
-			delete(in.applied, h)
-		}
-	}
-}
-
 // reload makes the next pass read the cursor from the store again. After a
 // failed Update the store is the truth: bbolt may report a failure for a
 // commit that reached the disk, and the stored cursor always matches the
@@ -154,10 +136,12 @@ func (in *Ingestor) canonical(ctx context.Context, b BlockRef) (bool, uint64, er
 	return h.Hash() == b.Hash, h.Time, nil
 }
 
-// block is one block's decoded events.
+// block is one block's decoded events, and the logs they came from (what
+// the store keeps to revert the block later).
 type block struct {
 	ref    BlockRef
 	events []contracts.Event
+	logs   []types.Log
 }
 
 // advance applies the next batch of blocks after cur, at most up to safe.
@@ -227,16 +211,17 @@ func (in *Ingestor) follow(ctx context.Context, cur persist.Cursor, from, to uin
 	}); err != nil {
 		return err
 	}
-	byNumber := map[uint64][]contracts.Event{}
+	byNumber := map[uint64]block{}
 	for _, b := range in.group(logs) {
 		if b.ref.Number < from || b.ref.Number > to || b.ref.Hash != headers[b.ref.Number-from].Hash() {
 			return errChainMoved
 		}
-		byNumber[b.ref.Number] = b.events
+		byNumber[b.ref.Number] = b
 	}
 	blocks := make([]block, len(headers))
 	for i, h := range headers {
-		blocks[i] = block{ref: BlockRef{Number: from + uint64(i), Hash: h.Hash()}, events: byNumber[from+uint64(i)]}
+		b := byNumber[from+uint64(i)]
+		blocks[i] = block{ref: BlockRef{Number: from + uint64(i), Hash: h.Hash()}, events: b.events, logs: b.logs}
 	}
 	_, err = in.commit(ctx, cur, blocks, headers[len(headers)-1].Time)
 	return err
@@ -327,7 +312,8 @@ func (in *Ingestor) group(logs []types.Log) []block {
 		if n := len(blocks); n == 0 || blocks[n-1].ref.Hash != l.BlockHash {
 			blocks = append(blocks, block{ref: BlockRef{Number: l.BlockNumber, Hash: l.BlockHash}})
 		}
-		blocks[len(blocks)-1].events = append(blocks[len(blocks)-1].events, ev)
+		b := &blocks[len(blocks)-1]
+		b.events, b.logs = append(b.events, ev), append(b.logs, *l)
 	}
 	return blocks
 }
@@ -351,9 +337,7 @@ func (in *Ingestor) commit(ctx context.Context, cur persist.Cursor, blocks []blo
 	}
 	for _, b := range blocks {
 		events += len(b.events)
-		in.applied[b.ref.Hash] = b.events
 	}
-	in.prune(next)
 	in.setCursor(next, func(s *Stats) {
 		s.Blocks += last.Number - cur.Number
 		s.Events += uint64(events)
@@ -402,33 +386,19 @@ func (in *Ingestor) rewind(ctx context.Context, cur persist.Cursor) error {
 			ErrReorgTooDeep, len(chain), oldest, cur.Number, oldest)
 	}
 	orphans := chain[ancestor+1:]
-	reverts := make([]block, 0, len(orphans))
+	reverts, err := in.orphaned(ctx, orphans)
+	if err != nil {
+		return err
+	}
 	events := 0
-	for i := len(orphans) - 1; i >= 0; i-- {
-		ref := toRef(orphans[i])
-		evs, ok := in.applied[ref.Hash]
-		evs = slices.Clone(evs)
-		if !ok {
-			// Applied before a restart: a block's logs are fixed by its
-			// hash, so fetching them again gives what was applied.
-			logs, err := in.cfg.Client.FilterLogs(ctx, ethereum.FilterQuery{BlockHash: &ref.Hash, Addresses: []common.Address{in.cfg.Address}})
-			if err != nil {
-				return fmt.Errorf("logs of orphaned block %d (%s), needed to roll it back: %w", ref.Number, ref.Hash, err)
-			}
-			for _, b := range in.group(logs) {
-				evs = append(evs, b.events...)
-			}
-		}
-		slices.Reverse(evs)
-		events += len(evs)
-		reverts = append(reverts, block{ref: ref, events: evs})
+	for _, b := range reverts {
+		events += len(b.events)
 	}
 	to := chain[ancestor]
 	next := persist.Cursor{Number: to.Number, Hash: to.Hash, Recent: chain[:ancestor], Time: at}
 	if err := in.store(ctx, cur, next, reverts, true); err != nil {
 		return err
 	}
-	in.prune(next)
 	in.setCursor(next, func(s *Stats) {
 		s.Reorgs++
 		s.Reverted += uint64(events)
@@ -485,6 +455,9 @@ func (in *Ingestor) store(ctx context.Context, cur, next persist.Cursor, blocks 
 					return fmt.Errorf("%s block %d (%s): %w", verb, b.ref.Number, b.ref.Hash, err)
 				}
 			}
+		}
+		if err := keepApplied(tx, next, blocks, revert); err != nil {
+			return err
 		}
 		return tx.SetCursor(next)
 	})
