@@ -27,7 +27,7 @@ import (
 // the data store. Every method starts by reading the chain, so running it
 // again after a crash does only what is still left to do.
 type effects struct {
-	market     contracts.Market
+	market     Market
 	store      *persist.Store // our tx records: which fills we sent
 	receipts   Client
 	data       *datastore.Store
