@@ -86,7 +86,7 @@ func TestProofClockMatchesContract(t *testing.T) {
 			}
 			challenge, _ := m.GetChallenge(e.Ctx, s)
 			req, _ := m.IsProofRequired(e.Ctx, s)
-			w, _ := m.WillProofBeRequired(e.Ctx, s)
+			w := e.WillProofBeRequired(s)
 			goReq, goWill := c.ProofRequired(s, filledAt[i], probability[i]), c.WillProofBeRequired(s, filledAt[i], probability[i])
 			st := statuses[i]
 			switch {

@@ -55,10 +55,8 @@ type Market interface {
 	GetHost(ctx context.Context, slot SlotID) (common.Address, error)
 	MissingProofs(ctx context.Context, slot SlotID) (uint64, error)
 	IsProofRequired(ctx context.Context, slot SlotID) (bool, error)
-	WillProofBeRequired(ctx context.Context, slot SlotID) (bool, error)
 	GetChallenge(ctx context.Context, slot SlotID) (common.Hash, error)
 	CurrentPeriod(ctx context.Context) (uint64, error)
-	RequestsOf(ctx context.Context, client common.Address) ([]RequestID, error)
 	IsReserved(ctx context.Context, slot SlotID, host common.Address) (bool, error)
 	// ReservationRank is host's place among the slot's reservers (1 is the
 	// first), 0 when it holds none.
@@ -344,10 +342,6 @@ func (m *EthMarket) IsProofRequired(ctx context.Context, slot SlotID) (bool, err
 	return call(ctx, m, "is proof required "+slot.Hex(), m.abi.PackIsProofRequired(slot), m.abi.UnpackIsProofRequired)
 }
 
-func (m *EthMarket) WillProofBeRequired(ctx context.Context, slot SlotID) (bool, error) {
-	return call(ctx, m, "will proof be required "+slot.Hex(), m.abi.PackWillProofBeRequired(slot), m.abi.UnpackWillProofBeRequired)
-}
-
 func (m *EthMarket) GetChallenge(ctx context.Context, slot SlotID) (common.Hash, error) {
 	c, err := call(ctx, m, "challenge "+slot.Hex(), m.abi.PackGetChallenge(slot), m.abi.UnpackGetChallenge)
 	return common.Hash(c), err
@@ -359,11 +353,6 @@ func (m *EthMarket) CurrentPeriod(ctx context.Context) (uint64, error) {
 		return 0, err
 	}
 	return p.Uint64(), nil
-}
-
-func (m *EthMarket) RequestsOf(ctx context.Context, client common.Address) ([]RequestID, error) {
-	ids, err := call(ctx, m, "requests of "+client.Hex(), m.abi.PackRequestsOf(client), m.abi.UnpackRequestsOf)
-	return toHashes[RequestID](ids), err
 }
 
 func (m *EthMarket) IsReserved(ctx context.Context, slot SlotID, host common.Address) (bool, error) {

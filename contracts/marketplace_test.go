@@ -62,7 +62,7 @@ func TestIDsAndDepositMatchContract(t *testing.T) {
 	}
 	ct.WantEqual(t, "client paid the deposit", new(big.Int).Sub(before, e.Balance(e.Client.Addr)), contracts.Deposit(ask))
 	ct.WantEqual(t, "deposit formula", contracts.Deposit(ask), ct.Mul(3, slotSize, 1000, 3))
-	ids, _ := e.Client.M.RequestsOf(e.Ctx, e.Client.Addr)
+	ids := e.RequestsOf(e.Client.Addr)
 	if len(ids) != 1 || ids[0] != id {
 		t.Fatalf("requestsOf: %v", ids)
 	}

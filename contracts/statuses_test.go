@@ -47,7 +47,7 @@ func TestSlotStatusesServeManySlotsInOneCall(t *testing.T) {
 		host, _ := m.GetHost(e.Ctx, s)
 		missing, _ := m.MissingProofs(e.Ctx, s)
 		req, _ := m.IsProofRequired(e.Ctx, s)
-		will, _ := m.WillProofBeRequired(e.Ctx, s)
+		will := e.WillProofBeRequired(s)
 		c, _ := m.GetChallenge(e.Ctx, s)
 		got := st[i]
 		if contracts.SlotState(got.State) != state || got.Host != host || got.MissingProofs != missing ||

@@ -88,7 +88,7 @@ func TestProofTimingFollowsBlocksAndDowntime(t *testing.T) {
 		if r, _ := e2.Hosts[0].M.IsProofRequired(e2.Ctx, slot2); r {
 			required++
 		}
-		if w, _ := e2.Hosts[0].M.WillProofBeRequired(e2.Ctx, slot2); w {
+		if w := e2.WillProofBeRequired(slot2); w {
 			will++
 		}
 		e2.Commit()

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/slotd/slotd/persist"
+	"github.com/slotd/slotd/retry"
 )
 
 // The crash test runs the test binary itself as a host node: it sells a
@@ -95,7 +96,7 @@ func (fx *crashFx) enter(ctx context.Context, a *Agent, state string) error {
 	fx.logMu.Unlock()
 	time.Sleep(time.Duration(rand.IntN(4000)) * time.Microsecond)
 	if rand.IntN(10) == 0 {
-		return Transient(errors.New("rpc timeout"))
+		return retry.MarkTransient(errors.New("rpc timeout"))
 	}
 	return ctx.Err()
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/slotd/slotd/contracts/marketplace"
 	"github.com/slotd/slotd/persist"
+	"github.com/slotd/slotd/retry"
 )
 
 func ref(block uint64) marketplace.LogRef { return marketplace.LogRef{Block: block} }
@@ -201,9 +202,9 @@ func TestErroredRetry(t *testing.T) {
 	fx := newScript(func(ctx context.Context, state string, a *Agent, n int) (Step, error) {
 		switch {
 		case state == Downloading && n <= 3:
-			return Step{}, Transient(errors.New("provider unreachable"))
+			return Step{}, retry.MarkTransient(errors.New("provider unreachable"))
 		case state == Filling && broken.Load():
-			return Step{}, Permanent(errors.New("collateral token not approved: allowance 0"))
+			return Step{}, retry.MarkFinal(errors.New("collateral token not approved: allowance 0"))
 		}
 		return Step{}, nil
 	})

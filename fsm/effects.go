@@ -3,6 +3,8 @@ package fsm
 import (
 	"context"
 	"fmt"
+
+	"github.com/slotd/slotd/retry"
 )
 
 // Step is what a side effect reports when its work is over.
@@ -67,7 +69,7 @@ type Effects interface {
 func runEffect(ctx context.Context, fx Effects, state string, a *Agent) (st Step, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			err = Permanent(fmt.Errorf("%s side effect panicked: %v", state, p))
+			err = retry.MarkFinal(fmt.Errorf("%s side effect panicked: %v", state, p))
 		}
 	}()
 	switch state {
@@ -86,5 +88,5 @@ func runEffect(ctx context.Context, fx Effects, state string, a *Agent) (st Step
 	case Payout:
 		return fx.Payout(ctx, a)
 	}
-	return Step{}, Permanent(fmt.Errorf("state %q has no side effect", state))
+	return Step{}, retry.MarkFinal(fmt.Errorf("state %q has no side effect", state))
 }

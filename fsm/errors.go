@@ -23,16 +23,8 @@ var (
 // dropped.
 var errStale = errors.New("agent state changed meanwhile")
 
-// Transient marks err as transient: the driver backs off and runs the
-// side effect again, however often it takes. nil stays nil.
-func Transient(err error) error { return retry.MarkTransient(err) }
-
-// Permanent marks err as permanent: the agent goes to Errored with err's
-// text as the reason. nil stays nil.
-func Permanent(err error) error { return retry.MarkFinal(err) }
-
 // retried reports whether the driver retries err rather than moving the
 // agent to Errored: what retry.Classify calls transient. An unmarked error
 // it knows nothing of is permanent, so an Effects implementation should
-// mark what it knows.
+// mark what it knows (retry.MarkTransient, retry.MarkFinal).
 func retried(err error) bool { return retry.Classify(err) == retry.Transient }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/slotd/slotd/persist"
+	"github.com/slotd/slotd/retry"
 )
 
 // TestErroredBeforeFillReturnsItsBytes: an agent that errors while it
@@ -22,7 +23,7 @@ func TestErroredBeforeFillReturnsItsBytes(t *testing.T) {
 	broken.Store(true)
 	fx := newScript(func(ctx context.Context, state string, a *Agent, n int) (Step, error) {
 		if state == Downloading && broken.Load() {
-			return Step{}, Permanent(errors.New("slot data fails verification"))
+			return Step{}, retry.MarkFinal(errors.New("slot data fails verification"))
 		}
 		if state == Proving || state == Preparing && a.SlotIndex() == 1 {
 			<-ctx.Done() // hold the bytes until the test ends

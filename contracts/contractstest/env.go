@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	bind "github.com/ethereum/go-ethereum/accounts/abi/bind/v2"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/crypto"
@@ -25,6 +26,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/slotd/slotd/contracts"
+	"github.com/slotd/slotd/contracts/bindings"
 	"github.com/slotd/slotd/contracts/proof"
 )
 
@@ -422,4 +424,32 @@ func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Helper()
 	w.t.Log(strings.TrimRight(string(p), "\n"))
 	return len(p), nil
+}
+
+// RequestsOf is the Marketplace's list of client's open requests (the node
+// keeps its own, so only tests read the chain's).
+func (e *Env) RequestsOf(client common.Address) []contracts.RequestID {
+	e.T.Helper()
+	m := bindings.NewMarketplace()
+	ids, err := bind.Call(m.Instance(e.Chain, e.Dep.Marketplace), &bind.CallOpts{Context: e.Ctx}, m.PackRequestsOf(client), m.UnpackRequestsOf)
+	if err != nil {
+		e.T.Fatalf("requests of %s: %v", client.Hex(), err)
+	}
+	out := make([]contracts.RequestID, len(ids))
+	for i, id := range ids {
+		out[i] = id
+	}
+	return out
+}
+
+// WillProofBeRequired is the contract's answer for slot (the node computes
+// it with contracts.Clock; tests check the two agree).
+func (e *Env) WillProofBeRequired(slot contracts.SlotID) bool {
+	e.T.Helper()
+	m := bindings.NewMarketplace()
+	will, err := bind.Call(m.Instance(e.Chain, e.Dep.Marketplace), &bind.CallOpts{Context: e.Ctx}, m.PackWillProofBeRequired(slot), m.UnpackWillProofBeRequired)
+	if err != nil {
+		e.T.Fatalf("will proof be required %s: %v", slot.Hex(), err)
+	}
+	return will
 }

@@ -33,7 +33,7 @@ func TestRequestBeyondTheBalanceIsRefusedBeforeSending(t *testing.T) {
 	store.View(func(tx *persist.Tx) error {
 		return tx.ForEachPurchase(func(persist.Purchase) error { n++; return nil })
 	})
-	if ids, _ := e.Client.M.RequestsOf(context.Background(), e.Client.Addr); len(ids) != 0 || n != 0 {
+	if ids := e.RequestsOf(e.Client.Addr); len(ids) != 0 || n != 0 {
 		t.Fatalf("%d requests sent and %d purchases recorded, want none", len(ids), n)
 	}
 }
@@ -60,7 +60,7 @@ func TestCancelEndsAPurchaseNeverSent(t *testing.T) {
 	if err := p.Step(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if ids, _ := e.Client.M.RequestsOf(ctx, e.Client.Addr); len(ids) != 0 {
+	if ids := e.RequestsOf(e.Client.Addr); len(ids) != 0 {
 		t.Fatalf("a cancelled purchase was sent: %v", ids)
 	}
 }

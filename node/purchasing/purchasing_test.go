@@ -74,7 +74,7 @@ func TestRequestSurvivesRestartAndEndsWithdrawn(t *testing.T) {
 	if rec, _ := p.Purchase(id); rec.State != purchasing.StateSubmitted {
 		t.Fatalf("state %q, want submitted", rec.State)
 	}
-	if ids, _ := e.Client.M.RequestsOf(ctx, e.Client.Addr); len(ids) != 1 || ids[0] != id {
+	if ids := e.RequestsOf(e.Client.Addr); len(ids) != 1 || ids[0] != id {
 		t.Fatalf("requests on chain: %v, want exactly %s", ids, id)
 	}
 
@@ -169,7 +169,7 @@ func TestRequestOutOfBoundsIsRefusedBeforeSending(t *testing.T) {
 	store.View(func(tx *persist.Tx) error {
 		return tx.ForEachPurchase(func(persist.Purchase) error { n++; return nil })
 	})
-	if ids, _ := e.Client.M.RequestsOf(context.Background(), e.Client.Addr); len(ids) != 0 || n != 0 {
+	if ids := e.RequestsOf(e.Client.Addr); len(ids) != 0 || n != 0 {
 		t.Fatalf("%d requests sent and %d purchases recorded, want none", len(ids), n)
 	}
 	params := params()

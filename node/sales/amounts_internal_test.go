@@ -20,7 +20,7 @@ import (
 
 // termsMarket answers the reads the payout and slash lines make.
 type termsMarket struct {
-	contracts.Market
+	Market
 	me, token common.Address
 	slot      contracts.SlotInfo
 }

@@ -27,7 +27,7 @@ import (
 // the data store. Every method starts by reading the chain, so running it
 // again after a crash does only what is still left to do.
 type effects struct {
-	market     contracts.Market
+	market     Market
 	store      *persist.Store // our tx records: which fills we sent
 	receipts   Client
 	data       *datastore.Store
@@ -55,12 +55,12 @@ var _ fsm.Effects = (*effects)(nil)
 // the caller says otherwise.
 func transient(err error) error {
 	if errors.Is(err, contracts.ErrInsufficientAllowance) || errors.Is(err, contracts.ErrInsufficientBalance) {
-		return fsm.Transient(err) // the operator can top up; the sale waits
+		return retry.MarkTransient(err) // the operator can top up; the sale waits
 	}
 	if retry.IsFinal(err) {
-		return fsm.Permanent(err)
+		return retry.MarkFinal(err)
 	}
-	return fsm.Transient(err)
+	return retry.MarkTransient(err)
 }
 
 func (e *effects) me() common.Address { return e.market.Account() }
@@ -134,7 +134,7 @@ func (e *effects) reserve(ctx context.Context, a *fsm.Agent) (fsm.Step, error) {
 		if st, done, err := e.filledAlready(ctx, a); done || err != nil {
 			return st, err
 		}
-		return fsm.Step{}, fsm.Transient(err)
+		return fsm.Step{}, retry.MarkTransient(err)
 	}
 	return fsm.Step{}, transient(fmt.Errorf("reserve slot: %w", err))
 }
@@ -166,7 +166,7 @@ func (e *effects) Download(ctx context.Context, a *fsm.Agent) (fsm.Step, error) 
 		return fsm.Step{Outcome: fsm.Lost, Detail: "gave up downloading: " + err.Error()}, nil
 	}
 	if err != nil {
-		return fsm.Step{}, fsm.Transient(fmt.Errorf("download slot: %w", err))
+		return fsm.Step{}, retry.MarkTransient(fmt.Errorf("download slot: %w", err))
 	}
 	if e.metrics != nil {
 		e.metrics.DownloadBytes.Add(float64(res.Fetched))
@@ -203,7 +203,7 @@ func (e *effects) held(slot contracts.SlotID) (*datastore.HostedSlot, *proof.Slo
 func (e *effects) InitialProve(ctx context.Context, a *fsm.Agent) (fsm.Step, error) {
 	_, _, data, err := e.held(a.ChainSlotID())
 	if err != nil {
-		return fsm.Step{}, fsm.Permanent(err)
+		return fsm.Step{}, retry.MarkFinal(err)
 	}
 	data.Close()
 	return fsm.Step{Outcome: fsm.Done}, nil
@@ -213,7 +213,7 @@ func (e *effects) InitialProve(ctx context.Context, a *fsm.Agent) (fsm.Step, err
 func (e *effects) prove(ctx context.Context, slot contracts.SlotID) (*datastore.HostedSlot, contracts.Proof, error) {
 	hs, tree, data, err := e.held(slot)
 	if err != nil {
-		return nil, contracts.Proof{}, fsm.Permanent(err)
+		return nil, contracts.Proof{}, retry.MarkFinal(err)
 	}
 	defer data.Close()
 	challenge, err := e.market.GetChallenge(ctx, slot)
@@ -222,7 +222,7 @@ func (e *effects) prove(ctx context.Context, slot contracts.SlotID) (*datastore.
 	}
 	p, err := proof.Prove(tree, data, challenge, proof.Hash(slot), e.samples)
 	if err != nil {
-		return nil, contracts.Proof{}, fsm.Permanent(fmt.Errorf("build proof: %w", err))
+		return nil, contracts.Proof{}, retry.MarkFinal(fmt.Errorf("build proof: %w", err))
 	}
 	return hs, contracts.ToContractProof(p), nil
 }
@@ -243,26 +243,26 @@ func (e *effects) Fill(ctx context.Context, a *fsm.Agent) (fsm.Step, error) {
 	}
 	path, err := proof.ContentPath(hs.Manifest.SlotRoots, a.SlotIndex())
 	if err != nil {
-		return fsm.Step{}, fsm.Permanent(err)
+		return fsm.Step{}, retry.MarkFinal(err)
 	}
 	rc, err := e.market.FillSlot(ctx, req, a.SlotIndex(), hs.Root, path, p)
 	switch {
 	case err == nil:
 		return fsm.Step{Outcome: fsm.Done, Block: rc.BlockNumber.Uint64(), Detail: e.fillDetail(ctx, rc, slot)}, nil
 	case errors.Is(err, contracts.ErrInvalidProof):
-		return fsm.Step{}, fsm.Transient(fmt.Errorf("challenge moved while filling: %w", err))
+		return fsm.Step{}, retry.MarkTransient(fmt.Errorf("challenge moved while filling: %w", err))
 	case errors.Is(err, contracts.ErrNotReserved):
 		// Our reservation is gone (a reorganisation took it out): take one
 		// again if there is room, and fill on the next try.
 		if st, rerr := e.reserve(ctx, a); rerr != nil || st.Outcome != fsm.Done {
 			return st, rerr
 		}
-		return fsm.Step{}, fsm.Transient(fmt.Errorf("fill refused without a reservation; reserved again: %w", err))
+		return fsm.Step{}, retry.MarkTransient(fmt.Errorf("fill refused without a reservation; reserved again: %w", err))
 	case errors.Is(err, contracts.ErrSlotNotFree), errors.Is(err, contracts.ErrRequestNotActive):
 		if st, done, err := e.filledAlready(ctx, a); done || err != nil {
 			return st, err
 		}
-		return fsm.Step{}, fsm.Transient(err)
+		return fsm.Step{}, retry.MarkTransient(err)
 	}
 	return fsm.Step{}, transient(fmt.Errorf("fill slot: %w", err))
 }
@@ -377,7 +377,7 @@ func (e *effects) chainHead(ctx context.Context) (persist.Head, error) {
 	}
 	h, err := e.headers.HeaderByNumber(ctx, nil)
 	if err != nil {
-		return persist.Head{}, fsm.Transient(fmt.Errorf("read the head: %w", err))
+		return persist.Head{}, retry.MarkTransient(fmt.Errorf("read the head: %w", err))
 	}
 	return persist.Head{Number: h.Number.Uint64(), Time: h.Time}, nil
 }
@@ -391,7 +391,7 @@ func (e *effects) spacing(ctx context.Context) (uint64, error) {
 	}
 	p, err := e.headers.HeaderByNumber(ctx, new(big.Int).SetUint64(head.Number-1))
 	if err != nil {
-		return 0, fsm.Transient(fmt.Errorf("read the head's parent: %w", err))
+		return 0, retry.MarkTransient(fmt.Errorf("read the head's parent: %w", err))
 	}
 	return max(1, head.Time-min(p.Time, head.Time)), nil
 }
@@ -430,7 +430,7 @@ func (e *effects) ConfirmFill(ctx context.Context, a *fsm.Agent) (fsm.Step, erro
 	case e.me():
 		return fsm.Step{Outcome: fsm.Done}, nil
 	case common.Address{}:
-		return fsm.Step{}, fsm.Transient(errors.New("fill receipt seen but the slot reads free: waiting for the chain to settle"))
+		return fsm.Step{}, retry.MarkTransient(errors.New("fill receipt seen but the slot reads free: waiting for the chain to settle"))
 	}
 	return fsm.Step{Outcome: fsm.Lost, Detail: "filled by " + host.Hex()}, nil
 }
@@ -439,7 +439,7 @@ func (e *effects) ConfirmFill(ctx context.Context, a *fsm.Agent) (fsm.Step, erro
 // a scheduled state, and its scheduler proves for every held slot at
 // once (scheduler.go). Reaching it is a wiring fault.
 func (e *effects) Prove(ctx context.Context, a *fsm.Agent) (fsm.Step, error) {
-	return fsm.Step{}, fsm.Permanent(errors.New("proving is run by the sales scheduler, not by an agent's driver"))
+	return fsm.Step{}, retry.MarkFinal(errors.New("proving is run by the sales scheduler, not by an agent's driver"))
 }
 
 // errFillGone: the slot we were proving reads free and never filled, which
@@ -484,7 +484,7 @@ func (e *effects) Payout(ctx context.Context, a *fsm.Agent) (fsm.Step, error) {
 	o, over := ended(rs)
 	if !over {
 		// Freeing now would forfeit the collateral: wait for the end.
-		return fsm.Step{}, fsm.Transient(fmt.Errorf("request %s still %s: payout waits for its end", a.ChainRequestID(), rs))
+		return fsm.Step{}, retry.MarkTransient(fmt.Errorf("request %s still %s: payout waits for its end", a.ChainRequestID(), rs))
 	}
 	if o == fsm.RequestEnded {
 		o = fsm.Done

@@ -31,7 +31,7 @@ import (
 // Config is what the host role needs.
 type Config struct {
 	Store  *persist.Store
-	Market contracts.Market
+	Market Market
 	Client Client
 	Data   *datastore.Store
 	Peers  []string
