@@ -99,7 +99,7 @@ func Open(ctx context.Context, cfg Config, log hclog.Logger) (_ *Node, err error
 		return nil, err
 	}
 	if n.tx, err = txmgr.New(txmgr.Config{Client: n.eth, Store: n.store, Key: key, Retain: cfg.TxRetain,
-		Resend: mustHappen, ReconcileLater: true, Logger: log.Named("tx")}); err != nil {
+		Resend: mustHappen, ReconcileLater: true, LogConfirmed: isProof, LogGrace: cfg.Confirmations + 16, Logger: log.Named("tx")}); err != nil {
 		return nil, err
 	}
 	n.market = contracts.NewEthMarket(n.eth, n.tx, common.HexToAddress(cfg.Marketplace))
@@ -152,7 +152,7 @@ func (n *Node) openRoles(ctx context.Context) error {
 		s, err := sales.New(ctx, sales.Config{Store: n.store, Market: n.market, Client: n.eth, Data: n.data,
 			Peers: n.cfg.Peers, Download: &transfer.Options{AllowPrivate: n.cfg.AllowPrivateProviders}, Workers: n.cfg.Workers, QueueSize: n.cfg.QueueSize,
 			MaxSlotsPerRequest: n.cfg.MaxSlotsPerRequest, Poll: n.cfg.Poll,
-			Log: n.log.Named("host"), Metrics: n.metrics, Submitter: n.tx, Confirmations: n.cfg.Confirmations,
+			Log: n.log.Named("host"), Metrics: n.metrics, Submitter: n.tx, ProofLogs: n.tx, Confirmations: n.cfg.Confirmations,
 			Committed: crashAfter(n.log)})
 		if err != nil {
 			return err

@@ -52,3 +52,7 @@ func mustHappen(purpose string) bool {
 	}
 	return false
 }
+
+// isProof: a proof's tx record is settled from its ProofSubmitted log
+// (txmgr.Config.LogConfirmed).
+func isProof(purpose string) bool { return strings.HasPrefix(purpose, "proof:") }

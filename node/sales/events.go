@@ -93,6 +93,10 @@ func (b *batch) apply(tx *persist.Tx, ev contracts.Event) error {
 		_, err = qt.OnRequestEnded(e.RequestID)
 	case *contracts.RequestFailed:
 		_, err = qt.OnRequestEnded(e.RequestID)
+	case *contracts.ProofSubmitted:
+		if pl := b.s.cfg.ProofLogs; pl != nil {
+			err = pl.SettledByLog(tx, proofPrefix(e.SlotID), e.TxHash, e.Block)
+		}
 	}
 	return err
 }
@@ -107,6 +111,12 @@ func (s *Sales) Revert(tx *persist.Tx, _ persist.BlockRef, events []contracts.Ev
 	}
 	for _, ev := range events {
 		switch e := ev.(type) {
+		case *contracts.ProofSubmitted:
+			if pl := s.cfg.ProofLogs; pl != nil {
+				if err := pl.RevertedLog(tx, proofPrefix(e.SlotID), e.TxHash, e.Block); err != nil {
+					return err
+				}
+			}
 		case *contracts.StorageRequested:
 			if _, err := b.qt.OnRequestEnded(e.RequestID); err != nil {
 				return err

@@ -54,6 +54,10 @@ type Config struct {
 	// them to be mined (the node's tx manager). Nil: each proof is sent
 	// through Market.SubmitProof and waited for, one at a time.
 	Submitter ProofSubmitter
+	// ProofLogs settles our proofs' tx records from their ProofSubmitted
+	// logs in the ingestor's transaction (the node's tx manager), so that
+	// the tx manager reads no receipt for them. Nil: receipts only.
+	ProofLogs ProofLogs
 	// Confirmations is the ingestor's: the chain's head is this many
 	// blocks above the head sales is told of, and proofs are timed for it.
 	Confirmations uint64

@@ -25,6 +25,16 @@ type ProofSubmitter interface {
 	SubmitAll(ctx context.Context, calls []txmgr.Call) []error
 }
 
+// ProofLogs settles proof tx records from the chain's logs, inside the
+// ingestor's store transaction; *txmgr.Manager is one.
+type ProofLogs interface {
+	SettledByLog(tx *persist.Tx, prefix string, txHash common.Hash, block uint64) error
+	RevertedLog(tx *persist.Tx, prefix string, txHash common.Hash, block uint64) error
+}
+
+// proofPrefix is the start of every proof purpose of slot.
+func proofPrefix(slot contracts.SlotID) string { return "proof:" + slot.Hex() + ":" }
+
 // checkEvery is how many blocks apart the scheduler reads every held
 // slot's status from the chain (the safety net under what it computes).
 const checkEvery = 32
@@ -551,7 +561,7 @@ func psRequest(ps *provingSlot) persist.ID {
 // proofPurpose is the tx record purpose of a proof: the one
 // EthMarket.SubmitProof uses, so a proof is never sent twice either way.
 func proofPurpose(slot contracts.SlotID, period uint64) string {
-	return fmt.Sprintf("proof:%s:%d", slot.Hex(), period)
+	return fmt.Sprintf("%s%d", proofPrefix(slot), period)
 }
 
 // build answers challenge from the slot's held data.

@@ -12,6 +12,7 @@ import (
 	"runtime/pprof"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -38,6 +39,9 @@ import (
 var (
 	schedFigures        = flag.Bool("sched-figures", false, "print the proving scheduler's RPC calls per block and per period for 1 to 1,000 held slots")
 	schedBig            = flag.Int("sched-figures.big", 0, "also hold this many slots (10000 for the issue's figure) and print proofs due/submitted per period, RSS and restart time")
+	schedPoll           = flag.Duration("sched-figures.poll", 50*time.Millisecond, "the tx manager's poll in the figures; each block waits one poll after its round, as a node polling once per block does")
+	schedReceipts       = flag.Bool("sched-figures.receipts", false, "confirm proofs by receipt only (the tx manager before proofs were settled from their logs)")
+	schedNs             = flag.String("sched-figures.n", "1,10,100,1000", "slot counts of the figures' rows")
 	schedRestartProfile = flag.String("sched-figures.restart-profile", "", "write a CPU profile of the big run's restart to this file")
 )
 
@@ -52,6 +56,7 @@ type provingHost struct {
 	dir    string
 	ids    []contracts.SlotID
 	count  *ct.CountingClient
+	poll   time.Duration // the tx manager's poll, waited once per block (figures)
 	store  *persist.Store
 	sales  *sales.Sales
 	in     *chain.Ingestor
@@ -274,7 +279,15 @@ func startProving(t testing.TB, e *ct.Env, host ct.Actor, dir string, tune ...fu
 		t.Fatal(err)
 	}
 	h.phase("datastore", &at)
-	tm, err := txmgr.New(txmgr.Config{Client: h.count, Store: h.store, Key: host.Key, PollInterval: time.Hour, RebroadcastInterval: time.Hour, ReconcileLater: true})
+	tcfg := txmgr.Config{Client: h.count, Store: h.store, Key: host.Key, PollInterval: time.Hour, RebroadcastInterval: time.Hour, ReconcileLater: true}
+	if *schedFigures {
+		h.poll = *schedPoll
+		tcfg.PollInterval = h.poll
+		if !*schedReceipts {
+			tcfg.LogConfirmed = func(p string) bool { return strings.HasPrefix(p, "proof:") }
+		}
+	}
+	tm, err := txmgr.New(tcfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -286,6 +299,9 @@ func startProving(t testing.TB, e *ct.Env, host ct.Actor, dir string, tune ...fu
 	log := hclog.New(&hclog.LoggerOptions{Name: "host", Level: hclog.LevelFromString(os.Getenv("SLOTD_TEST_LOG"))})
 	cfg := sales.Config{Store: h.store, Market: market, Client: h.count, Data: data, Workers: 0, QueueSize: 1 << 20,
 		Poll: time.Hour, Log: log, Submitter: tm}
+	if tcfg.LogConfirmed != nil {
+		cfg.ProofLogs = tm
+	}
 	for _, f := range tune {
 		f(&cfg)
 	}
@@ -332,6 +348,9 @@ func (h *provingHost) block(t testing.TB, e *ct.Env) uint64 {
 		t.Fatal(err)
 	}
 	h.waitRound(t, n)
+	if h.poll > 0 {
+		time.Sleep(h.poll + h.poll/5) // one tx manager poll per block
+	}
 	if h.watch != nil {
 		h.watch.step(t)
 	}
@@ -538,7 +557,19 @@ func TestSchedulerFigures(t *testing.T) {
 	const period = 40
 	var rows, vrows []string
 	var perBlock1, vPerBlock1 float64
-	for _, n := range []int{1, 10, 100, 1000} {
+	var ns []int
+	for _, f := range strings.Split(*schedNs, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			t.Fatalf("-sched-figures.n: %q is not a slot count", f)
+		}
+		ns = append(ns, n)
+	}
+	confirm := "proofs confirmed from their ProofSubmitted logs"
+	if *schedReceipts {
+		confirm = "proofs confirmed by receipt only"
+	}
+	for _, n := range ns {
 		e := proofEnv(t, period, 400_000_000)
 		dir := t.TempDir()
 		ids := seedProving(t, e, e.Hosts[0], n, 1, dir)
@@ -559,7 +590,7 @@ func TestSchedulerFigures(t *testing.T) {
 		rows = append(rows, fmt.Sprintf("| %d | %.2f | %.1f | %.2f | %d | %d/%d | %s |", n, pb, float64(base)/2, pb/perBlock1, send, proved, due, byMethod(calls)))
 		vrows = append(vrows, fmt.Sprintf("| %d | %.2f | %.1f | %.2f | %d | %s |", n, vb, float64(total(h.vcalls))/2, vb/vPerBlock1, h.watch.marked, byMethod(h.vcalls)))
 	}
-	fmt.Printf("\nProving scheduler, period %d blocks (1 s each), proof probability 1, 2 periods:\n", period)
+	fmt.Printf("\nProving scheduler, period %d blocks (1 s each), proof probability 1, 2 periods, tx manager polled once per block, %s:\n", period, confirm)
 	fmt.Println("| slots | calls/block (sends aside) | calls/period (sends aside) | ÷ N=1 | send calls | proofs received/due | by method |")
 	fmt.Println("|---|---|---|---|---|---|---|")
 	for _, r := range rows {

@@ -136,6 +136,14 @@ type Config struct {
 	// pending purpose takes the same purpose lock and finds the record
 	// settled or still pending.
 	ReconcileLater bool
+	// LogConfirmed names the purposes whose success the node learns from
+	// the chain's logs (SettledByLog): their receipts are read only once
+	// they are LogGrace blocks old without one (logs.go). Nil: none.
+	LogConfirmed func(purpose string) bool
+	// LogGrace is how many blocks a log-confirmed record waits for its log
+	// before its receipt is read (default 16; keep it above the ingestor's
+	// confirmations).
+	LogGrace uint64
 	// Logger gets what the manager has to say (default: nothing).
 	Logger hclog.Logger
 }
@@ -168,6 +176,8 @@ type Manager struct {
 	waiting   map[string]int       // purposes a Send is waiting on (it tends them)
 	broadcast map[string]time.Time // when each pending purpose is due to be sent again
 	compact   map[string]uint64    // settled purposes still holding signed bytes: their block
+	signedAt  map[string]uint64    // pending purposes signed in this run: the head then
+	unlogged  map[string]struct{}  // purposes RevertedLog put back, until a poll sees them pending
 	stop      context.CancelFunc
 	done      chan struct{}
 	reorged   chan struct{} // Reorged's poke: look for orphans now
@@ -221,6 +231,9 @@ func New(cfg Config) (*Manager, error) {
 	if cfg.Retain == 0 {
 		cfg.Retain = time.Hour
 	}
+	if cfg.LogGrace == 0 {
+		cfg.LogGrace = 16
+	}
 	if cfg.KeepRawDepth == 0 {
 		cfg.KeepRawDepth = 128
 	}
@@ -231,7 +244,7 @@ func New(cfg Config) (*Manager, error) {
 	return &Manager{
 		cfg: cfg, log: log, from: crypto.PubkeyToAddress(cfg.Key.PublicKey),
 		pending: map[string]struct{}{}, waiting: map[string]int{}, broadcast: map[string]time.Time{},
-		compact: map[string]uint64{}, reorged: make(chan struct{}, 1),
+		compact: map[string]uint64{}, signedAt: map[string]uint64{}, unlogged: map[string]struct{}{}, reorged: make(chan struct{}, 1),
 		trouble: outage.Log{What: "checking pending transactions"},
 	}, nil
 }
@@ -376,6 +389,10 @@ func (m *Manager) tendAll(ctx context.Context) {
 		}
 	}
 	m.mu.Unlock()
+	if len(purposes) > 0 {
+		// One head read a poll ages the log-confirmed records.
+		_, _ = m.minedNonce(ctx)
+	}
 	var failed error
 	for _, p := range purposes {
 		if ctx.Err() != nil {
@@ -383,7 +400,15 @@ func (m *Manager) tendAll(ctx context.Context) {
 		}
 		unlock := m.purposes.lock(p)
 		rec, err := m.record(p)
-		if err == nil && rec.Status == persist.TxPending {
+		switch {
+		case err == nil && rec.Status != persist.TxPending:
+			m.settledUnlessUnlogged(&rec) // by its log, or by a Send
+		case err == nil && m.leftToLog(rec):
+			m.rebroadcastIfDue(ctx, &rec)
+		case err == nil:
+			m.mu.Lock()
+			delete(m.unlogged, p)
+			m.mu.Unlock()
 			var mined uint64
 			if mined, err = m.minedNonce(ctx); err == nil {
 				_, _, err = m.tend(ctx, &rec, mined)
@@ -637,9 +662,13 @@ func (m *Manager) createWith(ctx context.Context, f feeQuote, purpose string, to
 	if err := m.put(ctx, rec); err != nil {
 		return persist.TxRecord{}, err
 	}
+	m.minedMu.Lock()
+	head := m.head
+	m.minedMu.Unlock()
 	m.mu.Lock()
 	m.next = nonce + 1
 	m.pending[purpose] = struct{}{}
+	m.signedAt[purpose] = head
 	m.mu.Unlock()
 	m.log.Info("transaction signed", "purpose", purpose, "hash", signed.Hash(), "nonce", nonce,
 		"gas", gas, "tip", tip, "feeCap", feeCap)
@@ -844,19 +873,25 @@ func (m *Manager) tend(ctx context.Context, rec *persist.TxRecord, mined uint64)
 			return nil, false, nil
 		}
 	}
+	m.rebroadcastIfDue(ctx, rec)
+	return nil, false, nil
+}
+
+// rebroadcastIfDue sends rec again when its broadcast is due.
+func (m *Manager) rebroadcastIfDue(ctx context.Context, rec *persist.TxRecord) {
 	m.mu.Lock()
 	due := m.broadcast[rec.Purpose]
 	m.mu.Unlock()
 	if !time.Now().Before(due) {
 		m.send1(ctx, rec)
 	}
-	return nil, false, nil
 }
 
 func (m *Manager) settled(rec *persist.TxRecord) {
 	m.mu.Lock()
 	delete(m.pending, rec.Purpose)
 	delete(m.broadcast, rec.Purpose)
+	delete(m.signedAt, rec.Purpose)
 	if compactable(*rec) {
 		m.compact[rec.Purpose] = rec.Block
 	}

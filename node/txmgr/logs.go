@@ -1,0 +1,112 @@
+package txmgr
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/slotd/slotd/persist"
+)
+
+// Log-confirmed records. A proof's success is in the chain's logs, which
+// the node's ingestor reads anyway: SettledByLog, called from its Apply in
+// the same store transaction, marks the pending record mined, and the
+// poll then skips it without reading its receipt. A record of a purpose
+// Config.LogConfirmed names is left to its log (no receipt read, no nonce
+// verdict) while it is younger than Config.LogGrace blocks and BumpAfter;
+// older, it is tended by receipt like any record (the safety net for a
+// log the ingestor never delivered, and for records signed before a
+// restart, whose age is not known).
+
+// SettledByLog marks mined at block the pending record under prefix (a
+// purpose, or the start of one: "proof:0x…:") one of whose signings is
+// txHash. It runs inside the caller's store transaction and reads no
+// chain; nothing matching is no error.
+func (m *Manager) SettledByLog(tx *persist.Tx, prefix string, txHash common.Hash, block uint64) error {
+	rec, ok, err := byHash(tx, prefix, txHash, persist.TxPending)
+	if err != nil || !ok {
+		return err
+	}
+	rec.Status, rec.Block, rec.Settled = persist.TxMined, block, time.Now().UTC()
+	// The in-memory pending set learns it at the next poll, which finds
+	// the record settled: touching it here would be wrong if tx aborts.
+	return tx.PutTxRecord(rec)
+}
+
+// RevertedLog undoes SettledByLog (or a settlement by receipt) for a log
+// whose block left the chain: the record mined at block under prefix with
+// txHash among its signings goes back to pending, counted as reorganised,
+// and the manager tends it again (re-estimated like every pending record
+// after a reorg).
+func (m *Manager) RevertedLog(tx *persist.Tx, prefix string, txHash common.Hash, block uint64) error {
+	rec, ok, err := byHash(tx, prefix, txHash, persist.TxMined)
+	if err != nil || !ok || rec.Block != block || m.foreign(rec) {
+		return err
+	}
+	rec.Status, rec.Block, rec.Settled, rec.Sent = persist.TxPending, 0, time.Time{}, time.Now().UTC()
+	rec.Reorged++
+	if err := tx.PutTxRecord(rec); err != nil {
+		return err
+	}
+	// Before the commit a poll may still read the record mined: unlogged
+	// keeps it in the pending set until a poll has seen it pending.
+	m.mu.Lock()
+	m.pending[rec.Purpose] = struct{}{}
+	m.unlogged[rec.Purpose] = struct{}{}
+	delete(m.broadcast, rec.Purpose)
+	m.mu.Unlock()
+	m.Reorged()
+	return nil
+}
+
+func byHash(tx *persist.Tx, prefix string, txHash common.Hash, status string) (persist.TxRecord, bool, error) {
+	var found persist.TxRecord
+	var ok bool
+	err := tx.ForEachTxRecordWithPrefix(prefix, func(r persist.TxRecord) error {
+		if ok || r.Status != status {
+			return nil
+		}
+		if common.Hash(r.Hash) == txHash {
+			found, ok = r, true
+			return nil
+		}
+		for _, h := range r.Previous {
+			if common.Hash(h) == txHash {
+				found, ok = r, true
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return persist.TxRecord{}, false, fmt.Errorf("txmgr: records under %q: %w", prefix, err)
+	}
+	return found, ok, nil
+}
+
+// leftToLog reports whether rec's receipt is not read this poll: its
+// purpose is log-confirmed and it was signed less than LogGrace blocks
+// (by the head the manager last read) and BumpAfter ago.
+func (m *Manager) leftToLog(rec persist.TxRecord) bool {
+	if m.cfg.LogConfirmed == nil || !m.cfg.LogConfirmed(rec.Purpose) || time.Since(rec.Sent) >= m.cfg.BumpAfter {
+		return false
+	}
+	m.mu.Lock()
+	at, ok := m.signedAt[rec.Purpose]
+	m.mu.Unlock()
+	m.minedMu.Lock()
+	head := m.head
+	m.minedMu.Unlock()
+	return ok && head < at+m.cfg.LogGrace
+}
+
+// settledUnlessUnlogged is settled, except for a record RevertedLog put
+// back whose store transaction a poll may not see yet.
+func (m *Manager) settledUnlessUnlogged(rec *persist.TxRecord) {
+	m.mu.Lock()
+	_, back := m.unlogged[rec.Purpose]
+	m.mu.Unlock()
+	if !back {
+		m.settled(rec)
+	}
+}

@@ -1,0 +1,87 @@
+package txmgr_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
+
+	ct "github.com/slotd/slotd/contracts/contractstest"
+	"github.com/slotd/slotd/node/txmgr"
+	"github.com/slotd/slotd/persist"
+)
+
+// TestProofSettledByItsLogReadsNoReceipt: a pending proof record is
+// settled by its ProofSubmitted log (SettledByLog in the ingestor's
+// transaction) while the manager polls, and the manager reads no receipt
+// for it; a reorg that drops the log (RevertedLog) puts it back to
+// pending, and the manager tends it again.
+func TestProofSettledByItsLogReadsNoReceipt(t *testing.T) {
+	e := newEnv(t)
+	c := ct.NewCounting(e.Chain)
+	s, _ := e.store()
+	m := e.manager(c, s, func(cfg *txmgr.Config) {
+		cfg.LogConfirmed = func(p string) bool { return strings.HasPrefix(p, "proof:") }
+	})
+	const purpose = "proof:0xab:7"
+	if errs := m.SubmitAll(e.Ctx, []txmgr.Call{{Purpose: purpose, To: &e.Dep.Token, Data: e.mint(1)}}); errs[0] != nil {
+		t.Fatal(errs[0])
+	}
+	c.Take() // receipt reads are counted from the send on
+	rec := record(t, s, purpose)
+	hash := common.Hash(rec.Hash)
+	rc := waitReceipt(t, e, hash)
+	time.Sleep(20 * 10 * time.Millisecond) // 20 polls with the proof mined but not yet logged
+	if n := c.Take()["eth_getTransactionReceipt"]; n != 0 {
+		t.Fatalf("%d receipt reads for a proof waiting for its log", n)
+	}
+	block := rc.BlockNumber.Uint64()
+	if err := s.Update(e.Ctx, func(tx *persist.Tx) error { return m.SettledByLog(tx, "proof:0xab:", hash, block) }); err != nil {
+		t.Fatal(err)
+	}
+	if r := record(t, s, purpose); r.Status != persist.TxMined || r.Block != block {
+		t.Fatalf("after its log: %s at block %d, want mined at %d", r.Status, r.Block, block)
+	}
+	time.Sleep(20 * 10 * time.Millisecond)
+	if n := c.Take()["eth_getTransactionReceipt"]; n != 0 {
+		t.Fatalf("%d receipt reads for a proof settled by its log", n)
+	}
+
+	if err := s.Update(e.Ctx, func(tx *persist.Tx) error { return m.RevertedLog(tx, "proof:0xab:", hash, block) }); err != nil {
+		t.Fatal(err)
+	}
+	if r := record(t, s, purpose); r.Status != persist.TxPending || r.Reorged != 1 {
+		t.Fatalf("after its log was reverted: %s (reorged %d), want pending (reorged 1)", r.Status, r.Reorged)
+	}
+	// Its age unknown to the log rule, it is tended by receipt: here the
+	// transaction is still on the chain, so it is found mined again.
+	deadline := time.Now().Add(10 * time.Second)
+	for record(t, s, purpose).Status != persist.TxMined {
+		if time.Now().After(deadline) {
+			t.Fatalf("a reverted log's record was never tended again: %+v %v", record(t, s, purpose), c.Snapshot())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if c.Take()["eth_getTransactionReceipt"] == 0 {
+		t.Fatal("settled again without a receipt read")
+	}
+}
+
+// waitReceipt waits for the miner to mine hash, reading the chain directly
+// (not through the manager's counted client).
+func waitReceipt(t *testing.T, e *env, hash common.Hash) *types.Receipt {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		rc, err := e.Chain.TransactionReceipt(e.Ctx, hash)
+		if err == nil {
+			return rc
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s never mined: %v", hash, err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
