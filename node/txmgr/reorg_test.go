@@ -92,6 +92,7 @@ func TestReorgedOutTransactionIsReestimated(t *testing.T) {
 		t.Fatal(err)
 	}
 	forkOut(t, e, parent, rc.TxHash)
+	m.Reorged() // as the node's ingestor does: without it the orphan waits for the hourly rebroadcast, and a rebroadcast the loop made during the fork may have been dropped with the pool
 	if b := e.balance(to); b.Sign() != 0 {
 		t.Fatalf("the other account's mint survived the reorg (balance %s): the test needs it gone", b)
 	}

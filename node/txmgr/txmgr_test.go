@@ -415,6 +415,7 @@ func TestReorgedOutTransactionIsSentAgainUnchanged(t *testing.T) {
 		t.Fatal(err)
 	}
 	forkOut(t, e, parent, rc.TxHash)
+	m.Reorged() // as the node's ingestor does: without it the orphan waits for the hourly rebroadcast, and a rebroadcast the loop made during the fork may have been dropped with the pool
 
 	rc2, err := m.Send(e.Ctx, "mint:reorg", &e.Dep.Token, e.mint(5))
 	if err != nil {
