@@ -102,37 +102,19 @@ func (p *Pruner) Prune(ctx context.Context) (int, error) {
 	if err != nil && !errors.Is(err, errScanFull) {
 		return 0, fmt.Errorf("ledger: scan for ended requests: %w", err)
 	}
-	deleted := 0
-	for len(old) > 0 {
-		batch := old[:min(len(old), pruneBatch)]
-		old = old[len(batch):]
-		n := 0
-		err := p.store.Update(ctx, func(tx *persist.Tx) error {
-			n = 0 // Update may run this more than once
-			for _, id := range batch {
-				r, err := tx.LedgerRequest(id)
-				if errors.Is(err, persist.ErrNotFound) {
-					continue
-				}
-				if err != nil {
-					return err
-				}
-				if !p.ended(r, now) { // a reorg revived it meanwhile
-					continue
-				}
-				if _, err := tx.DeleteLedgerRequest(id); err != nil {
-					return err
-				}
-				n++
-			}
-			return nil
-		})
-		deleted += n
-		if err != nil {
-			return deleted, fmt.Errorf("ledger: delete ended requests: %w", err)
+	return deleteInBatches(ctx, p.store, old, "ended requests", func(tx *persist.Tx, id persist.ID) (bool, error) {
+		r, err := tx.LedgerRequest(id)
+		if errors.Is(err, persist.ErrNotFound) {
+			return false, nil
 		}
-	}
-	return deleted, nil
+		if err != nil {
+			return false, err
+		}
+		if !p.ended(r, now) { // a reorg revived it meanwhile
+			return false, nil
+		}
+		return tx.DeleteLedgerRequest(id)
+	})
 }
 
 // ended: r ended more than retain before now. A cancelled request ended
@@ -186,15 +168,25 @@ func (p *Pruner) PruneProofs(ctx context.Context) (int, error) {
 	if err != nil && !errors.Is(err, errScanFull) {
 		return 0, fmt.Errorf("ledger: scan for old proof records: %w", err)
 	}
+	return deleteInBatches(ctx, p.store, old, "old proof records", func(tx *persist.Tx, r persist.LedgerProof) (bool, error) {
+		return tx.DeleteLedgerProof(r.RequestID, r.Index, r.Period)
+	})
+}
+
+// deleteInBatches deletes what a scan found, pruneBatch items per store
+// transaction so no write holds the store long; del says whether it
+// deleted the item (it may find it gone or revived since the scan). It
+// returns how many were deleted, those of a failed batch excepted.
+func deleteInBatches[T any](ctx context.Context, store *persist.Store, items []T, what string, del func(*persist.Tx, T) (bool, error)) (int, error) {
 	deleted := 0
-	for len(old) > 0 {
-		batch := old[:min(len(old), pruneBatch)]
-		old = old[len(batch):]
+	for len(items) > 0 {
+		batch := items[:min(len(items), pruneBatch)]
+		items = items[len(batch):]
 		n := 0
-		err := p.store.Update(ctx, func(tx *persist.Tx) error {
-			n = 0
-			for _, r := range batch {
-				ok, err := tx.DeleteLedgerProof(r.RequestID, r.Index, r.Period)
+		err := store.Update(ctx, func(tx *persist.Tx) error {
+			n = 0 // Update may run this more than once
+			for _, it := range batch {
+				ok, err := del(tx, it)
 				if err != nil {
 					return err
 				}
@@ -206,7 +198,7 @@ func (p *Pruner) PruneProofs(ctx context.Context) (int, error) {
 		})
 		deleted += n
 		if err != nil {
-			return deleted, fmt.Errorf("ledger: delete old proof records: %w", err)
+			return deleted, fmt.Errorf("ledger: delete %s: %w", what, err)
 		}
 	}
 	return deleted, nil
