@@ -65,8 +65,25 @@ func powerStep(tx *Tx, n uint64) error {
 	if err := tx.PutLedgerProof(LedgerProof{RequestID: req, Index: n % 8, Period: n, Status: ProofSubmitted + strings.Repeat(" ", int(n%3)*700), Block: n}); err != nil {
 		return err
 	}
+	// The validator's decided periods and the ingestor's applied blocks
+	// move in the same transaction as the cursor.
+	if err := tx.PutWatchedSlot(WatchedSlot{SlotID: slotN(2), RequestID: req, Index: n % 8, Next: n, Block: n}); err != nil {
+		return err
+	}
+	if err := tx.PutAppliedBlock(AppliedBlock{Number: n, Hash: slotN(n), Logs: []AppliedLog{{Topics: []ID{slotN(n)}, Data: num.Bytes(), Index: uint(n)}}}); err != nil {
+		return err
+	}
+	if n > powerApplied {
+		if err := tx.PruneAppliedBlocks(n - powerApplied + 1); err != nil {
+			return err
+		}
+	}
 	return tx.SetCursor(Cursor{Number: n, Hash: slotN(n)})
 }
+
+// powerApplied is how many applied blocks a step keeps, as the ingestor
+// keeps its Recent+1.
+const powerApplied = 4
 
 func TestPowerChild(t *testing.T) {
 	path := os.Getenv(powerEnv)
@@ -379,6 +396,21 @@ func checkPowerStep(s *Store, n uint64) error {
 		if n == 0 {
 			return nil
 		}
+		if w, err := tx.WatchedSlot(slotN(2)); err != nil || w.Next != n {
+			return fmt.Errorf("step %d: watched slot %+v %v: a mix of steps", n, w, err)
+		}
+		for k := range uint64(powerApplied + 1) {
+			if k >= n {
+				break
+			}
+			_, err := tx.AppliedBlock(BlockRef{Number: n - k, Hash: slotN(n - k)})
+			switch {
+			case k < powerApplied && err != nil:
+				return fmt.Errorf("step %d: applied block %d: %v", n, n-k, err)
+			case k == powerApplied && !errors.Is(err, ErrNotFound):
+				return fmt.Errorf("step %d: applied block %d not pruned (%v)", n, n-k, err)
+			}
+		}
 		found := false
 		err := tx.ForEachLedgerRequest(func(r LedgerRequest) error {
 			found = true
@@ -443,6 +475,7 @@ func powerRecords(s *Store) (string, error) {
 			tx.ForEachLedgerRequest(func(v LedgerRequest) error { return line("request", v) }),
 			tx.ForEachLedgerSlot(ID{}, func(v LedgerSlot) error { return line("slot", v) }),
 			tx.ForEachLedgerProof(ID{}, func(v LedgerProof) error { return line("proof", v) }),
+			tx.ForEachWatchedSlot(func(v WatchedSlot) error { return line("watched", v) }),
 		} {
 			if each != nil {
 				return each
