@@ -69,3 +69,44 @@ func BenchmarkJournalGroupCommit(b *testing.B) {
 	}
 	wg.Wait()
 }
+
+// BenchmarkBlockCommit: what the applied bucket adds to the ingestor's
+// commit of a block (cursor moved, fsynced), with a block of three
+// Marketplace logs kept and the oldest of 65 pruned:
+//
+//	go test ./persist -run '^$' -bench BlockCommit -benchtime 2000x
+func BenchmarkBlockCommit(b *testing.B) {
+	for _, applied := range []bool{false, true} {
+		name := "cursor"
+		if applied {
+			name = "cursor+applied"
+		}
+		b.Run(name, func(b *testing.B) {
+			s, _ := openTemp(b, nil)
+			logs := make([]AppliedLog, 3)
+			for i := range logs {
+				logs[i] = AppliedLog{Topics: []ID{slotN(1), slotN(2), slotN(3)}, Data: make([]byte, 96), Index: uint(i)}
+			}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				n := uint64(i + 1)
+				err := s.updateSolo(func(tx *Tx) error {
+					if applied {
+						if err := tx.PutAppliedBlock(AppliedBlock{Number: n, Hash: slotN(n), Logs: logs}); err != nil {
+							return err
+						}
+						if n > 65 {
+							if err := tx.PruneAppliedBlocks(n - 64); err != nil {
+								return err
+							}
+						}
+					}
+					return tx.SetCursor(Cursor{Number: n, Hash: slotN(n)})
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
