@@ -266,6 +266,14 @@ func mustSubmit(t testing.TB, tm *txmgr.Manager, calls []txmgr.Call) {
 // client; the test syncs the ingestor (sync) once per block it mines.
 func startProving(t testing.TB, e *ct.Env, host ct.Actor, dir string, tune ...func(*sales.Config)) *provingHost {
 	t.Helper()
+	return startProvingTx(t, e, host, dir, nil, tune...)
+}
+
+// startProvingTx is startProving with the tx manager's config tuned by
+// tuneTx (nil: as the figures' flags say); a LogConfirmed it sets wires
+// the manager in as the sales' ProofLogs, as the node does.
+func startProvingTx(t testing.TB, e *ct.Env, host ct.Actor, dir string, tuneTx func(*txmgr.Config), tune ...func(*sales.Config)) *provingHost {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	h := &provingHost{dir: dir, count: ct.NewCounting(e.Chain), rounds: make(chan persist.Head, 1024)}
 	at := time.Now()
@@ -286,6 +294,9 @@ func startProving(t testing.TB, e *ct.Env, host ct.Actor, dir string, tune ...fu
 		if !*schedReceipts {
 			tcfg.LogConfirmed = func(p string) bool { return strings.HasPrefix(p, "proof:") }
 		}
+	}
+	if tuneTx != nil {
+		tuneTx(&tcfg)
 	}
 	tm, err := txmgr.New(tcfg)
 	if err != nil {
