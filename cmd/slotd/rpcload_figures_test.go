@@ -3,8 +3,10 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
+	"math"
 	"net/http"
 	"os/exec"
 	"path/filepath"
@@ -47,6 +49,12 @@ type rpcRow struct {
 	host, valid    rpcproxy.Counts
 	proofs, marked float64 // from the nodes' metrics, over the window
 	missed         float64
+	watched        int // by the validator
+	// The validator's window after the host was stopped, marking its
+	// missed proofs.
+	marking               rpcproxy.Counts
+	markSecs, markPeriods float64
+	marks                 float64
 }
 
 func TestRPCLoadFigures(t *testing.T) {
@@ -126,11 +134,24 @@ func rpcLoadRow(t *testing.T, bin string, n int) rpcRow {
 		}
 		return b
 	}
-	h0, v0, b0, at := hp.Counter().Snapshot(), vp.Counter().Snapshot(), head(), time.Now()
+	// The nodes' metrics and status are read outside the window: a scrape
+	// may read the chain itself.
 	m0, mv0 := metricsOf(t, hostAPI), metricsOf(t, validAPI)
+	h0, v0, b0, at := hp.Counter().Snapshot(), vp.Counter().Snapshot(), head(), time.Now()
 	time.Sleep(time.Duration(*rpcFiguresPeriods) * period)
 	h1, v1, b1, secs := hp.Counter().Snapshot(), vp.Counter().Snapshot(), head(), time.Since(at).Seconds()
 	m1, mv1 := metricsOf(t, hostAPI), metricsOf(t, validAPI)
+	watched := validatorWatched(t, validAPI)
+
+	// The host gone, its proofs are missed: the validator's load while it
+	// marks them, after a period for the first misses to come due.
+	host.kill()
+	time.Sleep(period)
+	mo0 := metricsOf(t, validAPI)
+	o0, ob0, oat := vp.Counter().Snapshot(), head(), time.Now()
+	time.Sleep(time.Duration(*rpcFiguresPeriods) * period)
+	o1, ob1, osecs := vp.Counter().Snapshot(), head(), time.Since(oat).Seconds()
+	mo1 := metricsOf(t, validAPI)
 	if testing.Verbose() {
 		t.Logf("host log tail:\n%s", host.tail())
 	}
@@ -139,7 +160,29 @@ func rpcLoadRow(t *testing.T, bin string, n int) rpcRow {
 		host: h1.Sub(h0), valid: v1.Sub(v0),
 		proofs: m1["slotd_proofs_submitted_total"] - m0["slotd_proofs_submitted_total"],
 		missed: m1["slotd_proofs_missed_total"] - m0["slotd_proofs_missed_total"],
-		marked: mv1["slotd_proofs_marked_total"] - mv0["slotd_proofs_marked_total"]}
+		marked: mv1["slotd_proofs_marked_total"] - mv0["slotd_proofs_marked_total"], watched: watched,
+		marking: o1.Sub(o0), markSecs: osecs, markPeriods: float64(ob1-ob0) / float64(info.Config.Proofs.Period),
+		marks: mo1["slotd_proofs_marked_total"] - mo0["slotd_proofs_marked_total"]}
+}
+
+// validatorWatched is how many slots the validator node watches, from its
+// status.
+func validatorWatched(t *testing.T, api string) int {
+	t.Helper()
+	resp, err := http.Get("http://" + api + "/api/v1/status")
+	if err != nil {
+		t.Fatalf("status of %s: %v", api, err)
+	}
+	defer resp.Body.Close()
+	var st struct {
+		Validator *struct {
+			Watched int `json:"watched"`
+		} `json:"validator"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil || st.Validator == nil {
+		t.Fatalf("status of %s: %v (validator %v)", api, err, st.Validator)
+	}
+	return st.Validator.Watched
 }
 
 // metricsOf reads a node's unlabelled Prometheus counters and gauges.
@@ -184,11 +227,25 @@ func printRPCRows(rows []rpcRow) {
 			r.n, before, hs, perBefore, hs/float64(r.n), float64(r.host.Conns)/r.secs, r.host.Conns, r.host.Messages,
 			r.proofs/r.secs, hs-2*r.proofs/r.secs, vs, r.marked/r.secs, vs-r.marked/r.secs, r.secs, r.blocks, r.periods)
 	}
+	fmt.Println("\nThe validator after the host was stopped (its proofs missed and marked):")
+	fmt.Println("\n| N slots | validator calls/s | marks/s | calls/s less 1 per mark (target ≤ 10) | calls per mark, beyond the base | eth_call per period | window |")
+	fmt.Println("|---|---|---|---|---|---|---|")
+	for _, r := range rows {
+		vs, base := float64(r.marking.Total())/r.markSecs, float64(r.valid.Total())/r.secs
+		perMark := math.NaN()
+		if r.marks > 0 {
+			perMark = (vs - base) * r.markSecs / r.marks
+		}
+		fmt.Printf("| %d | %.2f | %.2f | %.2f | %.2f | %.1f | %.0f s, %.1f periods |\n", r.n, vs, r.marks/r.markSecs, vs-r.marks/r.markSecs,
+			perMark, float64(r.marking.Calls["eth_call"])/r.markPeriods, r.markSecs, r.markPeriods)
+	}
 	for _, r := range rows {
 		fmt.Printf("\nN=%d host, calls/s by method: %s\n", r.n, perSecond(r.host.Calls, r.secs))
 		fmt.Printf("N=%d host batches (size: count): %s; proofs sent %.0f, of ours marked missing %.0f\n", r.n, sizes(r.host.Batches), r.proofs, r.missed)
 		fmt.Printf("N=%d validator, calls/s by method: %s\n", r.n, perSecond(r.valid.Calls, r.secs))
-		fmt.Printf("N=%d validator: eth_call per period %.1f, batches %s, marked %.0f\n", r.n, float64(r.valid.Calls["eth_call"])/r.periods, sizes(r.valid.Batches), r.marked)
+		fmt.Printf("N=%d validator watching %d slots: eth_call per period %.1f, eth_estimateGas %d, batches %s, marked %.0f\n",
+			r.n, r.watched, float64(r.valid.Calls["eth_call"])/r.periods, r.valid.Calls["eth_estimateGas"], sizes(r.valid.Batches), r.marked)
+		fmt.Printf("N=%d validator marking, calls/s by method: %s\n", r.n, perSecond(r.marking.Calls, r.markSecs))
 	}
 }
 

@@ -260,4 +260,3 @@ func writeHostDir(t *testing.T, dir string, slots []seededSlot, ds ct.Dataset, l
 	}
 	return ids
 }
-
