@@ -599,7 +599,7 @@ func TestSchedulerFigures(t *testing.T) {
 			perBlock1, vPerBlock1 = pb, vb
 		}
 		rows = append(rows, fmt.Sprintf("| %d | %.2f | %.1f | %.2f | %d | %d/%d | %s |", n, pb, float64(base)/2, pb/perBlock1, send, proved, due, byMethod(calls)))
-		vrows = append(vrows, fmt.Sprintf("| %d | %.2f | %.1f | %.2f | %d | %s |", n, vb, float64(total(h.vcalls))/2, vb/vPerBlock1, h.watch.marked, byMethod(h.vcalls)))
+		vrows = append(vrows, fmt.Sprintf("| %d | %.2f | %.1f | %.2f | %d | %s |", n, vb, float64(total(h.vcalls))/2, vb/vPerBlock1, h.watch.marked.Load(), byMethod(h.vcalls)))
 	}
 	fmt.Printf("\nProving scheduler, period %d blocks (1 s each), proof probability 1, 2 periods, tx manager polled once per block, %s:\n", period, confirm)
 	fmt.Println("| slots | calls/block (sends aside) | calls/period (sends aside) | ÷ N=1 | send calls | proofs received/due | by method |")
