@@ -1,7 +1,6 @@
 package rpcproxy
 
 import (
-	"bytes"
 	"encoding/json"
 	"net"
 	"net/http"
@@ -35,6 +34,7 @@ type JSONRPC struct {
 	fault Fault
 	conns map[*websocket.Conn]struct{}
 	wake  chan struct{} // closed when a Stall ends
+	count *Counter      // nil until Count
 	wg    sync.WaitGroup
 }
 
@@ -85,6 +85,18 @@ func (p *JSONRPC) cutLocked() {
 	}
 }
 
+// Count turns on counting the calls the node sends from now on (parsing
+// every message costs the relay, so it is off unless asked for) and
+// returns the counter.
+func (p *JSONRPC) Count() *Counter {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.count == nil {
+		p.count = newCounter()
+	}
+	return p.count
+}
+
 // Close stops the proxy and waits for its goroutines.
 func (p *JSONRPC) Close() {
 	p.srv.Close()
@@ -117,6 +129,9 @@ func (p *JSONRPC) serve(w http.ResponseWriter, r *http.Request) {
 	p.mu.Lock()
 	p.conns[c], p.conns[up] = struct{}{}, struct{}{}
 	p.wg.Add(2)
+	if p.count != nil {
+		p.count.conn()
+	}
 	p.mu.Unlock()
 	var wmu sync.Mutex // c is written by both relays
 	go p.relay(c, up, &wmu, true)
@@ -141,8 +156,11 @@ func (p *JSONRPC) relay(src, dst *websocket.Conn, nodeMu *sync.Mutex, fromNode b
 			return
 		}
 		p.mu.Lock()
-		f, wake := p.fault, p.wake
+		f, wake, count := p.fault, p.wake, p.count
 		p.mu.Unlock()
+		if fromNode && count != nil {
+			count.message(msg)
+		}
 		if f == Stall {
 			<-wake
 		}
@@ -187,18 +205,9 @@ type rpcErr struct {
 // failLogs answers msg with errors if it is (or its batch holds) an
 // eth_getLogs call.
 func failLogs(msg []byte, f Fault) ([]byte, bool) {
-	var calls []rpcCall
-	batch := len(bytes.TrimSpace(msg)) > 0 && bytes.TrimSpace(msg)[0] == '['
-	if batch {
-		if json.Unmarshal(msg, &calls) != nil {
-			return nil, false
-		}
-	} else {
-		var c rpcCall
-		if json.Unmarshal(msg, &c) != nil {
-			return nil, false
-		}
-		calls = []rpcCall{c}
+	calls, batch, ok := parseCalls(msg)
+	if !ok {
+		return nil, false
 	}
 	hit := false
 	for _, c := range calls {

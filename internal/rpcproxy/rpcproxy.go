@@ -1,6 +1,8 @@
 // Package rpcproxy forwards TCP connections to an RPC endpoint and can cut
 // them, for tests: an RPC outage as a node sees it (its websocket drops and
-// new dials fail) while the chain goes on.
+// new dials fail) while the chain goes on. Its JSON-RPC forwarders also
+// count what a node sends (calls by method, batch sizes, new TCP
+// connections), for the figures of a node's RPC load.
 package rpcproxy
 
 import (

@@ -266,6 +266,14 @@ func mustSubmit(t testing.TB, tm *txmgr.Manager, calls []txmgr.Call) {
 // client; the test syncs the ingestor (sync) once per block it mines.
 func startProving(t testing.TB, e *ct.Env, host ct.Actor, dir string, tune ...func(*sales.Config)) *provingHost {
 	t.Helper()
+	return startProvingTx(t, e, host, dir, nil, tune...)
+}
+
+// startProvingTx is startProving with the tx manager's config tuned by
+// tuneTx (nil: as the figures' flags say); a LogConfirmed it sets wires
+// the manager in as the sales' ProofLogs, as the node does.
+func startProvingTx(t testing.TB, e *ct.Env, host ct.Actor, dir string, tuneTx func(*txmgr.Config), tune ...func(*sales.Config)) *provingHost {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	h := &provingHost{dir: dir, count: ct.NewCounting(e.Chain), rounds: make(chan persist.Head, 1024)}
 	at := time.Now()
@@ -286,6 +294,9 @@ func startProving(t testing.TB, e *ct.Env, host ct.Actor, dir string, tune ...fu
 		if !*schedReceipts {
 			tcfg.LogConfirmed = func(p string) bool { return strings.HasPrefix(p, "proof:") }
 		}
+	}
+	if tuneTx != nil {
+		tuneTx(&tcfg)
 	}
 	tm, err := txmgr.New(tcfg)
 	if err != nil {
@@ -588,7 +599,7 @@ func TestSchedulerFigures(t *testing.T) {
 			perBlock1, vPerBlock1 = pb, vb
 		}
 		rows = append(rows, fmt.Sprintf("| %d | %.2f | %.1f | %.2f | %d | %d/%d | %s |", n, pb, float64(base)/2, pb/perBlock1, send, proved, due, byMethod(calls)))
-		vrows = append(vrows, fmt.Sprintf("| %d | %.2f | %.1f | %.2f | %d | %s |", n, vb, float64(total(h.vcalls))/2, vb/vPerBlock1, h.watch.marked, byMethod(h.vcalls)))
+		vrows = append(vrows, fmt.Sprintf("| %d | %.2f | %.1f | %.2f | %d | %s |", n, vb, float64(total(h.vcalls))/2, vb/vPerBlock1, h.watch.marked.Load(), byMethod(h.vcalls)))
 	}
 	fmt.Printf("\nProving scheduler, period %d blocks (1 s each), proof probability 1, 2 periods, tx manager polled once per block, %s:\n", period, confirm)
 	fmt.Println("| slots | calls/block (sends aside) | calls/period (sends aside) | ÷ N=1 | send calls | proofs received/due | by method |")

@@ -3,6 +3,7 @@ package sales_test
 import (
 	"context"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,7 +22,7 @@ type watcher struct {
 	count  *ct.CountingClient
 	v      *validator.Validator
 	in     *chain.Ingestor
-	marked int
+	marked atomic.Int64 // OnMark runs on the validator's mark workers
 }
 
 func newWatcher(t testing.TB, e *ct.Env) *watcher {
@@ -39,7 +40,7 @@ func newWatcher(t testing.TB, e *ct.Env) *watcher {
 	}
 	market := validator.MarketChain{Market: contracts.NewEthMarket(w.count, sender, e.Dep.Marketplace)}
 	w.v, err = validator.New(market, store, validator.Config{Period: e.Cfg.Proofs.Period, Poll: time.Hour, Log: hclog.NewNullLogger(),
-		OnMark: func(contracts.SlotID, uint64) { w.marked++ }})
+		OnMark: func(contracts.SlotID, uint64) { w.marked.Add(1) }})
 	if err != nil {
 		t.Fatal(err)
 	}

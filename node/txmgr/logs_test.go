@@ -85,3 +85,29 @@ func waitReceipt(t *testing.T, e *env, hash common.Hash) *types.Receipt {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestLogConfirmedRecordAgesFromTheChainsHead: a proof signed after a
+// quiet spell (no pending record, so no poll read the head) waits for its
+// log too. The old code aged it from the head its last poll had read,
+// blocks behind, so it was past LogGrace at once and its receipt was read
+// every poll: on a host whose proofs are rarely due that was every proof.
+func TestLogConfirmedRecordAgesFromTheChainsHead(t *testing.T) {
+	e := newEnv(t)
+	c := ct.NewCounting(e.Chain)
+	s, _ := e.store()
+	m := e.manager(c, s, func(cfg *txmgr.Config) {
+		cfg.LogConfirmed = func(p string) bool { return strings.HasPrefix(p, "proof:") }
+	})
+	e.Mine(40) // past LogGrace (16) with nothing pending
+	time.Sleep(10 * 10 * time.Millisecond)
+	const purpose = "proof:0xcd:3"
+	if errs := m.SubmitAll(e.Ctx, []txmgr.Call{{Purpose: purpose, To: &e.Dep.Token, Data: e.mint(1)}}); errs[0] != nil {
+		t.Fatal(errs[0])
+	}
+	c.Take()
+	waitReceipt(t, e, common.Hash(record(t, s, purpose).Hash))
+	time.Sleep(20 * 10 * time.Millisecond) // 20 polls with the proof mined but not yet logged
+	if n := c.Take()["eth_getTransactionReceipt"]; n != 0 {
+		t.Fatalf("%d receipt reads for a proof signed after a quiet spell, waiting for its log", n)
+	}
+}

@@ -702,6 +702,11 @@ func (m *Manager) fees(ctx context.Context) (tip, feeCap *big.Int, err error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("head: %w", err)
 	}
+	// A signing ages its log-confirmed record from the head (signedAt):
+	// after a quiet spell the polls have read none for many blocks.
+	m.minedMu.Lock()
+	m.head = max(m.head, head.Number.Uint64())
+	m.minedMu.Unlock()
 	base := head.BaseFee
 	if base == nil {
 		base = new(big.Int)

@@ -58,7 +58,7 @@ type Config struct {
 	Poll          time.Duration // how often to look even without a new head
 	Batch         int           // slots per slotStatuses call; DefaultBatch when 0
 	Log           hclog.Logger
-	OnMark        func(slot contracts.SlotID, period uint64) // metrics hook, may be nil
+	OnMark        func(slot contracts.SlotID, period uint64) // metrics hook, may be nil; called from several goroutines at once
 }
 
 // Validator is one validator; Run owns its goroutine, the ingestor calls
@@ -286,6 +286,7 @@ func (v *Validator) decide(ctx context.Context, due []persist.WatchedSlot, perio
 		if err != nil {
 			return decided, fmt.Errorf("validator: slot statuses: %w", err)
 		}
+		var markable []contracts.SlotID
 		for i, st := range statuses {
 			switch {
 			case contracts.SlotState(st.State) != contracts.SlotStateFilled:
@@ -293,13 +294,46 @@ func (v *Validator) decide(ctx context.Context, due []persist.WatchedSlot, perio
 			case !st.Markable:
 				decided[persist.ID(ids[i])] = true
 			default:
-				if keep, ok := v.mark(ctx, ids[i], period); ok {
-					decided[persist.ID(ids[i])] = keep
-				}
+				markable = append(markable, ids[i])
 			}
+		}
+		for slot, keep := range v.markAll(ctx, markable, period) {
+			decided[persist.ID(slot)] = keep
 		}
 	}
 	return decided, nil
+}
+
+// markWorkers bounds the marks in flight at once.
+const markWorkers = 32
+
+// markAll marks slots at once and returns the decided ones (see mark).
+// Each mark waits until its transaction is mined: one after another, only
+// about Timeout ÷ block time of them fit in the window the contract allows
+// (two or three per period on the default config at 12 s blocks), and the
+// rest of a period's missed proofs timed out unmarked.
+func (v *Validator) markAll(ctx context.Context, slots []contracts.SlotID, period uint64) map[contracts.SlotID]bool {
+	decided := make(map[contracts.SlotID]bool, len(slots))
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	next := make(chan contracts.SlotID)
+	for range min(markWorkers, len(slots)) {
+		wg.Go(func() {
+			for slot := range next {
+				if keep, ok := v.mark(ctx, slot, period); ok {
+					mu.Lock()
+					decided[slot] = keep
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	for _, slot := range slots {
+		next <- slot
+	}
+	close(next)
+	wg.Wait()
+	return decided
 }
 
 func (v *Validator) currentHead() (persist.Head, error) {
