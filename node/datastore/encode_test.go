@@ -8,6 +8,9 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"sync"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -148,5 +151,64 @@ func TestProgressOrderWaitsForEarlierStripes(t *testing.T) {
 	}
 	if len(p.ahead) != 0 {
 		t.Fatalf("%d stripes still held ahead", len(p.ahead))
+	}
+}
+
+// refusingDirect is an O_DIRECT descriptor whose file system refuses the
+// writes, as some FUSE and network file systems do after taking the open.
+type refusingDirect struct{ closed atomic.Bool }
+
+func (d *refusingDirect) WriteAt(p []byte, off int64) (int, error) {
+	if d.closed.Load() {
+		return 0, os.ErrClosed
+	}
+	return 0, syscall.EINVAL
+}
+
+func (d *refusingDirect) Close() error { d.closed.Store(true); return nil }
+
+// TestRefusedDirectWritesFallBackWhileOthersWrite: writers share a slot
+// file, and the first refused direct write must not pull the descriptor
+// from under another writer's write; every block lands through the page
+// cache instead.
+func TestRefusedDirectWritesFallBackWhileOthersWrite(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "slot")
+	w, err := createSlot(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.direct != nil {
+		w.direct.Close()
+	}
+	w.direct = &refusingDirect{}
+	const blocks, writersN = 64, 4
+	data := alignedBytes(blocks * directAlign)
+	copy(data, randomBytes(3, len(data)))
+	var wg sync.WaitGroup
+	errs := make([]error, writersN)
+	for k := range writersN {
+		wg.Go(func() {
+			for b := k; b < blocks; b += writersN {
+				if err := w.writeAt(data[b*directAlign:(b+1)*directAlign], int64(b*directAlign)); err != nil {
+					errs[k] = err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatalf("a write failed: %v", err)
+	}
+	if err := w.sync(); err != nil {
+		t.Fatal(err)
+	}
+	w.close()
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, data) {
+		t.Fatal("the slot file does not hold what was written")
 	}
 }
