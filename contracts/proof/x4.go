@@ -37,7 +37,7 @@ func newHasherX4() *hasherX4 {
 // leaves4 hashes four full cells.
 func (h *hasherX4) leaves4(out []Hash, c0, c1, c2, c3 *[CellSize]byte) {
 	a := h.a[:100]
-	clear(a)
+	clear(a[4*rateWords:]) // the rate's words are all written below
 	for i, c := range [4]*[CellSize]byte{c0, c1, c2, c3} {
 		// Message byte k is cell byte k-1: word j is cell[8j-1 : 8j+7].
 		a[i] = binary.LittleEndian.Uint64(c[0:8]) << 8
@@ -61,7 +61,7 @@ func (h *hasherX4) leaves4(out []Hash, c0, c1, c2, c3 *[CellSize]byte) {
 // in[:4]: every input is read before any output is written.
 func (h *hasherX4) nodes4(out []Hash, in []Hash) {
 	a := h.a[:100]
-	clear(a)
+	clear(a[4*9:]) // only words 0 to 8 and the padding are set below
 	for i := range 4 {
 		l, r := &in[2*i], &in[2*i+1]
 		a[i] = binary.LittleEndian.Uint64(l[0:8])<<8 | 0x01
