@@ -29,12 +29,20 @@ const pipelineDepth = 4
 // Import's stripe buffers: as many as fit in importBudget, within
 // [minImportBufs, maxImportBufs]. A stripe is in up to four places at once
 // (being read, hashed by each worker, written), so a few more than four keep
-// every stage busy.
+// every stage busy; past that, the buffers let the writers take up to
+// maxWriteBatch stripes in one system call per slot.
 const (
 	importBudget  = 32 << 20
 	minImportBufs = 4
-	maxImportBufs = 8
+	maxImportBufs = 16
 )
+
+// maxWriteBatch is how many consecutive stripes a writer writes at once,
+// where there are buffers to spare (four per stripe in a batch): a 4 MiB
+// O_DIRECT pwritev of four 1 MiB stripes cost 0.06 core-ns per byte here,
+// four 1 MiB pwrites 0.09-0.13, and each write a goroutine blocks in may
+// hold a core's P until the scheduler takes it back.
+const maxWriteBatch = 4
 
 // ImportOptions configure Import.
 type ImportOptions struct {
@@ -248,12 +256,13 @@ func (e *encoder) pipeline(ctx context.Context, r io.Reader, rs reedsolomon.Enco
 	}
 	// Neither queue can fill: the reader sends only what count buffers hold.
 	parts := make(chan hashPart, uint64(count*n)*e.partsPerShard(e.lay.Stripe))
-	toWrite := make(chan *stripeBuf, count)
+	toWrite := make(chan []*stripeBuf, count)
+	batch := min(max(count/4, 1), maxWriteBatch)
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		defer close(parts)
 		defer close(toWrite)
-		if err := e.read(ctx, r, rs, sum, free, parts, toWrite); err != nil {
+		if err := e.read(ctx, r, rs, sum, free, parts, toWrite, batch); err != nil {
 			cancel(err)
 		}
 	})
@@ -275,15 +284,19 @@ func (e *encoder) pipeline(ctx context.Context, r io.Reader, rs reedsolomon.Enco
 	prog := progressOrder{lay: e.lay, report: e.progress}
 	for range writers {
 		wg.Go(func() {
-			for b := range toWrite {
+			for bs := range toWrite {
 				if ctx.Err() == nil {
-					if err := e.write(b); err != nil {
+					if err := e.write(bs); err != nil {
 						cancel(err)
 					} else {
-						prog.done(b.j)
+						for _, b := range bs {
+							prog.done(b.j)
+						}
 					}
 				}
-				release(b)
+				for _, b := range bs {
+					release(b)
+				}
 			}
 		})
 	}
@@ -291,8 +304,8 @@ func (e *encoder) pipeline(ctx context.Context, r io.Reader, rs reedsolomon.Enco
 	return context.Cause(ctx)
 }
 
-// writers is how many goroutines write stripes, each a whole stripe at a
-// time. With one, the disk idled twice per stripe: while the write's
+// writers is how many goroutines write stripes, each a batch of whole
+// stripes at a time. With one, the disk idled twice per stripe: while the write's
 // goroutine, back from the syscall, waited for a core the hash workers
 // held (up to one hash part), and while the next write was issued. A
 // second writer keeps a write in flight during those gaps.
@@ -344,11 +357,14 @@ func (e *encoder) partsPerShard(sj uint64) uint64 {
 const partBytes = 128 << 10
 
 // read fills each stripe with the file's next bytes (and, in the last, the
-// trailer), computes parity and hands the stripe to the hash workers and the
-// writer.
-func (e *encoder) read(ctx context.Context, r io.Reader, rs reedsolomon.Encoder, sum hash.Hash, free chan *stripeBuf, parts chan<- hashPart, toWrite chan<- *stripeBuf) error {
+// trailer), computes parity and hands the stripe to the hash workers at
+// once, and to the writers in batches of consecutive stripes. A batch
+// waiting to be full holds fewer buffers than there are, so the reader
+// never waits for a buffer only a batch it holds would free.
+func (e *encoder) read(ctx context.Context, r io.Reader, rs reedsolomon.Encoder, sum hash.Hash, free chan *stripeBuf, parts chan<- hashPart, toWrite chan<- []*stripeBuf, batch int) error {
 	lay := e.lay
 	last := lay.Stripes() - 1
+	var pend []*stripeBuf
 	for j := 0; j <= last; j++ {
 		var b *stripeBuf
 		select {
@@ -368,7 +384,10 @@ func (e *encoder) read(ctx context.Context, r io.Reader, rs reedsolomon.Encoder,
 				parts <- hashPart{b: b, shard: i, lo: p * chunks / k, hi: (p + 1) * chunks / k}
 			}
 		}
-		toWrite <- b
+		if pend = append(pend, b); len(pend) == batch || j == last {
+			toWrite <- pend
+			pend = nil
+		}
 	}
 	return nil
 }
@@ -420,11 +439,17 @@ func (e *encoder) hash(c *proof.ChunkHasher, p hashPart) {
 	c.Roots(sh[p.lo*e.csize:min(p.hi*e.csize, uint64(len(sh)))], e.roots[p.shard][base+p.lo:base+p.hi])
 }
 
-func (e *encoder) write(b *stripeBuf) error {
-	off := int64(e.lay.ShardOffset(b.j))
-	for i, sh := range b.shards {
-		if err := e.files[i].writeAt(sh, off); err != nil {
-			return fmt.Errorf("write slot %d: %w", i, err)
+// write writes consecutive stripes: in each slot their shards follow one
+// another, all full but possibly the dataset's last.
+func (e *encoder) write(bs []*stripeBuf) error {
+	off := int64(e.lay.ShardOffset(bs[0].j))
+	shards := make([][]byte, len(bs))
+	for i, f := range e.files {
+		for k, b := range bs {
+			shards[k] = b.shards[i]
+		}
+		if err := f.writevAt(shards, off); err != nil {
+			return fmt.Errorf("write slot %d at %d: %w", i, off, err)
 		}
 	}
 	return nil

@@ -82,6 +82,41 @@ func (w *slotWriter) writeAt(p []byte, off int64) error {
 	return nil
 }
 
+// writevAt writes bufs one after another from off: in one O_DIRECT
+// system call where each is whole aligned blocks, else one by one.
+func (w *slotWriter) writevAt(bufs [][]byte, off int64) error {
+	if d, ok := w.direct.(*os.File); ok && len(bufs) > 1 && !w.refused.Load() && off%directAlign == 0 && allBlocks(bufs) {
+		err := pwritev(d, bufs, off)
+		switch {
+		case err == nil:
+			return nil
+		case errors.Is(err, syscall.EINVAL):
+			// As in writeAt; the writes below go through the page cache.
+			w.refused.Store(true)
+		default:
+			return err
+		}
+	}
+	for _, p := range bufs {
+		if err := w.writeAt(p, off); err != nil {
+			return err
+		}
+		off += int64(len(p))
+	}
+	return nil
+}
+
+// allBlocks reports whether every buffer is whole directAlign blocks at a
+// directAlign address, as O_DIRECT asks.
+func allBlocks(bufs [][]byte) bool {
+	for _, p := range bufs {
+		if len(p)%directAlign != 0 || !isAligned(p) {
+			return false
+		}
+	}
+	return true
+}
+
 // sync makes everything written durable: the direct writes are on the
 // device already, but may sit in its volatile cache, and the file's size
 // is metadata; fdatasync flushes both.
