@@ -304,11 +304,11 @@ func (e *encoder) pipeline(ctx context.Context, r io.Reader, rs reedsolomon.Enco
 	return context.Cause(ctx)
 }
 
-// writers is how many goroutines write stripes, each a batch of whole
-// stripes at a time. With one, the disk idled twice per stripe: while the write's
-// goroutine, back from the syscall, waited for a core the hash workers
-// held (up to one hash part), and while the next write was issued. A
-// second writer keeps a write in flight during those gaps.
+// writers is how many goroutines write stripes, a batch of whole stripes
+// at a time. With one, the disk idled twice per write: while the writer,
+// back from the system call, waited for a core the hash workers held (up to
+// one hash part), and while it issued the next write. A second writer keeps
+// a write in flight during those gaps.
 const writers = 2
 
 // progressOrder reports, in order and never concurrently, how many file
