@@ -10,6 +10,12 @@ import (
 // once (AVX2). Elsewhere circl's four-way state is a loop over a generic
 // permutation, slower than go-ethereum's single-stream keccak, so the tree
 // hashes one stream at a time there. A variable so tests can force either.
+//
+// No eight-way (AVX-512) permutation is used: none is in a module at hand
+// (circl has four-way AVX2 only), and one written on Go 1.26's experimental
+// simd/archsimd (GOEXPERIMENT=simd) ran at 640-740 ns per lane against
+// circl's 350 in the same run: the compiler keeps the state in 15 vector
+// registers and spills the rest each round.
 var multiBuffer = keccakf1600.IsEnabledX4()
 
 // The word layout of the two messages the tree hashes, in keccak256's
