@@ -120,6 +120,7 @@ type ChunkHasher struct {
 	cdepth int
 	h      *levelHasher
 	leaves []Hash
+	top    [16]Hash       // four chunks' nodes four below their roots
 	cell   [CellSize]byte // a short last cell, zero-padded
 }
 
@@ -148,7 +149,28 @@ func (c *ChunkHasher) Root(data []byte) Hash {
 // roots, one root per ChunkSize bytes.
 func (c *ChunkHasher) Roots(data []byte, roots []Hash) {
 	cs := c.ChunkSize()
-	for i := 0; i*cs < len(data); i++ {
+	i := 0
+	if c.h.four != nil && len(c.leaves) >= 8 {
+		// Four full chunks at a time share their top two levels: alone, a
+		// chunk hashes its last 2 nodes on a four-way state half empty and
+		// its root single-stream, about 1.7 of its 48.7 four-way hashes'
+		// worth; shared, the four chunks' 12 nodes fill 3 four-way hashes.
+		for ; (i+4)*cs <= len(data); i += 4 {
+			for k := range 4 {
+				c.fillLeaves(data[(i+k)*cs : (i+k+1)*cs])
+				for n := len(c.leaves); n > 4; n /= 2 {
+					c.h.nodes(c.leaves, c.leaves[:n])
+				}
+				copy(c.top[4*k:4*k+4], c.leaves[:4])
+			}
+			// Chunk k's four nodes are top[4k:4k+4], so each pair below is
+			// one chunk's, and so is each node above.
+			c.h.nodes(c.top[:], c.top[:])
+			c.h.nodes(c.top[:], c.top[:8])
+			copy(roots[i:i+4], c.top[:4])
+		}
+	}
+	for ; i*cs < len(data); i++ {
 		roots[i] = c.Root(data[i*cs : min((i+1)*cs, len(data))])
 	}
 }

@@ -10,6 +10,12 @@ import (
 // once (AVX2). Elsewhere circl's four-way state is a loop over a generic
 // permutation, slower than go-ethereum's single-stream keccak, so the tree
 // hashes one stream at a time there. A variable so tests can force either.
+//
+// No eight-way (AVX-512) permutation is used: none is in a module at hand
+// (circl has four-way AVX2 only), and one written on Go 1.26's experimental
+// simd/archsimd (GOEXPERIMENT=simd) ran at 640-740 ns per lane against
+// circl's 350 in the same run: the compiler keeps the state in 15 vector
+// registers and spills the rest each round.
 var multiBuffer = keccakf1600.IsEnabledX4()
 
 // The word layout of the two messages the tree hashes, in keccak256's
@@ -37,7 +43,7 @@ func newHasherX4() *hasherX4 {
 // leaves4 hashes four full cells.
 func (h *hasherX4) leaves4(out []Hash, c0, c1, c2, c3 *[CellSize]byte) {
 	a := h.a[:100]
-	clear(a)
+	clear(a[4*rateWords:]) // the rate's words are all written below
 	for i, c := range [4]*[CellSize]byte{c0, c1, c2, c3} {
 		// Message byte k is cell byte k-1: word j is cell[8j-1 : 8j+7].
 		a[i] = binary.LittleEndian.Uint64(c[0:8]) << 8
@@ -61,7 +67,7 @@ func (h *hasherX4) leaves4(out []Hash, c0, c1, c2, c3 *[CellSize]byte) {
 // in[:4]: every input is read before any output is written.
 func (h *hasherX4) nodes4(out []Hash, in []Hash) {
 	a := h.a[:100]
-	clear(a)
+	clear(a[4*9:]) // only words 0 to 8 and the padding are set below
 	for i := range 4 {
 		l, r := &in[2*i], &in[2*i+1]
 		a[i] = binary.LittleEndian.Uint64(l[0:8])<<8 | 0x01

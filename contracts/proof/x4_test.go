@@ -146,3 +146,29 @@ func FuzzMultiBuffer(f *testing.F) {
 		}
 	})
 }
+
+// TestRootsMatchRootPerChunk: Roots hashes four full chunks at a time with
+// their top levels shared; every root must be the one Root gives its
+// chunk alone, for runs of 1 to 9 chunks with a full or short last one.
+func TestRootsMatchRootPerChunk(t *testing.T) {
+	r := rand.New(rand.NewPCG(23, 24))
+	for _, on := range []bool{false, true} {
+		for chunks := 1; chunks <= 9; chunks++ {
+			for _, short := range []int{0, 1, CellSize + 5} {
+				size := chunks*ChunkSize - short
+				data := randomBytes(r, size)
+				withMultiBuffer(t, on, func() {
+					c := NewChunkHasher(1 << 20)
+					got := make([]Hash, chunks)
+					c.Roots(data, got)
+					for i := range got {
+						want := NewChunkHasher(1 << 20).Root(data[i*ChunkSize : min((i+1)*ChunkSize, size)])
+						if got[i] != want {
+							t.Fatalf("four-way %v, %d chunks less %d bytes: chunk %d root %s, alone %s", on, chunks, short, i, got[i], want)
+						}
+					}
+				})
+			}
+		}
+	}
+}

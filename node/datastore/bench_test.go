@@ -10,8 +10,10 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/metrics"
 	"slices"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -109,25 +111,37 @@ func BenchmarkUpload(b *testing.B) {
 //	go test ./node/datastore -run TestUploadFigures -figures -v
 //
 // imports a 1 GiB stream (SLOTD_FIGURES_MB to resize) with N=1 M=0, N=4 M=1
-// and N=10 M=4, and in the same run copies the same bytes into a file on the
+// and N=10 M=4 (-figures.codings to choose), and in the same run copies the same bytes into a file on the
 // same disk with an fdatasync at the end, a few times (-figures.runs):
 // through the page cache (the baseline, what cp and sync do; the
 // faster of two copies in a row, see below) and with O_DIRECT (the way the
-// upload writes, where the file system allows). It prints file bytes per second and upload ÷ plain per run, then
-// the minimum and median ratio of each coding.
+// upload writes, where the file system allows). It prints file bytes per
+// second and upload ÷ plain per run, then the minimum and median ratio of
+// each coding.
 //
-// It also prints the ceiling: what the upload could reach on GOMAXPROCS cores
-// with every stage overlapped and no core idle, from each stage's CPU cost
-// per file byte measured in the same run (process CPU time, so other
-// processes' load does not inflate it): the source, SHA-256 of the file,
-// Reed-Solomon, the tree over N/K times the file's bytes, and the O_DIRECT
-// writes of N/K times the bytes. The reader (source, SHA-256, parity) is one
-// goroutine, so it bounds the upload on its own too. The last two columns
-// are the cores the upload got and its CPU per file byte (core-ns), which
-// other processes' load changes least.
+// It also prints two ceilings, what the upload could reach on GOMAXPROCS
+// cores with every stage overlapped and no core idle, as ratios to the
+// plain copy. "stages" adds up each stage's CPU cost per file byte measured
+// on its own in the same run (process CPU time, so other processes' load
+// does not inflate it): the source, SHA-256 of the file, Reed-Solomon, the
+// tree over N/K times the file's bytes, and the O_DIRECT writes of N/K
+// times the bytes; the reader (source, SHA-256, parity) is one goroutine,
+// so it bounds the upload on its own too. "own" divides the cores by the
+// CPU per file byte this upload spent, which is more than the stages' sum
+// (cache misses between stages, scheduling, the syscalls): it is the most
+// this pipeline can reach, where "stages" is the most any pipeline built
+// on these primitives can. Both are capped by the disk: N/K times the bytes
+// at the O_DIRECT copy's rate.
+//
+// The last columns: idle is the share of the Go scheduler's P-time during
+// the upload that had no goroutine to run (stages starving each other, the
+// fsyncs at the end; a P held by a goroutine blocked in a write counts as
+// busy), cores the cores the upload got, and ns/B its CPU per file byte
+// (core-ns), which other processes' load changes least.
 var (
-	figures     = flag.Bool("figures", false, "import a 1 GiB stream and copy it into an fsynced file, and print MB/s and ratios")
-	figuresRuns = flag.Int("figures.runs", 3, "repetitions of the -figures measurement")
+	figures        = flag.Bool("figures", false, "import a 1 GiB stream and copy it into an fsynced file, and print MB/s and ratios")
+	figuresRuns    = flag.Int("figures.runs", 3, "repetitions of the -figures measurement")
+	figuresCodings = flag.String("figures.codings", "1+0,3+1,6+4", "the codings (data+parity slots) that -figures measures")
 )
 
 func TestUploadFigures(t *testing.T) {
@@ -149,14 +163,15 @@ func TestUploadFigures(t *testing.T) {
 		return time.Since(t0)
 	}
 	procs := runtime.GOMAXPROCS(0)
-	codings := []struct{ n, m int }{{1, 0}, {4, 1}, {10, 4}}
+	codings := parseCodings(t, *figuresCodings)
 	ratios := make([][]float64, len(codings))
 	directRatios := make([][]float64, len(codings))
 	ceilings := make([][]float64, len(codings))
+	owns := make([][]float64, len(codings))
 	fmt.Printf("\n%d MiB file, GOMAXPROCS %d; plain: through a warm page cache, direct: O_DIRECT; ceiling: on %d free cores\n", size>>20, procs, procs)
-	fmt.Printf("%-4s %-10s %10s %10s %10s %7s %7s %10s %7s %6s %6s\n", "run", "coding", "plain", "direct", "upload", "÷plain", "÷direct", "ceiling", "÷plain", "cores", "ns/B")
+	fmt.Printf("%-4s %-10s %10s %10s %10s %7s %7s %17s %5s %6s %6s\n", "run", "coding", "plain", "direct", "upload", "÷plain", "÷direct", "ceiling stages/own", "idle", "cores", "ns/B")
 	for run := range *figuresRuns {
-		st := measureStages(t, dir)
+		st := measureStages(t, dir, codings)
 		for i, c := range codings {
 			// The faster of two back-to-back copies: the second reuses the
 			// pages the first freed before the VM hands them back to the
@@ -174,14 +189,21 @@ func TestUploadFigures(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			idle0 := schedTimes() // before cpu0: it runs a collection
 			cpu0 := cpuTime()
 			u := timed(func() error {
 				_, err := s.Import(context.Background(), &genReader{left: size}, size, ImportOptions{Slots: c.n, MaxSlotLoss: c.m})
 				return err
 			})
-			cpu := cpuTime() - cpu0
+			cpu, idle := cpuTime()-cpu0, schedTimes().idleSince(idle0)
 			os.RemoveAll(filepath.Join(dir, "store"))
-			ceil := st.ceiling(c.n, c.m, procs, directCPU.Seconds()/float64(size))
+			disk := 0.0 // the O_DIRECT copy's rate, in file bytes of this coding
+			if st.direct {
+				disk = mbps(pd) * float64(c.n-c.m) / float64(c.n)
+			}
+			ceil := capped(st.ceiling(c.n, c.m, procs, directCPU.Seconds()/float64(size)), disk)
+			own := capped(float64(procs)/(cpu.Seconds()/float64(size))/1e6, disk)
+			owns[i] = append(owns[i], own/mbps(p))
 			ratios[i] = append(ratios[i], p.Seconds()/u.Seconds())
 			ceilings[i] = append(ceilings[i], ceil/mbps(p))
 			dr, pdRate := 0.0, 0.0
@@ -189,8 +211,8 @@ func TestUploadFigures(t *testing.T) {
 				dr, pdRate = pd.Seconds()/u.Seconds(), mbps(pd)
 				directRatios[i] = append(directRatios[i], dr)
 			}
-			fmt.Printf("%-4d N=%-2d M=%-2d %5.0f MB/s %5.0f MB/s %5.0f MB/s %7.2f %7.2f %5.0f MB/s %7.2f %6.2f %6.2f\n", run+1, c.n, c.m,
-				mbps(p), pdRate, mbps(u), ratios[i][run], dr, ceil, ceilings[i][run], cpu.Seconds()/u.Seconds(), cpu.Seconds()*1e9/float64(size))
+			fmt.Printf("%-4d N=%-2d M=%-2d %5.0f MB/s %5.0f MB/s %5.0f MB/s %7.2f %7.2f %8.2f %8.2f %5.2f %6.2f %6.2f\n", run+1, c.n, c.m,
+				mbps(p), pdRate, mbps(u), ratios[i][run], dr, ceilings[i][run], owns[i][run], idle, cpu.Seconds()/u.Seconds(), cpu.Seconds()*1e9/float64(size))
 		}
 		fmt.Printf("     stage cost, core-ns per byte: source %.2f, sha256 %.2f, tree %.2f (per slot byte), RS per file byte %s\n",
 			st.gen*1e9, st.sha*1e9, st.tree*1e9, st.rsString(codings))
@@ -201,7 +223,7 @@ func TestUploadFigures(t *testing.T) {
 		if len(directRatios[i]) > 0 {
 			line += fmt.Sprintf("; ÷ O_DIRECT copy: median %.2f", med(directRatios[i]))
 		}
-		line += fmt.Sprintf("; ceiling on %d cores ÷ plain: median %.2f", procs, med(ceilings[i]))
+		line += fmt.Sprintf("; ceiling on %d cores ÷ plain: stages median %.2f, own CPU median %.2f", procs, med(ceilings[i]), med(owns[i]))
 		if med(ceilings[i]) < 0.6 {
 			line += fmt.Sprintf(", so ≥ 0.6 is out of reach on %d cores", procs)
 		}
@@ -248,7 +270,7 @@ type stageCosts struct {
 // stageBytes is how much each stage is measured on.
 const stageBytes = 64 << 20
 
-func measureStages(t *testing.T, dir string) stageCosts {
+func measureStages(t *testing.T, dir string, codings []struct{ n, m int }) stageCosts {
 	buf := make([]byte, stageBytes)
 	per := func(f func()) float64 {
 		c0 := cpuTime()
@@ -263,7 +285,11 @@ func measureStages(t *testing.T, dir string) stageCosts {
 	roots := make([]proof.Hash, stageBytes/c.ChunkSize())
 	st.tree = per(func() { c.Roots(buf, roots) })
 	st.rs = map[[2]int]float64{}
-	for _, nm := range [][2]int{{4, 1}, {10, 4}} {
+	for _, c := range codings {
+		if c.m == 0 {
+			continue
+		}
+		nm := [2]int{c.n, c.m}
 		k := nm[0] - nm[1]
 		enc, err := reedsolomon.New(k, nm[1])
 		if err != nil {
@@ -291,6 +317,14 @@ func measureStages(t *testing.T, dir string) stageCosts {
 	return st
 }
 
+// capped is mbps, or limit where that is lower; a limit of 0 is none.
+func capped(mbps, limit float64) float64 {
+	if limit > 0 {
+		return min(mbps, limit)
+	}
+	return mbps
+}
+
 // ceiling is the upload's best MB/s on procs cores for coding n/m, given
 // the CPU per byte that an O_DIRECT plain copy spent (source included).
 func (st stageCosts) ceiling(n, m, procs int, directCPU float64) float64 {
@@ -310,6 +344,37 @@ func (st stageCosts) rsString(codings []struct{ n, m int }) string {
 		}
 	}
 	return s
+}
+
+// parseCodings reads "K+M,K+M,…" into codings of N = K+M slots.
+func parseCodings(t *testing.T, s string) []struct{ n, m int } {
+	var out []struct{ n, m int }
+	for _, f := range strings.Split(s, ",") {
+		var k, m int
+		if _, err := fmt.Sscanf(f, "%d+%d", &k, &m); err != nil || k < 1 || m < 0 {
+			t.Fatalf("coding %q: want data+parity slots, as 4+1", f)
+		}
+		out = append(out, struct{ n, m int }{k + m, m})
+	}
+	return out
+}
+
+// schedSample is the scheduler's idle and total P-time so far.
+type schedSample struct{ idle, total float64 }
+
+func schedTimes() schedSample {
+	runtime.GC() // the runtime adds up these classes at each collection
+	s := []metrics.Sample{{Name: "/cpu/classes/idle:cpu-seconds"}, {Name: "/cpu/classes/total:cpu-seconds"}}
+	metrics.Read(s)
+	return schedSample{s[0].Value.Float64(), s[1].Value.Float64()}
+}
+
+// idleSince is the share of P-time since s0 that was idle.
+func (s schedSample) idleSince(s0 schedSample) float64 {
+	if s.total <= s0.total {
+		return 0
+	}
+	return (s.idle - s0.idle) / (s.total - s0.total)
 }
 
 // cpuTime is the user and system CPU this process has used.

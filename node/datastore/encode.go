@@ -29,12 +29,20 @@ const pipelineDepth = 4
 // Import's stripe buffers: as many as fit in importBudget, within
 // [minImportBufs, maxImportBufs]. A stripe is in up to four places at once
 // (being read, hashed by each worker, written), so a few more than four keep
-// every stage busy.
+// every stage busy; past that, the buffers let the writers take up to
+// maxWriteBatch stripes in one system call per slot.
 const (
 	importBudget  = 32 << 20
 	minImportBufs = 4
-	maxImportBufs = 8
+	maxImportBufs = 16
 )
+
+// maxWriteBatch is how many consecutive stripes a writer writes at once,
+// where there are buffers to spare (four per stripe in a batch): a 4 MiB
+// O_DIRECT pwritev of four 1 MiB stripes cost 0.06 core-ns per byte here,
+// four 1 MiB pwrites 0.09-0.13, and each write a goroutine blocks in may
+// hold a core's P until the scheduler takes it back.
+const maxWriteBatch = 4
 
 // ImportOptions configure Import.
 type ImportOptions struct {
@@ -43,8 +51,9 @@ type ImportOptions struct {
 	Name        string // a label for the manifest (the file's base name)
 	Stripe      uint64 // shard bytes per stripe; 0 picks AutoStripe(Slots)
 	Workers     int    // hashing goroutines; 0 is GOMAXPROCS
-	// Progress, when set, is called with the file bytes stored so far, from
-	// one goroutine, after each stripe.
+	// Progress, when set, is called with the file bytes stored so far, never
+	// concurrently and with increasing values, as stripes are written (once
+	// for several when they finish out of order).
 	Progress func(done uint64)
 }
 
@@ -165,7 +174,7 @@ func writeManifest(path string, m *Manifest) error {
 
 // encoder runs one import: a reader fills each stripe (file bytes, SHA-256,
 // parity) and hands it at once to the hash workers, in parts, and to the
-// writer. Hashing and writing read the same buffer at the same time; the last
+// writers. Hashing and writing read the same buffer at the same time; the last
 // of them to finish frees it for the reader. No stage waits for another
 // except for a free buffer, and memory is the buffers, whatever the file's
 // size.
@@ -233,7 +242,7 @@ func (e *encoder) close() {
 }
 
 // pipeline streams every stripe through the reader, the hash workers and
-// the writer (this goroutine), and returns once all have stopped.
+// the writers, and returns once all have stopped.
 func (e *encoder) pipeline(ctx context.Context, r io.Reader, rs reedsolomon.Encoder, sum hash.Hash) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -246,13 +255,14 @@ func (e *encoder) pipeline(ctx context.Context, r io.Reader, rs reedsolomon.Enco
 		}
 	}
 	// Neither queue can fill: the reader sends only what count buffers hold.
-	parts := make(chan hashPart, count*e.partsPerShard()*n)
-	toWrite := make(chan *stripeBuf, count)
+	parts := make(chan hashPart, uint64(count*n)*e.partsPerShard(e.lay.Stripe))
+	toWrite := make(chan []*stripeBuf, count)
+	batch := min(max(count/4, 1), maxWriteBatch)
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		defer close(parts)
 		defer close(toWrite)
-		if err := e.read(ctx, r, rs, sum, free, parts, toWrite); err != nil {
+		if err := e.read(ctx, r, rs, sum, free, parts, toWrite, batch); err != nil {
 			cancel(err)
 		}
 	})
@@ -271,32 +281,90 @@ func (e *encoder) pipeline(ctx context.Context, r io.Reader, rs reedsolomon.Enco
 			}
 		})
 	}
-	for b := range toWrite {
-		if ctx.Err() == nil {
-			if err := e.write(b); err != nil {
-				cancel(err)
+	prog := progressOrder{lay: e.lay, report: e.progress}
+	for range writers {
+		wg.Go(func() {
+			for bs := range toWrite {
+				if ctx.Err() == nil {
+					if err := e.write(bs); err != nil {
+						cancel(err)
+					} else {
+						for _, b := range bs {
+							prog.done(b.j)
+						}
+					}
+				}
+				for _, b := range bs {
+					release(b)
+				}
 			}
-		}
-		release(b)
+		})
 	}
 	wg.Wait()
 	return context.Cause(ctx)
 }
 
-// partsPerShard is how many parts a shard is hashed in: enough that every
-// worker has a part of each stripe, so a stripe is hashed on all cores at
-// once and the workers finish it together.
-func (e *encoder) partsPerShard() int {
-	return (e.workers + e.lay.Slots() - 1) / e.lay.Slots()
+// writers is how many goroutines write stripes, a batch of whole stripes
+// at a time. With one, the disk idled twice per write: while the writer,
+// back from the system call, waited for a core the hash workers held (up to
+// one hash part), and while it issued the next write. A second writer keeps
+// a write in flight during those gaps.
+const writers = 2
+
+// progressOrder reports, in order and never concurrently, how many file
+// bytes are stored: the writers finish stripes out of order, and a stripe
+// counts once every stripe before it is written too.
+type progressOrder struct {
+	lay    Layout
+	report func(uint64)
+	mu     sync.Mutex
+	next   int          // the first stripe not yet reported
+	ahead  map[int]bool // written stripes past next
 }
 
+func (p *progressOrder) done(j int) {
+	if p.report == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if j != p.next {
+		if p.ahead == nil {
+			p.ahead = map[int]bool{}
+		}
+		p.ahead[j] = true
+		return
+	}
+	for p.next++; p.ahead[p.next]; p.next++ {
+		delete(p.ahead, p.next)
+	}
+	p.report(min(p.lay.FileSize, p.lay.StreamOffset(p.next)))
+}
+
+// partsPerShard is how many parts a shard of sj bytes is hashed in: enough
+// that every worker has a part of each stripe, so a stripe is hashed on all
+// cores at once, and no part longer than partBytes.
+func (e *encoder) partsPerShard(sj uint64) uint64 {
+	chunks := (sj + e.csize - 1) / e.csize
+	spread := uint64(e.workers+e.lay.Slots()-1) / uint64(e.lay.Slots())
+	return max(min(max(spread, (sj+partBytes-1)/partBytes), chunks), 1)
+}
+
+// partBytes bounds a hash part. A worker yields its core after each part
+// (see pipeline), and a writer back from a write waits for that: with parts
+// of a whole 1.2 MiB shard (4+1) it waited about 2 ms after each of a
+// stripe's five writes, and the writers, not the cores, set the pace.
+const partBytes = 128 << 10
+
 // read fills each stripe with the file's next bytes (and, in the last, the
-// trailer), computes parity and hands the stripe to the hash workers and the
-// writer.
-func (e *encoder) read(ctx context.Context, r io.Reader, rs reedsolomon.Encoder, sum hash.Hash, free chan *stripeBuf, parts chan<- hashPart, toWrite chan<- *stripeBuf) error {
+// trailer), computes parity and hands the stripe to the hash workers at
+// once, and to the writers in batches of consecutive stripes. A batch
+// waiting to be full holds fewer buffers than there are, so the reader
+// never waits for a buffer only a batch it holds would free.
+func (e *encoder) read(ctx context.Context, r io.Reader, rs reedsolomon.Encoder, sum hash.Hash, free chan *stripeBuf, parts chan<- hashPart, toWrite chan<- []*stripeBuf, batch int) error {
 	lay := e.lay
 	last := lay.Stripes() - 1
-	per := uint64(e.partsPerShard())
+	var pend []*stripeBuf
 	for j := 0; j <= last; j++ {
 		var b *stripeBuf
 		select {
@@ -309,14 +377,17 @@ func (e *encoder) read(ctx context.Context, r io.Reader, rs reedsolomon.Encoder,
 			return err
 		}
 		chunks := (lay.ShardSize(j) + e.csize - 1) / e.csize
-		k := min(per, chunks)
+		k := e.partsPerShard(lay.ShardSize(j))
 		b.pending.Store(int32(uint64(len(b.shards))*k + 1))
 		for i := range b.shards {
 			for p := range k {
 				parts <- hashPart{b: b, shard: i, lo: p * chunks / k, hi: (p + 1) * chunks / k}
 			}
 		}
-		toWrite <- b
+		if pend = append(pend, b); len(pend) == batch || j == last {
+			toWrite <- pend
+			pend = nil
+		}
 	}
 	return nil
 }
@@ -368,38 +439,53 @@ func (e *encoder) hash(c *proof.ChunkHasher, p hashPart) {
 	c.Roots(sh[p.lo*e.csize:min(p.hi*e.csize, uint64(len(sh)))], e.roots[p.shard][base+p.lo:base+p.hi])
 }
 
-func (e *encoder) write(b *stripeBuf) error {
-	off := int64(e.lay.ShardOffset(b.j))
-	for i, sh := range b.shards {
-		if err := e.files[i].writeAt(sh, off); err != nil {
-			return fmt.Errorf("write slot %d: %w", i, err)
+// write writes consecutive stripes: in each slot their shards follow one
+// another, all full but possibly the dataset's last.
+func (e *encoder) write(bs []*stripeBuf) error {
+	off := int64(e.lay.ShardOffset(bs[0].j))
+	shards := make([][]byte, len(bs))
+	for i, f := range e.files {
+		for k, b := range bs {
+			shards[k] = b.shards[i]
 		}
-	}
-	if e.progress != nil {
-		e.progress(min(e.lay.FileSize, e.lay.StreamOffset(b.j+1)))
+		if err := f.writevAt(shards, off); err != nil {
+			return fmt.Errorf("write slot %d at %d: %w", i, off, err)
+		}
 	}
 	return nil
 }
 
-// finish fsyncs the slots and writes their trees.
+// finish fsyncs the slots and writes their trees, all slots at once: each
+// slot's steps wait on the disk (two fsyncs) more than on a core, and one
+// after another they took 155 ms of a 10+4 upload of 512 MiB.
 func (e *encoder) finish(sum hash.Hash) ([]proof.Hash, []byte, error) {
 	roots := make([]proof.Hash, len(e.files))
+	errs := make([]error, len(e.files))
+	var wg sync.WaitGroup
 	for i, f := range e.files {
-		tree, err := proof.NewSlotTree(e.lay.Cells(), e.roots[i])
-		if err != nil {
-			return nil, nil, fmt.Errorf("slot %d tree: %w", i, err)
-		}
-		roots[i] = tree.Root()
-		var buf bytes.Buffer
-		if _, err := tree.WriteTo(&buf); err != nil {
-			return nil, nil, err
-		}
-		if err := writeFileSync(filepath.Join(e.dir, treeName(i)), buf.Bytes()); err != nil {
-			return nil, nil, err
-		}
-		if err := f.sync(); err != nil {
-			return nil, nil, fmt.Errorf("sync slot %d: %w", i, err)
-		}
+		wg.Go(func() { roots[i], errs[i] = e.finishSlot(i, f) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, nil, err
 	}
 	return roots, sum.Sum(nil), nil
+}
+
+func (e *encoder) finishSlot(i int, f *slotWriter) (proof.Hash, error) {
+	tree, err := proof.NewSlotTree(e.lay.Cells(), e.roots[i])
+	if err != nil {
+		return proof.Hash{}, fmt.Errorf("slot %d tree: %w", i, err)
+	}
+	var buf bytes.Buffer
+	if _, err := tree.WriteTo(&buf); err != nil {
+		return proof.Hash{}, fmt.Errorf("slot %d tree: %w", i, err)
+	}
+	if err := writeFileSync(filepath.Join(e.dir, treeName(i)), buf.Bytes()); err != nil {
+		return proof.Hash{}, err
+	}
+	if err := f.sync(); err != nil {
+		return proof.Hash{}, fmt.Errorf("sync slot %d: %w", i, err)
+	}
+	return tree.Root(), nil
 }
