@@ -80,19 +80,19 @@ func (b *batch) apply(tx *persist.Tx, ev contracts.Event) error {
 	var err error
 	switch e := ev.(type) {
 	case *contracts.StorageRequested:
-		_, err = qt.OnStorageRequested(e, fitsAsk(tx))
+		_, err = pushRequested(qt, e, fitsAsk(tx))
 	case *contracts.SlotFilled:
-		_, err = qt.OnSlotFilled(e.RequestID, e.SlotIndex)
+		_, err = removeFilled(qt, e.RequestID, e.SlotIndex)
 	case *contracts.SlotFreed:
 		err = b.queueFreed(tx, e.RequestID, e.SlotIndex)
 	case *contracts.SlotReservationsFull:
 		err = b.reservationsFull(e.RequestID, e.SlotIndex)
 	case *contracts.RequestFulfilled:
-		_, err = qt.OnRequestEnded(e.RequestID)
+		_, err = removeRequest(qt, e.RequestID)
 	case *contracts.RequestCancelled:
-		_, err = qt.OnRequestEnded(e.RequestID)
+		_, err = removeRequest(qt, e.RequestID)
 	case *contracts.RequestFailed:
-		_, err = qt.OnRequestEnded(e.RequestID)
+		_, err = removeRequest(qt, e.RequestID)
 	case *contracts.ProofSubmitted:
 		if pl := b.s.cfg.ProofLogs; pl != nil {
 			err = pl.SettledByLog(tx, proofPrefix(e.SlotID), e.TxHash, e.Block)
@@ -118,7 +118,7 @@ func (s *Sales) Revert(tx *persist.Tx, _ persist.BlockRef, events []contracts.Ev
 				}
 			}
 		case *contracts.StorageRequested:
-			if _, err := b.qt.OnRequestEnded(e.RequestID); err != nil {
+			if _, err := removeRequest(b.qt, e.RequestID); err != nil {
 				return err
 			}
 		case *contracts.SlotFilled:
@@ -248,7 +248,7 @@ func (s *Sales) requeueUnheld(ctx context.Context, request contracts.RequestID, 
 		ask = repairAsk(ask, s.repairPct)
 	}
 	return s.q.Update(ctx, func(tx *persist.Tx, qt *queue.Tx) error {
-		_, err := qt.OnSlotFreed(request, index, ask, fa.expiry, fitsAsk(tx))
+		_, err := pushFreed(qt, request, index, ask, fa.expiry, fitsAsk(tx))
 		return err
 	})
 }
@@ -366,7 +366,7 @@ func (b *batch) queueFreed(tx *persist.Tx, request contracts.RequestID, index ui
 	if repairing(tx, request) {
 		ask = repairAsk(ask, b.s.repairPct)
 	}
-	_, err := b.qt.OnSlotFreed(request, index, ask, fa.expiry, fitsAsk(tx))
+	_, err := pushFreed(b.qt, request, index, ask, fa.expiry, fitsAsk(tx))
 	return err
 }
 
@@ -451,7 +451,7 @@ func (s *Sales) lookBack(ctx context.Context) error {
 			return err
 		}
 		if len(open) > 0 {
-			if _, err := qt.PushOpenRequests(open, fitsAsk(tx)); err != nil {
+			if _, err := pushOpen(qt, open, fitsAsk(tx)); err != nil {
 				return err
 			}
 		}
@@ -461,8 +461,8 @@ func (s *Sales) lookBack(ctx context.Context) error {
 
 // openRequests lists the ledger's requests still waiting for hosts at
 // chain time now that fits takes, each with the slots nobody holds.
-func openRequests(tx *persist.Tx, now uint64, fits func(contracts.Ask) bool) ([]queue.OpenRequest, error) {
-	var open []queue.OpenRequest
+func openRequests(tx *persist.Tx, now uint64, fits func(contracts.Ask) bool) ([]openRequest, error) {
+	var open []openRequest
 	err := tx.ForEachLedgerRequest(func(r persist.LedgerRequest) error {
 		if r.State(now) != persist.LedgerNew {
 			return nil
@@ -484,7 +484,7 @@ func openRequests(tx *persist.Tx, now uint64, fits func(contracts.Ask) bool) ([]
 				free = append(free, i)
 			}
 		}
-		open = append(open, queue.OpenRequest{RequestID: contracts.RequestID(r.RequestID), Ask: ask, Expiry: r.Expiry, Free: free})
+		open = append(open, openRequest{requestID: contracts.RequestID(r.RequestID), ask: ask, expiry: r.Expiry, free: free})
 		return nil
 	})
 	return open, err
