@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// The leaf, and the queue and agents that speak only it, must not link a
+// The leaf, and the queue and agents built on it or on less, must not link a
 // chain client: that is what keeps them cheap to build, test and change.
 func TestLeafLinksNoChainClient(t *testing.T) {
 	goTool, err := exec.LookPath("go")
