@@ -394,11 +394,3 @@ func hashes32[T ~[32]byte](hs []T) [][32]byte {
 	}
 	return out
 }
-
-func toHashes[T ~[32]byte](bs [][32]byte) []T {
-	out := make([]T, len(bs))
-	for i, b := range bs {
-		out[i] = b
-	}
-	return out
-}
