@@ -88,16 +88,9 @@ func (p *Pruner) Prune(ctx context.Context) (int, error) {
 			return err
 		}
 		now = c.Time
-		return tx.ForEachLedgerRequest(func(r persist.LedgerRequest) error {
-			if !p.ended(r, now) {
-				return nil
-			}
-			old = append(old, r.RequestID)
-			if len(old) == pruneScan {
-				return errScanFull
-			}
-			return nil
-		})
+		return tx.ForEachLedgerRequest(upTo(&old, func(r persist.LedgerRequest) (persist.ID, bool) {
+			return r.RequestID, p.ended(r, now)
+		}))
 	})
 	if err != nil && !errors.Is(err, errScanFull) {
 		return 0, fmt.Errorf("ledger: scan for ended requests: %w", err)
@@ -154,16 +147,9 @@ func (p *Pruner) PruneProofs(ctx context.Context) (int, error) {
 		if c.Time < p.retain {
 			return nil
 		}
-		return tx.ForEachLedgerProof(persist.ID{}, func(r persist.LedgerProof) error {
-			if r.Time+p.retain > c.Time {
-				return nil
-			}
-			old = append(old, r)
-			if len(old) == pruneScan {
-				return errScanFull
-			}
-			return nil
-		})
+		return tx.ForEachLedgerProof(persist.ID{}, upTo(&old, func(r persist.LedgerProof) (persist.LedgerProof, bool) {
+			return r, r.Time+p.retain <= c.Time
+		}))
 	})
 	if err != nil && !errors.Is(err, errScanFull) {
 		return 0, fmt.Errorf("ledger: scan for old proof records: %w", err)
@@ -171,6 +157,23 @@ func (p *Pruner) PruneProofs(ctx context.Context) (int, error) {
 	return deleteInBatches(ctx, p.store, old, "old proof records", func(tx *persist.Tx, r persist.LedgerProof) (bool, error) {
 		return tx.DeleteLedgerProof(r.RequestID, r.Index, r.Period)
 	})
+}
+
+// upTo is a scan's callback that appends to out what pick keeps of each
+// record, and stops the scan with errScanFull at pruneScan of them: one
+// pass deletes at most that many, and the next pass the rest.
+func upTo[T, K any](out *[]K, pick func(T) (K, bool)) func(T) error {
+	return func(r T) error {
+		k, ok := pick(r)
+		if !ok {
+			return nil
+		}
+		*out = append(*out, k)
+		if len(*out) == pruneScan {
+			return errScanFull
+		}
+		return nil
+	}
 }
 
 // deleteInBatches deletes what a scan found, pruneBatch items per store
