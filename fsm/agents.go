@@ -105,7 +105,8 @@ type Agents struct {
 	byReq    map[persist.ID]map[persist.ID]*Agent
 	selling  map[persist.ID]bool // Sell in progress
 	restored bool
-	phase    int // 0 new, 1 running, 2 stopped
+	phase    int  // 0 new, 1 running, 2 stopped
+	starting bool // a Start is restoring the agents
 	ctx      context.Context
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
@@ -248,17 +249,28 @@ func (r *Agents) addLocked(a *Agent) {
 // Cancelling ctx is Stop without the wait.
 func (r *Agents) Start(ctx context.Context) error {
 	r.mu.Lock()
+	if r.phase != phaseNew || r.starting {
+		r.mu.Unlock()
+		return errors.New("fsm: Start called twice")
+	}
+	// Restore runs unlocked: a second Start meanwhile must be refused, not
+	// take the registry before the agents are loaded.
+	r.starting = true
 	restored := r.restored
 	r.mu.Unlock()
 	if !restored {
 		if _, err := r.Restore(); err != nil {
+			r.mu.Lock()
+			r.starting = false
+			r.mu.Unlock()
 			return err
 		}
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.starting = false
 	if r.phase != phaseNew {
-		return errors.New("fsm: Start called twice")
+		return errors.New("fsm: Stop called while Start restored the agents")
 	}
 	r.ctx, r.cancel = context.WithCancel(ctx)
 	r.phase = phaseRunning
