@@ -84,6 +84,12 @@ type EthMarket struct {
 	// spend serializes approve-then-spend pairs: two fills checking the
 	// allowance at once would each see the other's approval as their own.
 	spend sync.Mutex
+	// claimed is, by slot, the collateral of fills approved and not yet
+	// mined: the allowance each counts on. An approval covers them all, so
+	// one fill never spends another's; else the other's approval, whose
+	// purpose was sent already, could not be sent again that period.
+	// Under spend.
+	claimed map[SlotID]*big.Int
 
 	// tokenAddr caches the Marketplace's token, which is immutable.
 	tokenMu   sync.Mutex
@@ -168,8 +174,16 @@ func (m *EthMarket) TokenBalance(ctx context.Context, who common.Address) (*big.
 	return bind.Call(t, &bind.CallOpts{Context: ctx}, m.token.PackBalanceOf(who), m.token.UnpackBalanceOf)
 }
 
-// approve makes sure the Marketplace may take amount of the account's tokens.
-func (m *EthMarket) approve(ctx context.Context, purpose string, amount *big.Int) error {
+// approve makes sure the Marketplace may take amount of the account's
+// tokens beyond what the fills claimed for other slots than slot count on
+// (a zero slot: every claimed fill). Under spend.
+func (m *EthMarket) approve(ctx context.Context, purpose string, slot SlotID, amount *big.Int) error {
+	amount = new(big.Int).Set(amount)
+	for s, c := range m.claimed {
+		if s != slot {
+			amount.Add(amount, c)
+		}
+	}
 	if amount.Sign() == 0 {
 		return nil
 	}
@@ -199,7 +213,7 @@ func (m *EthMarket) RequestStorage(ctx context.Context, r Request) (RequestID, *
 	purpose := "request:" + id.Hex()
 	m.spend.Lock()
 	defer m.spend.Unlock()
-	if err := m.approve(ctx, purpose, Deposit(r.Ask)); err != nil {
+	if err := m.approve(ctx, purpose, SlotID{}, Deposit(r.Ask)); err != nil {
 		return id, nil, fmt.Errorf("request storage: %w", err)
 	}
 	rc, err := m.send(ctx, purpose, m.abi.PackRequestStorage(BindingRequest(r)))
@@ -219,12 +233,17 @@ func (m *EthMarket) FillSlot(ctx context.Context, id RequestID, index uint64, sl
 	if err != nil {
 		return nil, err
 	}
+	slot := GetSlotID(id, index)
 	m.spend.Lock()
 	defer m.spend.Unlock()
-	if err := m.approve(ctx, purpose, SlotCollateral(ask)); err != nil {
-		return nil, fmt.Errorf("fill slot %s: %w", GetSlotID(id, index), err)
+	if err := m.claim(ctx, purpose, slot, SlotCollateral(ask)); err != nil {
+		return nil, err
 	}
-	return m.send(ctx, purpose, m.abi.PackFillSlot(id, index, slotRoot, hashes32(rootPath), BindingProof(p)))
+	rc, err := m.send(ctx, purpose, m.abi.PackFillSlot(id, index, slotRoot, hashes32(rootPath), BindingProof(p)))
+	if rc != nil && rc.Status == types.ReceiptStatusSuccessful {
+		delete(m.claimed, slot) // spent: the allowance it counted on is gone
+	}
+	return rc, err
 }
 
 // ApproveFill approves the slot's collateral as FillSlot would, under the
@@ -236,9 +255,21 @@ func (m *EthMarket) ApproveFill(ctx context.Context, id RequestID, index uint64)
 	}
 	m.spend.Lock()
 	defer m.spend.Unlock()
-	if err := m.approve(ctx, purpose, SlotCollateral(ask)); err != nil {
-		return fmt.Errorf("fill slot %s: %w", GetSlotID(id, index), err)
+	return m.claim(ctx, purpose, GetSlotID(id, index), SlotCollateral(ask))
+}
+
+// claim approves slot's fill, collateral beside what the other claimed
+// fills count on, and records the claim until the fill is mined. A claim
+// whose fill never comes (the sale ended) only leaves the allowance higher
+// than needed. Under spend.
+func (m *EthMarket) claim(ctx context.Context, purpose string, slot SlotID, collateral *big.Int) error {
+	if err := m.approve(ctx, purpose, slot, collateral); err != nil {
+		return fmt.Errorf("fill slot %s: %w", slot, err)
 	}
+	if m.claimed == nil {
+		m.claimed = map[SlotID]*big.Int{}
+	}
+	m.claimed[slot] = collateral
 	return nil
 }
 
@@ -391,14 +422,6 @@ func hashes32[T ~[32]byte](hs []T) [][32]byte {
 	out := make([][32]byte, len(hs))
 	for i, h := range hs {
 		out[i] = h
-	}
-	return out
-}
-
-func toHashes[T ~[32]byte](bs [][32]byte) []T {
-	out := make([]T, len(bs))
-	for i, b := range bs {
-		out[i] = b
 	}
 	return out
 }

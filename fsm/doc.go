@@ -24,8 +24,14 @@
 //   - Transient errors back off and retry without limit; only a permanent
 //     fault moves the agent to Errored, and Retry moves it back.
 //
-// Agents is the registry that owns the drivers, creates agents for queue
-// workers (Sell), restores them on start, and routes chain events to the
-// agent that owns the slot (Dispatch, HandleEvent), and chain facts that
-// came with no event, such as a request whose expiry passed (Tell).
+// Agents is the registry (agents.go) that owns the drivers (drive.go),
+// creates agents for queue workers (Sell, in sell.go), restores them on
+// start, commits their transitions (transition.go), and routes chain events
+// to the agent that owns the slot (Dispatch, HandleEvent), and chain facts
+// that came with no event, such as a request whose expiry passed (Tell, in
+// dispatch.go).
+//
+// It imports persist, retry, looplab/fsm and the chain's vocabulary
+// (contracts/marketplace), nothing that talks to the chain; the node
+// implements Effects.
 package fsm

@@ -82,7 +82,11 @@ func TestWithQueue(t *testing.T) {
 	ask := marketplace.Ask{Slots: 6, SlotSize: 100, Duration: 1000, PricePerBytePerSecond: big.NewInt(1), CollateralPerByte: big.NewInt(1), ProofProbability: big.NewInt(1)}
 	var n int
 	err = q.Update(ctx, func(_ *persist.Tx, qt *queue.Tx) (err error) {
-		n, err = qt.OnStorageRequested(&marketplace.StorageRequested{RequestID: req, Ask: ask, Expiry: 2_000_000_000}, nil)
+		n, err = qt.PushRequest(ask.Slots, nil, func(i uint64) queue.Item {
+			return queue.Item{SlotID: persist.ID(marketplace.GetSlotID(req, i)), RequestID: persist.ID(req), SlotIndex: i,
+				SlotSize: ask.SlotSize, Duration: ask.Duration, PricePerBytePerSecond: ask.PricePerBytePerSecond,
+				CollateralPerByte: ask.CollateralPerByte, Expiry: 2_000_000_000}
+		})
 		return err
 	})
 	if err != nil || n != 6 {

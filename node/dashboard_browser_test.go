@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/hashicorp/go-hclog"
 
 	"github.com/slotd/slotd/contracts"
 	"github.com/slotd/slotd/fsm"
@@ -43,6 +42,26 @@ func browser(t *testing.T) string {
 	return ""
 }
 
+// newBrowser starts headless Chromium at exe, with a profile of its own
+// and opts added, and returns the context to drive it with; it is closed
+// when ctx ends or the test does.
+func newBrowser(t *testing.T, ctx context.Context, exe string, opts ...chromedp.ExecAllocatorOption) context.Context {
+	t.Helper()
+	opts = append([]chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()),
+		// Without these Chromium dials Google at start, which a closed
+		// network refuses and a CI machine need not allow.
+		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
+	}, opts...)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
+	t.Cleanup(cancelAlloc)
+	bctx, cancelBrowser := chromedp.NewContext(allocCtx)
+	t.Cleanup(cancelBrowser)
+	return bctx
+}
+
 // TestDashboardInABrowser drives headless Chromium against a host node on
 // the dev chain: the slots table shows every slot the API lists, adding an
 // availability without the token is refused with a message that says what
@@ -58,23 +77,10 @@ func TestDashboardInABrowser(t *testing.T) {
 	proven := seedProofsAndPayout(t, cfg.DataDir)
 	slots = append(slots, proven)
 
-	n, err := node.Open(ctx, cfg, hclog.NewNullLogger())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer n.Close()
-	runCtx, stop := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- n.Run(runCtx) }()
-	defer func() { stop(); <-done }()
-	tokenBytes, err := os.ReadFile(filepath.Join(cfg.DataDir, "api-token"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	apiToken := strings.TrimSpace(string(tokenBytes))
+	api, apiToken, _ := runNode(t, ctx, cfg)
 
 	var listed []persist.Agent
-	getJSON(t, n.APIURL()+"/api/v1/sales", &listed)
+	getJSON(t, api+"/api/v1/sales", &listed)
 	var want []string
 	for _, a := range listed {
 		want = append(want, a.SlotID.String())
@@ -84,20 +90,9 @@ func TestDashboardInABrowser(t *testing.T) {
 		t.Fatalf("API lists %d sales, seeded %d", len(want), len(slots))
 	}
 
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 1100),
-		// Without these Chromium dials Google at start, which a closed
-		// network refuses and a CI machine need not allow.
-		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-	}
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(allocCtx)
-	defer cancelBrowser()
+	bctx := newBrowser(t, ctx, exe, chromedp.WindowSize(1280, 1100))
 
-	err = chromedp.Do(bctx, chromedp.Navigate(n.APIURL()+"/"), chromedp.WaitVisible(`#sales tbody tr`))
+	err := chromedp.Do(bctx, chromedp.Navigate(api+"/"), chromedp.WaitVisible(`#sales tbody tr`))
 	if err != nil {
 		t.Fatalf("loading the dashboard: %v", err)
 	}
@@ -129,7 +124,7 @@ func TestDashboardInABrowser(t *testing.T) {
 		t.Errorf("refusal says %q, want a 401 that says to paste the api-token", refused)
 	}
 	var avs []persist.Availability
-	if getJSON(t, n.APIURL()+"/api/v1/availabilities", &avs); len(avs) != 0 {
+	if getJSON(t, api+"/api/v1/availabilities", &avs); len(avs) != 0 {
 		t.Fatalf("an availability was added without the token: %+v", avs)
 	}
 
@@ -150,7 +145,7 @@ func TestDashboardInABrowser(t *testing.T) {
 	if msg != "availability added" || rowsShown != 1 {
 		t.Errorf("after adding with the token: message %q, %d rows", msg, rowsShown)
 	}
-	if getJSON(t, n.APIURL()+"/api/v1/availabilities", &avs); len(avs) != 1 || avs[0].TotalSize != 1048576 {
+	if getJSON(t, api+"/api/v1/availabilities", &avs); len(avs) != 1 || avs[0].TotalSize != 1048576 {
 		t.Fatalf("availabilities after adding with the token: %+v", avs)
 	}
 
@@ -173,7 +168,7 @@ func TestDashboardInABrowser(t *testing.T) {
 	// Earnings over time: the slash, then the payout, with running totals
 	// that end at what the API's totals say.
 	var earned node.Earnings
-	getJSON(t, n.APIURL()+"/api/v1/earnings", &earned)
+	getJSON(t, api+"/api/v1/earnings", &earned)
 	if earned.Paid.String() != "6710000000000000000" || earned.Forfeited.Sign() <= 0 {
 		t.Fatalf("API earnings: paid %s, forfeited %s", earned.Paid, earned.Forfeited)
 	}

@@ -11,7 +11,6 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/ethereum/go-ethereum/common"
-	"github.com/hashicorp/go-hclog"
 
 	"github.com/slotd/slotd/contracts"
 	"github.com/slotd/slotd/node"
@@ -31,33 +30,11 @@ func TestDashboardCancelsAPurchase(t *testing.T) {
 	cfg.Roles = []string{node.RoleClient}
 	id := seedUnsendablePurchase(t, cfg.DataDir, addr)
 
-	n, err := node.Open(ctx, cfg, hclog.NewNullLogger())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer n.Close()
-	runCtx, stop := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- n.Run(runCtx) }()
-	defer func() { stop(); <-done }()
-	tokenBytes, err := os.ReadFile(filepath.Join(cfg.DataDir, "api-token"))
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-	}
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(allocCtx)
-	defer cancelBrowser()
+	api, apiToken, _ := runNode(t, ctx, cfg)
+	bctx := newBrowser(t, ctx, exe)
 
 	cancelButton := `#purchases tbody tr td:last-child button`
-	if err := chromedp.Do(bctx, chromedp.Navigate(n.APIURL()+"/"), chromedp.WaitVisible(cancelButton)); err != nil {
+	if err := chromedp.Do(bctx, chromedp.Navigate(api+"/"), chromedp.WaitVisible(cancelButton)); err != nil {
 		t.Fatalf("loading the dashboard: %v", err)
 	}
 	shown, err := chromedp.Run(bctx, chromedp.Evaluate[string](`document.querySelector('#purchases tbody tr td').title`))
@@ -72,18 +49,18 @@ func TestDashboardCancelsAPurchase(t *testing.T) {
 	if err != nil || !strings.Contains(refused, "401") {
 		t.Errorf("cancel without the token says %q (%v), want a 401", refused, err)
 	}
-	if p := purchaseOf(t, n, id); p.State == "cancelled" {
+	if p := purchaseOf(t, api, id); p.State == "cancelled" {
 		t.Fatalf("cancelled without the token: %+v", p)
 	}
 
 	stepCtx, stepDone := context.WithTimeout(bctx, 30*time.Second)
 	defer stepDone()
-	err = chromedp.Do(stepCtx, chromedp.SendKeys(`#token`, strings.TrimSpace(string(tokenBytes))), chromedp.Click(cancelButton),
+	err = chromedp.Do(stepCtx, chromedp.SendKeys(`#token`, apiToken), chromedp.Click(cancelButton),
 		chromedp.WaitNotPresent(cancelButton))
 	if err != nil {
 		t.Fatalf("cancel with the token: %v", err)
 	}
-	if p := purchaseOf(t, n, id); p.State != "cancelled" || !p.Withdrawn {
+	if p := purchaseOf(t, api, id); p.State != "cancelled" || !p.Withdrawn {
 		t.Fatalf("after cancel with the token the purchase is %+v, want cancelled", p)
 	}
 	row, err := chromedp.Run(bctx, chromedp.Text(`#purchases tbody tr`))
@@ -92,11 +69,11 @@ func TestDashboardCancelsAPurchase(t *testing.T) {
 	}
 }
 
-// purchaseOf reads one purchase from the node's API.
-func purchaseOf(t *testing.T, n *node.Node, id contracts.RequestID) persist.Purchase {
+// purchaseOf reads one purchase from the node's API at api.
+func purchaseOf(t *testing.T, api string, id contracts.RequestID) persist.Purchase {
 	t.Helper()
 	var ps []persist.Purchase
-	getJSON(t, n.APIURL()+"/api/v1/purchases", &ps)
+	getJSON(t, api+"/api/v1/purchases", &ps)
 	for _, p := range ps {
 		if p.RequestID == persist.ID(id) {
 			return p

@@ -3,8 +3,6 @@ package persist
 import (
 	"errors"
 	"testing"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // TestMigrateV4 opens a schema-4 store (no applied bucket) whose cursor
@@ -15,26 +13,7 @@ func TestMigrateV4(t *testing.T) {
 	s, path := openTemp(t, nil)
 	cur := Cursor{Number: 12, Hash: ID{12}, Recent: []BlockRef{{Number: 10, Hash: ID{10}}, {Number: 11, Hash: ID{11}}}}
 	update(t, s, func(tx *Tx) error { return tx.SetCursor(cur) })
-	s.Close()
-	db, err := bolt.Open(path, 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = db.Update(func(btx *bolt.Tx) error {
-		if err := btx.DeleteBucket(bucketApplied); err != nil {
-			return err
-		}
-		return writeSchema(btx, 4)
-	})
-	db.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err = Open(path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s = reopenAsSchema(t, s, path, 4, bucketApplied)
 	if errs := s.Check(); errs != nil {
 		t.Fatalf("check: %v", errs)
 	}

@@ -51,6 +51,31 @@ func decodeValue(bucket []byte, key, data []byte, v any) error {
 	return nil
 }
 
+// idKey is id followed by each of ns, big-endian: the key of a record
+// that belongs to an id (a slot's journal entries, a request's slots and
+// their proofs), so that a scan of the id's prefix reads them in order.
+func idKey(id ID, ns ...uint64) []byte {
+	k := make([]byte, 32+8*len(ns))
+	copy(k, id[:])
+	for i, n := range ns {
+		binary.BigEndian.PutUint64(k[32+8*i:], n)
+	}
+	return k
+}
+
+// parseIDKey reads back an idKey of len(ns) numbers into ns; a key of
+// another length is a corrupt record of what.
+func parseIDKey(what string, k []byte, ns ...*uint64) (ID, error) {
+	if want := 32 + 8*len(ns); len(k) != want {
+		return ID{}, fmt.Errorf("%w: %s key %x is %d bytes, want %d", ErrCorrupt, what, k, len(k), want)
+	}
+	id, _ := idFromKey(k[:32])
+	for i, n := range ns {
+		*n = binary.BigEndian.Uint64(k[32+8*i:])
+	}
+	return id, nil
+}
+
 func u64key(n uint64) []byte {
 	var k [8]byte
 	binary.BigEndian.PutUint64(k[:], n)

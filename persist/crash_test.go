@@ -1,16 +1,12 @@
 package persist
 
 import (
-	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"math/rand"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -145,56 +141,19 @@ func TestCrashKill9(t *testing.T) {
 
 // crashRound runs one child, kills it and raises acked to what it acked.
 func crashRound(t *testing.T, path string, r *rand.Rand, acked []uint64) (int, error) {
-	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$")
-	cmd.Env = append(os.Environ(), crashEnv+"="+path)
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return 0, err
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		return 0, err
-	}
-	first := make(chan struct{})
-	done := make(chan error, 1)
 	count := 0
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		once := sync.Once{}
-		for sc.Scan() {
-			var w int
-			var n uint64
-			if _, err := fmt.Sscanf(sc.Text(), "ack %d %d", &w, &n); err != nil {
-				if sc.Text() != "PASS" {
-					done <- fmt.Errorf("child said %q", sc.Text())
-					return
-				}
-				continue
-			}
-			once.Do(func() { close(first) })
-			count++
-			if n > acked[w] {
-				acked[w] = n
-			}
+	err := killChild("TestCrashChild", crashEnv+"="+path, r, 150*time.Millisecond, func(line string) error {
+		var w int
+		var n uint64
+		if _, err := fmt.Sscanf(line, "ack %d %d", &w, &n); err != nil {
+			return err
 		}
-		done <- sc.Err()
-	}()
-	// Usually kill mid-stream; sometimes early, while it may still be opening.
-	if r.Intn(5) > 0 {
-		select {
-		case <-first:
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
-			return 0, errors.New("child never acked")
+		count++
+		if n > acked[w] {
+			acked[w] = n
 		}
-	}
-	time.Sleep(time.Duration(r.Intn(150)) * time.Millisecond)
-	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		return 0, err
-	}
-	// Read to EOF before Wait, which closes the pipe.
-	err = <-done
-	cmd.Wait()
+		return nil
+	})
 	return count, err
 }
 

@@ -2,7 +2,6 @@ package persist
 
 import (
 	"bytes"
-	"encoding/binary"
 	"fmt"
 	"time"
 )
@@ -22,19 +21,12 @@ type JournalEntry struct {
 
 const journalKeyLen = 32 + 8
 
-func journalKey(slot ID, seq uint64) []byte {
-	k := make([]byte, journalKeyLen)
-	copy(k, slot[:])
-	binary.BigEndian.PutUint64(k[32:], seq)
-	return k
-}
+func journalKey(slot ID, seq uint64) []byte { return idKey(slot, seq) }
 
 func parseJournalKey(k []byte) (ID, uint64, error) {
-	if len(k) != journalKeyLen {
-		return ID{}, 0, fmt.Errorf("%w: journal key %x is %d bytes, want %d", ErrCorrupt, k, len(k), journalKeyLen)
-	}
-	id, _ := idFromKey(k[:32])
-	return id, binary.BigEndian.Uint64(k[32:]), nil
+	var seq uint64
+	id, err := parseIDKey("journal", k, &seq)
+	return id, seq, err
 }
 
 func (tx *Tx) putJournal(e *JournalEntry) error {

@@ -1,10 +1,8 @@
 package persist
 
 import (
-	"encoding/binary"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"math/big"
 )
 
@@ -97,14 +95,7 @@ type LedgerSlot struct {
 	Block     uint64 `json:"block"`
 }
 
-const ledgerSlotKeyLen = 32 + 8
-
-func ledgerSlotKey(request ID, index uint64) []byte {
-	k := make([]byte, ledgerSlotKeyLen)
-	copy(k, request[:])
-	binary.BigEndian.PutUint64(k[32:], index)
-	return k
-}
+func ledgerSlotKey(request ID, index uint64) []byte { return idKey(request, index) }
 
 // PutLedgerRequest stores r under its request id.
 func (tx *Tx) PutLedgerRequest(r LedgerRequest) error {
@@ -188,11 +179,10 @@ func (tx *Tx) ForEachLedgerSlot(request ID, fn func(LedgerSlot) error) error {
 		prefix = request[:]
 	}
 	return scan(tx, bucketLedgerSlots, prefix, func(k []byte, s *LedgerSlot) error {
-		if len(k) != ledgerSlotKeyLen {
-			return fmt.Errorf("%w: ledger slot key %x is %d bytes, want %d", ErrCorrupt, k, len(k), ledgerSlotKeyLen)
+		var err error
+		if s.RequestID, err = parseIDKey("ledger slot", k, &s.Index); err != nil {
+			return err
 		}
-		s.RequestID, _ = idFromKey(k[:32])
-		s.Index = binary.BigEndian.Uint64(k[32:])
 		return fn(*s)
 	})
 }

@@ -3,8 +3,6 @@ package persist
 import (
 	"errors"
 	"testing"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // TestLedgerRoundTrip stores a request and its slots, reads them back
@@ -92,29 +90,8 @@ func TestLedgerState(t *testing.T) {
 func TestMigrateV2(t *testing.T) {
 	s, path := openTemp(t, nil)
 	update(t, s, func(tx *Tx) error { return tx.SetCursor(Cursor{Number: 42}) })
-	s.Close()
-	db, err := bolt.Open(path, 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = db.Update(func(btx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketLedger, bucketLedgerSlots, bucketValidator} {
-			if err := btx.DeleteBucket(b); err != nil {
-				return err
-			}
-		}
-		return writeSchema(btx, 2)
-	})
-	db.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err = Open(path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	err = s.View(func(tx *Tx) error {
+	s = reopenAsSchema(t, s, path, 2, bucketLedger, bucketLedgerSlots, bucketValidator)
+	err := s.View(func(tx *Tx) error {
 		if v, err := tx.Schema(); v != SchemaVersion || err != nil {
 			t.Errorf("schema %d %v", v, err)
 		}

@@ -1,7 +1,6 @@
 package persist
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -10,10 +9,8 @@ import (
 	"math/big"
 	"math/rand"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -221,51 +218,11 @@ func orNone(s string) string {
 
 // powerRound runs one child, kills it and returns the last step it acked.
 func powerRound(path string, r *rand.Rand) (uint64, error) {
-	cmd := exec.Command(os.Args[0], "-test.run=^TestPowerChild$")
-	cmd.Env = append(os.Environ(), powerEnv+"="+path)
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return 0, err
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		return 0, err
-	}
-	first := make(chan struct{})
-	done := make(chan error, 1)
 	var last uint64
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			var n uint64
-			if _, err := fmt.Sscanf(sc.Text(), "ack %d", &n); err != nil {
-				if sc.Text() != "PASS" {
-					done <- fmt.Errorf("child said %q", sc.Text())
-					return
-				}
-				continue
-			}
-			if last == 0 {
-				close(first)
-			}
-			last = n
-		}
-		done <- sc.Err()
-	}()
-	if r.Intn(5) > 0 {
-		select {
-		case <-first:
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
-			return 0, errors.New("child never acked")
-		}
-	}
-	time.Sleep(time.Duration(r.Intn(120)) * time.Millisecond)
-	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		return 0, err
-	}
-	err = <-done
-	cmd.Wait()
+	err := killChild("TestPowerChild", powerEnv+"="+path, r, 120*time.Millisecond, func(line string) error {
+		_, err := fmt.Sscanf(line, "ack %d", &last)
+		return err
+	})
 	return last, err
 }
 

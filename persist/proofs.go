@@ -1,7 +1,6 @@
 package persist
 
 import (
-	"encoding/binary"
 	"fmt"
 )
 
@@ -24,15 +23,7 @@ type LedgerProof struct {
 	Time      uint64 `json:"time"`
 }
 
-const ledgerProofKeyLen = 32 + 8 + 8
-
-func ledgerProofKey(request ID, index, period uint64) []byte {
-	k := make([]byte, ledgerProofKeyLen)
-	copy(k, request[:])
-	binary.BigEndian.PutUint64(k[32:], index)
-	binary.BigEndian.PutUint64(k[40:], period)
-	return k
-}
+func ledgerProofKey(request ID, index, period uint64) []byte { return idKey(request, index, period) }
 
 // PutLedgerProof stores p under its request, slot index and period.
 func (tx *Tx) PutLedgerProof(p LedgerProof) error {
@@ -58,12 +49,10 @@ func (tx *Tx) ForEachLedgerProof(request ID, fn func(LedgerProof) error) error {
 		prefix = request[:]
 	}
 	return scan(tx, bucketLedgerProofs, prefix, func(k []byte, p *LedgerProof) error {
-		if len(k) != ledgerProofKeyLen {
-			return fmt.Errorf("%w: ledger proof key %x is %d bytes, want %d", ErrCorrupt, k, len(k), ledgerProofKeyLen)
+		var err error
+		if p.RequestID, err = parseIDKey("ledger proof", k, &p.Index, &p.Period); err != nil {
+			return err
 		}
-		p.RequestID, _ = idFromKey(k[:32])
-		p.Index = binary.BigEndian.Uint64(k[32:])
-		p.Period = binary.BigEndian.Uint64(k[40:])
 		return fn(*p)
 	})
 }
@@ -90,10 +79,11 @@ func (tx *Tx) deleteLedgerProofs(request ID) error {
 func (tx *Tx) ForEachLedgerProofOf(request ID, index uint64, fn func(LedgerProof) error) error {
 	prefix := ledgerProofKey(request, index, 0)[:40]
 	return scan(tx, bucketLedgerProofs, prefix, func(k []byte, p *LedgerProof) error {
-		if len(k) != ledgerProofKeyLen {
-			return fmt.Errorf("%w: ledger proof key %x is %d bytes, want %d", ErrCorrupt, k, len(k), ledgerProofKeyLen)
+		var ix uint64
+		if _, err := parseIDKey("ledger proof", k, &ix, &p.Period); err != nil {
+			return err
 		}
-		p.RequestID, p.Index, p.Period = request, index, binary.BigEndian.Uint64(k[40:])
+		p.RequestID, p.Index = request, index
 		return fn(*p)
 	})
 }

@@ -2,8 +2,6 @@ package persist
 
 import (
 	"testing"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // TestMigrateV3 opens a schema-3 store (no ledgerproofs bucket): the
@@ -12,31 +10,12 @@ func TestMigrateV3(t *testing.T) {
 	s, path := openTemp(t, nil)
 	req := ID{9}
 	update(t, s, func(tx *Tx) error { return tx.PutLedgerRequest(LedgerRequest{RequestID: req, Slots: 1}) })
-	s.Close()
-	db, err := bolt.Open(path, 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = db.Update(func(btx *bolt.Tx) error {
-		if err := btx.DeleteBucket(bucketLedgerProofs); err != nil {
-			return err
-		}
-		return writeSchema(btx, 3)
-	})
-	db.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err = Open(path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s = reopenAsSchema(t, s, path, 3, bucketLedgerProofs)
 	update(t, s, func(tx *Tx) error {
 		return tx.PutLedgerProof(LedgerProof{RequestID: req, Index: 0, Period: 3, Status: ProofSubmitted, Block: 7, Time: 60})
 	})
 	n := 0
-	err = s.View(func(tx *Tx) error {
+	err := s.View(func(tx *Tx) error {
 		if v, err := tx.Schema(); v != SchemaVersion || err != nil {
 			t.Errorf("schema %d %v", v, err)
 		}

@@ -34,9 +34,29 @@ func askOf(slots, size, dur uint64, price, coll int64) marketplace.Ask {
 	}
 }
 
+// itemOf is slot index of a request with the given ask and expiry, as the
+// node builds it from the chain's events.
+func itemOf(request marketplace.RequestID, index uint64, ask marketplace.Ask, expiry uint64) Item {
+	return Item{
+		SlotID:                persist.ID(marketplace.GetSlotID(request, index)),
+		RequestID:             persist.ID(request),
+		SlotIndex:             index,
+		SlotSize:              ask.SlotSize,
+		Duration:              ask.Duration,
+		PricePerBytePerSecond: copyBig(ask.PricePerBytePerSecond),
+		CollateralPerByte:     copyBig(ask.CollateralPerByte),
+		Expiry:                expiry,
+	}
+}
+
+// slotsOf builds the slots of the request ev announces, for PushRequest.
+func slotsOf(ev *marketplace.StorageRequested) func(uint64) Item {
+	return func(index uint64) Item { return itemOf(ev.RequestID, index, ev.Ask, ev.Expiry) }
+}
+
 // mk is slot idx of request r with the given terms.
 func mk(r byte, idx uint64, size, dur uint64, price, coll int64, expiry uint64) Item {
-	return NewItem(reqID(r), idx, askOf(4, size, dur, price, coll), expiry)
+	return itemOf(reqID(r), idx, askOf(4, size, dur, price, coll), expiry)
 }
 
 func testOpts(max int, seed uint64) Options {

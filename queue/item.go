@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"math/big"
 
-	"github.com/slotd/slotd/contracts/marketplace"
 	"github.com/slotd/slotd/persist"
 )
 
@@ -27,20 +26,6 @@ type Item struct {
 	// the slots of one request in the order they were shuffled into the
 	// queue, the same way after a restart.
 	Seq uint64
-}
-
-// NewItem is slot index of a request with the given ask and expiry.
-func NewItem(requestID marketplace.RequestID, index uint64, ask marketplace.Ask, expiry uint64) Item {
-	return Item{
-		SlotID:                persist.ID(marketplace.GetSlotID(requestID, index)),
-		RequestID:             persist.ID(requestID),
-		SlotIndex:             index,
-		SlotSize:              ask.SlotSize,
-		Duration:              ask.Duration,
-		PricePerBytePerSecond: copyBig(ask.PricePerBytePerSecond),
-		CollateralPerByte:     copyBig(ask.CollateralPerByte),
-		Expiry:                expiry,
-	}
 }
 
 // Payout is what the slot pays over its whole duration:

@@ -23,7 +23,7 @@ func TestReload(t *testing.T) {
 	s := openStore(t, path)
 	q := openQueue(t, s, testOpts(10, 5))
 	ev := openReq(3, 4, 100, 2)
-	if _, err := q.OnStorageRequested(bg, ev, nil); err != nil {
+	if _, err := q.PushRequest(bg, ev.Ask.Slots, nil, slotsOf(ev)); err != nil {
 		t.Fatal(err)
 	}
 	mustPush(t, q, mk(9, 0, 10, 10, 1, 1, 1))

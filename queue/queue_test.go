@@ -199,9 +199,9 @@ func TestDuplicates(t *testing.T) {
 	if st := q.Status(a.SlotID); st != InFlight {
 		t.Fatalf("status %v", st)
 	}
-	// A SlotFreed for a slot being worked on is not pushed again.
-	if ok, err := q.OnSlotFreed(bg, reqID(1), 0, askOf(4, 10, 10, 1, 1), 10, nil); err != nil || ok {
-		t.Fatalf("re-add in flight: %v %v", ok, err)
+	// A slot being worked on is not pushed again (its SlotFreed came).
+	if n, err := q.Push(bg, a); err != nil || n != 0 {
+		t.Fatalf("re-add in flight: %v %v", n, err)
 	}
 	if err := q.Release(bg, a.SlotID, nil); err != nil {
 		t.Fatal(err)
@@ -213,40 +213,29 @@ func TestDuplicates(t *testing.T) {
 		t.Fatal("released slot still stored")
 	}
 	// Seen before, released, freed again: it goes back.
-	if ok, err := q.OnSlotFreed(bg, reqID(1), 0, askOf(4, 10, 10, 1, 1), 10, nil); err != nil || !ok {
-		t.Fatalf("re-add after release: %v %v", ok, err)
+	if n, err := q.Push(bg, a); err != nil || n != 1 {
+		t.Fatalf("re-add after release: %v %v", n, err)
 	}
 	if q.Status(a.SlotID) != Queued || len(stored(t, s)) != 1 {
 		t.Fatal("freed slot not queued")
 	}
 }
 
-func TestEvents(t *testing.T) {
+// TestPushRequest: a request's slots go in shuffled by the queue's Rand,
+// the same way for the same seed, only those listed free, and no more than
+// the queue's bound. (What the chain's events push is node/sales'
+// TestEventsChangeTheQueue.)
+func TestPushRequest(t *testing.T) {
 	s, _ := tempStore(t)
 	q := openQueue(t, s, testOpts(16, 42))
-	ask := askOf(6, 100, 10, 3, 1)
-	ev := &marketplace.StorageRequested{RequestID: reqID(7), Ask: ask, Expiry: 500}
-
-	no := func(marketplace.Ask) bool { return false }
-	if n, err := q.OnStorageRequested(bg, ev, no); err != nil || n != 0 || q.Len() != 0 {
-		t.Fatalf("unfit request pushed: %d %v", n, err)
-	}
-	var asked marketplace.Ask
-	yes := func(a marketplace.Ask) bool { asked = a; return true }
-	if n, err := q.OnStorageRequested(bg, ev, yes); err != nil || n != 6 {
+	ev := &marketplace.StorageRequested{RequestID: reqID(7), Ask: askOf(6, 100, 10, 3, 1), Expiry: 500}
+	if n, err := q.PushRequest(bg, 6, nil, slotsOf(ev)); err != nil || n != 6 {
 		t.Fatalf("push request: %d %v", n, err)
 	}
-	if asked.Slots != 6 {
-		t.Fatal("fits did not get the event's ask")
-	}
-	items := q.Items()
 	var idx []uint64
-	for _, it := range items {
+	for _, it := range q.Items() {
 		if it.RequestID != persist.ID(ev.RequestID) || it.Expiry != 500 || it.SlotSize != 100 {
 			t.Fatalf("item %+v", it)
-		}
-		if it.SlotID != persist.ID(marketplace.GetSlotID(ev.RequestID, it.SlotIndex)) {
-			t.Fatal("wrong slot id")
 		}
 		idx = append(idx, it.SlotIndex)
 	}
@@ -259,7 +248,7 @@ func TestEvents(t *testing.T) {
 	}
 	// The same seed shuffles the same way.
 	q2 := New(testOpts(16, 42))
-	if _, err := q2.OnStorageRequested(bg, ev, nil); err != nil {
+	if _, err := q2.PushRequest(bg, 6, nil, slotsOf(ev)); err != nil {
 		t.Fatal(err)
 	}
 	var idx2 []uint64
@@ -269,43 +258,14 @@ func TestEvents(t *testing.T) {
 	if !slices.Equal(idx, idx2) {
 		t.Fatalf("seeded shuffles differ: %v %v", idx, idx2)
 	}
-
-	if ok, err := q.OnSlotFilled(bg, ev.RequestID, idx[0]); err != nil || !ok {
-		t.Fatalf("slot filled: %v %v", ok, err)
-	}
-	if q.Len() != 5 || q.Status(items[0].SlotID) != Absent {
-		t.Fatal("filled slot still queued")
-	}
-	if ok, _ := q.OnSlotFilled(bg, ev.RequestID, idx[0]); ok {
-		t.Fatal("second SlotFilled removed something")
-	}
-	if ok, err := q.OnSlotFreed(bg, ev.RequestID, idx[0], ask, 500, nil); err != nil || !ok {
-		t.Fatalf("slot freed: %v %v", ok, err)
-	}
-	if ok, _ := q.OnSlotFreed(bg, ev.RequestID, idx[0], ask, 500, no); ok {
-		t.Fatal("unfit freed slot pushed")
-	}
-	other := &marketplace.StorageRequested{RequestID: reqID(8), Ask: askOf(2, 100, 10, 1, 1), Expiry: 500}
-	if _, err := q.OnStorageRequested(bg, other, nil); err != nil {
-		t.Fatal(err)
-	}
-	if n, err := q.OnRequestEnded(bg, ev.RequestID); err != nil || n != 6 {
-		t.Fatalf("request ended: removed %d, %v", n, err)
-	}
-	if q.Len() != 2 || len(stored(t, s)) != 2 {
-		t.Fatalf("left %d queued, %d stored; want the other request's 2", q.Len(), len(stored(t, s)))
+	if n, err := q.RemoveRequest(bg, persist.ID(ev.RequestID)); err != nil || n != 6 {
+		t.Fatalf("remove request: %d %v", n, err)
 	}
 
-	// An availability was added: past open requests come in, only their
-	// free slots, only those that fit.
-	open := []OpenRequest{
-		OpenRequestOf(ev),
-		{RequestID: reqID(9), Ask: askOf(5, 100, 10, 2, 1), Expiry: 9, Free: []uint64{1, 3, 5, 99}},
-		{RequestID: reqID(10), Ask: askOf(5, 1<<40, 10, 2, 1), Expiry: 9},
-	}
-	small := func(a marketplace.Ask) bool { return a.SlotSize < 1000 }
-	if n, err := q.PushOpenRequests(bg, open, small); err != nil || n != 8 {
-		t.Fatalf("open requests: %d %v", n, err)
+	// Only the free slots; an index past the request's slots is ignored.
+	free := &marketplace.StorageRequested{RequestID: reqID(9), Ask: askOf(5, 100, 10, 2, 1), Expiry: 9}
+	if n, err := q.PushRequest(bg, 5, []uint64{1, 3, 5, 99}, slotsOf(free)); err != nil || n != 2 {
+		t.Fatalf("free slots: %d %v", n, err)
 	}
 	if st := q.Status(persist.ID(marketplace.GetSlotID(reqID(9), 3))); st != Queued {
 		t.Fatal("free slot 3 of request 9 not queued")
@@ -313,10 +273,13 @@ func TestEvents(t *testing.T) {
 	if st := q.Status(persist.ID(marketplace.GetSlotID(reqID(9), 0))); st != Absent {
 		t.Fatal("filled slot 0 of request 9 queued")
 	}
+	if n, err := q.PushRequest(bg, 5, []uint64{}, slotsOf(free)); err != nil || n != 0 {
+		t.Fatalf("no free slot: pushed %d %v", n, err)
+	}
 
 	// A request with an absurd number of slots pushes a bounded number.
 	huge := &marketplace.StorageRequested{RequestID: reqID(11), Ask: askOf(1<<62, 1, 1, 1_000_000, 0), Expiry: 1}
-	if n, err := q.OnStorageRequested(bg, huge, nil); err != nil || n != 16 {
+	if n, err := q.PushRequest(bg, huge.Ask.Slots, nil, slotsOf(huge)); err != nil || n != 16 {
 		t.Fatalf("huge request: %d %v", n, err)
 	}
 	if q.Len() != 16 || len(stored(t, s)) != 16 {

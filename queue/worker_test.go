@@ -208,12 +208,13 @@ func TestStopRequeues(t *testing.T) {
 	w.Stop() // twice is harmless
 }
 
-// TestRemovedWhileInFlight: SlotFilled while a worker holds the slot;
-// the worker is not interrupted and its release drops the slot.
+// TestRemovedWhileInFlight: the slot is removed (its SlotFilled came)
+// while a worker holds it; the worker is not interrupted and its release
+// drops the slot.
 func TestRemovedWhileInFlight(t *testing.T) {
 	s, _ := tempStore(t)
 	q := openQueue(t, s, testOpts(16, 1))
-	it := NewItem(reqID(4), 2, askOf(4, 10, 10, 1, 1), 9)
+	it := itemOf(reqID(4), 2, askOf(4, 10, 10, 1, 1), 9)
 	mustPush(t, q, it)
 	hold := make(chan struct{})
 	started := make(chan struct{})
@@ -224,7 +225,7 @@ func TestRemovedWhileInFlight(t *testing.T) {
 	}, nil)
 	defer w.Stop()
 	<-started
-	if ok, err := q.OnSlotFilled(bg, reqID(4), 2); err != nil || !ok {
+	if ok, err := q.Remove(bg, it.SlotID); err != nil || !ok {
 		t.Fatalf("slot filled: %v %v", ok, err)
 	}
 	if len(stored(t, s)) != 0 || q.Status(it.SlotID) != Absent {

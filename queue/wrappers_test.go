@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/slotd/slotd/contracts/marketplace"
 	"github.com/slotd/slotd/persist"
 )
 
@@ -30,36 +29,9 @@ func (q *Queue) RemoveRequest(ctx context.Context, request persist.ID) (n int, e
 	return n, err
 }
 
-// OnStorageRequested handles StorageRequested (see Tx.OnStorageRequested).
-func (q *Queue) OnStorageRequested(ctx context.Context, ev *marketplace.StorageRequested, fits func(marketplace.Ask) bool) (n int, err error) {
-	err = q.Update(ctx, func(_ *persist.Tx, t *Tx) error { n, err = t.OnStorageRequested(ev, fits); return err })
-	return n, err
-}
-
-// OnSlotFilled handles SlotFilled (see Tx.OnSlotFilled).
-func (q *Queue) OnSlotFilled(ctx context.Context, request marketplace.RequestID, index uint64) (ok bool, err error) {
-	err = q.Update(ctx, func(_ *persist.Tx, t *Tx) error { ok, err = t.OnSlotFilled(request, index); return err })
-	return ok, err
-}
-
-// OnSlotFreed handles SlotFreed (see Tx.OnSlotFreed).
-func (q *Queue) OnSlotFreed(ctx context.Context, request marketplace.RequestID, index uint64, ask marketplace.Ask, expiry uint64, fits func(marketplace.Ask) bool) (ok bool, err error) {
-	err = q.Update(ctx, func(_ *persist.Tx, t *Tx) error {
-		ok, err = t.OnSlotFreed(request, index, ask, expiry, fits)
-		return err
-	})
-	return ok, err
-}
-
-// OnRequestEnded handles the end of a request (see Tx.OnRequestEnded).
-func (q *Queue) OnRequestEnded(ctx context.Context, request marketplace.RequestID) (n int, err error) {
-	err = q.Update(ctx, func(_ *persist.Tx, t *Tx) error { n, err = t.OnRequestEnded(request); return err })
-	return n, err
-}
-
-// PushOpenRequests pushes past open requests (see Tx.PushOpenRequests).
-func (q *Queue) PushOpenRequests(ctx context.Context, reqs []OpenRequest, fits func(marketplace.Ask) bool) (n int, err error) {
-	err = q.Update(ctx, func(_ *persist.Tx, t *Tx) error { n, err = t.PushOpenRequests(reqs, fits); return err })
+// PushRequest pushes a request's slots (see Tx.PushRequest).
+func (q *Queue) PushRequest(ctx context.Context, slots uint64, free []uint64, item func(uint64) Item) (n int, err error) {
+	err = q.Update(ctx, func(_ *persist.Tx, t *Tx) error { n, err = t.PushRequest(slots, free, item); return err })
 	return n, err
 }
 

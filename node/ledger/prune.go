@@ -79,28 +79,14 @@ func (p *Pruner) Run(ctx context.Context) error {
 func (p *Pruner) Prune(ctx context.Context) (int, error) {
 	var now uint64
 	var old []persist.ID
-	err := p.store.View(func(tx *persist.Tx) error {
-		c, err := tx.Cursor()
-		if errors.Is(err, persist.ErrNotFound) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		now = c.Time
-		return tx.ForEachLedgerRequest(func(r persist.LedgerRequest) error {
-			if !p.ended(r, now) {
-				return nil
-			}
-			old = append(old, r.RequestID)
-			if len(old) == pruneScan {
-				return errScanFull
-			}
-			return nil
-		})
+	err := p.scanAtCursor("ended requests", func(tx *persist.Tx, at uint64) error {
+		now = at
+		return tx.ForEachLedgerRequest(upTo(&old, func(r persist.LedgerRequest) (persist.ID, bool) {
+			return r.RequestID, p.ended(r, now)
+		}))
 	})
-	if err != nil && !errors.Is(err, errScanFull) {
-		return 0, fmt.Errorf("ledger: scan for ended requests: %w", err)
+	if err != nil {
+		return 0, err
 	}
 	return deleteInBatches(ctx, p.store, old, "ended requests", func(tx *persist.Tx, id persist.ID) (bool, error) {
 		r, err := tx.LedgerRequest(id)
@@ -143,6 +129,27 @@ func (p *Pruner) ended(r persist.LedgerRequest, now uint64) bool {
 // cursor's block time, and returns how many.
 func (p *Pruner) PruneProofs(ctx context.Context) (int, error) {
 	var old []persist.LedgerProof
+	err := p.scanAtCursor("old proof records", func(tx *persist.Tx, now uint64) error {
+		if now < p.retain {
+			return nil
+		}
+		return tx.ForEachLedgerProof(persist.ID{}, upTo(&old, func(r persist.LedgerProof) (persist.LedgerProof, bool) {
+			return r, r.Time+p.retain <= now
+		}))
+	})
+	if err != nil {
+		return 0, err
+	}
+	return deleteInBatches(ctx, p.store, old, "old proof records", func(tx *persist.Tx, r persist.LedgerProof) (bool, error) {
+		return tx.DeleteLedgerProof(r.RequestID, r.Index, r.Period)
+	})
+}
+
+// scanAtCursor runs scan in one read of the store, with the block time
+// of the ingestor's cursor (before its first block there is nothing to
+// prune, and scan does not run). A scan stopped at pruneScan is not an
+// error: the next pass goes on.
+func (p *Pruner) scanAtCursor(what string, scan func(tx *persist.Tx, now uint64) error) error {
 	err := p.store.View(func(tx *persist.Tx) error {
 		c, err := tx.Cursor()
 		if errors.Is(err, persist.ErrNotFound) {
@@ -151,26 +158,29 @@ func (p *Pruner) PruneProofs(ctx context.Context) (int, error) {
 		if err != nil {
 			return err
 		}
-		if c.Time < p.retain {
-			return nil
-		}
-		return tx.ForEachLedgerProof(persist.ID{}, func(r persist.LedgerProof) error {
-			if r.Time+p.retain > c.Time {
-				return nil
-			}
-			old = append(old, r)
-			if len(old) == pruneScan {
-				return errScanFull
-			}
-			return nil
-		})
+		return scan(tx, c.Time)
 	})
 	if err != nil && !errors.Is(err, errScanFull) {
-		return 0, fmt.Errorf("ledger: scan for old proof records: %w", err)
+		return fmt.Errorf("ledger: scan for %s: %w", what, err)
 	}
-	return deleteInBatches(ctx, p.store, old, "old proof records", func(tx *persist.Tx, r persist.LedgerProof) (bool, error) {
-		return tx.DeleteLedgerProof(r.RequestID, r.Index, r.Period)
-	})
+	return nil
+}
+
+// upTo is a scan's callback that appends to out what pick keeps of each
+// record, and stops the scan with errScanFull at pruneScan of them: one
+// pass deletes at most that many, and the next pass the rest.
+func upTo[T, K any](out *[]K, pick func(T) (K, bool)) func(T) error {
+	return func(r T) error {
+		k, ok := pick(r)
+		if !ok {
+			return nil
+		}
+		*out = append(*out, k)
+		if len(*out) == pruneScan {
+			return errScanFull
+		}
+		return nil
+	}
 }
 
 // deleteInBatches deletes what a scan found, pruneBatch items per store

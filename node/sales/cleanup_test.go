@@ -1,11 +1,9 @@
 package sales_test
 
 import (
-	"bytes"
 	"context"
 	"math/big"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"testing"
@@ -13,7 +11,6 @@ import (
 
 	"github.com/slotd/slotd/contracts"
 	ct "github.com/slotd/slotd/contracts/contractstest"
-	"github.com/slotd/slotd/node/datastore"
 	"github.com/slotd/slotd/node/transfer"
 	"github.com/slotd/slotd/persist"
 )
@@ -45,27 +42,17 @@ func downloadRecord(s *persist.Store, slot contracts.SlotID) bool {
 // lost.
 func TestLostSaleLeavesNoData(t *testing.T) {
 	e := ct.NewEnv(t, ct.TestConfig())
-	clientData, err := datastore.Open(t.TempDir(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	file := make([]byte, 100_000)
-	m, err := clientData.Import(context.Background(), bytes.NewReader(file), uint64(len(file)), datastore.ImportOptions{Slots: 1, MaxSlotLoss: 0})
-	if err != nil {
-		t.Fatal(err)
-	}
+	clientData, m := importDataset(t, 100_000, 1, 0)
 	// The provider answers everything but the slot's data ranges, which
 	// hang until the downloader gives up on them.
 	serve := transfer.Handler(clientData)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	providers := serveProviders(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Range") != "" {
 			<-r.Context().Done()
 			return
 		}
 		serve.ServeHTTP(w, r)
 	}))
-	t.Cleanup(srv.Close)
-	providers, _ := transfer.EncodeProviders([]string{srv.URL})
 
 	dir := t.TempDir()
 	h := startHost(t, e, e.Hosts[0], dir)

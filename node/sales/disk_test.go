@@ -1,10 +1,8 @@
 package sales_test
 
 import (
-	"bytes"
 	"context"
 	"math/big"
-	"net/http/httptest"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -13,7 +11,6 @@ import (
 	ct "github.com/slotd/slotd/contracts/contractstest"
 	"github.com/slotd/slotd/node/datastore"
 	"github.com/slotd/slotd/node/sales"
-	"github.com/slotd/slotd/node/transfer"
 	"github.com/slotd/slotd/persist"
 )
 
@@ -22,18 +19,7 @@ import (
 // availabilities change), it sells the slot.
 func TestHostDoesNotReserveBeyondItsDisk(t *testing.T) {
 	e := ct.NewEnv(t, ct.TestConfig())
-	clientData, err := datastore.Open(t.TempDir(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	file := make([]byte, 200_000)
-	m, err := clientData.Import(context.Background(), bytes.NewReader(file), uint64(len(file)), datastore.ImportOptions{Slots: 1, MaxSlotLoss: 0})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(transfer.Handler(clientData))
-	t.Cleanup(srv.Close)
-	providers, _ := transfer.EncodeProviders([]string{srv.URL})
+	m, providers, _ := clientDataset(t, 1, 0)
 
 	var free atomic.Uint64
 	free.Store(datastore.SpaceMargin + m.SlotSize/2) // half the slot fits

@@ -5,17 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
-	"path/filepath"
-	"time"
 
 	"github.com/slotd/slotd/contracts"
-	"github.com/slotd/slotd/contracts/proof"
-	"github.com/slotd/slotd/fsm"
-	"github.com/slotd/slotd/node/datastore"
-	"github.com/slotd/slotd/node/outage"
 	"github.com/slotd/slotd/persist"
 	"github.com/slotd/slotd/queue"
-	"github.com/slotd/slotd/retry"
 )
 
 // batch is one ingestion batch as sales sees it: what Prepare read, and,
@@ -80,19 +73,19 @@ func (b *batch) apply(tx *persist.Tx, ev contracts.Event) error {
 	var err error
 	switch e := ev.(type) {
 	case *contracts.StorageRequested:
-		_, err = qt.OnStorageRequested(e, fitsAsk(tx))
+		_, err = pushRequested(qt, e, fitsAsk(tx))
 	case *contracts.SlotFilled:
-		_, err = qt.OnSlotFilled(e.RequestID, e.SlotIndex)
+		_, err = removeFilled(qt, e.RequestID, e.SlotIndex)
 	case *contracts.SlotFreed:
 		err = b.queueFreed(tx, e.RequestID, e.SlotIndex)
 	case *contracts.SlotReservationsFull:
 		err = b.reservationsFull(e.RequestID, e.SlotIndex)
 	case *contracts.RequestFulfilled:
-		_, err = qt.OnRequestEnded(e.RequestID)
+		_, err = removeRequest(qt, e.RequestID)
 	case *contracts.RequestCancelled:
-		_, err = qt.OnRequestEnded(e.RequestID)
+		_, err = removeRequest(qt, e.RequestID)
 	case *contracts.RequestFailed:
-		_, err = qt.OnRequestEnded(e.RequestID)
+		_, err = removeRequest(qt, e.RequestID)
 	case *contracts.ProofSubmitted:
 		if pl := b.s.cfg.ProofLogs; pl != nil {
 			err = pl.SettledByLog(tx, proofPrefix(e.SlotID), e.TxHash, e.Block)
@@ -118,7 +111,7 @@ func (s *Sales) Revert(tx *persist.Tx, _ persist.BlockRef, events []contracts.Ev
 				}
 			}
 		case *contracts.StorageRequested:
-			if _, err := b.qt.OnRequestEnded(e.RequestID); err != nil {
+			if _, err := removeRequest(b.qt, e.RequestID); err != nil {
 				return err
 			}
 		case *contracts.SlotFilled:
@@ -148,109 +141,6 @@ func (b *batch) reservationsFull(request contracts.RequestID, index uint64) erro
 	}
 	_, err := b.qt.Remove(persist.ID(contracts.GetSlotID(request, index)))
 	return err
-}
-
-// dropSlotData deletes what a sale kept on disk for slot (its data and
-// tree, or a partial download and its progress): an ended sale's bytes are
-// back in their availability, so they must be back on the disk too. A
-// failure is logged; the next start's sweep tries again.
-func (s *Sales) dropSlotData(ctx context.Context, slot persist.ID) {
-	err := s.cfg.Data.RemoveHostedSlot(proof.Hash(slot))
-	if errors.Is(err, datastore.ErrNotFound) {
-		err = nil
-	}
-	if err == nil {
-		err = s.cfg.Store.Update(ctx, func(tx *persist.Tx) error {
-			_, err := tx.DeleteDownload(slot)
-			return err
-		})
-	}
-	if err != nil {
-		s.log.Warn("could not delete an ended sale's slot data; the next start tries again", "slotId", contracts.SlotID(slot), "err", err)
-	}
-}
-
-// sweepSlotData deletes the data of every slot whose sale has ended: what
-// an ended sale left when the node stopped before deleting it. It runs
-// before the workers start, so no new sale of those slots is under way.
-// Data of a slot the store has no sale for is left alone and reported: a
-// store restored from an older backup does not know its newest sales.
-func (s *Sales) sweepSlotData(ctx context.Context) {
-	ids, err := s.cfg.Data.HostedSlotIDs()
-	if err != nil {
-		s.log.Warn("could not list slot data to sweep", "err", err)
-		return
-	}
-	var swept, unknown int
-	for _, id := range ids {
-		var a persist.Agent
-		err := s.cfg.Store.View(func(tx *persist.Tx) (err error) { a, err = tx.Agent(persist.ID(id)); return err })
-		switch {
-		case errors.Is(err, persist.ErrNotFound):
-			unknown++
-		case err == nil && fsm.IsEnd(a.State):
-			s.dropSlotData(ctx, persist.ID(id))
-			swept++
-		}
-	}
-	if swept > 0 {
-		s.log.Info("deleted the data of ended sales", "slots", swept)
-	}
-	if unknown > 0 {
-		s.log.Warn("slot data no sale in the store knows of; left alone (a store restored from an older backup?)",
-			"slots", unknown, "dir", filepath.Join(s.cfg.Data.Dir(), "slots"))
-	}
-}
-
-// agentEnded runs after an agent's end committed: its bytes are free, so
-// the workers look again; and a slot it gave up that nobody holds on chain
-// is for sale again, to us as to anyone: our fill reorganised out, then
-// reverted where it landed again (Free), or the slot freed from us for
-// missed proofs (Repair). Ingestion does not queue a freed slot an agent of
-// ours still holds, so this is the one place such a slot is queued.
-func (s *Sales) agentEnded(a persist.Agent) {
-	s.q.Notify()
-	if a.State != fsm.Failed {
-		return
-	}
-	s.retry("re-queueing a slot we gave up", func(ctx context.Context) error {
-		return s.requeueUnheld(ctx, contracts.RequestID(a.RequestID), a.SlotIndex)
-	}, "slotId", contracts.SlotID(a.SlotID), "requestId", contracts.RequestID(a.RequestID))
-}
-
-// requeueUnheld queues a slot no host holds: one never filled while its
-// request waits for hosts (Free, New), or one freed from its host while
-// the request runs (Repair, Started: at the repair collateral). A slot
-// another host holds is left alone.
-func (s *Sales) requeueUnheld(ctx context.Context, request contracts.RequestID, index uint64) error {
-	ss, err := s.cfg.Market.SlotState(ctx, contracts.GetSlotID(request, index))
-	if err != nil {
-		return err
-	}
-	want := contracts.RequestStateNew
-	switch ss {
-	case contracts.SlotStateFree:
-	case contracts.SlotStateRepair:
-		want = contracts.RequestStateStarted
-	default:
-		return nil
-	}
-	rs, err := s.cfg.Market.RequestState(ctx, request)
-	if err != nil || rs != want {
-		return err
-	}
-	fa, err := s.readFreedAsk(ctx, request)
-	if err != nil || fa == nil {
-		return err
-	}
-	ask := fa.ask
-	if ss == contracts.SlotStateRepair {
-		ask = repairAsk(ask, s.repairPct)
-	}
-	return s.q.Update(ctx, func(tx *persist.Tx, qt *queue.Tx) error {
-		_, err := qt.OnSlotFreed(request, index, ask, fa.expiry, fitsAsk(tx))
-		return err
-	})
 }
 
 // freedAsk is what the queue needs of a freed slot's request; nil stands
@@ -366,7 +256,7 @@ func (b *batch) queueFreed(tx *persist.Tx, request contracts.RequestID, index ui
 	if repairing(tx, request) {
 		ask = repairAsk(ask, b.s.repairPct)
 	}
-	_, err := b.qt.OnSlotFreed(request, index, ask, fa.expiry, fitsAsk(tx))
+	_, err := pushFreed(b.qt, request, index, ask, fa.expiry, fitsAsk(tx))
 	return err
 }
 
@@ -390,127 +280,4 @@ func repairAsk(ask contracts.Ask, pct uint64) contracts.Ask {
 	c.Add(c, big.NewInt(99))
 	ask.CollateralPerByte = c.Div(c, big.NewInt(100))
 	return ask
-}
-
-func (s *Sales) background(fn func(ctx context.Context)) {
-	s.bgMu.Lock()
-	defer s.bgMu.Unlock()
-	ctx := s.bgCtx
-	if ctx == nil || ctx.Err() != nil {
-		return
-	}
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		fn(ctx)
-	}()
-}
-
-// retryWaitMax caps the wait between attempts of a background retry.
-const retryWaitMax = 30 * time.Second
-
-// retry runs fn in the background until it works, the chain refuses for
-// good (a contract error), or the node stops; in between it waits from one
-// poll up to retryWaitMax. What reads the chain can fail while the RPC is
-// down, and giving up would cost a sale.
-func (s *Sales) retry(what string, fn func(ctx context.Context) error, args ...any) {
-	s.background(func(ctx context.Context) {
-		err := outage.Retry(ctx, s.log, what, s.cfg.Poll, retryWaitMax, retry.IsFinal, fn, args...)
-		if err != nil && ctx.Err() == nil {
-			s.log.Warn(what+": the chain refused; not trying again", append(args, "err", err)...)
-		}
-	})
-}
-
-// AvailabilityAdded looks back through the requests still waiting for hosts
-// and queues the slots the new space can take. Run does the same at start
-// for an availability whose look-back never finished.
-func (s *Sales) AvailabilityAdded(_ context.Context, _ persist.Availability) {
-	s.q.Notify()
-	s.retry("looking back for open requests", s.lookBack)
-}
-
-func (s *Sales) lookBack(ctx context.Context) error {
-	// Ingestion applies what comes after the stored cursor with the
-	// availability in place; the look-back covers what came before, from
-	// the ledger the ingestor keeps, in one transaction with it: no chain
-	// read, and no event slips between what the ledger said and the push.
-	return s.q.Update(ctx, func(tx *persist.Tx, qt *queue.Tx) error {
-		var pending []uint64
-		err := tx.ForEachAvailability(func(a persist.Availability) error {
-			if !a.LookedBack {
-				pending = append(pending, a.ID)
-			}
-			return nil
-		})
-		if err != nil || len(pending) == 0 {
-			return err
-		}
-		open, err := openRequests(tx, s.Head().Time, fitsAsk(tx))
-		if err != nil {
-			return err
-		}
-		if len(open) > 0 {
-			if _, err := qt.PushOpenRequests(open, fitsAsk(tx)); err != nil {
-				return err
-			}
-		}
-		return markLookedBack(tx, pending)
-	})
-}
-
-// openRequests lists the ledger's requests still waiting for hosts at
-// chain time now that fits takes, each with the slots nobody holds.
-func openRequests(tx *persist.Tx, now uint64, fits func(contracts.Ask) bool) ([]queue.OpenRequest, error) {
-	var open []queue.OpenRequest
-	err := tx.ForEachLedgerRequest(func(r persist.LedgerRequest) error {
-		if r.State(now) != persist.LedgerNew {
-			return nil
-		}
-		ask := askOf(r)
-		if !fits(ask) {
-			return nil
-		}
-		filled := map[uint64]bool{}
-		if err := tx.ForEachLedgerSlot(r.RequestID, func(sl persist.LedgerSlot) error {
-			filled[sl.Index] = sl.Filled
-			return nil
-		}); err != nil {
-			return err
-		}
-		free := []uint64{} // not nil: to the queue, nil means every slot
-		for i := range r.Slots {
-			if !filled[i] {
-				free = append(free, i)
-			}
-		}
-		open = append(open, queue.OpenRequest{RequestID: contracts.RequestID(r.RequestID), Ask: ask, Expiry: r.Expiry, Free: free})
-		return nil
-	})
-	return open, err
-}
-
-// askOf is a ledger request's ask.
-func askOf(r persist.LedgerRequest) contracts.Ask {
-	return contracts.Ask{Slots: r.Slots, SlotSize: r.SlotSize, Duration: r.Duration, MaxSlotLoss: r.MaxSlotLoss,
-		ProofProbability: r.ProofProbability, PricePerBytePerSecond: r.PricePerBytePerSecond, CollateralPerByte: r.CollateralPerByte}
-}
-
-// markLookedBack records that the look-back for availabilities ids is done
-// (those since deleted are skipped).
-func markLookedBack(tx *persist.Tx, ids []uint64) error {
-	for _, id := range ids {
-		a, err := tx.Availability(id)
-		if errors.Is(err, persist.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		a.LookedBack = true
-		if err := tx.UpdateAvailability(&a); err != nil {
-			return fmt.Errorf("availability %d: %w", id, err)
-		}
-	}
-	return nil
 }

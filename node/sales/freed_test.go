@@ -3,7 +3,6 @@ package sales_test
 import (
 	"context"
 	"errors"
-	"math/big"
 	"slices"
 	"sync/atomic"
 	"testing"
@@ -108,15 +107,8 @@ func TestFreedSlotUnknownToTheLedgerWaitsForTheChain(t *testing.T) {
 func TestFreedSlotIsRefilled(t *testing.T) {
 	e := ct.NewEnv(t, ct.TestConfig())
 	m, providers, clientData := clientDataset(t, 2, 1)
-	req := contracts.Request{Client: e.Client.Addr, Expiry: 200, Nonce: [32]byte{11},
-		Ask: contracts.Ask{Slots: 2, SlotSize: m.SlotSize, Duration: 5000, MaxSlotLoss: 1, ProofProbability: big.NewInt(1),
-			PricePerBytePerSecond: big.NewInt(1), CollateralPerByte: big.NewInt(10)},
-		Content: contracts.Content{Cid: providers, MerkleRoot: m.CID}}
+	id := requestTwoSlots(t, e, m, providers, 11, 5000)
 	ctx := context.Background()
-	id, _, err := e.Client.M.RequestStorage(ctx, req)
-	if err != nil {
-		t.Fatal(err)
-	}
 	fillFromDataset(t, e, e.Hosts[1], id, 0, clientData, m)
 	fillFromDataset(t, e, e.Hosts[2], id, 1, clientData, m)
 	h := startHost(t, e, e.Hosts[0], t.TempDir())
@@ -184,15 +176,8 @@ func (d *droppingSubmitter) SubmitAll(ctx context.Context, calls []txmgr.Call) [
 func TestSlotFreedFromUsIsRepairedByUs(t *testing.T) {
 	e := ct.NewEnv(t, ct.TestConfig())
 	m, providers, clientData := clientDataset(t, 2, 1)
-	req := contracts.Request{Client: e.Client.Addr, Expiry: 200, Nonce: [32]byte{12},
-		Ask: contracts.Ask{Slots: 2, SlotSize: m.SlotSize, Duration: 5000, MaxSlotLoss: 1, ProofProbability: big.NewInt(1),
-			PricePerBytePerSecond: big.NewInt(1), CollateralPerByte: big.NewInt(10)},
-		Content: contracts.Content{Cid: providers, MerkleRoot: m.CID}}
+	id := requestTwoSlots(t, e, m, providers, 12, 5000)
 	ctx := context.Background()
-	id, _, err := e.Client.M.RequestStorage(ctx, req)
-	if err != nil {
-		t.Fatal(err)
-	}
 	fillFromDataset(t, e, e.Hosts[2], id, 1, clientData, m)
 	var sub *droppingSubmitter
 	h := startHostWith(t, e, e.Hosts[0], t.TempDir(), func(c *sales.Config) {

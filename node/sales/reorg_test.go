@@ -147,12 +147,13 @@ func followerIn(t *testing.T, e *ct.Env, dir string) aFollower {
 	return aFollower{s: s, store: store, market: market, stop: stop}
 }
 
-// requestTwoSlots has the client request storage of m in two slots, and
-// starts the clock (a block every 100 ms) for hosts to fill them.
-func requestTwoSlots(t *testing.T, e *ct.Env, m *datastore.Manifest, providers []byte) contracts.RequestID {
+// requestTwoSlots has the client request storage of m in two slots, one
+// of which may be lost, for duration seconds; nonce tells requests of one
+// test apart.
+func requestTwoSlots(t *testing.T, e *ct.Env, m *datastore.Manifest, providers []byte, nonce byte, duration uint64) contracts.RequestID {
 	t.Helper()
-	req := contracts.Request{Client: e.Client.Addr, Expiry: 200, Nonce: [32]byte{9},
-		Ask: contracts.Ask{Slots: 2, SlotSize: m.SlotSize, Duration: 400, MaxSlotLoss: 1, ProofProbability: big.NewInt(1),
+	req := contracts.Request{Client: e.Client.Addr, Expiry: 200, Nonce: [32]byte{nonce},
+		Ask: contracts.Ask{Slots: 2, SlotSize: m.SlotSize, Duration: duration, MaxSlotLoss: 1, ProofProbability: big.NewInt(1),
 			PricePerBytePerSecond: big.NewInt(1), CollateralPerByte: big.NewInt(10)},
 		Content: contracts.Content{Cid: providers, MerkleRoot: m.CID}}
 	id, _, err := e.Client.M.RequestStorage(context.Background(), req)
@@ -185,7 +186,7 @@ func newTwoSlotSaleWith(t *testing.T, maxSlots int, tune ...func(*txmgr.Config))
 	e := ct.NewEnv(t, ct.TestConfig())
 	m, providers, clientData := clientDataset(t, 2, 1)
 	h := startHostHolding(t, e, e.Hosts[0], t.TempDir(), maxSlots, tune...)
-	id := requestTwoSlots(t, e, m, providers)
+	id := requestTwoSlots(t, e, m, providers, 9, 400)
 	return twoSlotSale{e: e, h: h, id: id, slot: contracts.GetSlotID(id, 0), m: m, clientData: clientData}
 }
 

@@ -3,7 +3,6 @@ package sales_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
@@ -17,7 +16,6 @@ import (
 	"github.com/slotd/slotd/contracts"
 	"github.com/slotd/slotd/contracts/bindings"
 	ct "github.com/slotd/slotd/contracts/contractstest"
-	"github.com/slotd/slotd/node/datastore"
 	"github.com/slotd/slotd/node/transfer"
 	"github.com/slotd/slotd/persist"
 )
@@ -45,23 +43,12 @@ func TestFiveHostsReserveBeforeDownloading(t *testing.T) {
 		t.Skip("runs five host nodes")
 	}
 	e := ct.NewEnvWith(t, ct.TestConfig(), ct.Options{Hosts: 5})
-	clientData, err := datastore.Open(t.TempDir(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	file := make([]byte, 200_000)
-	rand.Read(file)
-	m, err := clientData.Import(context.Background(), bytes.NewReader(file), uint64(len(file)), datastore.ImportOptions{Slots: 3, MaxSlotLoss: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
+	clientData, m := importDataset(t, 200_000, 3, 1)
 	var served atomic.Int64
 	h := transfer.Handler(clientData)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	providers := serveProviders(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h.ServeHTTP(countingWriter{w, &served}, r)
 	}))
-	t.Cleanup(srv.Close)
-	providers, _ := transfer.EncodeProviders([]string{srv.URL})
 
 	hosts := make([]*host, 5)
 	for i := range hosts {

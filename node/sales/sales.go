@@ -266,7 +266,7 @@ func (s *Sales) fits(it queue.Item) bool {
 
 // fitsAsk reads the availabilities in the ingestion transaction itself.
 func fitsAsk(tx *persist.Tx) func(contracts.Ask) bool {
-	return func(ask contracts.Ask) bool { return anyTakes(tx, queue.NewItem(contracts.RequestID{}, 0, ask, 0)) }
+	return func(ask contracts.Ask) bool { return anyTakes(tx, itemOf(contracts.RequestID{}, 0, ask, 0)) }
 }
 
 // errFound stops an availability scan at the first match.

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"math/big"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -364,20 +365,38 @@ func provedAfter(e *ct.Env, slot contracts.SlotID, block uint64) bool {
 // HTTP; it returns the manifest and the request's content.cid.
 func clientDataset(t *testing.T, slots, loss int) (*datastore.Manifest, []byte, *datastore.Store) {
 	t.Helper()
+	clientData, m := importDataset(t, 200_000, slots, loss)
+	return m, serveProviders(t, transfer.Handler(clientData)), clientData
+}
+
+// importDataset imports size random bytes into a client's store of its
+// own, coded into slots slots of which loss may be lost.
+func importDataset(t *testing.T, size, slots, loss int) (*datastore.Store, *datastore.Manifest) {
+	t.Helper()
 	clientData, err := datastore.Open(t.TempDir(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	file := make([]byte, 200_000)
+	file := make([]byte, size)
 	rand.Read(file)
 	m, err := clientData.Import(context.Background(), bytes.NewReader(file), uint64(len(file)), datastore.ImportOptions{Slots: slots, MaxSlotLoss: loss})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(transfer.Handler(clientData))
+	return clientData, m
+}
+
+// serveProviders serves h over HTTP until the test ends and returns the
+// request's content.cid that names it as the provider.
+func serveProviders(t *testing.T, h http.Handler) []byte {
+	t.Helper()
+	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	providers, _ := transfer.EncodeProviders([]string{srv.URL})
-	return m, providers, clientData
+	providers, err := transfer.EncodeProviders([]string{srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return providers
 }
 
 // fillFromDataset fills a slot as another host would, proving from the

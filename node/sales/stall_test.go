@@ -1,19 +1,15 @@
 package sales_test
 
 import (
-	"bytes"
 	"context"
 	"math/big"
 	"net/http"
-	"net/http/httptest"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/slotd/slotd/contracts"
 	ct "github.com/slotd/slotd/contracts/contractstest"
-	"github.com/slotd/slotd/node/datastore"
-	"github.com/slotd/slotd/node/transfer"
 )
 
 // A request whose provider never serves (a redirect, then 503 forever)
@@ -21,17 +17,9 @@ import (
 // spent its failure budget, and the host does not ask it again.
 func TestSaleFromProviderThatNeverServesIsLetGo(t *testing.T) {
 	e := ct.NewEnv(t, ct.TestConfig())
-	clientData, err := datastore.Open(t.TempDir(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	file := make([]byte, 100_000)
-	m, err := clientData.Import(context.Background(), bytes.NewReader(file), uint64(len(file)), datastore.ImportOptions{Slots: 1, MaxSlotLoss: 0})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, m := importDataset(t, 100_000, 1, 0)
 	var hits atomic.Int64
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	providers := serveProviders(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hits.Add(1)
 		if r.URL.Query().Get("again") == "" {
 			http.Redirect(w, r, r.URL.Path+"?again=1", http.StatusFound)
@@ -39,8 +27,6 @@ func TestSaleFromProviderThatNeverServesIsLetGo(t *testing.T) {
 		}
 		http.Error(w, "try later", http.StatusServiceUnavailable)
 	}))
-	t.Cleanup(srv.Close)
-	providers, _ := transfer.EncodeProviders([]string{srv.URL})
 
 	dir := t.TempDir()
 	h := startHost(t, e, e.Hosts[0], dir)

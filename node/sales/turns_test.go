@@ -3,10 +3,8 @@ package sales_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"math/big"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -16,7 +14,6 @@ import (
 	"github.com/slotd/slotd/contracts"
 	"github.com/slotd/slotd/contracts/bindings"
 	ct "github.com/slotd/slotd/contracts/contractstest"
-	"github.com/slotd/slotd/node/datastore"
 	"github.com/slotd/slotd/node/sales"
 	"github.com/slotd/slotd/node/transfer"
 	"github.com/slotd/slotd/persist"
@@ -44,19 +41,8 @@ func (g gatedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 func TestReserversFillInTurn(t *testing.T) {
 	e := ct.NewEnvWith(t, ct.TestConfig(), ct.Options{Hosts: 2})
 	ctx := context.Background()
-	clientData, err := datastore.Open(t.TempDir(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	file := make([]byte, 50_000)
-	rand.Read(file)
-	m, err := clientData.Import(ctx, bytes.NewReader(file), uint64(len(file)), datastore.ImportOptions{Slots: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(transfer.Handler(clientData))
-	t.Cleanup(srv.Close)
-	providers, _ := transfer.EncodeProviders([]string{srv.URL})
+	clientData, m := importDataset(t, 50_000, 1, 0)
+	providers := serveProviders(t, transfer.Handler(clientData))
 
 	// Each host's allowance is set up front: the fill's own approval would
 	// wait for a block of its own, which this test mines by hand.

@@ -11,6 +11,17 @@ import (
 	"github.com/slotd/slotd/node/datastore"
 )
 
+// hosted is the result of fetching a slot the store already holds as req
+// names it (the same dataset and index): nothing to fetch. Nil if it does
+// not.
+func (d *Downloader) hosted(req SlotRequest) *Result {
+	h, err := d.store.HostedSlot(req.SlotID)
+	if err != nil || h.CID != req.CID || h.Index != req.Index {
+		return nil
+	}
+	return &Result{Root: h.Root, Size: h.Size, Resumed: h.Size}
+}
+
 // DownloadSlot fetches one slot from its providers into the store, as a host
 // does before filling it. It fetches the slot's chunk roots and checks them
 // against the slot root from the manifest (itself checked against the dataset
@@ -23,8 +34,8 @@ import (
 // and committed to the store, which then serves it. A slot already in the
 // store is not fetched again.
 func (d *Downloader) DownloadSlot(ctx context.Context, req SlotRequest) (*Result, error) {
-	if h, err := d.store.HostedSlot(req.SlotID); err == nil && h.CID == req.CID && h.Index == req.Index {
-		return &Result{Root: h.Root, Size: h.Size, Resumed: h.Size}, nil
+	if r := d.hosted(req); r != nil {
+		return r, nil
 	}
 	ctx, cancel := req.bound(ctx)
 	defer cancel()

@@ -17,8 +17,8 @@ import (
 // Progress is recorded like DownloadSlot's, at stripe boundaries, and a
 // repair resumes from it. The slot ends committed to the store.
 func (d *Downloader) RepairSlot(ctx context.Context, req SlotRequest) (*Result, error) {
-	if h, err := d.store.HostedSlot(req.SlotID); err == nil && h.CID == req.CID && h.Index == req.Index {
-		return &Result{Root: h.Root, Size: h.Size, Resumed: h.Size}, nil
+	if r := d.hosted(req); r != nil {
+		return r, nil
 	}
 	ctx, cancel := req.bound(ctx)
 	defer cancel()

@@ -171,6 +171,7 @@ type Manager struct {
 
 	mu        sync.Mutex
 	started   bool
+	starting  bool                 // a Start is under way
 	next      uint64               // next nonce to sign with
 	pending   map[string]struct{}  // purposes with a pending record
 	waiting   map[string]int       // purposes a Send is waiting on (it tends them)
@@ -259,11 +260,15 @@ func (m *Manager) From() common.Address { return m.from }
 // with single records is logged and retried by the loop.
 func (m *Manager) Start(ctx context.Context) error {
 	m.mu.Lock()
-	if m.started {
+	if m.started || m.starting {
 		m.mu.Unlock()
 		return errors.New("txmgr: already started")
 	}
+	// Start reads the chain and the store before it is started: a second
+	// Start meanwhile must not pass the check too and run a second loop.
+	m.starting = true
 	m.mu.Unlock()
+	defer func() { m.mu.Lock(); m.starting = false; m.mu.Unlock() }()
 	id, err := m.cfg.Client.ChainID(ctx)
 	if err != nil {
 		return fmt.Errorf("txmgr: chain id: %w", err)
