@@ -20,7 +20,7 @@ import (
 )
 
 // maxStatusSlots bounds the chain reads one status request makes for the
-// slots this node holds (three reads a slot, the request's terms cached).
+// slots this node holds (two reads a slot, the request's terms cached).
 const maxStatusSlots = 64
 
 // Report is what `slotd status` shows beyond the basic Status: money,
@@ -82,8 +82,11 @@ type HostReport struct {
 	// after any slashes; Slashes counts them.
 	CollateralLocked api.Amount `json:"collateralLocked"`
 	Slashes          uint64     `json:"slashes"`
-	// ProofsDue is how many held slots need a proof in this period.
-	ProofsDue int `json:"proofsDue"`
+	// ProofsDue is how many held slots need a proof in this period, and
+	// ProofsProven how many of those have theirs sent or on chain, as the
+	// proving scheduler's latest round found.
+	ProofsDue    int `json:"proofsDue"`
+	ProofsProven int `json:"proofsProven"`
 	// Counters since the node started.
 	ProofsSubmitted uint64 `json:"proofsSubmittedSinceStart"`
 	ProofsMissed    uint64 `json:"proofsMissedSinceStart"`
@@ -317,6 +320,9 @@ func (n *Node) hostReport(ctx context.Context) (*HostReport, error) {
 	if earnErr == nil {
 		h.Paid, h.Forfeited, h.ProofsSubmitted24h, h.ProofsMissed24h = e.Paid, e.Forfeited, e.ProofsSubmitted24h, e.ProofsMissed24h
 	}
+	if pf := n.sales.ProvingFigures(); pf.Round {
+		h.ProofsDue, h.ProofsProven = pf.Due, pf.Proven
+	}
 	h.DiskFree = diskFree(n.cfg.DataDir)
 	h.Held = len(held)
 	if len(held) > maxStatusSlots {
@@ -337,7 +343,7 @@ func (n *Node) hostReport(ctx context.Context) (*HostReport, error) {
 	return h, nil
 }
 
-// addHeld adds one held slot's earnings, collateral and proof to h.
+// addHeld adds one held slot's earnings and collateral to h.
 func (n *Node) addHeld(ctx context.Context, h *HostReport, a persist.Agent, now uint64) error {
 	rid := contracts.RequestID(a.RequestID)
 	slot := contracts.GetSlotID(rid, a.SlotIndex)
@@ -360,9 +366,6 @@ func (n *Node) addHeld(ctx context.Context, h *HostReport, a persist.Agent, now 
 	}
 	if info.Slashes != nil {
 		h.Slashes += info.Slashes.Uint64()
-	}
-	if due, err := n.market.IsProofRequired(ctx, slot); err == nil && due {
-		h.ProofsDue++
 	}
 	return nil
 }
