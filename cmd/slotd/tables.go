@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/big"
 	"slices"
 	"sort"
 	"strings"
@@ -216,6 +217,12 @@ func writeStatus(w io.Writer, v view, st node.Status) error {
 		s = add("Validator")
 		s.Add("slots watched", fmt.Sprint(val.Watched))
 		s.Add("proofs marked missing", fmt.Sprintf("%d since start", val.Marks))
+		if r, ok := new(big.Int).SetString(val.Rewards, 10); ok {
+			s.Add("rewards", v.token.Short(r)+" for those marks")
+		}
+		if val.Due > 0 {
+			s.Add("periods to decide", fmt.Sprintf("%d watched slots have an ended period not yet decided", val.Due))
+		}
 	}
 	if len(st.Errors) > 0 {
 		s = add("Not read")
@@ -223,13 +230,18 @@ func writeStatus(w io.Writer, v view, st node.Status) error {
 			s.Add(fmt.Sprint(i+1), e)
 		}
 	}
-	for i, s := range sections {
-		if i > 0 && s.Len() > 0 {
+	written := false
+	for _, s := range sections {
+		if s.Len() == 0 {
+			continue // an empty section (no alerts) writes nothing, not even the gap
+		}
+		if written {
 			fmt.Fprintln(w)
 		}
 		if err := s.Write(w); err != nil {
 			return err
 		}
+		written = true
 	}
 	return nil
 }
