@@ -181,7 +181,7 @@ func writeStatus(w io.Writer, v view, st node.Status) error {
 		s.Add("token", fmt.Sprintf("%s (%d decimals) at %s", st.Token.Symbol, st.Token.Decimals, st.Token.Address.Hex()))
 	}
 	s.Add("serves data at", st.DataURL)
-	if st.RewardAddress != (common.Address{}) {
+	if st.RewardAddress != (common.Address{}) && st.Host != nil { // only a host is paid or posts collateral
 		s.Add("earnings paid to", st.RewardAddress.Hex())
 		s.Add("collateral returned to", st.CollateralAddress.Hex())
 	}
