@@ -1,16 +1,24 @@
 package sales_test
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"math/big"
 	"os"
 	"path/filepath"
+	"regexp"
+	"sync"
 	"testing"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
 
 	"github.com/slotd/slotd/contracts"
 	ct "github.com/slotd/slotd/contracts/contractstest"
 	"github.com/slotd/slotd/contracts/proof"
 	"github.com/slotd/slotd/node/datastore"
+	"github.com/slotd/slotd/node/sales"
 )
 
 // chainCollateral is the sum of the slots' collateral as the contract
@@ -105,4 +113,79 @@ func TestProvingFiguresCountASlash(t *testing.T) {
 	if after.PreviousDue != 1 {
 		t.Errorf("due in the missed period: %d, want 1", after.PreviousDue)
 	}
+}
+
+// lockedLog is a log sink the node's goroutines write to while the test
+// reads it.
+type lockedLog struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// waitLog waits until the log has a line matching re.
+func waitLog(t *testing.T, l *lockedLog, re string) {
+	t.Helper()
+	rx := regexp.MustCompile(re)
+	deadline := time.Now().Add(time.Minute)
+	for !rx.MatchString(l.String()) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no log line matching %s in:\n%s", re, l.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestSlashesAndTheLossAreWarnedWithTheirCost: each proof of ours marked
+// missing is a WARN line with the slash's amount and the collateral left,
+// and the slot freed after the last slash a WARN line with what it cost.
+// (The lines were written by helpers nothing called.)
+func TestSlashesAndTheLossAreWarnedWithTheirCost(t *testing.T) {
+	e := proofEnv(t, 20, 0)
+	dir := t.TempDir()
+	ids := seedProving(t, e, e.Hosts[0], 1, 1, dir)
+	data, err := datastore.Open(filepath.Join(dir, "data"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dataPath, _ := data.HostedSlotPaths(proof.Hash(ids[0]))
+	if err := os.Remove(dataPath); err != nil {
+		t.Fatal(err)
+	}
+	logs := &lockedLog{}
+	h := startProving(t, e, e.Hosts[0], dir, func(c *sales.Config) {
+		c.Log = hclog.New(&hclog.LoggerOptions{Output: logs, Level: hclog.Info})
+	})
+	h.ids = ids
+	length := e.Cfg.Proofs.Period
+	fill := e.Now() / length // the fill's own period needs no proof
+	for e.Now()/length == fill {
+		h.block(t, e)
+	}
+	for marks := 1; marks <= int(e.Cfg.Collateral.MaxNumberOfSlashes); marks++ {
+		missed := e.Now() / length
+		for e.Now()/length == missed {
+			h.block(t, e)
+		}
+		if _, err := e.Validator.M.MarkProofAsMissing(context.Background(), ids[0], missed); err != nil {
+			t.Fatalf("mark %d, period %d: %v", marks, missed, err)
+		}
+		h.block(t, e)
+		if marks < int(e.Cfg.Collateral.MaxNumberOfSlashes) {
+			waitLog(t, logs, fmt.Sprintf(`\[WARN\] +.*a proof of ours was marked missing: the contract slashed.* period=%d slashedEach="[^"]+" slotTakenAt="\d+ slashes" slashes=%d collateralLeft=`, missed, marks))
+		}
+	}
+	h.block(t, e)
+	waitLog(t, logs, `\[WARN\] +.*slot lost: the contract freed it from us after missed proofs.*collateralForfeited="[^"]+" slashedBefore=`)
 }

@@ -598,13 +598,26 @@ func (sc *scheduler) build(d due) (contracts.Proof, error) {
 }
 
 // observe takes a committed event: a proof of ours marked missing is
-// counted (the chain says so only in its log), and a held slot that was
-// freed is looked at on chain in the next round.
+// counted and warned of (the chain says so only in its log), and a held
+// slot that was freed is warned of and looked at on chain in the next
+// round. The WARN lines say what it cost, which takes chain reads: they
+// are written in the background, not on the ingestor's goroutine.
 func (sc *scheduler) observe(ev contracts.Event) {
 	switch e := ev.(type) {
 	case *contracts.SlotFreed:
 		id := persist.ID(contracts.GetSlotID(e.RequestID, e.SlotIndex))
-		if a := sc.s.agents.Get(id); a != nil && a.State() == fsm.Proving {
+		a := sc.s.agents.Get(id)
+		if a == nil {
+			return
+		}
+		switch a.State() {
+		case fsm.Filled, fsm.Proving, fsm.Payout:
+			// The contract frees a filled slot only after its last slash.
+			// (Payout: the free failed the request, which the agent saw first.)
+			request, slot := e.RequestID, contracts.SlotID(id)
+			sc.s.background(func(ctx context.Context) { sc.fx.warnLost(ctx, request, slot) })
+		}
+		if a.State() == fsm.Proving {
 			sc.mu.Lock()
 			sc.flagged[id] = true
 			sc.mu.Unlock()
@@ -614,7 +627,8 @@ func (sc *scheduler) observe(ev contracts.Event) {
 		if a == nil || !fsm.IsLive(a.State()) {
 			return
 		}
-		sc.s.log.Warn("a proof of ours was marked missing", "slotId", e.SlotID, "period", e.Period, "block", e.Where().Block)
+		request, slot, period := contracts.RequestID(a.RequestID()), e.SlotID, e.Period
+		sc.s.background(func(ctx context.Context) { sc.fx.warnMissed(ctx, request, slot, period) })
 		if m := sc.s.cfg.Metrics; m != nil {
 			m.ProofsMissed.Inc()
 		}
