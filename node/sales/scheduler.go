@@ -613,9 +613,16 @@ func (sc *scheduler) observe(ev contracts.Event) {
 		switch a.State() {
 		case fsm.Filled, fsm.Proving, fsm.Payout:
 			// The contract frees a filled slot only after its last slash.
-			// (Payout: the free failed the request, which the agent saw first.)
+			// (Payout: the free failed the request, which the agent saw
+			// first.) The ingestor also reports a fill a reorganisation took
+			// out as freed: then the slot is Free, and nothing was lost yet.
 			request, slot := e.RequestID, contracts.SlotID(id)
-			sc.s.background(func(ctx context.Context) { sc.fx.warnLost(ctx, request, slot) })
+			sc.s.background(func(ctx context.Context) {
+				if st, err := sc.s.cfg.Market.SlotState(ctx, slot); err == nil && st == contracts.SlotStateFree {
+					return
+				}
+				sc.fx.warnLost(ctx, request, slot)
+			})
 		}
 		if a.State() == fsm.Proving {
 			sc.mu.Lock()
