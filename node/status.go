@@ -127,6 +127,10 @@ type ClientReport struct {
 	// store holds, whatever its state).
 	Deposited api.Amount `json:"deposited"`
 	Withdrawn int        `json:"withdrawn"` // purchases whose funds were withdrawn
+	// Refunded is what those withdrawals brought back (the part of the
+	// deposit not paid to hosts, plus what slashed hosts forfeited); a
+	// withdrawal from before the figure was kept is not counted.
+	Refunded api.Amount `json:"refunded"`
 }
 
 // reporter caches what never changes: the token and the requests' terms.
@@ -381,12 +385,15 @@ func earnings(ask contracts.Ask, filledAt, to uint64) *big.Int {
 }
 
 func (n *Node) clientReport() (*ClientReport, error) {
-	c := &ClientReport{PurchasesByState: map[string]int{}, Deposited: amount0()}
+	c := &ClientReport{PurchasesByState: map[string]int{}, Deposited: amount0(), Refunded: amount0()}
 	err := n.store.View(func(tx *persist.Tx) error {
 		return tx.ForEachPurchase(func(p persist.Purchase) error {
 			c.PurchasesByState[p.State]++
 			if p.Withdrawn {
 				c.Withdrawn++
+			}
+			if p.Refund != nil {
+				c.Refunded.Add(c.Refunded.Int, p.Refund)
 			}
 			if req, err := contracts.DecodeRequest(p.Request); err == nil {
 				c.Deposited.Add(c.Deposited.Int, contracts.Deposit(req.Ask))

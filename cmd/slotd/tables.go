@@ -211,7 +211,11 @@ func writeStatus(w io.Writer, v view, st node.Status) error {
 		s = add("Client")
 		s.Add("purchases", byState(cl.PurchasesByState, nil))
 		s.Add("deposited", v.token.Short(cl.Deposited.Int))
-		s.Add("withdrawn", fmt.Sprintf("%d purchases", cl.Withdrawn))
+		withdrawn := fmt.Sprintf("%d purchases", cl.Withdrawn)
+		if cl.Refunded.Int != nil { // a node from before the figure sends none
+			withdrawn += ", " + v.token.Short(cl.Refunded.Int) + " back"
+		}
+		s.Add("withdrawn", withdrawn)
 	}
 	if val := st.Validator; val != nil {
 		s = add("Validator")

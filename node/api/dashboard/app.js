@@ -115,6 +115,7 @@ function renderStatus(st) {
   if (st.client) {
     add("purchases", Object.entries(st.client.purchasesByState).map(([k, v]) => v + " " + k).join(", ") || "none");
     add("deposited", amount(st.client.deposited));
+    add("withdrawn", st.client.withdrawn + " purchases, " + amount(st.client.refunded) + " back");
   }
   if (st.validator) add("validator", st.validator.watched + " slots watched, " + st.validator.marks + " marks");
   const al = $("alerts");
