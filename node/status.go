@@ -131,6 +131,8 @@ type ClientReport struct {
 	// deposit not paid to hosts, plus what slashed hosts forfeited); a
 	// withdrawal from before the figure was kept is not counted.
 	Refunded api.Amount `json:"refunded"`
+	// RefundUnknown counts withdrawn purchases whose refund is not known.
+	RefundUnknown int `json:"refundUnknown,omitempty"`
 }
 
 // reporter caches what never changes: the token and the requests' terms.
@@ -392,8 +394,11 @@ func (n *Node) clientReport() (*ClientReport, error) {
 			if p.Withdrawn {
 				c.Withdrawn++
 			}
-			if p.Refund != nil {
+			switch {
+			case p.Refund != nil:
 				c.Refunded.Add(c.Refunded.Int, p.Refund)
+			case p.Withdrawn:
+				c.RefundUnknown++
 			}
 			if req, err := contracts.DecodeRequest(p.Request); err == nil {
 				c.Deposited.Add(c.Deposited.Int, contracts.Deposit(req.Ask))

@@ -214,6 +214,9 @@ func writeStatus(w io.Writer, v view, st node.Status) error {
 		withdrawn := fmt.Sprintf("%d purchases", cl.Withdrawn)
 		if cl.Refunded.Int != nil { // a node from before the figure sends none
 			withdrawn += ", " + v.token.Short(cl.Refunded.Int) + " back"
+			if cl.RefundUnknown > 0 {
+				withdrawn += fmt.Sprintf(" (and %d withdrawn by an older slotd, amount not kept)", cl.RefundUnknown)
+			}
 		}
 		s.Add("withdrawn", withdrawn)
 	}

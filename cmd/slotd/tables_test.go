@@ -139,7 +139,7 @@ func TestStatusScreen(t *testing.T) {
 	b.WriteString("\n")
 	client := node.Status{Account: common.Address{0xc1}, Roles: []string{"client", "validator"}, Head: 9, RewardAddress: common.Address{0xc1}, CollateralAddress: common.Address{0xc1},
 		Report: node.Report{Chain: node.ChainHealth{RPCError: "dial tcp 127.0.0.1:8545: connect: connection refused"},
-			Client:    &node.ClientReport{PurchasesByState: map[string]int{"started": 1, "finished": 2}, Deposited: api.Amount{Int: tokens(30000)}, Withdrawn: 2, Refunded: api.Amount{Int: tokens(1250)}},
+			Client:    &node.ClientReport{PurchasesByState: map[string]int{"started": 1, "finished": 2}, Deposited: api.Amount{Int: tokens(30000)}, Withdrawn: 2, Refunded: api.Amount{Int: tokens(1250)}, RefundUnknown: 1},
 			Validator: &node.ValidatorStatus{Watched: 6, Marks: 1, Rewards: "1000000000000000", Due: 2}}}
 	if err := writeStatus(&b, viewOf(&client, tNow), client); err != nil {
 		t.Fatal(err)
