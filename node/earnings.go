@@ -3,6 +3,7 @@ package node
 import (
 	"cmp"
 	"context"
+	"encoding/binary"
 	"math/big"
 	"regexp"
 	"slices"
@@ -39,6 +40,10 @@ type Earnings struct {
 	// Proofs of the day before the cursor's block time.
 	ProofsSubmitted24h int `json:"proofsSubmitted24h"`
 	ProofsMissed24h    int `json:"proofsMissed24h"`
+	// SlotsLost24h counts the slots that reached the contract's
+	// maxNumberOfSlashes missed proofs over the day: the contract freed
+	// them from us, with their collateral and earnings.
+	SlotsLost24h int `json:"slotsLost24h"`
 
 	// byPeriod counts the proof records of each period, for /metrics.
 	byPeriod map[uint64]metrics.PeriodProofs
@@ -65,6 +70,7 @@ func (n *Node) earnings(ctx context.Context) (Earnings, error) {
 		return e, err
 	}
 	var now uint64
+	missed := map[[40]byte]int{} // the day's missed proofs by slot (request ‖ index)
 	err = n.store.View(func(tx *persist.Tx) error {
 		if c, err := tx.Cursor(); err == nil {
 			now = c.Time
@@ -104,6 +110,12 @@ func (n *Node) earnings(ctx context.Context) (Earnings, error) {
 			}
 			if recent {
 				e.ProofsMissed24h++
+				var k [40]byte
+				copy(k[:], p.RequestID[:])
+				binary.BigEndian.PutUint64(k[32:], p.Index)
+				if missed[k]++; missed[k] == int(cfg.Collateral.MaxNumberOfSlashes) {
+					e.SlotsLost24h++
+				}
 			}
 			r, err := tx.LedgerRequest(p.RequestID)
 			if err != nil {

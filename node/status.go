@@ -93,6 +93,7 @@ type HostReport struct {
 	// From the ledger's proof records: the day before the cursor's time.
 	ProofsSubmitted24h int `json:"proofsSubmitted24h"`
 	ProofsMissed24h    int `json:"proofsMissed24h"`
+	SlotsLost24h       int `json:"slotsLost24h"` // freed from us after the last slash
 	// Paid is what payouts brought in (the journal's, all time);
 	// Forfeited the collateral slashes took (the proof records', a day).
 	Paid      api.Amount `json:"paid"`
@@ -325,6 +326,7 @@ func (n *Node) hostReport(ctx context.Context) (*HostReport, error) {
 	e, earnErr := n.earnings(ctx) // its failure is reported after the rest is read
 	if earnErr == nil {
 		h.Paid, h.Forfeited, h.ProofsSubmitted24h, h.ProofsMissed24h = e.Paid, e.Forfeited, e.ProofsSubmitted24h, e.ProofsMissed24h
+		h.SlotsLost24h = e.SlotsLost24h
 	}
 	if pf := n.sales.ProvingFigures(); pf.Round {
 		h.ProofsDue, h.ProofsProven = pf.Due, pf.Proven

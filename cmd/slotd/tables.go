@@ -274,7 +274,11 @@ func writeHost(s *present.Section, v view, h *node.HostReport) {
 	s.Add("proofs due now", fmt.Sprintf("%d this period, %d sent", h.ProofsDue, h.ProofsProven))
 	s.Add("proofs", fmt.Sprintf("%d submitted, %d missed since start", h.ProofsSubmitted, h.ProofsMissed))
 	if records { // a node from before the proof records sends neither
-		s.Add("proofs, last 24 h", fmt.Sprintf("%d submitted, %d missed", h.ProofsSubmitted24h, h.ProofsMissed24h))
+		last := fmt.Sprintf("%d submitted, %d missed", h.ProofsSubmitted24h, h.ProofsMissed24h)
+		if h.SlotsLost24h > 0 {
+			last += fmt.Sprintf("; %d slots lost to missed proofs", h.SlotsLost24h)
+		}
+		s.Add("proofs, last 24 h", last)
 	}
 	s.Add("storage", fmt.Sprintf("%s offered, %s reserved, %s unreserved", present.Bytes(h.Offered), present.Bytes(h.Reserved), present.Bytes(h.Free)))
 	if h.DiskFree > 0 {

@@ -126,7 +126,7 @@ func TestStatusScreen(t *testing.T) {
 			Chain:    node.ChainHealth{RPCOK: true, RPCLatencyMS: 3, Cursor: 1230, CursorLag: 4, Period: 29374, PeriodSec: 60},
 			Host: &node.HostReport{SlotsByState: map[string]int{"proving": 2, "errored": 1, "finished": 4}, Held: 2,
 				Accruing: api.Amount{Int: tokens(671)}, PayoutAtEnd: api.Amount{Int: tokens(2013)}, CollateralLocked: api.Amount{Int: tokens(134)}, Slashes: 1,
-				ProofsDue: 1, ProofsSubmitted: 41, ProofsMissed: 2, ProofsSubmitted24h: 1437, ProofsMissed24h: 3,
+				ProofsDue: 1, ProofsSubmitted: 41, ProofsMissed: 2, ProofsSubmitted24h: 1437, ProofsMissed24h: 3, SlotsLost24h: 1,
 				Paid: api.Amount{Int: tokens(123456)}, Forfeited: api.Amount{Int: tokens(3)}, Offered: 1 << 30, Free: 1<<30 - 192<<20, Reserved: 192 << 20, DiskFree: 40 << 30, Queued: 3,
 				Downloads: []node.DownloadProgress{{SlotID: slotB, Size: 64 << 20, Verified: 16 << 20}}},
 			Alerts: []node.Alert{{Kind: "agent-errored", Level: "critical", Message: "1 sales are errored and wait for you: see slotd sales, then slotd sales retry SLOTID"}},
