@@ -56,6 +56,9 @@ func alerts(r Report, gasPrice *big.Int) []Alert {
 	if h.ProofsMissed > 0 {
 		add("proof-missed", "critical", "%d proofs of ours were marked missing since start (each one slashes collateral)", h.ProofsMissed)
 	}
+	if h.SlotsLost24h > 0 {
+		add("slot-lost", "critical", "%d slots were freed from us over the last day after their last allowed missed proof: their collateral and earnings went to the client (slotd dump proofs)", h.SlotsLost24h)
+	}
 	if h.Slashes > 0 {
 		add("slashed", "warning", "held slots carry %d slashes", h.Slashes)
 	}

@@ -44,6 +44,7 @@ func TestAlertsRaiseAndClear(t *testing.T) {
 		{"cursor-lagging", func(r *Report) { r.Chain.CursorLag = 500 }},
 		{"agent-errored", func(r *Report) { r.Host.SlotsByState["errored"] = 1 }},
 		{"proof-missed", func(r *Report) { r.Host.ProofsMissed = 1 }},
+		{"slot-lost", func(r *Report) { r.Host.SlotsLost24h = 1 }},
 		{"disk-nearly-full", func(r *Report) { r.Host.DiskFree = 10 << 20 }},
 		{"disk-overcommitted", func(r *Report) { r.Host.Free = 100 << 30 }},
 		{"gas-low", func(r *Report) { r.Balances.Gas = api.Amount{Int: big.NewInt(1e12)} }},

@@ -3,6 +3,7 @@ package node
 import (
 	"cmp"
 	"context"
+	"encoding/binary"
 	"math/big"
 	"regexp"
 	"slices"
@@ -39,6 +40,13 @@ type Earnings struct {
 	// Proofs of the day before the cursor's block time.
 	ProofsSubmitted24h int `json:"proofsSubmitted24h"`
 	ProofsMissed24h    int `json:"proofsMissed24h"`
+	// SlotsLost24h counts the slots that reached the contract's
+	// maxNumberOfSlashes missed proofs over the day: the contract freed
+	// them from us, with their collateral and earnings.
+	SlotsLost24h int `json:"slotsLost24h"`
+
+	// byPeriod counts the proof records of each period, for /metrics.
+	byPeriod map[uint64]metrics.PeriodProofs
 }
 
 const maxEarningsEvents = 1000
@@ -52,7 +60,7 @@ var payoutAmount = regexp.MustCompile(`: ([0-9]+(?:\.[0-9]+)?) (.+?) paid, `)
 // size × the Marketplace's slash percentage; a record whose request left
 // the ledger is counted as a proof but not priced.
 func (n *Node) earnings(ctx context.Context) (Earnings, error) {
-	e := Earnings{Paid: amount0(), Forfeited: amount0(), Events: []EarningsEvent{}}
+	e := Earnings{Paid: amount0(), Forfeited: amount0(), Events: []EarningsEvent{}, byPeriod: map[uint64]metrics.PeriodProofs{}}
 	decimals := uint8(0)
 	if t, err := n.tokenInfo(ctx); err == nil {
 		decimals = t.Decimals
@@ -62,6 +70,7 @@ func (n *Node) earnings(ctx context.Context) (Earnings, error) {
 		return e, err
 	}
 	var now uint64
+	missed := map[[40]byte]int{} // the day's missed proofs by slot (request ‖ index)
 	err = n.store.View(func(tx *persist.Tx) error {
 		if c, err := tx.Cursor(); err == nil {
 			now = c.Time
@@ -86,6 +95,13 @@ func (n *Node) earnings(ctx context.Context) (Earnings, error) {
 		}
 		return tx.ForEachLedgerProof(persist.ID{}, func(p persist.LedgerProof) error {
 			recent := now < 86400 || p.Time >= now-86400
+			pp := e.byPeriod[p.Period]
+			if p.Status == persist.ProofSubmitted {
+				pp.Submitted++
+			} else {
+				pp.Missed++
+			}
+			e.byPeriod[p.Period] = pp
 			if p.Status == persist.ProofSubmitted {
 				if recent {
 					e.ProofsSubmitted24h++
@@ -94,6 +110,12 @@ func (n *Node) earnings(ctx context.Context) (Earnings, error) {
 			}
 			if recent {
 				e.ProofsMissed24h++
+				var k [40]byte
+				copy(k[:], p.RequestID[:])
+				binary.BigEndian.PutUint64(k[32:], p.Index)
+				if missed[k]++; missed[k] == int(cfg.Collateral.MaxNumberOfSlashes) {
+					e.SlotsLost24h++
+				}
 			}
 			r, err := tx.LedgerRequest(p.RequestID)
 			if err != nil {
@@ -144,12 +166,29 @@ func (n *Node) earningsNow(ctx context.Context) (any, error) {
 	return n.earnings(ctx)
 }
 
-// hostFigures are the earnings' totals for /metrics.
+// hostFigures are the earnings' totals and the proving scheduler's
+// figures for /metrics: stored facts and the scheduler's own reads, no
+// chain read per held slot.
 func (n *Node) hostFigures(ctx context.Context) (metrics.HostFigures, error) {
 	e, err := n.earnings(ctx)
 	if err != nil {
 		return metrics.HostFigures{}, err
 	}
-	return metrics.HostFigures{Paid: e.Paid.Int, Forfeited: e.Forfeited.Int,
-		ProofsSubmitted24h: e.ProofsSubmitted24h, ProofsMissed24h: e.ProofsMissed24h}, nil
+	f := metrics.HostFigures{Paid: e.Paid.Int, Forfeited: e.Forfeited.Int,
+		ProofsSubmitted24h: e.ProofsSubmitted24h, ProofsMissed24h: e.ProofsMissed24h}
+	if n.sales == nil {
+		return f, nil
+	}
+	pf := n.sales.ProvingFigures()
+	if !pf.Round {
+		return f, nil
+	}
+	f.Proving, f.Period, f.CollateralLocked = true, pf.Period, pf.CollateralLocked
+	f.Current = e.byPeriod[pf.Period]
+	f.Current.Due = pf.Due
+	if pf.Period > 0 {
+		f.Previous = e.byPeriod[pf.Period-1]
+	}
+	f.Previous.Due = pf.PreviousDue
+	return f, nil
 }

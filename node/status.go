@@ -20,7 +20,7 @@ import (
 )
 
 // maxStatusSlots bounds the chain reads one status request makes for the
-// slots this node holds (three reads a slot, the request's terms cached).
+// slots this node holds (two reads a slot, the request's terms cached).
 const maxStatusSlots = 64
 
 // Report is what `slotd status` shows beyond the basic Status: money,
@@ -82,14 +82,18 @@ type HostReport struct {
 	// after any slashes; Slashes counts them.
 	CollateralLocked api.Amount `json:"collateralLocked"`
 	Slashes          uint64     `json:"slashes"`
-	// ProofsDue is how many held slots need a proof in this period.
-	ProofsDue int `json:"proofsDue"`
+	// ProofsDue is how many held slots need a proof in this period, and
+	// ProofsProven how many of those have theirs sent or on chain, as the
+	// proving scheduler's latest round found.
+	ProofsDue    int `json:"proofsDue"`
+	ProofsProven int `json:"proofsProven"`
 	// Counters since the node started.
 	ProofsSubmitted uint64 `json:"proofsSubmittedSinceStart"`
 	ProofsMissed    uint64 `json:"proofsMissedSinceStart"`
 	// From the ledger's proof records: the day before the cursor's time.
 	ProofsSubmitted24h int `json:"proofsSubmitted24h"`
 	ProofsMissed24h    int `json:"proofsMissed24h"`
+	SlotsLost24h       int `json:"slotsLost24h"` // freed from us after the last slash
 	// Paid is what payouts brought in (the journal's, all time);
 	// Forfeited the collateral slashes took (the proof records', a day).
 	Paid      api.Amount `json:"paid"`
@@ -124,6 +128,12 @@ type ClientReport struct {
 	// store holds, whatever its state).
 	Deposited api.Amount `json:"deposited"`
 	Withdrawn int        `json:"withdrawn"` // purchases whose funds were withdrawn
+	// Refunded is what those withdrawals brought back (the part of the
+	// deposit not paid to hosts, plus what slashed hosts forfeited); a
+	// withdrawal from before the figure was kept is not counted.
+	Refunded api.Amount `json:"refunded"`
+	// RefundUnknown counts withdrawn purchases whose refund is not known.
+	RefundUnknown int `json:"refundUnknown,omitempty"`
 }
 
 // reporter caches what never changes: the token and the requests' terms.
@@ -316,6 +326,10 @@ func (n *Node) hostReport(ctx context.Context) (*HostReport, error) {
 	e, earnErr := n.earnings(ctx) // its failure is reported after the rest is read
 	if earnErr == nil {
 		h.Paid, h.Forfeited, h.ProofsSubmitted24h, h.ProofsMissed24h = e.Paid, e.Forfeited, e.ProofsSubmitted24h, e.ProofsMissed24h
+		h.SlotsLost24h = e.SlotsLost24h
+	}
+	if pf := n.sales.ProvingFigures(); pf.Round {
+		h.ProofsDue, h.ProofsProven = pf.Due, pf.Proven
 	}
 	h.DiskFree = diskFree(n.cfg.DataDir)
 	h.Held = len(held)
@@ -337,7 +351,7 @@ func (n *Node) hostReport(ctx context.Context) (*HostReport, error) {
 	return h, nil
 }
 
-// addHeld adds one held slot's earnings, collateral and proof to h.
+// addHeld adds one held slot's earnings and collateral to h.
 func (n *Node) addHeld(ctx context.Context, h *HostReport, a persist.Agent, now uint64) error {
 	rid := contracts.RequestID(a.RequestID)
 	slot := contracts.GetSlotID(rid, a.SlotIndex)
@@ -361,9 +375,6 @@ func (n *Node) addHeld(ctx context.Context, h *HostReport, a persist.Agent, now 
 	if info.Slashes != nil {
 		h.Slashes += info.Slashes.Uint64()
 	}
-	if due, err := n.market.IsProofRequired(ctx, slot); err == nil && due {
-		h.ProofsDue++
-	}
 	return nil
 }
 
@@ -378,12 +389,18 @@ func earnings(ask contracts.Ask, filledAt, to uint64) *big.Int {
 }
 
 func (n *Node) clientReport() (*ClientReport, error) {
-	c := &ClientReport{PurchasesByState: map[string]int{}, Deposited: amount0()}
+	c := &ClientReport{PurchasesByState: map[string]int{}, Deposited: amount0(), Refunded: amount0()}
 	err := n.store.View(func(tx *persist.Tx) error {
 		return tx.ForEachPurchase(func(p persist.Purchase) error {
 			c.PurchasesByState[p.State]++
 			if p.Withdrawn {
 				c.Withdrawn++
+			}
+			switch {
+			case p.Refund != nil:
+				c.Refunded.Add(c.Refunded.Int, p.Refund)
+			case p.Withdrawn:
+				c.RefundUnknown++
 			}
 			if req, err := contracts.DecodeRequest(p.Request); err == nil {
 				c.Deposited.Add(c.Deposited.Int, contracts.Deposit(req.Ask))

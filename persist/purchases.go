@@ -2,6 +2,7 @@ package persist
 
 import (
 	"errors"
+	"math/big"
 	"time"
 )
 
@@ -13,6 +14,9 @@ type Purchase struct {
 	Expiry    uint64 `json:"expiry"`
 	Reason    string `json:"reason"`    // why it failed, if it did
 	Withdrawn bool   `json:"withdrawn"` // the client collected what came back
+	// Refund is what the withdrawal brought back, in token base units (nil:
+	// withdrawn by an earlier run, or before the field).
+	Refund *big.Int `json:"refund,omitempty"`
 	// Request is the ABI encoding of the whole request, persisted before it
 	// is sent so a restart re-sends the same request (same id), never a second.
 	Request Bytes     `json:"request,omitempty"`

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/slotd/slotd/node"
+	"github.com/slotd/slotd/persist"
 )
 
 func init() {
@@ -260,10 +261,18 @@ func availabilityCmd(c *apiClient, fs *flag.FlagSet, pos []string) error {
 	case len(pos) == 2 && pos[0] == "remove":
 		return c.print("DELETE", "/api/v1/availabilities/"+pos[1], nil)
 	case len(pos) == 1 && pos[0] == "add":
-		return c.print("POST", "/api/v1/availabilities", map[string]any{
+		body := map[string]any{
 			"totalSize": json.Number(flagValue(fs, "size")), "duration": json.Number(flagValue(fs, "duration")),
 			"minPricePerBytePerSecond": flagValue(fs, "min-price"), "maxCollateralPerByte": flagValue(fs, "max-collateral"),
-		})
+		}
+		if flagValue(fs, "json") == "true" {
+			return c.print("POST", "/api/v1/availabilities", body)
+		}
+		var a persist.Availability
+		if err := c.call("POST", "/api/v1/availabilities", body, &a); err != nil {
+			return err
+		}
+		return writeAvailabilities(c.out, c.view(), []persist.Availability{a})
 	}
 	return errUsage
 }
@@ -272,11 +281,22 @@ func requestCmd(c *apiClient, fs *flag.FlagSet, pos []string) error {
 	if len(pos) != 0 || flagValue(fs, "cid") == "" {
 		return errUsage
 	}
-	return c.print("POST", "/api/v1/purchases", map[string]any{
+	body := map[string]any{
 		"cid": flagValue(fs, "cid"), "duration": json.Number(flagValue(fs, "duration")), "expiry": json.Number(flagValue(fs, "expiry")),
 		"pricePerBytePerSecond": flagValue(fs, "price"), "collateralPerByte": flagValue(fs, "collateral"),
 		"proofProbability": flagValue(fs, "proof-probability"),
-	})
+	}
+	if flagValue(fs, "json") == "true" {
+		return c.print("POST", "/api/v1/purchases", body)
+	}
+	var res struct {
+		RequestID string `json:"requestId"`
+	}
+	if err := c.call("POST", "/api/v1/purchases", body, &res); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(c.out, "requested:  %s\nfollow it:  slotd purchases (the state goes submitted, then started once hosts fill every slot)\n", res.RequestID)
+	return err
 }
 
 func salesCmd(c *apiClient, fs *flag.FlagSet, pos []string) error {

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -34,8 +36,14 @@ func TestClientCommandsTalkToTheAPI(t *testing.T) {
 		code := run(context.Background(), append(args, "--api", srv.URL, "--data-dir", dir), &out, &errb)
 		return code, out.String(), errb.String()
 	}
-	if code, out, errs := cmd("availability", "add", "--size", "4096", "--duration", "60", "--min-price", "1", "--max-collateral", "5"); code != 0 || !strings.Contains(out, `"totalSize": 4096`) {
+	// add prints the new availability as the list's table, or with
+	// --json the API's answer.
+	if code, out, errs := cmd("availability", "add", "--size", "4096", "--duration", "60", "--min-price", "1", "--max-collateral", "5"); code != 0 ||
+		!regexp.MustCompile(`(?m)^ID +TOTAL +FREE.*\n +1 +4 KiB +4 KiB +1m00s `).MatchString(out) {
 		t.Fatalf("add: %d %s %s", code, out, errs)
+	}
+	if code, out, errs := cmd("availability", "add", "--size", "4096", "--duration", "60", "--min-price", "1", "--max-collateral", "5", "--json"); code != 0 || !strings.Contains(out, `"totalSize": 4096`) {
+		t.Fatalf("add --json: %d %s %s", code, out, errs)
 	}
 	file := filepath.Join(t.TempDir(), "f.bin")
 	os.WriteFile(file, bytes.Repeat([]byte("slotd"), 10000), 0o600)
@@ -77,5 +85,38 @@ func TestClientCommandsTalkToTheAPI(t *testing.T) {
 	}
 	if code, _, errs := cmd("request", "--cid", "0x01", "--duration", "10", "--expiry", "5", "--price", "1"); code != 1 || !strings.Contains(errs, "503") {
 		t.Fatalf("request on a node without the client role: %d %s", code, errs)
+	}
+}
+
+// TestRequestPrintsWhatToDoNext: slotd request prints the request id and
+// where to follow it, or with --json the API's answer for scripts.
+func TestRequestPrintsWhatToDoNext(t *testing.T) {
+	const id = "0x9c236ff96cd7658bed61c223a3874de63a985c00ac6b86a237944271481dad89"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != "POST" || r.URL.Path != "/api/v1/purchases" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"requestId":%q}`, id)
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "api-token"), []byte("t"), 0o600)
+	for _, tc := range []struct {
+		json bool
+		want string
+	}{
+		{false, "requested:  " + id + "\nfollow it:  slotd purchases"},
+		{true, `"requestId":"` + id + `"`},
+	} {
+		args := []string{"request", "--cid", "0x01", "--duration", "600", "--expiry", "300", "--price", "1", "--api", srv.URL, "--data-dir", dir}
+		if tc.json {
+			args = append(args, "--json")
+		}
+		var out, errb bytes.Buffer
+		if code := run(context.Background(), args, &out, &errb); code != 0 || !strings.Contains(out.String(), tc.want) {
+			t.Errorf("slotd %v: exit %d, %q %s; want %q", args, code, out.String(), errb.String(), tc.want)
+		}
 	}
 }

@@ -302,7 +302,7 @@ func TestEndToEndOnAnvil(t *testing.T) {
 	for h, n := range map[string]uint64{"host-1": 1, "host-2": 2} {
 		cli(h, "availability", "add", "--size", fmt.Sprint(n*m.SlotSize), "--duration", "100000", "--min-price", "1", "--max-collateral", "100")
 	}
-	out := cli("client", "request", "--cid", m.CID, "--duration", "150", "--expiry", "90", "--price", "1", "--collateral", "10")
+	out := cli("client", "request", "--cid", m.CID, "--duration", "150", "--expiry", "90", "--price", "1", "--collateral", "10", "--json")
 	var r struct {
 		RequestID string `json:"requestId"`
 	}

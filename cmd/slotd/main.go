@@ -81,8 +81,12 @@ func usage(w io.Writer) {
 		names = append(names, n)
 	}
 	sort.Strings(names)
+	wd := 0
 	for _, n := range names {
-		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
+		wd = max(wd, len(n))
+	}
+	for _, n := range names { // padded to the longest name, so the summaries line up
+		fmt.Fprintf(w, "  %-*s  %s\n", wd, n, commands[n].summary)
 	}
 	fmt.Fprintln(w, "\nRun 'slotd help COMMAND' or 'slotd COMMAND -h' for a command's flags.")
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/big"
 	"slices"
 	"sort"
 	"strings"
@@ -68,7 +69,8 @@ func downloadNote(d node.DownloadProgress) string {
 	if d.Size == 0 {
 		return "downloading"
 	}
-	note := fmt.Sprintf("downloading %d%% of %s", d.Verified*100/d.Size, present.Bytes(d.Size))
+	pct := float64(d.Verified) * 100 / float64(d.Size) // as floats: Verified×100 overflows a uint64 past 184 PB
+	note := fmt.Sprintf("downloading %d%% of %s", int(min(pct, 100)), present.Bytes(d.Size))
 	if d.BytesPerSecond > 0 {
 		note += " at " + present.Bytes(uint64(d.BytesPerSecond)) + "/s"
 	}
@@ -123,20 +125,22 @@ func writePurchases(w io.Writer, v view, ps []persist.Purchase) error {
 	}
 	ps = slices.Clone(ps)
 	sort.SliceStable(ps, func(i, j int) bool { return ps[i].Created.After(ps[j].Created) })
-	t := present.Table{Header: []string{"REQUEST", "STATE", "CID", "SLOTS", "SLOT SIZE", "DURATION", "DEPOSIT", "CREATED", "NOTE"},
-		Right: map[int]bool{3: true, 4: true, 5: true, 6: true}, Wrap: true}
+	// Every column but NOTE has a bounded width (amounts are Compact, the
+	// symbol is in the header), which leaves NOTE at least 20 columns.
+	t := present.Table{Header: []string{"REQUEST", "STATE", "CID", "SLOTS", "DURATION", v.token.Header("DEPOSIT"), "CREATED", "NOTE"},
+		Right: map[int]bool{3: true, 4: true, 5: true}, Wrap: true}
 	for _, p := range ps {
-		slots, size, dur, deposit := "?", "?", "?", "?"
+		slots, dur, deposit := "?", "?", "?"
 		if r, err := contracts.DecodeRequest(p.Request); err == nil {
-			slots = fmt.Sprintf("%d (-%d)", r.Ask.Slots, r.Ask.MaxSlotLoss)
-			size, dur = present.Bytes(r.Ask.SlotSize), present.Seconds(r.Ask.Duration)
-			deposit = v.token.Short(contracts.Deposit(r.Ask))
+			slots = fmt.Sprintf("%d×%s", r.Ask.Slots, present.Bytes(r.Ask.SlotSize))
+			dur = present.Seconds(r.Ask.Duration)
+			deposit = v.token.Compact(contracts.Deposit(r.Ask))
 		}
 		note := p.Reason
 		if p.Withdrawn {
-			note = strings.TrimPrefix(note+"; withdrawn", "; ")
+			note = strings.TrimPrefix(note+"; funds withdrawn", "; ")
 		}
-		t.Row(present.ShortID(p.RequestID.String()), p.State, present.ShortID(p.CID), slots, size, dur, deposit, present.Ago(p.Created, v.now), note)
+		t.Row(present.ShortID(p.RequestID.String()), p.State, present.ShortID(p.CID), slots, dur, deposit, present.Ago(p.Created, v.now), note)
 	}
 	return t.Write(w)
 }
@@ -146,11 +150,11 @@ func writeAvailabilities(w io.Writer, v view, as []persist.Availability) error {
 		_, err := fmt.Fprintln(w, "no availabilities (slotd availability add -h)")
 		return err
 	}
-	t := present.Table{Header: []string{"ID", "TOTAL", "FREE", "MAX DURATION", "MIN PRICE /B/s", "MAX COLLATERAL /B", "CREATED"},
+	t := present.Table{Header: []string{"ID", "TOTAL", "FREE", "MAX DURATION", v.token.Header("MIN PRICE") + "/B/s", v.token.Header("MAX COLLATERAL") + "/B", "CREATED"},
 		Right: map[int]bool{0: true, 1: true, 2: true, 3: true, 4: true, 5: true}}
 	for _, a := range as {
 		t.Row(fmt.Sprint(a.ID), present.Bytes(a.TotalSize), present.Bytes(a.FreeSize), present.Seconds(a.Duration),
-			v.token.Exact(a.MinPricePerBytePerSecond), v.token.Exact(a.MaxCollateralPerByte), present.Ago(a.Created, v.now))
+			v.token.Compact(a.MinPricePerBytePerSecond), v.token.Compact(a.MaxCollateralPerByte), present.Ago(a.Created, v.now))
 	}
 	return t.Write(w)
 }
@@ -177,7 +181,7 @@ func writeStatus(w io.Writer, v view, st node.Status) error {
 		s.Add("token", fmt.Sprintf("%s (%d decimals) at %s", st.Token.Symbol, st.Token.Decimals, st.Token.Address.Hex()))
 	}
 	s.Add("serves data at", st.DataURL)
-	if st.RewardAddress != (common.Address{}) {
+	if st.RewardAddress != (common.Address{}) && st.Host != nil { // only a host is paid or posts collateral
 		s.Add("earnings paid to", st.RewardAddress.Hex())
 		s.Add("collateral returned to", st.CollateralAddress.Hex())
 	}
@@ -207,12 +211,25 @@ func writeStatus(w io.Writer, v view, st node.Status) error {
 		s = add("Client")
 		s.Add("purchases", byState(cl.PurchasesByState, nil))
 		s.Add("deposited", v.token.Short(cl.Deposited.Int))
-		s.Add("withdrawn", fmt.Sprintf("%d purchases", cl.Withdrawn))
+		withdrawn := fmt.Sprintf("%d purchases", cl.Withdrawn)
+		if cl.Refunded.Int != nil { // a node from before the figure sends none
+			withdrawn += ", " + v.token.Short(cl.Refunded.Int) + " back"
+			if cl.RefundUnknown > 0 {
+				withdrawn += fmt.Sprintf(" (and %d withdrawn by an older slotd, amount not kept)", cl.RefundUnknown)
+			}
+		}
+		s.Add("withdrawn", withdrawn)
 	}
 	if val := st.Validator; val != nil {
 		s = add("Validator")
 		s.Add("slots watched", fmt.Sprint(val.Watched))
 		s.Add("proofs marked missing", fmt.Sprintf("%d since start", val.Marks))
+		if r, ok := new(big.Int).SetString(val.Rewards, 10); ok {
+			s.Add("rewards", v.token.Short(r)+" for those marks")
+		}
+		if val.Due > 0 {
+			s.Add("periods to decide", fmt.Sprintf("%d watched slots have an ended period not yet decided", val.Due))
+		}
 	}
 	if len(st.Errors) > 0 {
 		s = add("Not read")
@@ -220,13 +237,18 @@ func writeStatus(w io.Writer, v view, st node.Status) error {
 			s.Add(fmt.Sprint(i+1), e)
 		}
 	}
-	for i, s := range sections {
-		if i > 0 && s.Len() > 0 {
+	written := false
+	for _, s := range sections {
+		if s.Len() == 0 {
+			continue // an empty section (no alerts) writes nothing, not even the gap
+		}
+		if written {
 			fmt.Fprintln(w)
 		}
 		if err := s.Write(w); err != nil {
 			return err
 		}
+		written = true
 	}
 	return nil
 }
@@ -249,10 +271,14 @@ func writeHost(s *present.Section, v view, h *node.HostReport) {
 		coll += fmt.Sprintf(", slashed %d×", h.Slashes)
 	}
 	s.Add("collateral locked", coll)
-	s.Add("proofs due now", fmt.Sprint(h.ProofsDue))
+	s.Add("proofs due now", fmt.Sprintf("%d this period, %d sent", h.ProofsDue, h.ProofsProven))
 	s.Add("proofs", fmt.Sprintf("%d submitted, %d missed since start", h.ProofsSubmitted, h.ProofsMissed))
 	if records { // a node from before the proof records sends neither
-		s.Add("proofs, last 24 h", fmt.Sprintf("%d submitted, %d missed", h.ProofsSubmitted24h, h.ProofsMissed24h))
+		last := fmt.Sprintf("%d submitted, %d missed", h.ProofsSubmitted24h, h.ProofsMissed24h)
+		if h.SlotsLost24h > 0 {
+			last += fmt.Sprintf("; %d slots lost to missed proofs", h.SlotsLost24h)
+		}
+		s.Add("proofs, last 24 h", last)
 	}
 	s.Add("storage", fmt.Sprintf("%s offered, %s reserved, %s unreserved", present.Bytes(h.Offered), present.Bytes(h.Reserved), present.Bytes(h.Free)))
 	if h.DiskFree > 0 {

@@ -126,7 +126,7 @@ func TestStatusScreen(t *testing.T) {
 			Chain:    node.ChainHealth{RPCOK: true, RPCLatencyMS: 3, Cursor: 1230, CursorLag: 4, Period: 29374, PeriodSec: 60},
 			Host: &node.HostReport{SlotsByState: map[string]int{"proving": 2, "errored": 1, "finished": 4}, Held: 2,
 				Accruing: api.Amount{Int: tokens(671)}, PayoutAtEnd: api.Amount{Int: tokens(2013)}, CollateralLocked: api.Amount{Int: tokens(134)}, Slashes: 1,
-				ProofsDue: 1, ProofsSubmitted: 41, ProofsMissed: 2, ProofsSubmitted24h: 1437, ProofsMissed24h: 3,
+				ProofsDue: 1, ProofsSubmitted: 41, ProofsMissed: 2, ProofsSubmitted24h: 1437, ProofsMissed24h: 3, SlotsLost24h: 1,
 				Paid: api.Amount{Int: tokens(123456)}, Forfeited: api.Amount{Int: tokens(3)}, Offered: 1 << 30, Free: 1<<30 - 192<<20, Reserved: 192 << 20, DiskFree: 40 << 30, Queued: 3,
 				Downloads: []node.DownloadProgress{{SlotID: slotB, Size: 64 << 20, Verified: 16 << 20}}},
 			Alerts: []node.Alert{{Kind: "agent-errored", Level: "critical", Message: "1 sales are errored and wait for you: see slotd sales, then slotd sales retry SLOTID"}},
@@ -137,12 +137,73 @@ func TestStatusScreen(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.WriteString("\n")
-	client := node.Status{Account: common.Address{0xc1}, Roles: []string{"client", "validator"}, Head: 9,
+	client := node.Status{Account: common.Address{0xc1}, Roles: []string{"client", "validator"}, Head: 9, RewardAddress: common.Address{0xc1}, CollateralAddress: common.Address{0xc1},
 		Report: node.Report{Chain: node.ChainHealth{RPCError: "dial tcp 127.0.0.1:8545: connect: connection refused"},
-			Client:    &node.ClientReport{PurchasesByState: map[string]int{"started": 1, "finished": 2}, Deposited: api.Amount{Int: tokens(30000)}, Withdrawn: 2},
-			Validator: &node.ValidatorStatus{Watched: 6, Marks: 1}}}
+			Client:    &node.ClientReport{PurchasesByState: map[string]int{"started": 1, "finished": 2}, Deposited: api.Amount{Int: tokens(30000)}, Withdrawn: 2, Refunded: api.Amount{Int: tokens(1250)}, RefundUnknown: 1},
+			Validator: &node.ValidatorStatus{Watched: 6, Marks: 1, Rewards: "1000000000000000", Due: 2}}}
 	if err := writeStatus(&b, viewOf(&client, tNow), client); err != nil {
 		t.Fatal(err)
 	}
 	goldenTable(t, "status.golden", b.String())
+}
+
+// TestTablesFitWithEdgeData: with the largest amounts the chain can hold
+// (2^256-1), a token whose symbol is long, years-long durations, huge
+// sizes and long reasons, every line of every table and of the status
+// screen still fits 100 columns (goldenTable checks each line), and the
+// purchases' NOTE keeps its words whole.
+func TestTablesFitWithEdgeData(t *testing.T) {
+	max256 := new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 256), big.NewInt(1))
+	long := "because " + strings.Repeat("the chain refused the transaction again ", 4)
+	st := &node.Status{Account: common.Address{0xaa}, Roles: []string{"host", "client", "validator"}, Head: 1<<63 - 1,
+		Report: node.Report{
+			Token:    &node.TokenInfo{Symbol: "AVERYLONGTOKENSYMBOLTHATGOESON", Decimals: 0},
+			Balances: &node.Balances{Gas: api.Amount{Int: max256}, Token: api.Amount{Int: max256}},
+			Chain:    node.ChainHealth{RPCOK: true, RPCLatencyMS: 1 << 40, Cursor: 1<<63 - 2, CursorLag: 1, Period: 1 << 60, PeriodSec: 1 << 62},
+			Host: &node.HostReport{SlotsByState: map[string]int{"proving": 1 << 30, "errored": 1 << 30, "downloading": 7, "initial-proving": 3}, Held: 1 << 30, Partial: true,
+				Accruing: api.Amount{Int: max256}, PayoutAtEnd: api.Amount{Int: max256}, CollateralLocked: api.Amount{Int: max256}, Slashes: 1 << 62,
+				ProofsDue: 1 << 30, ProofsProven: 1 << 29, Paid: api.Amount{Int: max256}, Forfeited: api.Amount{Int: max256},
+				Offered: 1<<64 - 1, Free: 1<<64 - 1, Reserved: 1<<64 - 1, DiskFree: 1<<64 - 1, Queued: 1 << 30,
+				Downloads: []node.DownloadProgress{{SlotID: slotB, Size: 1<<64 - 1, Verified: 1 << 62, BytesPerSecond: 1e18}}},
+			Client:    &node.ClientReport{PurchasesByState: map[string]int{"started": 1 << 30}, Deposited: api.Amount{Int: max256}, Withdrawn: 1 << 30},
+			Validator: &node.ValidatorStatus{Watched: 1 << 30, Marks: 1 << 30},
+			Alerts:    []node.Alert{{Kind: "rpc-unreachable", Level: "critical", Message: long}},
+			Errors:    []string{long},
+		}}
+	v := viewOf(st, tNow)
+	var b bytes.Buffer
+	agents := []persist.Agent{
+		{SlotID: slotA, RequestID: reqA, SlotIndex: 1<<64 - 1, State: "initial-proving", Reserved: 1<<64 - 1, Updated: tNow.Add(-100000 * time.Hour), Reason: long},
+		{SlotID: slotB, RequestID: reqA, SlotIndex: 0, State: "downloading", Reserved: 1 << 62, Updated: tNow.Add(time.Hour)},
+	}
+	if err := writeSales(&b, v, agents); err != nil {
+		t.Fatal(err)
+	}
+	b.WriteString("\n")
+	req := contracts.Request{Client: common.Address{1}, Ask: contracts.Ask{Slots: 1<<64 - 1, SlotSize: 1<<64 - 1, Duration: 1<<64 - 1, MaxSlotLoss: 1<<64 - 1,
+		ProofProbability: big.NewInt(1), PricePerBytePerSecond: max256, CollateralPerByte: max256},
+		Content: contracts.Content{Cid: []byte("x")}, Expiry: 600}
+	enc, err := contracts.EncodeRequest(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps := []persist.Purchase{{RequestID: reqA, State: "cancelled", CID: "0x" + strings.Repeat("c1", 32), Request: enc, Created: tNow.Add(-100000 * time.Hour),
+		Reason: "too many slots lost", Withdrawn: true}}
+	if err := writePurchases(&b, v, ps); err != nil {
+		t.Fatal(err)
+	}
+	b.WriteString("\n")
+	as := []persist.Availability{{ID: 1<<64 - 1, TotalSize: 1<<64 - 1, FreeSize: 1<<64 - 1, Duration: 1<<64 - 1,
+		MinPricePerBytePerSecond: max256, MaxCollateralPerByte: max256, Created: tNow.Add(-100000 * time.Hour)}}
+	if err := writeAvailabilities(&b, v, as); err != nil {
+		t.Fatal(err)
+	}
+	b.WriteString("\n")
+	if err := writeStatus(&b, v, *st); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(b.String(), "withdraw\n") || !strings.Contains(b.String(), "withdrawn") {
+		t.Errorf("the purchases' note lost or split \"withdrawn\"")
+	}
+	goldenTable(t, "edges.golden", b.String())
 }

@@ -55,3 +55,28 @@ func TestAPIAddressForms(t *testing.T) {
 		}
 	}
 }
+
+// TestCommandListLinesUp: in `slotd help`, every command's summary starts
+// in one column (availability, longer than the rest, once pushed its own
+// out of line).
+func TestCommandListLinesUp(t *testing.T) {
+	var b bytes.Buffer
+	usage(&b)
+	col := -1
+	for _, line := range strings.Split(b.String(), "\n") {
+		name, _, ok := strings.Cut(strings.TrimPrefix(line, "  "), " ")
+		if !strings.HasPrefix(line, "  ") || !ok || commands[name].summary == "" {
+			continue
+		}
+		at := strings.Index(line, commands[name].summary)
+		if col < 0 {
+			col = at
+		}
+		if at != col {
+			t.Errorf("%q: summary at column %d, the first at %d", line, at, col)
+		}
+	}
+	if col < 0 {
+		t.Fatalf("no command listed:\n%s", b.String())
+	}
+}

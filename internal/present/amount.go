@@ -51,6 +51,61 @@ func (t Token) Short(v *big.Int) string {
 	return t.withSymbol(sign(neg) + whole)
 }
 
+// Compact is v for a table cell, without the symbol (the column's header
+// carries it): at most 10 characters and a sign, rounded toward zero.
+// Four decimals at most, fewer as the whole part grows; more than nine
+// whole digits, or a nonzero amount below 0.0001 token that would need
+// more than four zeros after the point, in e-notation: 2^256-1 base units
+// of an 18-decimal token is "1.157e+59", 1 base unit "1e-18".
+func (t Token) Compact(v *big.Int) string {
+	if v == nil {
+		return "-"
+	}
+	s := decimalString(v, t.Decimals, -1)
+	neg := v.Sign() < 0
+	mag := strings.TrimPrefix(s, "-")
+	whole, frac, _ := strings.Cut(mag, ".")
+	switch {
+	case len(whole) > 9:
+		return sign(neg) + eNotation(mag)
+	case whole == "0" && frac != "":
+		zeros := len(frac) - len(strings.TrimLeft(frac, "0"))
+		if zeros > 4 {
+			return sign(neg) + smallENotation(frac[zeros:], zeros+1)
+		}
+		frac = frac[:min(len(frac), zeros+4)]
+	default:
+		frac = frac[:min(len(frac), max(0, min(4, 9-len(whole))))]
+	}
+	if frac = strings.TrimRight(frac, "0"); frac != "" {
+		whole += "." + frac
+	}
+	return sign(neg) + whole
+}
+
+// smallENotation writes 0.000…digits, with the first digit exp places
+// after the point, as d.ddde-exp.
+func smallENotation(digits string, exp int) string {
+	out := digits[:1]
+	if mant := strings.TrimRight(digits[1:min(4, len(digits))], "0"); mant != "" {
+		out += "." + mant
+	}
+	return out + "e-" + itoa(exp)
+}
+
+// Header is a column title for Compact amounts: "DEPOSIT SLOT", or
+// "DEPOSIT UNITS" for the zero Token. A symbol longer than 8 characters
+// is cut (a token names itself; it may be anything).
+func (t Token) Header(title string) string {
+	sym := t.Symbol
+	if sym == "" {
+		sym = "UNITS"
+	} else if width(sym) > 8 {
+		sym = cut(sym, 8)
+	}
+	return title + " " + sym
+}
+
 func (t Token) withSymbol(s string) string {
 	if t.Symbol == "" {
 		return s

@@ -28,13 +28,22 @@ func TestAmountsAtTheEdges(t *testing.T) {
 		{"-1 unit", big.NewInt(-1)},
 		{"-2.5 tokens", new(big.Int).Div(new(big.Int).Mul(big.NewInt(-5), e18), big.NewInt(2))},
 		{"2^256-1", max256},
+		{"-(2^256-1)", new(big.Int).Neg(max256)},
+		{"0.00001234", big.NewInt(12345678901234)},
+		{"0.000001234", big.NewInt(1234567890123)},
+		{"123456789.9", new(big.Int).Add(new(big.Int).Mul(big.NewInt(123456789), e18), big.NewInt(9e17))},
+		{"1234567890", new(big.Int).Mul(big.NewInt(1234567890), e18)},
 	}
 	tokens := []Token{{Symbol: "SLOT", Decimals: 18}, {Symbol: "USDC", Decimals: 6}, {Symbol: "WHOLE", Decimals: 0}, {}}
 	var b strings.Builder
 	for _, tok := range tokens {
 		fmt.Fprintf(&b, "# %q, %d decimals\n", tok.Symbol, tok.Decimals)
 		for _, a := range amounts {
-			fmt.Fprintf(&b, "%-12s short=%-28s exact=%s\n", a.name, tok.Short(a.v), tok.Exact(a.v))
+			c := tok.Compact(a.v)
+			if n := width(strings.TrimPrefix(c, "-")); n > 10 {
+				t.Errorf("%s of %q: compact %q is %d wide, over 10", a.name, tok.Symbol, c, n)
+			}
+			fmt.Fprintf(&b, "%-12s short=%-28s compact=%-11s exact=%s\n", a.name, tok.Short(a.v), c, tok.Exact(a.v))
 		}
 	}
 	golden(t, "amounts.golden", b.String())
@@ -92,6 +101,19 @@ func TestTableFitsTheTerminal(t *testing.T) {
 	}
 	tb.Wrap = true
 	tb.Write(&b)
+	// Columns that alone fill the width: the widest are cut, and the
+	// last keeps minLast columns; a long word wraps only where it must.
+	wide := Table{Header: []string{"A", "B", "NOTE"}, Wrap: true}
+	wide.Row(strings.Repeat("a", 60), strings.Repeat("b", 50), "too many slots lost; withdrawn")
+	wide.Row("x", "y", strings.Repeat("z", 40))
+	var w strings.Builder
+	if err := wide.Write(&w); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(w.String(), "withdrawn\n") || strings.Contains(w.String(), "withdraw\n") {
+		t.Errorf("the last word is split:\n%s", w.String())
+	}
+	b.WriteString(w.String())
 	var s Section
 	s.Title = "Host"
 	s.Add("slots", "3 Proving, 1 Errored")

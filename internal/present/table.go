@@ -10,10 +10,12 @@ import (
 const Width = 100
 
 // Table is rows of cells under a header, written with the columns
-// aligned and two spaces between them. If a row would be wider than
-// Width, the last column (where free text such as a reason goes) is cut
-// to fit and ends in "…", or with Wrap continues on the lines below,
-// under its column; every other column is kept whole.
+// aligned and two spaces between them, never wider than Width. If a row
+// would be wider, the last column (where free text such as a reason goes)
+// is cut to fit and ends in "…", or with Wrap continues on the lines
+// below, under its column. The other columns are kept whole unless they
+// alone would leave the last fewer than minLast columns: then the widest
+// of them are cut too (a last resort for data no table is made for).
 type Table struct {
 	Header []string
 	rows   [][]string
@@ -38,12 +40,25 @@ func (t *Table) Write(w io.Writer) error {
 			widths[i] = max(widths[i], width(r[i]))
 		}
 	}
+	floor := min(widths[n-1], max(minLast, width(t.Header[n-1])))
 	used := 0
 	for _, wd := range widths[:n-1] {
 		used += wd + 2
 	}
-	last := max(Width-used, len(t.Header[n-1]))
-	widths[n-1] = min(widths[n-1], last)
+	for used+floor > Width && n > 1 {
+		widest := 0
+		for i := range n - 1 {
+			if widths[i] > widths[widest] {
+				widest = i
+			}
+		}
+		if widths[widest] <= 1 {
+			break
+		}
+		widths[widest]--
+		used--
+	}
+	widths[n-1] = min(widths[n-1], max(Width-used, floor))
 	var b strings.Builder
 	for _, r := range append([][]string{t.Header}, t.rows...) {
 		var line strings.Builder
@@ -56,7 +71,7 @@ func (t *Table) Write(w io.Writer) error {
 			if i == n-1 && t.Wrap {
 				parts := wrap(cell, widths[i])
 				cell, more = parts[0], parts[1:]
-			} else if i == n-1 {
+			} else {
 				cell = cut(cell, widths[i])
 			}
 			pad := strings.Repeat(" ", widths[i]-width(cell))
@@ -78,6 +93,10 @@ func (t *Table) Write(w io.Writer) error {
 	return err
 }
 
+// minLast is the narrowest the last column is squeezed to before the
+// others are cut.
+const minLast = 16
+
 func width(s string) int { return utf8.RuneCountInString(s) }
 
 // cut shortens s to n runes, the last one "…".
@@ -95,8 +114,8 @@ func wrap(s string, n int) []string {
 	var out []string
 	r := []rune(s)
 	for len(r) > n {
-		at := n
-		for i := n; i > n/2; i-- {
+		at := n // a word longer than the line is split
+		for i := n; i > 0; i-- {
 			if r[i] == ' ' {
 				at = i
 				break

@@ -55,7 +55,7 @@ func TestGrafanaDashboardQueriesExistingMetrics(t *testing.T) {
 	// A host's figures, and a vector's series once something was counted.
 	m := New(store)
 	if err := m.ServeHostFigures(func(context.Context) (HostFigures, error) {
-		return HostFigures{Paid: big.NewInt(1), Forfeited: big.NewInt(0)}, nil
+		return HostFigures{Paid: big.NewInt(1), Forfeited: big.NewInt(0), Proving: true, CollateralLocked: big.NewInt(2)}, nil
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -90,10 +90,36 @@ func TestGrafanaDashboardQueriesExistingMetrics(t *testing.T) {
 				t.Errorf("the dashboard queries %s (in %q); /metrics serves none (%s)", m, e, strings.Join(keys(served), " "))
 			}
 		}
+		// A selector's exact label match must meet a served series, or the
+		// panel stays empty as surely as with a wrong name.
+		for _, sel := range selector.FindAllStringSubmatch(e, -1) {
+			for _, lv := range exact.FindAllStringSubmatch(sel[2], -1) {
+				if !servesLabel(string(body), sel[1], lv[1], lv[2]) {
+					t.Errorf("the dashboard selects %s{%s=%q} (in %q); /metrics serves no such series", sel[1], lv[1], lv[2], e)
+				}
+			}
+		}
 	}
 	if queried < 8 {
 		t.Fatalf("the dashboard queries only %d metrics", queried)
 	}
+}
+
+var (
+	selector = regexp.MustCompile(`(slotd_[a-z0-9_]+)\{([^}]*)\}`)
+	exact    = regexp.MustCompile(`([a-z_]+)="([^"]*)"`)
+)
+
+// servesLabel says whether the exposition body has a sample of metric
+// with label set to value.
+func servesLabel(body, metric, label, value string) bool {
+	want := label + `="` + value + `"`
+	for _, line := range strings.Split(body, "\n") {
+		if strings.HasPrefix(line, metric+"{") && strings.Contains(line, want) {
+			return true
+		}
+	}
+	return false
 }
 
 func keys(m map[string]bool) []string {

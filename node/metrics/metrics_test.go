@@ -114,7 +114,9 @@ func TestHostFiguresAreServed(t *testing.T) {
 		if fail {
 			return HostFigures{}, errors.New("store closed")
 		}
-		return HostFigures{Paid: paid, Forfeited: big.NewInt(1573), ProofsSubmitted24h: 41, ProofsMissed24h: 2}, nil
+		return HostFigures{Paid: paid, Forfeited: big.NewInt(1573), ProofsSubmitted24h: 41, ProofsMissed24h: 2,
+			Proving: true, Period: 29374, CollateralLocked: big.NewInt(1340),
+			Current: PeriodProofs{Due: 3, Submitted: 1}, Previous: PeriodProofs{Due: 4, Submitted: 3, Missed: 1}}, nil
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -124,6 +126,12 @@ func TestHostFiguresAreServed(t *testing.T) {
 		"slotd_collateral_forfeited_base_units 1573",
 		`slotd_proofs_24h{status="submitted"} 41`,
 		`slotd_proofs_24h{status="missed"} 2`,
+		"slotd_collateral_locked_base_units 1340",
+		"slotd_proof_period 29374",
+		`slotd_proofs_by_period{period="current",status="due"} 3`,
+		`slotd_proofs_by_period{period="current",status="submitted"} 1`,
+		`slotd_proofs_by_period{period="previous",status="due"} 4`,
+		`slotd_proofs_by_period{period="previous",status="missed"} 1`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %q:\n%s", want, body)

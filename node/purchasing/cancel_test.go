@@ -53,8 +53,8 @@ func TestCancelEndsAPurchaseNeverSent(t *testing.T) {
 		t.Fatal("the send should have failed")
 	}
 	rec, err := p.Cancel(ctx, id)
-	if err != nil || rec.State != purchasing.StateCancelled || !rec.Withdrawn {
-		t.Fatalf("cancel: %+v, %v; want cancelled and done", rec, err)
+	if err != nil || rec.State != purchasing.StateCancelled || !rec.Withdrawn || rec.Refund == nil || rec.Refund.Sign() != 0 {
+		t.Fatalf("cancel: %+v, %v; want cancelled and done, with nothing back", rec, err)
 	}
 	chain.fail = 0
 	if err := p.Step(ctx); err != nil {

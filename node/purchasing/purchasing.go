@@ -40,7 +40,9 @@ const (
 type Chain interface {
 	RequestStorage(ctx context.Context, r contracts.Request) (contracts.RequestID, error)
 	RequestState(ctx context.Context, id contracts.RequestID) (contracts.RequestState, error)
-	WithdrawFunds(ctx context.Context, id contracts.RequestID) error
+	// WithdrawFunds returns what the withdrawal brought back (nil: not
+	// known).
+	WithdrawFunds(ctx context.Context, id contracts.RequestID) (*big.Int, error)
 	Account() [20]byte
 }
 
@@ -217,7 +219,7 @@ func (p *Purchasing) Cancel(ctx context.Context, id contracts.RequestID) (persis
 	switch {
 	case errors.Is(err, contracts.ErrUnknownRequest):
 		next := rec
-		next.State, next.Withdrawn = StateCancelled, true // nothing was sent, nothing is due
+		next.State, next.Withdrawn, next.Refund = StateCancelled, true, new(big.Int) // nothing was sent, nothing is due
 		p.log.Info("purchase cancelled before it was sent", "requestId", id)
 		return next, p.save(ctx, rec, next)
 	case err != nil:
@@ -313,11 +315,11 @@ func (p *Purchasing) advanceLocked(ctx context.Context, rec persist.Purchase) er
 	next := rec
 	next.State = stateName(state)
 	if state == contracts.RequestStateFinished || state == contracts.RequestStateCancelled || state == contracts.RequestStateFailed {
-		err := p.chain.WithdrawFunds(ctx, id)
+		back, err := p.chain.WithdrawFunds(ctx, id)
 		switch {
 		case err == nil, errors.Is(err, contracts.ErrAlreadyWithdrawn):
-			next.Withdrawn = true
-			p.log.Info("storage request ended; funds withdrawn", "requestId", id, "state", next.State)
+			next.Withdrawn, next.Refund = true, back // nil if an earlier run withdrew: not known
+			p.log.Info("storage request ended; funds withdrawn", "requestId", id, "state", next.State, "baseUnitsBack", back)
 		default:
 			return fmt.Errorf("withdraw %s: %w", id, err)
 		}

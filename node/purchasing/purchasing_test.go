@@ -117,10 +117,20 @@ func TestCancelledRequestGetsDepositBack(t *testing.T) {
 	if err := p.Step(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if rec, _ := p.Purchase(id); rec.State != purchasing.StateCancelled || !rec.Withdrawn {
+	rec, _ := p.Purchase(id)
+	if rec.State != purchasing.StateCancelled || !rec.Withdrawn {
 		t.Fatalf("%+v, want cancelled and withdrawn", rec)
 	}
 	ct.WantEqual(t, "client balance", e.Balance(e.Client.Addr), before)
+	// The record keeps what came back: the whole deposit of a request no
+	// host filled.
+	r, err := contracts.DecodeRequest(rec.Request)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := contracts.Deposit(r.Ask); rec.Refund == nil || rec.Refund.Cmp(want) != 0 {
+		t.Errorf("refund recorded %v, want the deposit %v", rec.Refund, want)
+	}
 }
 
 func TestParamsAreCheckedBeforeAnyTransaction(t *testing.T) {

@@ -103,15 +103,18 @@ func (e *effects) slashTerms(ctx context.Context, request contracts.RequestID) (
 	return slash, full, cfg.Collateral.MaxNumberOfSlashes, nil
 }
 
-// warnMissed is the WARN line for proofs of ours marked missing: each
-// mark slashes the collateral.
-func (e *effects) warnMissed(ctx context.Context, request contracts.RequestID, slot contracts.SlotID, missed uint64) {
-	args := []any{"slotId", slot, "requestId", request, "missed", missed}
+// warnMissed is the WARN line for a proof of ours marked missing in
+// period: each mark slashes the collateral.
+func (e *effects) warnMissed(ctx context.Context, request contracts.RequestID, slot contracts.SlotID, period uint64) {
+	args := []any{"slotId", slot, "requestId", request, "period", period}
 	slash, _, max, err := e.slashTerms(ctx, request)
 	if err == nil {
 		tok := e.units(ctx)
 		args = append(args, "slashedEach", tok.Exact(slash), "slotTakenAt", fmt.Sprintf("%d slashes", max))
 		if info, err := e.market.GetSlot(ctx, slot); err == nil && info.Collateral != nil {
+			if info.Slashes != nil {
+				args = append(args, "slashes", info.Slashes.String())
+			}
 			args = append(args, "collateralLeft", tok.Exact(info.Collateral))
 		}
 	}

@@ -64,7 +64,7 @@ func TestPayoutAndSlashLinesCarryAmounts(t *testing.T) {
 	me, token := common.Address{0xaa}, common.Address{0x70}
 	var logs bytes.Buffer
 	calls := 0
-	e := &effects{market: termsMarket{me: me, token: token, slot: contracts.SlotInfo{Collateral: big.NewInt(67e15)}},
+	e := &effects{market: termsMarket{me: me, token: token, slot: contracts.SlotInfo{Collateral: big.NewInt(67e15), Slashes: big.NewInt(1)}},
 		receipts: tokenChain{calls: &calls}, log: hclog.New(&hclog.LoggerOptions{Output: &logs, Level: hclog.Info})}
 	ctx := context.Background()
 
@@ -87,11 +87,11 @@ func TestPayoutAndSlashLinesCarryAmounts(t *testing.T) {
 		t.Errorf("payout detail without a receipt: %q", got)
 	}
 
-	e.warnMissed(ctx, contracts.RequestID{1}, contracts.SlotID{2}, 1)
+	e.warnMissed(ctx, contracts.RequestID{1}, contracts.SlotID{2}, 7)
 	e.warnLost(ctx, contracts.RequestID{1}, contracts.SlotID{2})
 	// DefaultConfig slashes 10% of 1.048576 TST three times, then frees.
 	for _, want := range []string{
-		`(?m)^.*\[WARN\] +a proof of ours was marked missing: the contract slashed our collateral.*missed=1 slashedEach="0.1048576 TST" slotTakenAt="3 slashes" collateralLeft="0.067 TST"$`,
+		`(?m)^.*\[WARN\] +a proof of ours was marked missing: the contract slashed our collateral.*period=7 slashedEach="0.1048576 TST" slotTakenAt="3 slashes" slashes=1 collateralLeft="0.067 TST"$`,
 		`(?m)^.*\[WARN\] +slot lost: the contract freed it from us after missed proofs.*collateralForfeited="0.7340032 TST" slashedBefore="0.3145728 TST"$`,
 	} {
 		if !regexp.MustCompile(want).MatchString(logs.String()) {

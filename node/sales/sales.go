@@ -143,7 +143,7 @@ func New(ctx context.Context, cfg Config) (*Sales, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.sched = newScheduler(s, fx, mcfg.Proofs)
+	s.sched = newScheduler(s, fx, mcfg.Proofs, mcfg.Collateral.SlashPercentage)
 	return s, nil
 }
 

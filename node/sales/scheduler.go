@@ -67,6 +67,10 @@ type scheduler struct {
 	// goroutine.
 	mu      sync.Mutex
 	flagged map[persist.ID]bool
+	figures ProvingFigures // the latest round's, under mu (figures.go)
+
+	slashPct uint8                          // the contract's slashPercentage
+	due      map[uint64]map[persist.ID]bool // slots due in each recent period
 
 	slots   map[persist.ID]*provingSlot
 	hashes  map[uint64]common.Hash // block hashes read past what the cursor remembers
@@ -89,10 +93,12 @@ type provingSlot struct {
 	gone        bool     // logged that our fill is not on chain
 	read        bool     // the chain's status was read once
 	ending      bool     // the ledger says the request's end has passed
+	collateral  *big.Int // collateralPerByte × slotSize (nil: not known yet)
+	slashes     uint64   // marks against us, as the last status read said
 }
 
-func newScheduler(s *Sales, fx *effects, proofs contracts.ProofConfig) *scheduler {
-	return &scheduler{s: s, fx: fx, proofs: proofs, submit: s.cfg.Submitter, abi: bindings.NewMarketplace(),
+func newScheduler(s *Sales, fx *effects, proofs contracts.ProofConfig, slashPct uint8) *scheduler {
+	return &scheduler{s: s, fx: fx, proofs: proofs, slashPct: slashPct, due: map[uint64]map[persist.ID]bool{}, submit: s.cfg.Submitter, abi: bindings.NewMarketplace(),
 		conf: s.cfg.Confirmations, heads: make(chan persist.Head, 1), slots: map[persist.ID]*provingSlot{},
 		hashes: map[uint64]common.Hash{}, spacing: 1, flagged: map[persist.ID]bool{}, trouble: outage.Log{What: "proving (slot statuses)"}}
 }
@@ -142,6 +148,8 @@ type due struct {
 // round decides and sends everything for head.
 func (sc *scheduler) round(ctx context.Context, head persist.Head) {
 	sc.learnSpacing(head)
+	period := head.Time / max(sc.proofs.Period, 1)
+	defer func() { sc.publish(period) }() // period is the one the round ends up timing by
 	held := sc.held()
 	if len(held) == 0 {
 		return
@@ -158,7 +166,7 @@ func (sc *scheduler) round(ctx context.Context, head persist.Head) {
 	clock := contracts.ProofClock{Proofs: sc.proofs, Block: head.Number + sc.conf, Time: head.Time, Hash: sc.hashAt(ctx)}
 	landing := clock
 	landing.Block++
-	period := clock.Period()
+	period = clock.Period()
 	full := sc.checked == 0 || head.Number >= sc.checked+checkEvery
 	flagged := sc.takeFlagged()
 	var ask []persist.ID
@@ -286,6 +294,9 @@ func (sc *scheduler) readLedger(held []persist.ID, head persist.Head) (persist.C
 				continue // posted before the ledger; the status read says
 			}
 			ps.probability = r.ProofProbability
+			if ps.collateral == nil {
+				ps.collateral = fullCollateral(r.CollateralPerByte, r.SlotSize)
+			}
 			// The end by time is the chain's to say: the ledger's End may be
 			// a read from before the request started. Its slots are read on
 			// chain each block until the chain's slot state says so.
@@ -422,6 +433,9 @@ func (sc *scheduler) judge(ctx context.Context, head persist.Head, clock, landin
 			sc.s.log.Warn("proving: request not read", "requestId", contracts.RequestID(ps.request), "err", err)
 		} else {
 			ps.probability = r.Ask.ProofProbability
+			if ps.collateral == nil {
+				ps.collateral = fullCollateral(r.Ask.CollateralPerByte, r.Ask.SlotSize)
+			}
 		}
 	}
 	if v := sc.verdict(ctx, head, id, st); v != nil {
@@ -431,14 +445,19 @@ func (sc *scheduler) judge(ctx context.Context, head persist.Head, clock, landin
 	if contracts.SlotState(st.State) != contracts.SlotStateFilled {
 		return due{}, false // our fill is not (or not yet) on chain
 	}
+	ps.slashes = st.MissingProofs
 	if st.ProofReceived {
 		ps.sent = period + 1
+		sc.markDue(id, period)
 		return due{}, false
 	}
 	if ps.sent == period+1 {
 		return due{}, false // sent, not mined yet
 	}
 	chainDue := st.ProofRequired || st.WillProofBeRequired
+	if chainDue {
+		sc.markDue(id, period)
+	}
 	if ours := clock.SlotChallenge(slot); ours != common.Hash(st.Challenge) {
 		// The chain's head is not where we think (the ingestor lags), or a
 		// hash we hold is wrong: the chain's challenge is the one to answer.
@@ -579,13 +598,33 @@ func (sc *scheduler) build(d due) (contracts.Proof, error) {
 }
 
 // observe takes a committed event: a proof of ours marked missing is
-// counted (the chain says so only in its log), and a held slot that was
-// freed is looked at on chain in the next round.
+// counted and warned of (the chain says so only in its log), and a held
+// slot that was freed is warned of and looked at on chain in the next
+// round. The WARN lines say what it cost, which takes chain reads: they
+// are written in the background, not on the ingestor's goroutine.
 func (sc *scheduler) observe(ev contracts.Event) {
 	switch e := ev.(type) {
 	case *contracts.SlotFreed:
 		id := persist.ID(contracts.GetSlotID(e.RequestID, e.SlotIndex))
-		if a := sc.s.agents.Get(id); a != nil && a.State() == fsm.Proving {
+		a := sc.s.agents.Get(id)
+		if a == nil {
+			return
+		}
+		switch a.State() {
+		case fsm.Filled, fsm.Proving, fsm.Payout:
+			// The contract frees a filled slot only after its last slash.
+			// (Payout: the free failed the request, which the agent saw
+			// first.) The ingestor also reports a fill a reorganisation took
+			// out as freed: then the slot is Free, and nothing was lost yet.
+			request, slot := e.RequestID, contracts.SlotID(id)
+			sc.s.background(func(ctx context.Context) {
+				if st, err := sc.s.cfg.Market.SlotState(ctx, slot); err == nil && st == contracts.SlotStateFree {
+					return
+				}
+				sc.fx.warnLost(ctx, request, slot)
+			})
+		}
+		if a.State() == fsm.Proving {
 			sc.mu.Lock()
 			sc.flagged[id] = true
 			sc.mu.Unlock()
@@ -595,9 +634,15 @@ func (sc *scheduler) observe(ev contracts.Event) {
 		if a == nil || !fsm.IsLive(a.State()) {
 			return
 		}
-		sc.s.log.Warn("a proof of ours was marked missing", "slotId", e.SlotID, "period", e.Period, "block", e.Where().Block)
+		request, slot, period := contracts.RequestID(a.RequestID()), e.SlotID, e.Period
+		sc.s.background(func(ctx context.Context) { sc.fx.warnMissed(ctx, request, slot, period) })
 		if m := sc.s.cfg.Metrics; m != nil {
 			m.ProofsMissed.Inc()
 		}
+		// The mark slashed us: the next round reads the slot's status, so
+		// the collateral figure follows at once, not at the next full read.
+		sc.mu.Lock()
+		sc.flagged[persist.ID(e.SlotID)] = true
+		sc.mu.Unlock()
 	}
 }

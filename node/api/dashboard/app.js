@@ -105,7 +105,7 @@ function renderStatus(st) {
     add("earned so far", amount(h.accruing));
     add("payout at end", amount(h.payoutAtEnd));
     add("collateral locked", amount(h.collateralLocked) + (h.slashes ? ", slashed " + h.slashes + "×" : ""));
-    add("proofs due now", h.proofsDue);
+    add("proofs due now", h.proofsDue + " this period, " + (h.proofsProven || 0) + " sent");
     add("proofs", h.proofsSubmittedSinceStart + " submitted, " + h.proofsMissedSinceStart + " missed since start");
     add("proofs, last 24 h", h.proofsSubmitted24h + " submitted, " + h.proofsMissed24h + " missed");
     add("earnings", amount(h.paid) + " paid, " + amount(h.forfeited) + " forfeited to slashes");
@@ -115,6 +115,7 @@ function renderStatus(st) {
   if (st.client) {
     add("purchases", Object.entries(st.client.purchasesByState).map(([k, v]) => v + " " + k).join(", ") || "none");
     add("deposited", amount(st.client.deposited));
+    add("withdrawn", st.client.withdrawn + " purchases, " + amount(st.client.refunded) + " back");
   }
   if (st.validator) add("validator", st.validator.watched + " slots watched, " + st.validator.marks + " marks");
   const al = $("alerts");
