@@ -432,3 +432,52 @@ func TestAgentKeepsSlotOnAStaleHostRead(t *testing.T) {
 		return provedAfter(e, slot, from)
 	})
 }
+
+// TestAgentGivesUpSlotFilledAfterItSawItFree: a reorganisation takes our
+// fill out, our proving agent's scheduler sees the slot free (the fill may
+// come back, so it keeps it), and only then another host fills it. The
+// agent must give the slot up within two blocks of that fill, not at the
+// scheduler's next full status read 32 blocks on (a suspected cause of
+// TestAgentFollowsReorg's rare timeout under -race, which this ordering
+// does not reproduce: the SlotFilled reaches the agent as an event).
+func TestAgentGivesUpSlotFilledAfterItSawItFree(t *testing.T) {
+	sale := newTwoSlotSale(t)
+	e, h, id, m, clientData := sale.e, sale.h, sale.id, sale.m, sale.clientData
+	slot, _ := forkBelowOurFill(t, e, h, id)
+	clearPool(e)
+	for range 2 {
+		e.Commit()
+	}
+	head, _ := e.Chain.BlockNumber(context.Background())
+	waitFor(t, "our cursor at the fork's head", 10*time.Second, func() bool {
+		var at bool
+		h.store.View(func(tx *persist.Tx) error {
+			c, err := tx.Cursor()
+			at = err == nil && c.Number >= head
+			return nil
+		})
+		return at
+	})
+	// The round of that head reads the flagged, now free, slot.
+	time.Sleep(500 * time.Millisecond)
+	clearPool(e) // our node may have sent a fill again; the other host's is the one that lands
+	if err := tryFillFromDataset(t, e, e.Hosts[1], id, 0, clientData, m); err != nil {
+		if errors.Is(err, contracts.ErrSlotNotFree) {
+			t.Skip("our node filled the slot again first; the race this test sets up did not happen")
+		}
+		t.Fatalf("the other host's fill: %v", err)
+	}
+	for range 2 {
+		e.Commit()
+	}
+	waitFor(t, "our proving agent to give the slot up within two blocks of the other fill", 20*time.Second, func() bool {
+		gaveUp := false
+		h.store.View(func(tx *persist.Tx) error {
+			return tx.Journal(persist.ID(slot), func(e persist.JournalEntry) error {
+				gaveUp = gaveUp || e.From == "proving" && e.To == "failed"
+				return nil
+			})
+		})
+		return gaveUp
+	})
+}
