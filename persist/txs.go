@@ -143,18 +143,22 @@ func (tx *Tx) PendingTxCount() (int, error) {
 	return n, err
 }
 
-// ForEachTxRecordUnsigned streams tx records in purpose order without
-// their signed transaction: Raw is empty, and signed says whether the
-// stored record holds one. A proof's record is kilobytes of signed bytes
-// and a few hundred of everything else, so a scan of every record (the tx
-// manager's start, at 10,000 held slots) skips decoding most of its input.
-func (tx *Tx) ForEachTxRecordUnsigned(fn func(r TxRecord, signed bool) error) error {
+// ForEachTxRecordUnsigned streams the records whose purpose starts with
+// prefix ("": all), in purpose order, without their signed transaction:
+// Raw is empty, and signed says whether the stored record holds one. A
+// proof's record is kilobytes of signed bytes and a few hundred of
+// everything else, so a scan (the tx manager's start over every record at
+// 10,000 held slots, or its search of a slot's proofs for a log's hash)
+// skips decoding most of its input.
+func (tx *Tx) ForEachTxRecordUnsigned(prefix string, fn func(r TxRecord, signed bool) error) error {
 	b, err := tx.bucket(bucketTxs)
 	if err != nil {
 		return err
 	}
+	p := []byte(prefix)
+	c := b.Cursor()
 	var buf []byte
-	return b.ForEach(func(k, data []byte) error {
+	for k, data := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, data = c.Next() {
 		if data == nil {
 			return fmt.Errorf("%w: unexpected nested bucket %s/%x", ErrCorrupt, bucketTxs, k)
 		}
@@ -167,8 +171,11 @@ func (tx *Tx) ForEachTxRecordUnsigned(fn func(r TxRecord, signed bool) error) er
 			return err
 		}
 		r.Purpose = string(k)
-		return fn(r, signed || len(r.Raw) > 0)
-	})
+		if err := fn(r, signed || len(r.Raw) > 0); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // withoutRaw appends to dst the encoded tx record data with its raw field

@@ -64,7 +64,7 @@ func TestForEachTxRecordUnsignedMatchesTheRecords(t *testing.T) {
 			return err
 		}
 		i, signed := 0, 0
-		err := tx.ForEachTxRecordUnsigned(func(got TxRecord, hasRaw bool) error {
+		err := tx.ForEachTxRecordUnsigned("", func(got TxRecord, hasRaw bool) error {
 			want := whole[i]
 			i++
 			if hasRaw != (len(want.Raw) > 0) {

@@ -42,7 +42,8 @@ var (
 	schedPoll           = flag.Duration("sched-figures.poll", 50*time.Millisecond, "the tx manager's poll in the figures; each block waits one poll after its round, as a node polling once per block does")
 	schedReceipts       = flag.Bool("sched-figures.receipts", false, "confirm proofs by receipt only (the tx manager before proofs were settled from their logs)")
 	schedNs             = flag.String("sched-figures.n", "1,10,100,1000", "slot counts of the figures' rows")
-	schedRestartProfile = flag.String("sched-figures.restart-profile", "", "write a CPU profile of the big run's restart to this file")
+	schedRestartProfile = flag.String("sched-figures.restart-profile", "", "write a CPU profile of the big run's first restart to this file")
+	schedRestarts       = flag.Int("sched-figures.restarts", 3, "how many times the big run restarts the node, each timed")
 )
 
 // sendMethods are the calls that sending a proof makes (its gas, fees,
@@ -621,12 +622,30 @@ func bigFigure(t *testing.T, n int) {
 	h := startProving(t, e, e.Hosts[0], dir)
 	h.ids = ids
 	calls, blocks, due, proved := provePeriods(t, e, h, 2)
-	h.stop()
 	base, send := split(calls)
+	fmt.Printf("\n%d slots in Proving (period %d blocks of 1 s, proof probability %d, block gas limit 1e9, slots of 16 KiB), seeded in %s:\n",
+		n, period, probability, seeded.Round(time.Second))
+	fmt.Printf("  proofs due %d, received within their period %d over 2 periods (%d blocks); missed by reason: %v\n", due, proved, blocks, h.misses)
+	fmt.Printf("  calls/block sends aside %.2f, send calls %d\n", float64(base)/float64(blocks), send)
+	for run := 1; run <= *schedRestarts; run++ {
+		h = restartFigure(t, e, h, ids, run)
+	}
+	h.stop()
+	fmt.Printf("  peak RSS of the test process (simulated chain included) %s\n", peakRSS())
+}
 
-	// Restart: open the store, restore the agents, and wait for the first
-	// scheduling round on the next block.
-	if *schedRestartProfile != "" {
+// restartFigure stops h, lets the chain mine a block while the node is
+// down (the proofs h left in the pool: the simulated chain's work, timed
+// apart), restarts the node on the same dirs and prints how long it took
+// until the scheduler's first round began, and until that round had built
+// and sent its proofs, with its phases. It returns the restarted node.
+func restartFigure(t *testing.T, e *ct.Env, h *provingHost, ids []contracts.SlotID, run int) *provingHost {
+	h.stop()
+	at := time.Now()
+	e.Commit()
+	mined := time.Since(at)
+	head := e.Head().Number.Uint64()
+	if run == 1 && *schedRestartProfile != "" {
 		f, err := os.Create(*schedRestartProfile)
 		if err != nil {
 			t.Fatal(err)
@@ -635,33 +654,23 @@ func bigFigure(t *testing.T, n int) {
 		if err := pprof.StartCPUProfile(f); err != nil {
 			t.Fatal(err)
 		}
+		defer pprof.StopCPUProfile()
 	}
 	t0 := time.Now()
-	h2 := startProving(t, e, e.Hosts[0], dir)
+	h2 := startProving(t, e, e.Hosts[0], h.dir)
 	h2.ids = ids
-	at := time.Now()
-	e.Commit()
-	h2.phase("mine a block", &at)
+	at = time.Now()
 	if err := h2.in.Sync(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	h2.phase("sync", &at)
-	h2.waitRound(t, e.Head().Number.Uint64())
-	h2.phases = append(h2.phases, fmt.Sprintf("until the round begins %s", h2.firstRound.Load().Sub(at).Round(time.Millisecond)))
-	restart := time.Since(t0)
-	resumed := h2.firstRound.Load().Sub(t0)
-	if *schedRestartProfile != "" {
-		pprof.StopCPUProfile()
-	}
-	h2.stop()
-	fmt.Printf("\n%d slots in Proving (period %d blocks of 1 s, proof probability %d, block gas limit 1e9, slots of 16 KiB), seeded in %s:\n",
-		n, period, probability, seeded.Round(time.Second))
-	fmt.Printf("  proofs due %d, received within their period %d over 2 periods (%d blocks); missed by reason: %v\n", due, proved, blocks, h.misses)
-	fmt.Printf("  calls/block sends aside %.2f, send calls %d\n", float64(base)/float64(blocks), send)
-	fmt.Printf("  peak RSS of the test process (simulated chain included) %s\n", peakRSS())
-	fmt.Printf("  restart (open store, restore agents, sync one block) until the scheduler's first round begins %s, until that round has built and sent its proofs %s\n",
-		resumed.Round(time.Millisecond), restart.Round(time.Millisecond))
-	fmt.Printf("  restart phases: %s\n", strings.Join(h2.phases, ", "))
+	h2.waitRound(t, head)
+	sent := time.Since(t0)
+	began := h2.firstRound.Load().Sub(t0)
+	fmt.Printf("  restart %d: the chain mined the block the node left in its pool in %s (not counted); the node, from opening its store: "+
+		"the scheduler's first round began after %s, had built and sent its proofs after %s; phases: %s\n",
+		run, mined.Round(time.Millisecond), began.Round(time.Millisecond), sent.Round(time.Millisecond), strings.Join(h2.phases, ", "))
+	return h2
 }
 
 // peakRSS is the process's VmHWM from /proc.

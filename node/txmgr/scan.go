@@ -19,7 +19,7 @@ import (
 func (m *Manager) scanRecords(chainNext uint64) (next uint64, pending, foreign []string, compact map[string]uint64, err error) {
 	next, compact = chainNext, map[string]uint64{}
 	err = m.cfg.Store.View(func(tx *persist.Tx) error {
-		return tx.ForEachTxRecordUnsigned(func(r persist.TxRecord, signed bool) error {
+		return tx.ForEachTxRecordUnsigned("", func(r persist.TxRecord, signed bool) error {
 			settledAway := r.Status == persist.TxReplaced || r.Status == persist.TxAbandoned
 			if !settledAway {
 				other, err := m.foreignUnsigned(tx, r, signed)
