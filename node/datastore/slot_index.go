@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -79,14 +78,13 @@ func parseIndexLine(line []byte) (hostedHead, bool) {
 }
 
 // readSlotIndex reads the index file: the last entry of each slot id, and
-// whether the file held anything it could not use (a missing file, a torn
-// or damaged line).
-func (s *Store) readSlotIndex() (map[proof.Hash]hostedHead, bool, error) {
+// whether the file held anything it could not use (a torn or damaged
+// line), or could not be read at all (missing, or not a file): then every
+// record is read, as before the index.
+func (s *Store) readSlotIndex() (map[proof.Hash]hostedHead, bool) {
 	b, err := os.ReadFile(s.slotIndexPath())
-	if errors.Is(err, fs.ErrNotExist) {
-		return map[proof.Hash]hostedHead{}, true, nil
-	} else if err != nil {
-		return nil, false, fmt.Errorf("read hosted slot index: %w", err)
+	if err != nil {
+		return map[proof.Hash]hostedHead{}, true
 	}
 	out := make(map[proof.Hash]hostedHead, len(b)/150)
 	damaged := false
@@ -103,7 +101,7 @@ func (s *Store) readSlotIndex() (map[proof.Hash]hostedHead, bool, error) {
 		}
 		b = b[nl+1:]
 	}
-	return out, damaged, nil
+	return out, damaged
 }
 
 // appendSlotIndex adds h's entry. It opens the file for each append, so
@@ -144,12 +142,9 @@ func (s *Store) writeSlotIndex(heads []hostedHead) error {
 // indexHosted fills the (cid, index) → slot id map from the index file,
 // checked against the record files listed in the slots directory, and
 // reads the records the index lacks. Unless the directory is shared, it
-// rewrites an index that was incomplete or held dead entries.
+// rewrites an index that was incomplete or held dead entries, if it can.
 func (s *Store) indexHosted(names []string, shared bool) error {
-	indexed, dirty, err := s.readSlotIndex()
-	if err != nil {
-		return err
-	}
+	indexed, dirty := s.readSlotIndex()
 	heads := make([]hostedHead, 0, len(names))
 	for _, name := range names {
 		id, ok := strings.CutSuffix(name, ".json")
@@ -176,7 +171,10 @@ func (s *Store) indexHosted(names []string, shared bool) error {
 		dirty = true // entries of removed slots
 	}
 	if dirty && !shared {
-		return s.writeSlotIndex(heads)
+		// Best effort, like the appends: a directory that cannot be
+		// written now (read-only, full) still opens, and the next Open
+		// reads the records the index lacks again.
+		_ = s.writeSlotIndex(heads)
 	}
 	return nil
 }

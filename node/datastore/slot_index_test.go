@@ -197,3 +197,30 @@ func TestSharedOpenLeavesTheIndex(t *testing.T) {
 		t.Fatalf("a shared Open rewrote the index:\n%s", got)
 	}
 }
+
+// TestUnwritableIndexIsOnlyACache: an index that can be neither read nor
+// written (here a directory in its place; a read-only data dir is the
+// same to it) opens the store from the records, and commits still work.
+func TestUnwritableIndexIsOnlyACache(t *testing.T) {
+	dir, man, ids := hostedDir(t, 2)
+	idx := filepath.Join(dir, slotsDir, slotIndexName)
+	if err := os.Remove(idx); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(idx, "in-the-way"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(dir, nil)
+	if err != nil {
+		t.Fatalf("open with an unwritable index: %v", err)
+	}
+	if got := served(t, s, man, ids); !got[0] || !got[1] {
+		t.Fatalf("served %v, want both", got)
+	}
+	src := openStore(t)
+	more := importBytes(t, src, randomBytes(6, 20_000), 1, 0, 0)
+	hostSlot(t, src, s, more, 0, proof.Hash{0xee})
+	if got := served(t, mustOpen(t, dir, nil), more, []proof.Hash{{0xee}}); !got[0] {
+		t.Fatal("a slot committed while the index could not be written is not found after reopening")
+	}
+}
