@@ -393,6 +393,7 @@ func provePeriods(t testing.TB, e *ct.Env, h *provingHost, periods int) (calls m
 	}
 	for range periods {
 		period := e.Now() / length
+		first := contracts.ProofClock{Proofs: e.Cfg.Proofs, Block: e.Head().Number.Uint64()}
 		required := map[contracts.SlotID]bool{}
 		for i := 0; i < len(h.ids); i += 500 {
 			part := h.ids[i:min(i+500, len(h.ids))]
@@ -424,7 +425,9 @@ func provePeriods(t testing.TB, e *ct.Env, h *provingHost, periods int) (calls m
 					if h.misses == nil {
 						h.misses = map[string]int{}
 					}
-					h.misses[h.missReason(part[j], period, e.Now())]++
+					// The pointer says where the slot's challenge stood
+					// when its requirement was read (misses cluster?).
+					h.misses[fmt.Sprintf("%s, pointer %d at the period's first block", h.missReason(part[j], period, e.Now()), first.Pointer(part[j], period))]++
 				}
 			}
 		}
@@ -625,7 +628,8 @@ func bigFigure(t *testing.T, n int) {
 	base, send := split(calls)
 	fmt.Printf("\n%d slots in Proving (period %d blocks of 1 s, proof probability %d, block gas limit 1e9, slots of 16 KiB), seeded in %s:\n",
 		n, period, probability, seeded.Round(time.Second))
-	fmt.Printf("  proofs due %d, received within their period %d over 2 periods (%d blocks); missed by reason: %v\n", due, proved, blocks, h.misses)
+	fmt.Printf("  proofs due %d, received within their period %d over 2 periods (%d blocks); missed by reason (downtime %d, downtime product %d): %v\n",
+		due, proved, blocks, e.Cfg.Proofs.Downtime, e.Cfg.Proofs.DowntimeProduct, h.misses)
 	fmt.Printf("  calls/block sends aside %.2f, send calls %d\n", float64(base)/float64(blocks), send)
 	for run := 1; run <= *schedRestarts; run++ {
 		h = restartFigure(t, e, h, ids, run)
