@@ -1,8 +1,10 @@
 package persist
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math/big"
 	"time"
 )
@@ -24,11 +26,15 @@ const (
 // sending a second one. Purpose (e.g. "fill:0x…") is the key: one live
 // transaction per purpose.
 type TxRecord struct {
-	Purpose   string    `json:"purpose,omitzero"` // the key
-	Nonce     uint64    `json:"nonce"`
-	Hash      ID        `json:"hash"`
-	Raw       Bytes     `json:"raw"` // signed transaction
-	To        Address   `json:"to"`
+	Purpose string  `json:"purpose,omitzero"` // the key
+	Nonce   uint64  `json:"nonce"`
+	Hash    ID      `json:"hash"`
+	Raw     Bytes   `json:"raw"` // signed transaction
+	To      Address `json:"to"`
+	// From is the account that signed Raw, as its signer wrote it, so
+	// that telling our records from a previous key's needs no signature
+	// recovery. Zero in records written before it existed.
+	From      Address   `json:"from,omitzero"`
 	Value     *big.Int  `json:"value"`
 	GasFeeCap *big.Int  `json:"gasFeeCap"`
 	GasTipCap *big.Int  `json:"gasTipCap"`
@@ -136,6 +142,64 @@ func (tx *Tx) PendingTxCount() (int, error) {
 	})
 	return n, err
 }
+
+// ForEachTxRecordUnsigned streams the records whose purpose starts with
+// prefix ("": all), in purpose order, without their signed transaction:
+// Raw is empty, and signed says whether the stored record holds one. A
+// proof's record is kilobytes of signed bytes and a few hundred of
+// everything else, so a scan (the tx manager's start over every record at
+// 10,000 held slots, or its search of a slot's proofs for a log's hash)
+// skips decoding most of its input.
+func (tx *Tx) ForEachTxRecordUnsigned(prefix string, fn func(r TxRecord, signed bool) error) error {
+	b, err := tx.bucket(bucketTxs)
+	if err != nil {
+		return err
+	}
+	p := []byte(prefix)
+	c := b.Cursor()
+	var buf []byte
+	for k, data := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, data = c.Next() {
+		if data == nil {
+			return fmt.Errorf("%w: unexpected nested bucket %s/%x", ErrCorrupt, bucketTxs, k)
+		}
+		short, signed := data, false
+		if cut, ok := withoutRaw(buf[:0], data); ok {
+			short, signed, buf = cut, true, cut
+		}
+		var r TxRecord
+		if err := decodeValue(bucketTxs, k, short, &r); err != nil {
+			return err
+		}
+		r.Purpose = string(k)
+		if err := fn(r, signed || len(r.Raw) > 0); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// withoutRaw appends to dst the encoded tx record data with its raw field
+// emptied; ok is false when that field is empty already or not found. The
+// fields before raw are numbers and hex, so the first `"raw":"0x` is the
+// field itself; a value it cannot cut is decoded whole.
+func withoutRaw(dst, data []byte) ([]byte, bool) {
+	if len(data) < 2 || data[0] != valueVersion {
+		return nil, false
+	}
+	i := bytes.Index(data, rawPrefix)
+	if i < 0 || bytes.Count(data[:i], []byte(`"`))%2 != 0 {
+		return nil, false
+	}
+	start := i + len(rawPrefix)
+	end := bytes.IndexByte(data[start:], '"')
+	if end <= 0 {
+		return nil, false // empty, or a torn value that decoding whole reports
+	}
+	dst = append(dst, data[:start]...)
+	return append(dst, data[start+end:]...), true
+}
+
+var rawPrefix = []byte(`"raw":"0x`)
 
 // ForEachTxRecordWithPrefix streams the records whose purpose starts with
 // prefix, in purpose order.

@@ -21,6 +21,9 @@
 //	slots/<slotId>.tree             its chunk roots
 //	slots/<slotId>.json             its HostedSlot record; written last, so a
 //	                                slot without it is incomplete and never served
+//	slots/.index                    (slot id, cid, index) of each record, appended
+//	                                after it: Open reads this, not 10,000 records
+//	                                (a cache the records overrule; slot_index.go)
 //
 // An upload is written into a partial directory, fsynced, and renamed into
 // place, so a crash mid-upload never leaves a dataset that could be served.

@@ -47,6 +47,8 @@ type Store struct {
 
 	mu     sync.Mutex
 	hosted map[slotKey]proof.Hash // (cid, index) → slot id of a complete hosted slot
+
+	indexMu sync.Mutex // serialises writes to the hosted slots' index file
 }
 
 type slotKey struct {
@@ -104,12 +106,16 @@ func Open(dir string, opts *Options) (*Store, error) {
 			return nil, fmt.Errorf("open data dir: %w", err)
 		}
 	}
-	if !o.Shared {
-		if err := s.cleanPartials(); err != nil {
-			return nil, err
-		}
+	if _, err := s.listClean(datasetsDir, !o.Shared); err != nil {
+		return nil, err
 	}
-	if err := s.indexHosted(); err != nil {
+	// One listing of the slots directory serves both the cleaning and the
+	// index: it holds three files per hosted slot.
+	names, err := s.listClean(slotsDir, !o.Shared)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.indexHosted(names, o.Shared); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -118,53 +124,26 @@ func Open(dir string, opts *Options) (*Store, error) {
 // Dir is the data directory.
 func (s *Store) Dir() string { return s.dir }
 
-func (s *Store) cleanPartials() error {
-	for _, d := range []string{datasetsDir, slotsDir} {
-		ents, err := os.ReadDir(filepath.Join(s.dir, d))
-		if err != nil {
-			return fmt.Errorf("open data dir: %w", err)
-		}
-		for _, e := range ents {
-			if n := e.Name(); strings.HasPrefix(n, partialPrefix) || strings.HasPrefix(n, tmpPrefix) {
-				if err := os.RemoveAll(filepath.Join(s.dir, d, n)); err != nil {
-					return fmt.Errorf("remove partial upload: %w", err)
-				}
-			}
-		}
-	}
-	return nil
-}
-
-func (s *Store) indexHosted() error {
-	ents, err := os.ReadDir(filepath.Join(s.dir, slotsDir))
+// listClean lists the names in the data directory's subdirectory d; with
+// clean, it first removes the partial uploads and temporary files a crash
+// left there, and leaves them out.
+func (s *Store) listClean(d string, clean bool) ([]string, error) {
+	ents, err := os.ReadDir(filepath.Join(s.dir, d))
 	if err != nil {
-		return fmt.Errorf("open data dir: %w", err)
+		return nil, fmt.Errorf("open data dir: %w", err)
 	}
+	names := make([]string, 0, len(ents))
 	for _, e := range ents {
-		id, ok := strings.CutSuffix(e.Name(), ".json")
-		if !ok {
-			continue
-		}
-		slot, err := ParseHash("slot id", id)
-		if err != nil {
-			continue
-		}
-		h, err := readHostedHead(s.hostedRecordPath(slot))
-		if errors.Is(err, errNoHead) {
-			var full *HostedSlot
-			if full, err = s.HostedSlot(slot); err == nil {
-				h = hostedHead{SlotID: full.SlotID, CID: full.CID, Index: full.Index}
+		n := e.Name()
+		if clean && (strings.HasPrefix(n, partialPrefix) || strings.HasPrefix(n, tmpPrefix)) {
+			if err := os.RemoveAll(filepath.Join(s.dir, d, n)); err != nil {
+				return nil, fmt.Errorf("remove partial upload: %w", err)
 			}
+			continue
 		}
-		if err != nil {
-			return fmt.Errorf("hosted slot %s: %w", slot, err)
-		}
-		if h.SlotID != slot {
-			return fmt.Errorf("hosted slot %s: record is for %s", slot, h.SlotID)
-		}
-		s.hosted[slotKey{h.CID, h.Index}] = h.SlotID
+		names = append(names, n)
 	}
-	return nil
+	return names, nil
 }
 
 func slotName(i int) string { return fmt.Sprintf("slot-%d.bin", i) }
@@ -193,6 +172,9 @@ func (s *Store) Manifest(cid CID) (*Manifest, error) {
 	h, err := s.HostedSlot(slot)
 	if err != nil {
 		return nil, err
+	}
+	if h.CID != cid { // the index said so, but the record is the truth
+		return nil, fmt.Errorf("dataset %s: hosted slot %s is of dataset %s: %w", cid, slot, h.CID, ErrNotFound)
 	}
 	return h.Manifest, nil
 }
@@ -268,7 +250,15 @@ func (s *Store) DatasetSlot(cid CID, i int) (Slot, error) {
 	if !ok {
 		return Slot{}, fmt.Errorf("dataset %s slot %d: %w", cid, i, ErrNotFound)
 	}
-	return s.HostedSlotFiles(id)
+	h, err := s.HostedSlot(id)
+	if err != nil {
+		return Slot{}, err
+	}
+	if h.CID != cid || h.Index != i { // the index said so, but the record is the truth
+		return Slot{}, fmt.Errorf("dataset %s slot %d: hosted slot %s is slot %d of %s: %w", cid, i, id, h.Index, h.CID, ErrNotFound)
+	}
+	data, tree := s.HostedSlotPaths(id)
+	return Slot{Root: h.Root, Size: h.Size, DataPath: data, TreePath: tree}, nil
 }
 
 // HostedSlotPaths are where a hosted slot's data and tree live (or will).
@@ -345,6 +335,9 @@ func (s *Store) CommitHostedSlot(h *HostedSlot, tree *proof.SlotTree) error {
 	s.mu.Lock()
 	s.hosted[slotKey{h.CID, h.Index}] = h.SlotID
 	s.mu.Unlock()
+	// The slot is committed and served whatever happens here: an entry the
+	// index lacks only costs a read of this record at the next Open.
+	_ = s.appendSlotIndex(hostedHead{SlotID: h.SlotID, CID: h.CID, Index: h.Index})
 	return nil
 }
 

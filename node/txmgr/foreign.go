@@ -11,8 +11,10 @@ import (
 	"github.com/slotd/slotd/persist"
 )
 
-// signer recovers the account that signed rec; ok is false when its bytes
-// do not decode or verify.
+// signerOf recovers the account that signed rec; ok is false when its
+// bytes do not decode or verify. Records name their sender since it
+// costs a signature recovery each, a second at a host's restart; this is
+// for records written before.
 func signerOf(rec persist.TxRecord) (common.Address, bool) {
 	tx := new(types.Transaction)
 	if err := tx.UnmarshalBinary(rec.Raw); err != nil || tx.ChainId() == nil {
@@ -26,8 +28,17 @@ func signerOf(rec persist.TxRecord) (common.Address, bool) {
 // restarted with a new key). Its nonce is another account's, so it must
 // never be bumped, waited on or counted in this account's nonces.
 func (m *Manager) foreign(rec persist.TxRecord) bool {
-	from, ok := signerOf(rec)
+	from, ok := senderOf(rec)
 	return ok && from != m.from
+}
+
+// senderOf is the account that signed rec: the one it names, else the
+// one its signature gives (ok false if neither).
+func senderOf(rec persist.TxRecord) (common.Address, bool) {
+	if rec.From != (persist.Address{}) {
+		return common.Address(rec.From), true
+	}
+	return signerOf(rec)
 }
 
 // settleForeign settles the pending records a previous key signed: by
@@ -72,7 +83,7 @@ func (m *Manager) settleForeign1(ctx context.Context, purpose string) (string, c
 	if err != nil {
 		return "", common.Address{}, err
 	}
-	from, _ := signerOf(rec)
+	from, _ := senderOf(rec)
 	if rec.Status != persist.TxPending || !m.foreign(rec) {
 		return "", from, nil
 	}

@@ -60,20 +60,23 @@ func (m *Manager) RevertedLog(tx *persist.Tx, prefix string, txHash common.Hash,
 	return nil
 }
 
+// byHash finds the record under prefix with status one of whose signings
+// is txHash. It looks among the records without their signed bytes (a
+// slot's proofs of every period in Retain, kilobytes each while fresh, for
+// every log of a block) and reads only the one found whole.
 func byHash(tx *persist.Tx, prefix string, txHash common.Hash, status string) (persist.TxRecord, bool, error) {
-	var found persist.TxRecord
-	var ok bool
-	err := tx.ForEachTxRecordWithPrefix(prefix, func(r persist.TxRecord) error {
-		if ok || r.Status != status {
+	var purpose string
+	err := tx.ForEachTxRecordUnsigned(prefix, func(r persist.TxRecord, _ bool) error {
+		if purpose != "" || r.Status != status {
 			return nil
 		}
 		if common.Hash(r.Hash) == txHash {
-			found, ok = r, true
+			purpose = r.Purpose
 			return nil
 		}
 		for _, h := range r.Previous {
 			if common.Hash(h) == txHash {
-				found, ok = r, true
+				purpose = r.Purpose
 			}
 		}
 		return nil
@@ -81,7 +84,14 @@ func byHash(tx *persist.Tx, prefix string, txHash common.Hash, status string) (p
 	if err != nil {
 		return persist.TxRecord{}, false, fmt.Errorf("txmgr: records under %q: %w", prefix, err)
 	}
-	return found, ok, nil
+	if purpose == "" {
+		return persist.TxRecord{}, false, nil
+	}
+	rec, err := tx.TxRecord(purpose)
+	if err != nil {
+		return persist.TxRecord{}, false, fmt.Errorf("txmgr: record %s: %w", purpose, err)
+	}
+	return rec, true, nil
 }
 
 // leftToLog reports whether rec's receipt is not read this poll: its

@@ -51,7 +51,9 @@ func (m *Manager) prune(ctx context.Context) {
 func (m *Manager) prunable(cutoff time.Time) ([]string, error) {
 	var old []string
 	err := m.cfg.Store.View(func(tx *persist.Tx) error {
-		return tx.ForEachTxRecord(func(r persist.TxRecord) error {
+		// Unsigned: the loop's first pass runs right after a restart,
+		// beside the node's first rounds, over thousands of records.
+		return tx.ForEachTxRecordUnsigned("", func(r persist.TxRecord, _ bool) error {
 			if !settledBefore(r, cutoff) {
 				return nil
 			}

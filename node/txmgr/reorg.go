@@ -70,7 +70,7 @@ func (m *Manager) resign(rec *persist.TxRecord, old *types.Transaction, gas uint
 	if err != nil {
 		return persist.TxRecord{}, err
 	}
-	next, err := recordOf(rec.Purpose, signed)
+	next, err := recordOf(rec.Purpose, m.from, signed)
 	if err != nil {
 		return persist.TxRecord{}, err
 	}

@@ -277,33 +277,9 @@ func (m *Manager) Start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("txmgr: nonce of %s: %w", m.from, err)
 	}
-	next := chainNext
-	var pending, foreign []string
-	compact := map[string]uint64{}
-	if err := m.cfg.Store.View(func(tx *persist.Tx) error {
-		return tx.ForEachTxRecord(func(r persist.TxRecord) error {
-			switch {
-			case r.Status == persist.TxReplaced || r.Status == persist.TxAbandoned:
-			case m.foreign(r):
-				// Another account's nonce: counting it would leave this
-				// account's next transaction behind a gap for good.
-				if r.Status == persist.TxPending {
-					foreign = append(foreign, r.Purpose)
-				}
-				return nil
-			default:
-				next = max(next, r.Nonce+1)
-			}
-			if r.Status == persist.TxPending {
-				pending = append(pending, r.Purpose)
-			}
-			if compactable(r) {
-				compact[r.Purpose] = r.Block
-			}
-			return nil
-		})
-	}); err != nil {
-		return fmt.Errorf("txmgr: read tx records: %w", err)
+	next, pending, foreign, compact, err := m.scanRecords(chainNext)
+	if err != nil {
+		return err
 	}
 	if err := m.settleForeign(ctx, foreign); err != nil {
 		return fmt.Errorf("txmgr: reconcile the previous key's transactions: %w", err)
@@ -659,7 +635,7 @@ func (m *Manager) createWith(ctx context.Context, f feeQuote, purpose string, to
 	if err != nil {
 		return persist.TxRecord{}, fmt.Errorf("sign: %w", err)
 	}
-	rec, err := recordOf(purpose, signed)
+	rec, err := recordOf(purpose, m.from, signed)
 	if err != nil {
 		return persist.TxRecord{}, err
 	}
@@ -680,13 +656,14 @@ func (m *Manager) createWith(ctx context.Context, f feeQuote, purpose string, to
 	return rec, nil
 }
 
-func recordOf(purpose string, signed *types.Transaction) (persist.TxRecord, error) {
+// recordOf is the pending record of signed, which from signed.
+func recordOf(purpose string, from common.Address, signed *types.Transaction) (persist.TxRecord, error) {
 	raw, err := signed.MarshalBinary()
 	if err != nil {
 		return persist.TxRecord{}, fmt.Errorf("encode tx: %w", err)
 	}
 	rec := persist.TxRecord{
-		Purpose: purpose, Nonce: signed.Nonce(), Hash: persist.ID(signed.Hash()), Raw: raw,
+		Purpose: purpose, Nonce: signed.Nonce(), Hash: persist.ID(signed.Hash()), Raw: raw, From: persist.Address(from),
 		Value: signed.Value(), GasFeeCap: signed.GasFeeCap(), GasTipCap: signed.GasTipCap(),
 		Status: persist.TxPending, Sent: time.Now().UTC(),
 	}
