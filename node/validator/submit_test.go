@@ -151,3 +151,85 @@ func TestMarksAreSubmittedTogetherAndSettledByLog(t *testing.T) {
 		t.Fatalf("the marks paid %s", got)
 	}
 }
+
+// TestMarkLogReorganisedOut: a reorganisation that takes out the block of
+// our marks' logs puts their records back to pending and takes back what
+// they counted; the tx manager sends them again, and when they land their
+// logs count them once more.
+func TestMarkLogReorganisedOut(t *testing.T) {
+	e := ct.NewEnv(t, ct.TestConfig())
+	const size, k = 64 * 256, 2
+	ds := ct.NewDataset(t, 8, k, size)
+	id, _ := e.Request(ds, e.Ask(k, 1, size))
+	e.StartPeriod()
+	for i := range uint64(k) {
+		e.MustFill(e.Hosts[i], id, i, ds)
+	}
+	v := newSubmitting(t, e, tempStore(t), nil)
+	ctx := context.Background()
+	for range 2 { // the fill period needs no proof, the next is missed
+		_, end := e.Period()
+		e.AdvanceTo(end + 1)
+		if err := v.Step(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fork := e.Head()
+	e.Commit() // the marks' block
+	if err := v.Step(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if v.Marks() != k || v.Rewards().Sign() <= 0 {
+		t.Fatalf("%d marks, rewards %s after their block; want %d and some", v.Marks(), v.Rewards(), k)
+	}
+	reward := v.Rewards()
+
+	e.Lock()
+	if err := e.Sim.Fork(fork.Hash()); err != nil {
+		e.Unlock()
+		t.Fatal(err)
+	}
+	e.Sim.Rollback() // the marks leave the pool too: only a resend brings them back
+	for range 3 {
+		e.Sim.Commit()
+	}
+	e.Unlock()
+	if err := v.in.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if v.Marks() != 0 || v.Rewards().Sign() != 0 {
+		t.Fatalf("after the reorg: %d marks, rewards %s; want none", v.Marks(), v.Rewards())
+	}
+	pending := 0
+	if err := v.store.View(func(tx *persist.Tx) error {
+		return tx.ForEachTxRecordWithPrefix("mark:", func(r persist.TxRecord) error {
+			if r.Status == persist.TxPending {
+				pending++
+			}
+			return nil
+		})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if pending != k {
+		t.Fatalf("%d mark records pending after the reorg, want %d", pending, k)
+	}
+	// The manager resends them from its loop; each block mined meanwhile
+	// is followed.
+	for deadline := time.Now().Add(30 * time.Second); v.Marks() < k && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond)
+		e.Commit()
+		if err := v.in.Sync(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if v.Marks() != k {
+		t.Fatalf("%d marks counted after the resend, want %d", v.Marks(), k)
+	}
+	ct.WantEqual(t, "rewards after the resend", v.Rewards(), reward)
+	for i := range uint64(k) {
+		if n, _ := e.Validator.M.MissingProofs(ctx, contracts.GetSlotID(id, i)); n != 1 {
+			t.Fatalf("slot %d: the contract counts %d missing proofs, want 1", i, n)
+		}
+	}
+}
