@@ -99,7 +99,7 @@ func Open(ctx context.Context, cfg Config, log hclog.Logger) (_ *Node, err error
 		return nil, err
 	}
 	if n.tx, err = txmgr.New(txmgr.Config{Client: n.eth, Store: n.store, Key: key, Retain: cfg.TxRetain,
-		Resend: mustHappen, ReconcileLater: true, LogConfirmed: isProof, LogGrace: cfg.Confirmations + 16, Logger: log.Named("tx")}); err != nil {
+		Resend: mustHappen, ReconcileLater: true, LogConfirmed: settledByLog, LogGrace: cfg.Confirmations + 16, Logger: log.Named("tx")}); err != nil {
 		return nil, err
 	}
 	n.market = contracts.NewEthMarket(n.eth, n.tx, common.HexToAddress(cfg.Marketplace))
@@ -141,6 +141,7 @@ func (n *Node) openRoles(ctx context.Context) error {
 		n.valid, err = validator.New(validator.MarketChain{Market: n.market}, n.store, validator.Config{
 			Period: mcfg.Proofs.Period, Groups: n.cfg.ValidatorGroups, Group: n.cfg.ValidatorGroup, Poll: n.cfg.Poll,
 			Log: n.log.Named("validator"), OnMark: func(contracts.SlotID, uint64) { n.metrics.ProofsMarked.Inc() },
+			Submitter: n.tx, Market: n.market.Address(), Collateral: mcfg.Collateral,
 		})
 		if err != nil {
 			return err

@@ -53,6 +53,9 @@ func mustHappen(purpose string) bool {
 	return false
 }
 
-// isProof: a proof's tx record is settled from its ProofSubmitted log
+// settledByLog: a proof's tx record is settled from its ProofSubmitted
+// log, a validator's mark from its ProofMarkedMissing log
 // (txmgr.Config.LogConfirmed).
-func isProof(purpose string) bool { return strings.HasPrefix(purpose, "proof:") }
+func settledByLog(purpose string) bool {
+	return strings.HasPrefix(purpose, "proof:") || strings.HasPrefix(purpose, "mark:")
+}

@@ -1,6 +1,7 @@
 package txmgr
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -119,4 +120,46 @@ func (m *Manager) settledUnlessUnlogged(rec *persist.TxRecord) {
 	if !back {
 		m.settled(rec)
 	}
+}
+
+// SettledByOwnLog is SettledByLog for purpose's record alone, and reports
+// whether the log is ours: txHash is one of that record's signings,
+// whatever its status. A caller counting what its own transactions did
+// (the validator's marks and rewards) needs that: another account's log
+// of the same deed (a second validator's mark of the slot and period)
+// settles nothing of ours.
+func (m *Manager) SettledByOwnLog(tx *persist.Tx, purpose string, txHash common.Hash, block uint64) (ours bool, err error) {
+	if ours, err = signedAs(tx, purpose, txHash); err != nil || !ours {
+		return false, err
+	}
+	return true, m.SettledByLog(tx, purpose, txHash, block)
+}
+
+// RevertedOwnLog is RevertedLog for purpose's record alone, reporting as
+// SettledByOwnLog does.
+func (m *Manager) RevertedOwnLog(tx *persist.Tx, purpose string, txHash common.Hash, block uint64) (ours bool, err error) {
+	if ours, err = signedAs(tx, purpose, txHash); err != nil || !ours {
+		return false, err
+	}
+	return true, m.RevertedLog(tx, purpose, txHash, block)
+}
+
+// signedAs reports whether purpose's record has a signing hashed txHash.
+func signedAs(tx *persist.Tx, purpose string, txHash common.Hash) (bool, error) {
+	rec, err := tx.TxRecord(purpose)
+	if errors.Is(err, persist.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("txmgr: record %s: %w", purpose, err)
+	}
+	if common.Hash(rec.Hash) == txHash {
+		return true, nil
+	}
+	for _, h := range rec.Previous {
+		if common.Hash(h) == txHash {
+			return true, nil
+		}
+	}
+	return false, nil
 }

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/ethereum/go-ethereum"
 	"github.com/ethereum/go-ethereum/common"
 
+	"github.com/slotd/slotd/contracts"
 	"github.com/slotd/slotd/persist"
 )
 
@@ -15,6 +17,28 @@ type Call struct {
 	Purpose string
 	To      *common.Address
 	Data    []byte
+	// Gas, if set, is the gas limit to sign with, and the call is not
+	// estimated: for a caller that has just read the chain's verdict on it
+	// some other way (the validator's status read says which marks the
+	// contract accepts) and would otherwise pay one eth_estimateGas per
+	// call for the same answer. A limit too low makes the transaction fail
+	// on chain, paying for the gas it used.
+	Gas uint64
+}
+
+// Estimate is the gas limit the manager would sign c with: the chain's
+// estimate plus Config.GasMarginPercent. A call the chain refuses returns
+// its decoded contract error. c.Gas is ignored.
+func (m *Manager) Estimate(ctx context.Context, c Call) (uint64, error) {
+	return m.estimate(ctx, c.To, c.Data)
+}
+
+func (m *Manager) estimate(ctx context.Context, to *common.Address, data []byte) (uint64, error) {
+	gas, err := m.cfg.Client.EstimateGas(ctx, ethereum.CallMsg{From: m.from, To: to, Data: data})
+	if err != nil {
+		return 0, fmt.Errorf("estimate gas: %w", contracts.DecodeCallError(err))
+	}
+	return gas + gas*uint64(m.cfg.GasMarginPercent)/100, nil
 }
 
 // SubmitAll sends every call whose purpose has no record yet (or only a
@@ -22,8 +46,9 @@ type Call struct {
 // persisted before it is broadcast, and the background loop tends it as
 // it tends every pending record (rebroadcast, fee bump, settlement). The
 // fees and the nonce are read once for all the calls; each call's gas is
-// estimated, so a call the chain would refuse now (a stale proof) is not
-// sent and its error, decoded, is in errs at its index. A purpose that
+// estimated (unless Call.Gas sets it), so a call the chain would refuse
+// now (a stale proof) is not sent and its error, decoded, is in errs at
+// its index. A purpose that
 // has a record already is left to it: errs is nil there.
 //
 // Unlike Send, nothing blocks on mining: a caller with many transactions
@@ -72,7 +97,7 @@ func (m *Manager) SubmitAll(ctx context.Context, calls []Call) (errs []error) {
 			}
 			quote = &q
 		}
-		rec, err = m.createWith(ctx, *quote, c.Purpose, c.To, c.Data)
+		rec, err = m.createWith(ctx, *quote, c.Purpose, c.To, c.Data, c.Gas)
 		if err != nil {
 			unlock()
 			errs[i] = fmt.Errorf("%s: %w", c.Purpose, err)

@@ -593,7 +593,7 @@ func (m *Manager) create(ctx context.Context, purpose string, to *common.Address
 	if err != nil {
 		return persist.TxRecord{}, err
 	}
-	return m.createWith(ctx, f, purpose, to, data)
+	return m.createWith(ctx, f, purpose, to, data, 0)
 }
 
 // feeQuote is what a new transaction's signing reads from the chain
@@ -615,13 +615,15 @@ func (m *Manager) readFees(ctx context.Context) (feeQuote, error) {
 	return feeQuote{tip: tip, feeCap: feeCap, chainNext: chainNext}, nil
 }
 
-// createWith is create with the fees and nonce already read.
-func (m *Manager) createWith(ctx context.Context, f feeQuote, purpose string, to *common.Address, data []byte) (persist.TxRecord, error) {
-	gas, err := m.cfg.Client.EstimateGas(ctx, ethereum.CallMsg{From: m.from, To: to, Data: data})
-	if err != nil {
-		return persist.TxRecord{}, fmt.Errorf("estimate gas: %w", contracts.DecodeCallError(err))
+// createWith is create with the fees and nonce already read; a gas limit
+// other than 0 is signed as it is, without an estimate.
+func (m *Manager) createWith(ctx context.Context, f feeQuote, purpose string, to *common.Address, data []byte, gas uint64) (persist.TxRecord, error) {
+	if gas == 0 {
+		var err error
+		if gas, err = m.estimate(ctx, to, data); err != nil {
+			return persist.TxRecord{}, err
+		}
 	}
-	gas += gas * uint64(m.cfg.GasMarginPercent) / 100
 	tip, feeCap := f.tip, f.feeCap
 
 	m.nonceMu.Lock()

@@ -6,6 +6,10 @@
 // in one batched view call (slotStatuses, chunked by Config.Batch) and
 // sends markProofAsMissing only for the slots the contract says are
 // markable, so the reads per period do not grow with the slots watched.
+// With a Submitter (the node's tx manager) a round's marks go out
+// together without waiting to be mined, and each is confirmed by its
+// ProofMarkedMissing log in the ingestor's transaction (submit.go), so a
+// mark costs about one RPC call, its broadcast.
 //
 // A restart resumes from the store: the ingestor goes on from its cursor
 // (no rescan from the deployment block), and a period already decided is
@@ -27,6 +31,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/ethereum/go-ethereum/common"
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/slotd/slotd/contracts"
@@ -58,7 +63,26 @@ type Config struct {
 	Poll          time.Duration // how often to look even without a new head
 	Batch         int           // slots per slotStatuses call; DefaultBatch when 0
 	Log           hclog.Logger
-	OnMark        func(slot contracts.SlotID, period uint64) // metrics hook, may be nil; called from several goroutines at once
+	// OnMark is a metrics hook, may be nil. Without a Submitter it is
+	// called from several goroutines at once, as each mark's receipt
+	// comes; with one, from the ingestor's, as each mark's log is
+	// committed (again if a reorganisation took the log out and the mark
+	// landed anew).
+	OnMark func(slot contracts.SlotID, period uint64)
+
+	// Submitter, if set, sends a round's marks together, not waiting for
+	// them to be mined: the fees and nonce read once, one gas estimate for
+	// the round's plain marks, and each mark then costs its broadcast. Its
+	// success is learnt from its ProofMarkedMissing log (the tx manager
+	// reads a receipt only if none comes: txmgr.Config.LogConfirmed). Nil:
+	// each mark is Chain.MarkProofAsMissing, waiting for its receipt.
+	Submitter Submitter
+	// Market is the Marketplace's address, where Submitter sends marks.
+	Market common.Address
+	// Collateral is the Marketplace's collateral config: with a Submitter,
+	// the marks that free their slot (estimated on their own) and the
+	// reward each mark's log is counted with follow from it.
+	Collateral contracts.CollateralConfig
 }
 
 // Validator is one validator; Run owns its goroutine, the ingestor calls
@@ -82,6 +106,8 @@ func New(chain Chain, store *persist.Store, cfg Config) (*Validator, error) {
 		return nil, errors.New("validator: Config.Period is required")
 	case cfg.Groups > 1 && cfg.Group >= cfg.Groups:
 		return nil, fmt.Errorf("validator: group %d is not below the %d groups", cfg.Group, cfg.Groups)
+	case cfg.Submitter != nil && cfg.Market == (common.Address{}):
+		return nil, errors.New("validator: Config.Market is required with a Submitter")
 	}
 	if cfg.Poll == 0 {
 		cfg.Poll = time.Second
@@ -131,12 +157,24 @@ func (v *Validator) watches(slot contracts.SlotID) bool {
 	return m.Uint64() == v.cfg.Group
 }
 
-// Prepare has nothing to read: the events say what the validator needs.
-func (v *Validator) Prepare(context.Context, []contracts.Event, bool) (any, error) { return nil, nil }
+// Prepare reads nothing: the events say what the validator needs. A batch
+// with ProofMarkedMissing logs, which may confirm marks of ours, gets a
+// markLogs to count them by once it has committed.
+func (v *Validator) Prepare(_ context.Context, events []contracts.Event, _ bool) (any, error) {
+	if v.cfg.Submitter == nil {
+		return nil, nil
+	}
+	for _, ev := range events {
+		if _, ok := ev.(*contracts.ProofMarkedMissing); ok {
+			return &markLogs{v: v}, nil
+		}
+	}
+	return nil, nil
+}
 
-// Apply starts watching a filled slot of its group and stops watching a
-// freed one.
-func (v *Validator) Apply(tx *persist.Tx, block persist.BlockRef, events []contracts.Event, _ any) error {
+// Apply starts watching a filled slot of its group, stops watching a
+// freed one, and settles the marks of ours the block's logs confirm.
+func (v *Validator) Apply(tx *persist.Tx, block persist.BlockRef, events []contracts.Event, prepared any) error {
 	for _, ev := range events {
 		var err error
 		switch e := ev.(type) {
@@ -144,6 +182,8 @@ func (v *Validator) Apply(tx *persist.Tx, block persist.BlockRef, events []contr
 			err = v.watch(tx, e.RequestID, e.SlotIndex, block.Number)
 		case *contracts.SlotFreed:
 			_, err = tx.DeleteWatchedSlot(persist.ID(contracts.GetSlotID(e.RequestID, e.SlotIndex)))
+		case *contracts.ProofMarkedMissing:
+			err = v.ownMark(tx, e, prepared, false)
 		}
 		if err != nil {
 			return fmt.Errorf("validator: %w", err)
@@ -153,8 +193,9 @@ func (v *Validator) Apply(tx *persist.Tx, block persist.BlockRef, events []contr
 }
 
 // Revert undoes Apply: a fill that left the chain is not watched, a slot
-// whose freeing left it is watched again.
-func (v *Validator) Revert(tx *persist.Tx, block persist.BlockRef, events []contracts.Event, _ any) error {
+// whose freeing left it is watched again, and a mark of ours whose log
+// left it is pending again (the tx manager sends it again).
+func (v *Validator) Revert(tx *persist.Tx, block persist.BlockRef, events []contracts.Event, prepared any) error {
 	for _, ev := range events {
 		var err error
 		switch e := ev.(type) {
@@ -162,6 +203,8 @@ func (v *Validator) Revert(tx *persist.Tx, block persist.BlockRef, events []cont
 			_, err = tx.DeleteWatchedSlot(persist.ID(contracts.GetSlotID(e.RequestID, e.SlotIndex)))
 		case *contracts.SlotFreed:
 			err = v.watch(tx, e.RequestID, e.SlotIndex, block.Number)
+		case *contracts.ProofMarkedMissing:
+			err = v.ownMark(tx, e, prepared, true)
 		}
 		if err != nil {
 			return fmt.Errorf("validator: revert: %w", err)
@@ -267,11 +310,14 @@ func (v *Validator) Step(ctx context.Context) error {
 }
 
 // decide reads the due slots' statuses for period in batches and marks the
-// markable ones. The map says, per slot decided, whether to keep watching
-// it; a slot left out is tried again on the next round. A failed read stops
-// the round with what was decided so far.
+// markable ones, all together once every batch is read. The map says, per
+// slot decided, whether to keep watching it; a slot left out is tried
+// again on the next round. A failed read stops the reading; what was
+// read is still decided.
 func (v *Validator) decide(ctx context.Context, due []persist.WatchedSlot, period uint64) (map[persist.ID]bool, error) {
 	decided := make(map[persist.ID]bool, len(due))
+	var cands []candidate
+	var readErr error
 	for len(due) > 0 {
 		n := min(len(due), v.cfg.Batch)
 		ids := make([]contracts.SlotID, n)
@@ -284,9 +330,9 @@ func (v *Validator) decide(ctx context.Context, due []persist.WatchedSlot, perio
 			err = fmt.Errorf("%d statuses for %d slots", len(statuses), n)
 		}
 		if err != nil {
-			return decided, fmt.Errorf("validator: slot statuses: %w", err)
+			readErr = fmt.Errorf("validator: slot statuses: %w", err)
+			break
 		}
-		var markable []contracts.SlotID
 		for i, st := range statuses {
 			switch {
 			case contracts.SlotState(st.State) != contracts.SlotStateFilled:
@@ -294,14 +340,24 @@ func (v *Validator) decide(ctx context.Context, due []persist.WatchedSlot, perio
 			case !st.Markable:
 				decided[persist.ID(ids[i])] = true
 			default:
-				markable = append(markable, ids[i])
+				cands = append(cands, candidate{slot: ids[i], frees: v.frees(st)})
 			}
 		}
-		for slot, keep := range v.markAll(ctx, markable, period) {
-			decided[persist.ID(slot)] = keep
-		}
 	}
-	return decided, nil
+	var marked map[contracts.SlotID]bool
+	if v.cfg.Submitter != nil {
+		marked = v.submitMarks(ctx, cands, period)
+	} else {
+		slots := make([]contracts.SlotID, len(cands))
+		for i, c := range cands {
+			slots[i] = c.slot
+		}
+		marked = v.markAll(ctx, slots, period)
+	}
+	for slot, keep := range marked {
+		decided[persist.ID(slot)] = keep
+	}
+	return decided, readErr
 }
 
 // markWorkers bounds the marks in flight at once.
@@ -371,10 +427,9 @@ func (v *Validator) mark(ctx context.Context, slot contracts.SlotID, period uint
 			v.cfg.OnMark(slot, period)
 		}
 		return true, true
-	case errors.Is(err, contracts.ErrSlotNotFilled):
-		return false, true // ended, or freed
-	case settled(err):
-		return true, true
+	}
+	if keep, ok := verdict(err); ok {
+		return keep, true
 	}
 	v.cfg.Log.Warn("mark proof missing failed; will retry", "slotId", slot, "period", period, "err", err)
 	return false, false
