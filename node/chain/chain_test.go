@@ -3,10 +3,12 @@ package chain_test
 import (
 	"context"
 	"errors"
+	"math/big"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -551,5 +553,45 @@ func TestPrepareRunsBeforeAndGatesTheCursor(t *testing.T) {
 	last := p.prepared[len(p.prepared)-1]
 	if _, ok := last.events[0].(*contracts.SlotFilled); !last.revert || len(last.events) != 1 || !ok {
 		t.Fatalf("last prepare %+v, want the revert of our fill", last)
+	}
+}
+
+// countingClient counts the header reads a Sync makes.
+type countingClient struct {
+	chain.Client
+	headers atomic.Int64
+}
+
+func (c *countingClient) HeaderByNumber(ctx context.Context, n *big.Int) (*types.Header, error) {
+	c.headers.Add(1)
+	return c.Client.HeaderByNumber(ctx, n)
+}
+
+// TestSyncReadsEachHeaderOnce: a poll that finds k new blocks reads the
+// head and those k headers, and an idle poll on an unchanged head reads the
+// head alone. A Sync that read the head and the cursor's block again after
+// catching up cost a host two calls per poll whatever it held: the largest
+// share of a validator's calls at the devnet's four blocks a second.
+func TestSyncReadsEachHeaderOnce(t *testing.T) {
+	e := newEnv(t)
+	s, _ := tempStore(t)
+	client := &countingClient{Client: e.Chain}
+	in := newIngestor(t, chain.Config{Client: client, Store: s, Subscribers: subs(&model{}), Address: e.Dep.Marketplace,
+		StartBlock: e.Head().Number.Uint64() + 1, Recent: 16})
+	if err := in.Sync(e.Ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []int{1, 4, 0, 0} {
+		e.Mine(k)
+		client.headers.Store(0)
+		if err := in.Sync(e.Ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := client.headers.Load(), int64(1+k); got != want {
+			t.Errorf("a Sync over %d new blocks read %d headers, want %d (the head and each new block)", k, got, want)
+		}
+	}
+	if got, want := in.Cursor().Number, e.Head().Number.Uint64(); got != want {
+		t.Fatalf("cursor at %d, head at %d", got, want)
 	}
 }

@@ -65,6 +65,19 @@ func (in *Ingestor) Sync(ctx context.Context) error {
 		if err := in.advance(ctx, cur, safe); err != nil {
 			return err
 		}
+		// Caught up with the head this pass read: the next poll reads the
+		// head again anyway, so reading it and the cursor's block once more
+		// now would only add two calls per poll. A cursor on that head
+		// itself is canonical while the head stays; below it (with
+		// confirmations), the next idle poll checks.
+		next := in.Cursor()
+		if next.Number < safe {
+			continue
+		}
+		if next.Number == n && common.Hash(next.Hash) == head.Hash() {
+			in.lastHead = head.Hash()
+		}
+		return nil
 	}
 }
 
