@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -63,8 +64,8 @@ type provider struct {
 	// before it are always served, retries included, so a download always
 	// gets that far however its requests are scheduled.
 	stallAfter atomic.Int64
-	// epoch counts slot data bytes of the requests that arrived since the
-	// last newEpoch, however late they are written.
+	// epoch counts slot data bytes served on the connections accepted
+	// since the last newEpoch, however late they are written.
 	epoch atomic.Pointer[atomic.Int64]
 
 	mu       sync.Mutex
@@ -79,8 +80,15 @@ func newProvider(t testing.TB, s *datastore.Store) *provider {
 	p := &provider{corrupt: map[int]int64{}, hide: map[int]bool{}}
 	p.newEpoch()
 	h := Handler(s)
-	p.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		epoch := p.epoch.Load() // when the request arrived, not when it is served
+	p.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The epoch of the connection's accept, not of the handler's start:
+		// a request a cancelled client sent may reach its handler after the
+		// next newEpoch, and its writes into the dead connection's buffer
+		// still report bytes written.
+		epoch, _ := r.Context().Value(epochKey{}).(*atomic.Int64)
+		if epoch == nil {
+			epoch = p.epoch.Load()
+		}
 		idx, isData, isSlot := slotOf(r.URL.Path)
 		p.mu.Lock()
 		fail := p.failNext > 0 && isSlot
@@ -124,9 +132,16 @@ func newProvider(t testing.TB, s *datastore.Store) *provider {
 		}
 		h.ServeHTTP(cw, r)
 	}))
+	p.Server.Config.ConnContext = func(ctx context.Context, _ net.Conn) context.Context {
+		return context.WithValue(ctx, epochKey{}, p.epoch.Load())
+	}
+	p.Server.Start()
 	t.Cleanup(p.Close)
 	return p
 }
+
+// epochKey holds, in a connection's context, the epoch it was accepted in.
+type epochKey struct{}
 
 func (p *provider) setCorrupt(slot int, off int64) {
 	p.mu.Lock()
