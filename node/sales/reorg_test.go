@@ -277,16 +277,7 @@ func TestAgentFollowsReorg(t *testing.T) {
 	for range 4 {
 		e.Commit()
 	}
-	waitFor(t, "our proving agent to give the slot up", 20*time.Second, func() bool {
-		gaveUp := false
-		h.store.View(func(tx *persist.Tx) error {
-			return tx.Journal(persist.ID(slot), func(e persist.JournalEntry) error {
-				gaveUp = gaveUp || e.From == "proving" && e.To == "failed"
-				return nil
-			})
-		})
-		return gaveUp
-	})
+	waitFor(t, "our proving agent to give the slot up", 20*time.Second, func() bool { return gaveUpProving(h.store, slot) })
 	winner, _ := e.Client.M.GetHost(ctx, slot)
 	t.Logf("slot 0 is held by %s on the new branch (ours %s, the other host %s); our agent is %s", winner, e.Hosts[0].Addr, e.Hosts[1].Addr, agentState(h.store, slot))
 }
@@ -470,14 +461,18 @@ func TestAgentGivesUpSlotFilledAfterItSawItFree(t *testing.T) {
 	for range 2 {
 		e.Commit()
 	}
-	waitFor(t, "our proving agent to give the slot up within two blocks of the other fill", 20*time.Second, func() bool {
-		gaveUp := false
-		h.store.View(func(tx *persist.Tx) error {
-			return tx.Journal(persist.ID(slot), func(e persist.JournalEntry) error {
-				gaveUp = gaveUp || e.From == "proving" && e.To == "failed"
-				return nil
-			})
+	waitFor(t, "our proving agent to give the slot up within two blocks of the other fill", 20*time.Second, func() bool { return gaveUpProving(h.store, slot) })
+}
+
+// gaveUpProving reports whether slot's journal has its agent leave Proving
+// for Failed.
+func gaveUpProving(s *persist.Store, slot contracts.SlotID) bool {
+	gaveUp := false
+	s.View(func(tx *persist.Tx) error {
+		return tx.Journal(persist.ID(slot), func(e persist.JournalEntry) error {
+			gaveUp = gaveUp || e.From == "proving" && e.To == "failed"
+			return nil
 		})
-		return gaveUp
 	})
+	return gaveUp
 }
