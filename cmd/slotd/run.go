@@ -172,7 +172,7 @@ func loadNodeConfig(args []string, stderr io.Writer) (node.Config, int) {
 		values[s.flag] = fs.String(s.flag, "", usage)
 	}
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: slotd run [--config FILE] [flags]\n\nflags (each also settable as SLOTD_<FLAG> or in the config file):")
+		fmt.Fprintln(stderr, "usage: slotd run [--config FILE] [flags]\n\nEvery flag is also settable as SLOTD_<FLAG> or in the config file.\n\nflags:")
 		fs.PrintDefaults()
 	}
 	if _, err := parseArgs(fs, args); errors.Is(err, flag.ErrHelp) {
