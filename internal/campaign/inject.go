@@ -15,7 +15,6 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
 
-	"github.com/slotd/slotd/contracts/bindings"
 	"github.com/slotd/slotd/internal/rpcproxy"
 )
 
@@ -160,8 +159,10 @@ func (r *run) reorg(ctx context.Context, depth int) string {
 	return fmt.Sprintf("(depth %d, %s)", depth, note)
 }
 
-func (r *run) eventName(l types.Log) string {
-	for n, ev := range bindings.NewMarketplace().GetABI().Events {
+func (r *run) eventName(l types.Log) string { return r.market().eventName(l) }
+
+func (m *market) eventName(l types.Log) string {
+	for n, ev := range m.mp.GetABI().Events {
 		if len(l.Topics) > 0 && ev.ID == l.Topics[0] {
 			return n
 		}
