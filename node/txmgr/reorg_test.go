@@ -278,3 +278,39 @@ func TestPendingTransactionIsReestimatedAfterAReorg(t *testing.T) {
 		t.Fatalf("record %+v, balance %s: want mined, 5", r, e.balance(to))
 	}
 }
+
+// TestStalledNonceIsSentAgainUntold: the transaction at the account's next
+// nonce was lost by the provider with nobody telling the manager (a reorg
+// took out its block before the node's ingestor saw it, and anvil does not
+// take it back), so the later ones wait behind its nonce. The manager
+// notices the stall within a few blocks and sends them again; the old code
+// waited for RebroadcastInterval (here an hour). Campaign seed
+// 202298767324335 missed two periods' proofs behind such a gap.
+func TestStalledNonceIsSentAgainUntold(t *testing.T) {
+	e := newEnv(t)
+	c := &client{Client: e.Chain, swallow: func(n int, _ *types.Transaction) bool { return n == 1 }}
+	s, _ := e.store()
+	m := e.manager(c, s, nil) // RebroadcastInterval: 1h
+	calls := []txmgr.Call{{Purpose: "mint:lost", To: &e.Dep.Token, Data: e.mint(1)}, {Purpose: "mint:behind", To: &e.Dep.Token, Data: e.mint(2)}}
+	for i, err := range m.SubmitAll(e.Ctx, calls) {
+		if err != nil {
+			t.Fatalf("%s: %v", calls[i].Purpose, err)
+		}
+	}
+	mined := func() bool {
+		return record(t, s, "mint:lost").Status == persist.TxMined && record(t, s, "mint:behind").Status == persist.TxMined
+	}
+	from, _ := e.Chain.BlockNumber(e.Ctx)
+	for range 20 { // blocks, with a few of the manager's polls each
+		if mined() {
+			break
+		}
+		e.Commit()
+		time.Sleep(50 * time.Millisecond)
+	}
+	head, _ := e.Chain.BlockNumber(e.Ctx)
+	if !mined() {
+		t.Fatalf("after %d blocks: %s is %s and %s is %s", head-from, "mint:lost", record(t, s, "mint:lost").Status, "mint:behind", record(t, s, "mint:behind").Status)
+	}
+	t.Logf("the gap closed %d blocks after the sends", head-from)
+}
