@@ -384,13 +384,16 @@ func (m *Manager) loop(ctx context.Context) {
 func (m *Manager) tendAll(ctx context.Context) {
 	m.mu.Lock()
 	purposes := make([]string, 0, len(m.pending))
+	var waited []string // a Send tends these; the stall check looks at them too
 	for p := range m.pending {
 		if m.waiting[p] == 0 {
 			purposes = append(purposes, p)
+		} else {
+			waited = append(waited, p)
 		}
 	}
 	m.mu.Unlock()
-	if len(purposes) > 0 {
+	if len(purposes)+len(waited) > 0 {
 		// One head read a poll ages the log-confirmed records.
 		_, _ = m.minedNonce(ctx)
 	}
@@ -436,6 +439,14 @@ func (m *Manager) tendAll(ctx context.Context) {
 		}
 	}
 	m.trouble.Note(m.log, failed, "pending", len(purposes))
+	for _, p := range waited {
+		if stalled != "" {
+			break
+		}
+		if rec, err := m.record(p); err == nil && rec.Status == persist.TxPending && m.stalled(rec) {
+			stalled = p
+		}
+	}
 	if stalled != "" {
 		m.log.Warn("the account's next nonce is not mined blocks after its broadcast; taking the provider's pool for lost (a reorganisation the node did not see?) and sending every pending transaction again",
 			"purpose", stalled)
