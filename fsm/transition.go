@@ -33,8 +33,8 @@ func (r *Agents) commit(ctx context.Context, base persist.Agent, from, to, event
 			}
 			rec.Reserved = 0
 			rec.Reason = ""
-			if to == Failed {
-				rec.Reason = detail
+			if to == Failed || to == Ignored {
+				rec.Reason = detail // an ignored sale's reason says whether to sell the slot again
 			}
 		case to == Errored && slices.Contains(preFill, from):
 			// No fill was sent: the slot cannot be ours, so its bytes go

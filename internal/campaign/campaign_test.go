@@ -4,11 +4,13 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -59,6 +61,7 @@ func TestCampaign(t *testing.T) {
 	}
 	total := &Result{Matrix: map[MatrixKey]int{}, Hosts: map[string]*HostStats{}}
 	failed := 0
+	var outcomes []string // one line a seed, for the soak's summary
 	for i := 0; i < len(seeds) || (!until.IsZero() && time.Now().Before(until)); i++ {
 		seed := randomSeed()
 		if i < len(seeds) {
@@ -76,6 +79,7 @@ func TestCampaign(t *testing.T) {
 		}
 		t.Logf("\n%s", res)
 		total.Merge(res)
+		outcomes = append(outcomes, fmt.Sprintf("seed %d: %d violations, %s", seed, len(res.Violations), res.Elapsed.Round(time.Second)))
 		if len(res.Violations) > 0 {
 			failed++
 			t.Errorf("seed %d broke %d invariants; logs and stores kept in %s", seed, len(res.Violations), dir)
@@ -84,7 +88,7 @@ func TestCampaign(t *testing.T) {
 		}
 		total.Elapsed += res.Elapsed
 	}
-	t.Logf("all seeds (%d failed):\n%s", failed, total)
+	t.Logf("all seeds (%d of %d failed):\n%s\n%s", failed, len(outcomes), strings.Join(outcomes, "\n"), total)
 	if failed == 0 {
 		os.RemoveAll(root)
 	}

@@ -74,6 +74,7 @@ type history struct {
 	proofs    map[common.Hash]int // slot → proofs submitted
 	missing   []missed
 	slotOf    map[common.Hash]slotRef // slot id → (request, index)
+	events    []chainEvent            // every log above, in chain order, for the replay
 }
 
 type slotRef struct {
@@ -123,29 +124,34 @@ func (m *market) read(ctx context.Context, from uint64) (*history, error) {
 		if l.Removed {
 			continue
 		}
+		ev := chainEvent{block: l.BlockNumber, name: m.eventName(*l)}
 		switch l.Topics[0] {
 		case m.mp.GetABI().Events["StorageRequested"].ID:
-			ev, err := m.mp.UnpackStorageRequestedEvent(l)
+			e, err := m.mp.UnpackStorageRequestedEvent(l)
 			if err != nil {
 				return nil, err
 			}
-			h.requested[ev.RequestId] = ev.Ask.Slots
-			for i := range ev.Ask.Slots {
-				s, err := m.slotID(ctx, ev.RequestId, i)
+			h.requested[e.RequestId] = e.Ask.Slots
+			ev.req, ev.ask, ev.expiry = e.RequestId, e.Ask, e.Expiry
+			for i := range e.Ask.Slots {
+				s, err := m.slotID(ctx, e.RequestId, i)
 				if err != nil {
 					return nil, err
 				}
-				h.slotOf[s] = slotRef{ev.RequestId, i}
+				h.slotOf[s] = slotRef{e.RequestId, i}
 			}
 		case m.mp.GetABI().Events["RequestFulfilled"].ID:
-			ev, _ := m.mp.UnpackRequestFulfilledEvent(l)
-			h.fulfilled[ev.RequestId] = true
+			e, _ := m.mp.UnpackRequestFulfilledEvent(l)
+			h.fulfilled[e.RequestId] = true
+			ev.req = e.RequestId
 		case m.mp.GetABI().Events["RequestCancelled"].ID:
-			ev, _ := m.mp.UnpackRequestCancelledEvent(l)
-			h.ended[ev.RequestId] = "cancelled"
+			e, _ := m.mp.UnpackRequestCancelledEvent(l)
+			h.ended[e.RequestId] = "cancelled"
+			ev.req = e.RequestId
 		case m.mp.GetABI().Events["RequestFailed"].ID:
-			ev, _ := m.mp.UnpackRequestFailedEvent(l)
-			h.ended[ev.RequestId] = "failed"
+			e, _ := m.mp.UnpackRequestFailedEvent(l)
+			h.ended[e.RequestId] = "failed"
+			ev.req = e.RequestId
 		case m.mp.GetABI().Events["SlotFilled"].ID, m.mp.GetABI().Events["SlotFreed"].ID:
 			ref, freed := slotRef{}, l.Topics[0] == m.mp.GetABI().Events["SlotFreed"].ID
 			if freed {
@@ -168,13 +174,17 @@ func (m *market) read(ctx context.Context, from uint64) (*history, error) {
 			} else {
 				h.fills = append(h.fills, f)
 			}
+			ev.req, ev.index, ev.slot, ev.host, ev.ts = ref.req, ref.index, s, f.host, f.ts
 		case m.mp.GetABI().Events["ProofSubmitted"].ID:
-			ev, _ := m.mp.UnpackProofSubmittedEvent(l)
-			h.proofs[ev.SlotId]++
+			e, _ := m.mp.UnpackProofSubmittedEvent(l)
+			h.proofs[e.SlotId]++
+			ev.slot, ev.ts = e.SlotId, blockTime(l.BlockNumber)
 		case m.mp.GetABI().Events["ProofMarkedMissing"].ID:
-			ev, _ := m.mp.UnpackProofMarkedMissingEvent(l)
-			h.missing = append(h.missing, missed{slot: ev.SlotId, period: ev.Period.Uint64(), block: l.BlockNumber})
+			e, _ := m.mp.UnpackProofMarkedMissingEvent(l)
+			h.missing = append(h.missing, missed{slot: e.SlotId, period: e.Period.Uint64(), block: l.BlockNumber})
+			ev.slot, ev.period = e.SlotId, e.Period.Uint64()
 		}
+		h.events = append(h.events, ev)
 	}
 	return h, nil
 }

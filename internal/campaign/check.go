@@ -120,7 +120,7 @@ func (r *run) check(ctx context.Context, t0 time.Time, ups map[string][]span) *R
 		}
 	}
 	for n := range r.procs {
-		for _, v := range r.checkStore(ctx, n) {
+		for _, v := range r.checkStore(ctx, n, h) {
 			add(n, "%s", v)
 		}
 		for _, v := range scanLog(r.procs[n].log) {
@@ -188,8 +188,9 @@ func (r *run) faultsDuring(from, to time.Time) string {
 	return strings.Join(s, "; ")
 }
 
-// checkStore reads node n's stopped store with `slotd dump --json`.
-func (r *run) checkStore(ctx context.Context, n string) []string {
+// checkStore reads node n's stopped store with `slotd dump --json`, and
+// compares its ledger and queue with the replay of h.
+func (r *run) checkStore(ctx context.Context, n string, h *history) []string {
 	dir := filepath.Join(r.cfg.Dir, n)
 	db := filepath.Join(dir, "slotd.db")
 	out, err := exec.CommandContext(ctx, r.cfg.Bin, "dump", "--json", "--db", db, "all").Output()
@@ -201,8 +202,8 @@ func (r *run) checkStore(ctx context.Context, n string) []string {
 	if err != nil {
 		return []string{fmt.Sprintf("slotd dump --json --db %s check: %v: %s", db, err, chk)}
 	}
+	bad := r.checkReplay(ctx, n, out, h)
 	out = append(out, chk...)
-	var bad []string
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	sc.Buffer(nil, 16<<20)
 	for sc.Scan() {
@@ -240,6 +241,27 @@ func (r *run) checkStore(ctx context.Context, n string) []string {
 		bad = append(bad, fmt.Sprintf("slot data left after every sale ended: %v", names))
 	}
 	return bad
+}
+
+// checkReplay compares the dump of n's store with the replay of the
+// chain's logs up to its cursor, which must sit on the chain.
+func (r *run) checkReplay(ctx context.Context, n string, out []byte, h *history) []string {
+	d, err := parseDump(out)
+	if err != nil {
+		return []string{err.Error()}
+	}
+	if d.cursor == nil {
+		return []string{"replay from genesis: the store has no cursor"}
+	}
+	hd, err := r.eth.HeaderByNumber(ctx, new(big.Int).SetUint64(d.cursor.Number))
+	switch {
+	case err != nil:
+		return []string{fmt.Sprintf("replay from genesis: block %d of the store's cursor not read: %v", d.cursor.Number, err)}
+	case hd.Hash() != d.cursor.Hash:
+		return []string{fmt.Sprintf("replay from genesis: the store's cursor is block %d %s, which the chain replaced with %s", d.cursor.Number, d.cursor.Hash, hd.Hash())}
+	}
+	role := strings.TrimRight(n, "-123")
+	return compareReplay(d, replay(h.events, d.cursor.Number, period, h.slotOf), r.addr[n], role == "host")
 }
 
 // scanLog finds panics and data races in a node's log.

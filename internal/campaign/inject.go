@@ -15,7 +15,6 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
 
-	"github.com/slotd/slotd/contracts/bindings"
 	"github.com/slotd/slotd/internal/rpcproxy"
 )
 
@@ -154,14 +153,22 @@ func (r *run) reorg(ctx context.Context, depth int) string {
 			break
 		}
 	}
-	if err := r.eth.Client().CallContext(ctx, nil, "anvil_reorg", depth, []any{}); err != nil {
+	if ctx.Err() != nil {
+		// The faults stopped while it waited. Called with a cancelled
+		// context the request may still reach anvil, so that the skipped
+		// reorg happens after all, as the nodes stop.
+		return "skipped: the faults stopped"
+	}
+	if err := r.eth.Client().CallContext(context.WithoutCancel(ctx), nil, "anvil_reorg", depth, []any{}); err != nil {
 		return "skipped: reorg: " + err.Error()
 	}
 	return fmt.Sprintf("(depth %d, %s)", depth, note)
 }
 
-func (r *run) eventName(l types.Log) string {
-	for n, ev := range bindings.NewMarketplace().GetABI().Events {
+func (r *run) eventName(l types.Log) string { return r.market().eventName(l) }
+
+func (m *market) eventName(l types.Log) string {
+	for n, ev := range m.mp.GetABI().Events {
 		if len(l.Topics) > 0 && ev.ID == l.Topics[0] {
 			return n
 		}

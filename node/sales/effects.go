@@ -84,8 +84,22 @@ func (e *effects) requestState(ctx context.Context, a *fsm.Agent) (contracts.Req
 	return rs, nil
 }
 
+// requestGone ends a sale whose request the chain does not know: a
+// reorganisation took its StorageRequested out after we queued its slots.
+// It is no error of ours: the client's node sends the request again, and
+// its new event queues the slots anew (agentEnded re-queues one the chain
+// already has back).
+func requestGone(err error) fsm.Step {
+	return fsm.Step{Outcome: fsm.Lost, Detail: requestGoneReason + err.Error()}
+}
+
+const requestGoneReason = "request not on chain (a reorganisation took it out?): "
+
 func (e *effects) Prepare(ctx context.Context, a *fsm.Agent) (fsm.Step, error) {
 	rs, err := e.requestState(ctx, a)
+	if errors.Is(err, contracts.ErrUnknownRequest) {
+		return requestGone(err), nil
+	}
 	if err != nil {
 		return fsm.Step{}, err
 	}
@@ -128,6 +142,8 @@ func (e *effects) reserve(ctx context.Context, a *fsm.Agent) (fsm.Step, error) {
 		return fsm.Step{Outcome: fsm.Done, Detail: "reservation held"}, nil
 	case errors.Is(err, contracts.ErrReservationsFull):
 		return fsm.Step{Outcome: fsm.Lost, Detail: "every reservation of the slot is taken"}, nil
+	case errors.Is(err, contracts.ErrUnknownRequest):
+		return requestGone(err), nil
 	case errors.Is(err, contracts.ErrSlotNotFree), errors.Is(err, contracts.ErrRequestNotActive):
 		if st, done, err := e.filledAlready(ctx, a); done || err != nil {
 			return st, err

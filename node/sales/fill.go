@@ -53,6 +53,8 @@ func (e *effects) Fill(ctx context.Context, a *fsm.Agent) (fsm.Step, error) {
 			return st, rerr
 		}
 		return fsm.Step{}, retry.MarkTransient(fmt.Errorf("fill refused without a reservation; reserved again: %w", err))
+	case errors.Is(err, contracts.ErrUnknownRequest):
+		return requestGone(err), nil
 	case errors.Is(err, contracts.ErrSlotNotFree), errors.Is(err, contracts.ErrRequestNotActive):
 		if st, done, err := e.filledAlready(ctx, a); done || err != nil {
 			return st, err
@@ -207,6 +209,9 @@ func (e *effects) filledAlready(ctx context.Context, a *fsm.Agent) (fsm.Step, bo
 		return fsm.Step{Outcome: fsm.Lost, Detail: "filled by " + host.Hex()}, true, nil
 	}
 	rs, err := e.requestState(ctx, a)
+	if errors.Is(err, contracts.ErrUnknownRequest) {
+		return requestGone(err), true, nil
+	}
 	if err != nil {
 		return fsm.Step{}, false, err
 	}

@@ -2,6 +2,7 @@ package sales
 
 import (
 	"context"
+	"strings"
 
 	"github.com/slotd/slotd/contracts"
 	"github.com/slotd/slotd/fsm"
@@ -20,7 +21,11 @@ import (
 // ours still holds, so this is the one place such a slot is queued.
 func (s *Sales) agentEnded(a persist.Agent) {
 	s.q.Notify()
-	if a.State != fsm.Failed {
+	// A sale that ended because the chain did not know its request
+	// (requestGone) is sold again once the chain has the request back; if
+	// it is not back yet, its new StorageRequested queues the slot.
+	gone := a.State == fsm.Ignored && strings.HasPrefix(a.Reason, requestGoneReason)
+	if a.State != fsm.Failed && !gone {
 		return
 	}
 	s.retry("re-queueing a slot we gave up", func(ctx context.Context) error {

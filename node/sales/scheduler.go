@@ -89,6 +89,9 @@ type provingSlot struct {
 	request     persist.ID
 	probability *big.Int // the request's proof probability (nil: not known yet)
 	sent        uint64   // period+1 a proof went out for, or the chain has
+	purpose     string   // the tx purpose of that proof while it is not seen mined ("": none, or the chain has it)
+	failed      uint64   // proofs of period tried-1 that failed on chain: each retry has a purpose of its own
+	tried       uint64   //
 	skip        uint64   // period+1 the chain says needs none (the fill's own)
 	gone        bool     // logged that our fill is not on chain
 	read        bool     // the chain's status was read once
@@ -143,6 +146,7 @@ type due struct {
 	slot      contracts.SlotID
 	period    uint64
 	challenge common.Hash
+	purpose   string // set by send
 }
 
 // round decides and sends everything for head.
@@ -169,6 +173,7 @@ func (sc *scheduler) round(ctx context.Context, head persist.Head) {
 	period = clock.Period()
 	full := sc.checked == 0 || head.Number >= sc.checked+checkEvery
 	flagged := sc.takeFlagged()
+	sc.recheckSent(held, period)
 	var ask []persist.ID
 	for _, id := range held {
 		ps := sc.slots[id]
@@ -216,6 +221,64 @@ func (sc *scheduler) round(ctx context.Context, head persist.Head) {
 		}
 	}
 	sc.send(ctx, dues)
+}
+
+// recheckSent reads the tx record of every proof sent for period and not
+// yet seen mined. One that failed where it landed did not prove the
+// period: a reorganisation moved it into the period before (anvil sets
+// chain time back, a new branch may stamp its blocks earlier) where it
+// reverted with ProofAlreadySubmitted, or took it out and it reverted
+// where it landed again. Its purpose is done for the tx manager (a
+// purpose is sent once), so the slot is judged again and, if the chain
+// still wants its proof, a new one is built and sent under the next
+// purpose of the period.
+func (sc *scheduler) recheckSent(held []persist.ID, period uint64) {
+	var ids []persist.ID
+	for _, id := range held {
+		if ps := sc.slots[id]; ps != nil && ps.sent == period+1 && ps.purpose != "" {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 {
+		return
+	}
+	err := sc.s.cfg.Store.View(func(tx *persist.Tx) error {
+		for _, id := range ids {
+			ps := sc.slots[id]
+			rec, err := tx.TxRecord(ps.purpose)
+			if errors.Is(err, persist.ErrNotFound) {
+				continue // pruned, or sent without a record (no ProofSubmitter)
+			} else if err != nil {
+				return fmt.Errorf("tx record %s: %w", ps.purpose, err)
+			}
+			switch rec.Status {
+			case persist.TxMined:
+				ps.purpose = ""
+			case persist.TxFailed, persist.TxReplaced:
+				sc.s.log.Warn("proving: the period's proof failed on chain; proving it again", "slotId", contracts.SlotID(id),
+					"period", period, "purpose", ps.purpose, "status", rec.Status, "block", rec.Block)
+				if ps.tried != period+1 {
+					ps.tried, ps.failed = period+1, 0
+				}
+				ps.failed++
+				ps.sent, ps.purpose = 0, ""
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		sc.s.log.Warn("proving: could not read the records of sent proofs; the next block tries again", "err", err)
+	}
+}
+
+// purposeOf is the tx purpose of the proof of d: the period's own, or,
+// after attempts of it failed on chain, the period's with their count.
+func (sc *scheduler) purposeOf(d due) string {
+	p := proofPurpose(d.slot, d.period)
+	if ps := sc.slots[d.id]; ps != nil && ps.tried == d.period+1 && ps.failed > 0 {
+		p = fmt.Sprintf("%s.%d", p, ps.failed)
+	}
+	return p
 }
 
 // takeFlagged returns and clears the flagged slots.
@@ -447,7 +510,7 @@ func (sc *scheduler) judge(ctx context.Context, head persist.Head, clock, landin
 	}
 	ps.slashes = st.MissingProofs
 	if st.ProofReceived {
-		ps.sent = period + 1
+		ps.sent, ps.purpose = period+1, ""
 		sc.markDue(id, period)
 		return due{}, false
 	}
@@ -531,7 +594,8 @@ func (sc *scheduler) send(ctx context.Context, dues []due) {
 			sc.sendOne(ctx, d, p)
 			continue
 		}
-		calls = append(calls, txmgr.Call{Purpose: proofPurpose(d.slot, d.period), To: &to, Data: sc.abi.PackSubmitProof(d.slot, contracts.BindingProof(p))})
+		d.purpose = sc.purposeOf(d)
+		calls = append(calls, txmgr.Call{Purpose: d.purpose, To: &to, Data: sc.abi.PackSubmitProof(d.slot, contracts.BindingProof(p))})
 		built = append(built, d)
 	}
 	if len(calls) == 0 {
@@ -555,7 +619,9 @@ func (sc *scheduler) sent(d due, err error) {
 	switch {
 	case err == nil:
 		if ps != nil {
-			ps.sent = d.period + 1
+			// d.purpose may have a record from before (SubmitAll then sends
+			// nothing): recheckSent reads how it ended
+			ps.sent, ps.purpose = d.period+1, d.purpose
 		}
 		if m := sc.s.cfg.Metrics; m != nil {
 			m.ProofsSubmitted.Inc()
@@ -563,7 +629,7 @@ func (sc *scheduler) sent(d due, err error) {
 		sc.s.log.Info("proof submitted", "slotId", d.slot, "requestId", contracts.RequestID(psRequest(ps)), "period", d.period)
 	case errors.Is(err, contracts.ErrProofAlreadySubmitted):
 		if ps != nil {
-			ps.sent = d.period + 1
+			ps.sent, ps.purpose = d.period+1, ""
 		}
 	default:
 		sc.s.log.Warn("proving: proof not submitted; the next block tries again", "slotId", d.slot, "period", d.period, "err", err)

@@ -102,6 +102,12 @@ func (m *Manager) leftToLog(rec persist.TxRecord) bool {
 	if m.cfg.LogConfirmed == nil || !m.cfg.LogConfirmed(rec.Purpose) || time.Since(rec.Sent) >= m.cfg.BumpAfter {
 		return false
 	}
+	if rec.Reorged > 0 {
+		// A reorganisation's survivor may revert where it lands again, and
+		// a revert has no log: left to one, its failure would be found only
+		// LogGrace blocks on, when its period (a proof's) is long over.
+		return false
+	}
 	m.mu.Lock()
 	at, ok := m.signedAt[rec.Purpose]
 	m.mu.Unlock()

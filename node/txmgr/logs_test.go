@@ -111,3 +111,42 @@ func TestLogConfirmedRecordAgesFromTheChainsHead(t *testing.T) {
 		t.Fatalf("%d receipt reads for a proof signed after a quiet spell, waiting for its log", n)
 	}
 }
+
+// TestReorgedProofIsTendedByReceipt: a log-confirmed proof still pending
+// when the chain reorganises is tended by receipt from then on, so that a
+// revert where it lands again (which has no log) is known within a poll.
+// The old code left it to its log for LogGrace blocks: in the fault
+// campaign (seed 202298767324335) a rebroadcast proof landed in the period
+// before (anvil's reorg set chain time back), reverted with
+// ProofAlreadySubmitted, and was found failed 12 blocks later, after its
+// period, which the validator then marked missing.
+func TestReorgedProofIsTendedByReceipt(t *testing.T) {
+	e := newEnv(t)
+	s, _ := e.store()
+	m := e.manager(e.Chain, s, func(cfg *txmgr.Config) {
+		cfg.LogConfirmed = func(p string) bool { return strings.HasPrefix(p, "proof:") }
+		cfg.LogGrace = 1 << 20 // the log rule alone would wait for ever
+	})
+	const purpose = "proof:0xab:8"
+	e.miner.paused.Store(true)
+	if errs := m.SubmitAll(e.Ctx, []txmgr.Call{{Purpose: purpose, To: &e.Dep.Token, Data: e.mint(1)}}); errs[0] != nil {
+		t.Fatal(errs[0])
+	}
+	m.Reorged() // a reorganisation while it is pending
+	deadline := time.Now().Add(5 * time.Second)
+	for record(t, s, purpose).Reorged == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the manager never counted the reorg")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	e.miner.paused.Store(false)
+	waitReceipt(t, e, common.Hash(record(t, s, purpose).Hash))
+	deadline = time.Now().Add(5 * time.Second)
+	for record(t, s, purpose).Status == persist.TxPending {
+		if time.Now().After(deadline) {
+			t.Fatal("a reorged proof mined 5 s ago is still pending: left to a log that may never come")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

@@ -278,3 +278,55 @@ func TestPendingTransactionIsReestimatedAfterAReorg(t *testing.T) {
 		t.Fatalf("record %+v, balance %s: want mined, 5", r, e.balance(to))
 	}
 }
+
+// TestStalledNonceIsSentAgainUntold: the transaction at the account's next
+// nonce was lost by the provider with nobody telling the manager (a reorg
+// took out its block before the node's ingestor saw it, and anvil does not
+// take it back), so the later ones wait behind its nonce. The manager
+// notices the stall within a few blocks and sends them again, also when a
+// Send waits on the lost one (a reservation: a waiting Send tends its own
+// record, so the loop's stall check must look at it too); the old code
+// waited for RebroadcastInterval (here an hour). Campaign seed
+// 202298767324335 missed two periods' proofs behind such a gap.
+func TestStalledNonceIsSentAgainUntold(t *testing.T) {
+	for _, waited := range []bool{false, true} {
+		t.Run(map[bool]string{false: "submitted", true: "sent by a waiting Send"}[waited], func(t *testing.T) {
+			e := newEnv(t)
+			c := &client{Client: e.Chain, swallow: func(n int, _ *types.Transaction) bool { return n == 1 }}
+			s, _ := e.store()
+			m := e.manager(c, s, nil) // RebroadcastInterval: 1h
+			lost := txmgr.Call{Purpose: "mint:lost", To: &e.Dep.Token, Data: e.mint(1)}
+			sent := make(chan error, 1)
+			if waited {
+				go func() { _, err := m.Send(e.Ctx, lost.Purpose, lost.To, lost.Data); sent <- err }()
+				waitFor(t, func() bool { return len(c.sends()) == 1 })
+			} else if err := m.SubmitAll(e.Ctx, []txmgr.Call{lost})[0]; err != nil {
+				t.Fatal(err)
+			}
+			if err := m.SubmitAll(e.Ctx, []txmgr.Call{{Purpose: "mint:behind", To: &e.Dep.Token, Data: e.mint(2)}})[0]; err != nil {
+				t.Fatal(err)
+			}
+			mined := func() bool {
+				return record(t, s, "mint:lost").Status == persist.TxMined && record(t, s, "mint:behind").Status == persist.TxMined
+			}
+			from, _ := e.Chain.BlockNumber(e.Ctx)
+			for range 20 { // blocks, with a few of the manager's polls each
+				if mined() {
+					break
+				}
+				e.Commit()
+				time.Sleep(50 * time.Millisecond)
+			}
+			head, _ := e.Chain.BlockNumber(e.Ctx)
+			if !mined() {
+				t.Fatalf("after %d blocks: mint:lost is %s and mint:behind is %s", head-from, record(t, s, "mint:lost").Status, record(t, s, "mint:behind").Status)
+			}
+			if waited {
+				if err := <-sent; err != nil {
+					t.Fatalf("the waiting Send: %v", err)
+				}
+			}
+			t.Logf("the gap closed %d blocks after the sends", head-from)
+		})
+	}
+}

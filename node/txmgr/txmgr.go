@@ -178,6 +178,7 @@ type Manager struct {
 	broadcast map[string]time.Time // when each pending purpose is due to be sent again
 	compact   map[string]uint64    // settled purposes still holding signed bytes: their block
 	signedAt  map[string]uint64    // pending purposes signed in this run: the head then
+	sentHead  map[string]uint64    // pending purposes: the head at their last broadcast
 	unlogged  map[string]struct{}  // purposes RevertedLog put back, until a poll sees them pending
 	stop      context.CancelFunc
 	done      chan struct{}
@@ -245,7 +246,7 @@ func New(cfg Config) (*Manager, error) {
 	return &Manager{
 		cfg: cfg, log: log, from: crypto.PubkeyToAddress(cfg.Key.PublicKey),
 		pending: map[string]struct{}{}, waiting: map[string]int{}, broadcast: map[string]time.Time{},
-		compact: map[string]uint64{}, signedAt: map[string]uint64{}, unlogged: map[string]struct{}{}, reorged: make(chan struct{}, 1),
+		compact: map[string]uint64{}, signedAt: map[string]uint64{}, sentHead: map[string]uint64{}, unlogged: map[string]struct{}{}, reorged: make(chan struct{}, 1),
 		trouble: outage.Log{What: "checking pending transactions"},
 	}, nil
 }
@@ -364,23 +365,30 @@ func (m *Manager) loop(ctx context.Context) {
 func (m *Manager) tendAll(ctx context.Context) {
 	m.mu.Lock()
 	purposes := make([]string, 0, len(m.pending))
+	var waited []string // a Send tends these; the stall check looks at them too
 	for p := range m.pending {
 		if m.waiting[p] == 0 {
 			purposes = append(purposes, p)
+		} else {
+			waited = append(waited, p)
 		}
 	}
 	m.mu.Unlock()
-	if len(purposes) > 0 {
+	if len(purposes)+len(waited) > 0 {
 		// One head read a poll ages the log-confirmed records.
 		_, _ = m.minedNonce(ctx)
 	}
 	var failed error
+	stalled := ""
 	for _, p := range purposes {
 		if ctx.Err() != nil {
 			return
 		}
 		unlock := m.purposes.lock(p)
 		rec, err := m.record(p)
+		if err == nil && rec.Status == persist.TxPending && stalled == "" && m.stalled(rec) {
+			stalled = p
+		}
 		switch {
 		case err == nil && rec.Status != persist.TxPending:
 			m.settledUnlessUnlogged(&rec) // by its log, or by a Send
@@ -412,6 +420,53 @@ func (m *Manager) tendAll(ctx context.Context) {
 		}
 	}
 	m.trouble.Note(m.log, failed, "pending", len(purposes))
+	for _, p := range waited {
+		if stalled != "" {
+			break
+		}
+		if rec, err := m.record(p); err == nil && rec.Status == persist.TxPending && m.stalled(rec) {
+			stalled = p
+		}
+	}
+	if stalled != "" {
+		m.log.Warn("the account's next nonce is not mined blocks after its broadcast; taking the provider's pool for lost (a reorganisation the node did not see?) and sending every pending transaction again",
+			"purpose", stalled)
+		m.mu.Lock()
+		clear(m.sentHead) // each pending record is timed again from its resend
+		m.mu.Unlock()
+		m.Reorged()
+	}
+}
+
+// stallBlocks is how many blocks past NonceDepth the transaction at the
+// account's next nonce may stay unmined after its broadcast before the
+// manager takes the provider's copy for lost. A reorganisation that takes
+// out a block before the node's ingestor saw it tells nobody, and a
+// provider that drops reorganised-out transactions (anvil) then leaves a
+// nonce gap that every later transaction of the account waits behind
+// until RebroadcastInterval (campaign seed 202298767324335: proofs marked
+// missing for two periods behind it).
+const stallBlocks = 2
+
+// stalled: rec holds the nonce the account's next transaction must have
+// (as minedNonce read it this poll, NonceDepth below the head), and the
+// chain has not mined it for stallBlocks blocks since the first poll after
+// its last broadcast (whose head read is fresh, unlike the one at the
+// broadcast, which may be from long before).
+func (m *Manager) stalled(rec persist.TxRecord) bool {
+	m.minedMu.Lock()
+	head, mined, read := m.head, m.minedLast, !m.minedAt.IsZero()
+	m.minedMu.Unlock()
+	if !read {
+		return false
+	}
+	m.mu.Lock()
+	at, seen := m.sentHead[rec.Purpose]
+	if !seen {
+		m.sentHead[rec.Purpose] = head
+	}
+	m.mu.Unlock()
+	return seen && rec.Nonce == mined && head >= at+m.cfg.NonceDepth+stallBlocks && len(rec.Raw) > 0 && !m.foreign(rec)
 }
 
 // Send implements contracts.Sender; see the package comment. It returns when
@@ -720,6 +775,7 @@ func (m *Manager) send1(ctx context.Context, rec *persist.TxRecord) {
 	}
 	m.mu.Lock()
 	m.broadcast[rec.Purpose] = time.Now().Add(again)
+	delete(m.sentHead, rec.Purpose) // the next poll's head counts for it
 	m.mu.Unlock()
 	switch {
 	case err == nil:
@@ -881,6 +937,7 @@ func (m *Manager) settled(rec *persist.TxRecord) {
 	delete(m.pending, rec.Purpose)
 	delete(m.broadcast, rec.Purpose)
 	delete(m.signedAt, rec.Purpose)
+	delete(m.sentHead, rec.Purpose)
 	if compactable(*rec) {
 		m.compact[rec.Purpose] = rec.Block
 	}
