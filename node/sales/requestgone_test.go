@@ -48,7 +48,7 @@ func TestSaleOfARequestTheChainLostEndsAndSellsAgain(t *testing.T) {
 		gone.left.Store(1)
 		c.Market = gone
 	})
-	id := requestTwoSlots(t, e, m, providers)
+	id := requestTwoSlots(t, e, m, providers, 9, 400)
 	stop := e.AutoMine(100 * time.Millisecond)
 	defer stop()
 	ctx := context.Background()
