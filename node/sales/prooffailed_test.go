@@ -21,6 +21,10 @@ import (
 type failFirstProof struct {
 	next  sales.ProofSubmitter
 	store *persist.Store
+	// status is the first proof's record's (TxFailed when empty). TxMined
+	// stands for a proof that landed in another period, where it proved
+	// that one: mined, and this period still unproven.
+	status string
 
 	mu      sync.Mutex
 	failed  string // its purpose
@@ -38,7 +42,11 @@ func (f *failFirstProof) SubmitAll(ctx context.Context, calls []txmgr.Call) []er
 	}
 	f.failed = calls[0].Purpose
 	err := f.store.Update(ctx, func(tx *persist.Tx) error {
-		return tx.PutTxRecord(persist.TxRecord{Purpose: calls[0].Purpose, Status: persist.TxFailed, Sent: time.Now(), Settled: time.Now(), Reorged: 1})
+		status := f.status
+		if status == "" {
+			status = persist.TxFailed
+		}
+		return tx.PutTxRecord(persist.TxRecord{Purpose: calls[0].Purpose, Status: status, Block: 1, Sent: time.Now(), Settled: time.Now(), Reorged: 1})
 	})
 	return append([]error{err}, f.next.SubmitAll(ctx, calls[1:])...)
 }
@@ -55,10 +63,17 @@ func (f *failFirstProof) failedPurpose() string {
 // proven once it had sent its proof, and the validator marked it missing
 // though the host was up all through.
 func TestProofThatFailedOnChainIsSentAgainInItsPeriod(t *testing.T) {
+	provePeriodAfterFirstProof(t, persist.TxFailed)
+}
+
+// provePeriodAfterFirstProof runs a host whose first proof's record ends
+// with status without proving its period, and checks that the period is
+// proven before it ends.
+func provePeriodAfterFirstProof(t *testing.T, status string) {
 	e := proofEnv(t, 20, 0)
 	dir := t.TempDir()
 	ids := seedProving(t, e, e.Hosts[0], 1, 1, dir)
-	fail := &failFirstProof{}
+	fail := &failFirstProof{status: status}
 	h := startProving(t, e, e.Hosts[0], dir, func(c *sales.Config) {
 		fail.next, fail.store = c.Submitter, c.Store
 		c.Submitter = fail
@@ -88,4 +103,14 @@ func TestProofThatFailedOnChainIsSentAgainInItsPeriod(t *testing.T) {
 		t.Fatalf("period %d (now %d): proof received %v after its first proof %s failed; proofs submitted: %v",
 			period, e.Now()/length, st[0].ProofReceived, fail.failed, fail.purpose)
 	}
+}
+
+// TestProofMinedInAnotherPeriodIsSentAgain: a period's proof whose
+// transaction was mined without proving the period (the campaign's seed
+// 16311445893980: a depth-3 reorg moved chain time and the proof landed in
+// the period before, where it proved that one) is proven again while the
+// period lasts. The old scheduler took mined for proven, and the validator
+// marked the period missing though the host was up all through.
+func TestProofMinedInAnotherPeriodIsSentAgain(t *testing.T) {
+	provePeriodAfterFirstProof(t, persist.TxMined)
 }

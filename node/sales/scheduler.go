@@ -90,6 +90,7 @@ type provingSlot struct {
 	probability *big.Int // the request's proof probability (nil: not known yet)
 	sent        uint64   // period+1 a proof went out for, or the chain has
 	purpose     string   // the tx purpose of that proof while it is not seen mined ("": none, or the chain has it)
+	verify      bool     // that proof's tx was mined: the next status read must show the period proven
 	failed      uint64   // proofs of period tried-1 that failed on chain: each retry has a purpose of its own
 	tried       uint64   //
 	skip        uint64   // period+1 the chain says needs none (the fill's own)
@@ -180,7 +181,7 @@ func (sc *scheduler) round(ctx context.Context, head persist.Head) {
 		if ps == nil || verdicts[id] != nil {
 			continue
 		}
-		if full || !ps.read || flagged[id] || ps.ending {
+		if full || !ps.read || flagged[id] || ps.ending || ps.verify {
 			ask = append(ask, id)
 			continue
 		}
@@ -253,7 +254,10 @@ func (sc *scheduler) recheckSent(held []persist.ID, period uint64) {
 			}
 			switch rec.Status {
 			case persist.TxMined:
-				ps.purpose = ""
+				// Mined is not proven: a reorganisation that moves chain
+				// time can land the proof in another period (where it
+				// proves that one), so the next status read checks.
+				ps.purpose, ps.verify = "", true
 			case persist.TxFailed, persist.TxReplaced:
 				sc.s.log.Warn("proving: the period's proof failed on chain; proving it again", "slotId", contracts.SlotID(id),
 					"period", period, "purpose", ps.purpose, "status", rec.Status, "block", rec.Block)
@@ -509,13 +513,24 @@ func (sc *scheduler) judge(ctx context.Context, head persist.Head, clock, landin
 		return due{}, false // our fill is not (or not yet) on chain
 	}
 	ps.slashes = st.MissingProofs
+	verify := ps.verify && ps.sent == period+1
+	ps.verify = false
 	if st.ProofReceived {
 		ps.sent, ps.purpose = period+1, ""
 		sc.markDue(id, period)
 		return due{}, false
 	}
-	if ps.sent == period+1 {
+	if ps.sent == period+1 && !verify {
 		return due{}, false // sent, not mined yet
+	}
+	if verify {
+		sc.s.log.Warn("proving: the period's proof was mined but the chain has no proof of the period (it landed in another); proving it again",
+			"slotId", slot, "period", period)
+		if ps.tried != period+1 {
+			ps.tried, ps.failed = period+1, 0
+		}
+		ps.failed++
+		ps.sent = 0
 	}
 	chainDue := st.ProofRequired || st.WillProofBeRequired
 	if chainDue {
