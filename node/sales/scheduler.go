@@ -261,11 +261,7 @@ func (sc *scheduler) recheckSent(held []persist.ID, period uint64) {
 			case persist.TxFailed, persist.TxReplaced:
 				sc.s.log.Warn("proving: the period's proof failed on chain; proving it again", "slotId", contracts.SlotID(id),
 					"period", period, "purpose", ps.purpose, "status", rec.Status, "block", rec.Block)
-				if ps.tried != period+1 {
-					ps.tried, ps.failed = period+1, 0
-				}
-				ps.failed++
-				ps.sent, ps.purpose = 0, ""
+				ps.proveAgain(period)
 			}
 		}
 		return nil
@@ -273,6 +269,17 @@ func (sc *scheduler) recheckSent(held []persist.ID, period uint64) {
 	if err != nil {
 		sc.s.log.Warn("proving: could not read the records of sent proofs; the next block tries again", "err", err)
 	}
+}
+
+// proveAgain forgets the proof sent for period, which did not prove it,
+// and counts it: the next proof of the period goes out under a purpose of
+// its own (purposeOf).
+func (ps *provingSlot) proveAgain(period uint64) {
+	if ps.tried != period+1 {
+		ps.tried, ps.failed = period+1, 0
+	}
+	ps.failed++
+	ps.sent, ps.purpose = 0, ""
 }
 
 // purposeOf is the tx purpose of the proof of d: the period's own, or,
@@ -526,11 +533,7 @@ func (sc *scheduler) judge(ctx context.Context, head persist.Head, clock, landin
 	if verify {
 		sc.s.log.Warn("proving: the period's proof was mined but the chain has no proof of the period (it landed in another); proving it again",
 			"slotId", slot, "period", period)
-		if ps.tried != period+1 {
-			ps.tried, ps.failed = period+1, 0
-		}
-		ps.failed++
-		ps.sent = 0
+		ps.proveAgain(period)
 	}
 	chainDue := st.ProofRequired || st.WillProofBeRequired
 	if chainDue {
