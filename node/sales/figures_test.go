@@ -5,8 +5,6 @@ import (
 	"context"
 	"fmt"
 	"math/big"
-	"os"
-	"path/filepath"
 	"regexp"
 	"sync"
 	"testing"
@@ -16,8 +14,6 @@ import (
 
 	"github.com/slotd/slotd/contracts"
 	ct "github.com/slotd/slotd/contracts/contractstest"
-	"github.com/slotd/slotd/contracts/proof"
-	"github.com/slotd/slotd/node/datastore"
 	"github.com/slotd/slotd/node/sales"
 )
 
@@ -71,15 +67,7 @@ func TestProvingFiguresFollowTheChain(t *testing.T) {
 func TestProvingFiguresCountASlash(t *testing.T) {
 	e := proofEnv(t, 20, 0)
 	dir := t.TempDir()
-	ids := seedProving(t, e, e.Hosts[0], 1, 1, dir)
-	data, err := datastore.Open(filepath.Join(dir, "data"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dataPath, _ := data.HostedSlotPaths(proof.Hash(ids[0]))
-	if err := os.Remove(dataPath); err != nil { // it cannot prove: the proof is missed
-		t.Fatal(err)
-	}
+	ids := seedUnprovable(t, e, dir)
 	h := startProving(t, e, e.Hosts[0], dir)
 	h.ids = ids
 	length := e.Cfg.Proofs.Period
@@ -154,15 +142,7 @@ func waitLog(t *testing.T, l *lockedLog, re string) {
 func TestSlashesAndTheLossAreWarnedWithTheirCost(t *testing.T) {
 	e := proofEnv(t, 20, 0)
 	dir := t.TempDir()
-	ids := seedProving(t, e, e.Hosts[0], 1, 1, dir)
-	data, err := datastore.Open(filepath.Join(dir, "data"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dataPath, _ := data.HostedSlotPaths(proof.Hash(ids[0]))
-	if err := os.Remove(dataPath); err != nil {
-		t.Fatal(err)
-	}
+	ids := seedUnprovable(t, e, dir)
 	logs := &lockedLog{}
 	h := startProving(t, e, e.Hosts[0], dir, func(c *sales.Config) {
 		c.Log = hclog.New(&hclog.LoggerOptions{Output: logs, Level: hclog.Info})

@@ -543,13 +543,11 @@ func TestSchedulerProvesEveryRequiredProof(t *testing.T) {
 	}
 }
 
-// TestMissedProofCounted: a proof of ours that a validator marks missing
-// is counted from the chain's ProofMarkedMissing log (no read per slot).
-func TestMissedProofCounted(t *testing.T) {
-	e := proofEnv(t, 20, 0)
-	dir := t.TempDir()
+// seedUnprovable seeds one slot in Proving for the first host and
+// deletes its data, so that its proofs are missed.
+func seedUnprovable(t *testing.T, e *ct.Env, dir string) []contracts.SlotID {
+	t.Helper()
 	ids := seedProving(t, e, e.Hosts[0], 1, 1, dir)
-	// Without its data the host cannot prove: the period's proof is missed.
 	data, err := datastore.Open(filepath.Join(dir, "data"), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -558,6 +556,15 @@ func TestMissedProofCounted(t *testing.T) {
 	if err := os.Remove(dataPath); err != nil {
 		t.Fatal(err)
 	}
+	return ids
+}
+
+// TestMissedProofCounted: a proof of ours that a validator marks missing
+// is counted from the chain's ProofMarkedMissing log (no read per slot).
+func TestMissedProofCounted(t *testing.T) {
+	e := proofEnv(t, 20, 0)
+	dir := t.TempDir()
+	ids := seedUnprovable(t, e, dir)
 	var m *metrics.Metrics
 	h := startProving(t, e, e.Hosts[0], dir, func(c *sales.Config) {
 		m = metrics.New(c.Store)
