@@ -159,8 +159,8 @@ func measure(t *testing.T, cfg contracts.Config) map[string]*gasLine {
 	end, _ := e.Client.M.RequestEnd(e.Ctx, id)
 	e.AdvanceTo(end + 1)
 	for i := range 3 {
-		rc, err := hosts[i].M.FreeSlot(e.Ctx, contracts.GetSlotID(id, uint64(i)))
-		add("freeSlot", rc, err)
+		rc, err := hosts[i].M.PayoutSlot(e.Ctx, contracts.GetSlotID(id, uint64(i)))
+		add("payoutSlot", rc, err)
 	}
 	rc, err := e.Client.M.WithdrawFunds(e.Ctx, id)
 	add("withdrawFunds", rc, err)
@@ -175,7 +175,7 @@ func TestGasReport(t *testing.T) {
 	}
 	cfg := ct.TestConfig()
 	lines := measure(t, cfg)
-	for _, call := range []string{"requestStorage", "reserveSlot", "fillSlot", "submitProof", "markProofAsMissing", "freeSlot", "withdrawFunds", "setHostUrl", "slotStatuses(1 slots)", "slotStatuses(4 slots)"} {
+	for _, call := range []string{"requestStorage", "reserveSlot", "fillSlot", "submitProof", "markProofAsMissing", "payoutSlot", "withdrawFunds", "setHostUrl", "slotStatuses(1 slots)", "slotStatuses(4 slots)"} {
 		if lines[call] == nil {
 			t.Fatalf("no measurement of %s", call)
 		}

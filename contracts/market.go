@@ -38,7 +38,11 @@ type Market interface {
 	// so the fill itself goes out in the block it is timed for.
 	ApproveFill(ctx context.Context, id RequestID, index uint64) error
 	SubmitProof(ctx context.Context, slot SlotID, p Proof) (*types.Receipt, error)
+	// FreeSlot leaves the slot: paid after the request's end, forfeited
+	// before it. PayoutSlot only collects, and reverts with
+	// ErrRequestNotEnded while the request runs.
 	FreeSlot(ctx context.Context, slot SlotID) (*types.Receipt, error)
+	PayoutSlot(ctx context.Context, slot SlotID) (*types.Receipt, error)
 
 	SetHostURL(ctx context.Context, url string) (*types.Receipt, error)
 
@@ -323,6 +327,13 @@ func (m *EthMarket) SubmitProof(ctx context.Context, slot SlotID, p Proof) (*typ
 func (m *EthMarket) FreeSlot(ctx context.Context, slot SlotID) (*types.Receipt, error) {
 	p := m.PayoutTo()
 	return m.send(ctx, "free:"+slot.Hex(), m.abi.PackFreeSlot(slot, p.Reward, p.Collateral))
+}
+
+// PayoutSlot collects the slot's earnings and collateral, paying to
+// PayoutTo, under the same purpose as FreeSlot: both free the slot once.
+func (m *EthMarket) PayoutSlot(ctx context.Context, slot SlotID) (*types.Receipt, error) {
+	p := m.PayoutTo()
+	return m.send(ctx, "free:"+slot.Hex(), m.abi.PackPayoutSlot(slot, p.Reward, p.Collateral))
 }
 
 func (m *EthMarket) MarkProofAsMissing(ctx context.Context, slot SlotID, period uint64) (*types.Receipt, error) {

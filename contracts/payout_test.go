@@ -229,3 +229,38 @@ func TestMissedProofsSlashThenFreeAndRepair(t *testing.T) {
 	ct.WantEqual(t, "client's net cost", new(big.Int).Sub(clientBefore, e.Balance(e.Client.Addr)), cost)
 	ct.WantEqual(t, "nothing left in the contract", e.Balance(e.Dep.Marketplace), new(big.Int))
 }
+
+// TestPayoutSlotOnlyCollects: payoutSlot of a running request reverts and
+// leaves the slot with its host, where freeSlot would forfeit it; after
+// the end it pays what freeSlot pays. A host's node collects with it, so a
+// payout that a reorganisation moves before the end (a branch stamped
+// earlier) is refused and sent again, not turned into giving the slot up.
+func TestPayoutSlotOnlyCollects(t *testing.T) {
+	e := ct.NewEnv(t, ct.TestConfig())
+	ds := ct.NewDataset(t, 5, 3, slotSize)
+	ask := e.Ask(3, 1, slotSize)
+	id, _ := e.Request(ds, ask)
+	before := e.Balance(e.Hosts[0].Addr)
+	filledAt := e.BlockTime(e.MustFill(e.Hosts[0], id, 0, ds))
+	for i := uint64(1); i < 3; i++ {
+		e.MustFill(e.Hosts[i], id, i, ds)
+	}
+	slot := contracts.GetSlotID(id, 0)
+	_, err := e.Hosts[0].M.PayoutSlot(e.Ctx, slot)
+	ct.WantErr(t, err, contracts.ErrRequestNotEnded)
+	if s, _ := e.Client.M.SlotState(e.Ctx, slot); s != contracts.SlotStateFilled {
+		t.Fatalf("slot %s after an early payoutSlot, want Filled", s)
+	}
+	_, err = e.Hosts[1].M.PayoutSlot(e.Ctx, slot)
+	ct.WantErr(t, err, contracts.ErrNotSlotHost)
+
+	end, _ := e.Client.M.RequestEnd(e.Ctx, id)
+	e.AdvanceTo(end + 1)
+	if _, err := e.Hosts[0].M.PayoutSlot(e.Ctx, slot); err != nil {
+		t.Fatal(err)
+	}
+	ct.WantEqual(t, "host paid to the end, collateral back", new(big.Int).Sub(e.Balance(e.Hosts[0].Addr), before), ct.Mul(end-filledAt, slotSize, 3))
+	if s, _ := e.Client.M.SlotState(e.Ctx, slot); s != contracts.SlotStatePaid {
+		t.Fatalf("slot %s after payoutSlot, want Paid", s)
+	}
+}

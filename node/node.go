@@ -99,7 +99,7 @@ func Open(ctx context.Context, cfg Config, log hclog.Logger) (_ *Node, err error
 		return nil, err
 	}
 	if n.tx, err = txmgr.New(txmgr.Config{Client: n.eth, Store: n.store, Key: key, Retain: cfg.TxRetain,
-		Resend: mustHappen, ReconcileLater: true, LogConfirmed: settledByLog, LogGrace: cfg.Confirmations + 16, Logger: log.Named("tx")}); err != nil {
+		Resend: mustHappen, NotYet: endsLater, ReconcileLater: true, LogConfirmed: settledByLog, LogGrace: cfg.Confirmations + 16, Logger: log.Named("tx")}); err != nil {
 		return nil, err
 	}
 	n.market = contracts.NewEthMarket(n.eth, n.tx, common.HexToAddress(cfg.Marketplace))

@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 
@@ -52,6 +53,11 @@ func mustHappen(purpose string) bool {
 	}
 	return false
 }
+
+// endsLater: a payout or a withdrawal that a reorganisation moved into a
+// block stamped before its request's end is refused there until the
+// chain's time passes the end again (txmgr.Config.NotYet).
+func endsLater(err error) bool { return errors.Is(err, contracts.ErrRequestNotEnded) }
 
 // settledByLog: a proof's tx record is settled from its ProofSubmitted
 // log, a validator's mark from its ProofMarkedMissing log

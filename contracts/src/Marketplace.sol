@@ -319,7 +319,7 @@ contract Marketplace {
     /// failed) this pays the host for the time it held the slot and returns its
     /// collateral; before that the host forfeits both and the slot is freed.
     function freeSlot(bytes32 id) external {
-        _freeSlot(id, msg.sender, msg.sender);
+        _freeSlot(id, msg.sender, msg.sender, false);
     }
 
     /// @notice freeSlot that sends the earnings to rewardRecipient and the
@@ -327,16 +327,27 @@ contract Marketplace {
     /// transactions need hold nothing but gas and collateral.
     function freeSlot(bytes32 id, address rewardRecipient, address collateralRecipient) external {
         if (rewardRecipient == address(0) || collateralRecipient == address(0)) revert InvalidRecipient();
-        _freeSlot(id, rewardRecipient, collateralRecipient);
+        _freeSlot(id, rewardRecipient, collateralRecipient, false);
     }
 
-    function _freeSlot(bytes32 id, address rewardRecipient, address collateralRecipient) private {
+    /// @notice freeSlot that only collects: it reverts with RequestNotEnded
+    /// while the request runs instead of giving the slot up. A host signs
+    /// its payout on the block where it saw the end; a reorganisation can
+    /// put the transaction in a block stamped before the end, where
+    /// freeSlot would forfeit the slot and its collateral.
+    function payoutSlot(bytes32 id, address rewardRecipient, address collateralRecipient) external {
+        if (rewardRecipient == address(0) || collateralRecipient == address(0)) revert InvalidRecipient();
+        _freeSlot(id, rewardRecipient, collateralRecipient, true);
+    }
+
+    function _freeSlot(bytes32 id, address rewardRecipient, address collateralRecipient, bool payoutOnly) private {
         Slot storage slot = _slots[id];
         if (slot.held != Held.Filled) revert SlotNotFilled();
         if (slot.host != msg.sender) revert NotSlotHost();
         bytes32 requestId = slot.requestId;
         RequestState rstate = requestState(requestId);
         if (rstate == RequestState.New || rstate == RequestState.Started) {
+            if (payoutOnly) revert RequestNotEnded();
             _forciblyFree(slot, requestId);
             return;
         }

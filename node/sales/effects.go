@@ -249,15 +249,22 @@ func (e *effects) Prove(ctx context.Context, a *fsm.Agent) (fsm.Step, error) {
 }
 
 func (e *effects) Payout(ctx context.Context, a *fsm.Agent) (fsm.Step, error) {
-	slot := a.ChainSlotID()
-	rs, err := e.requestState(ctx, a)
+	return e.payout(ctx, a.ChainRequestID(), a.ChainSlotID())
+}
+
+// payout collects the slot once its request is over. It calls
+// payoutSlot, not freeSlot: the end was read on a block a reorganisation
+// can replace with one stamped earlier, and there freeSlot would give the
+// running slot up (campaign seed 16).
+func (e *effects) payout(ctx context.Context, request contracts.RequestID, slot contracts.SlotID) (fsm.Step, error) {
+	rs, err := e.market.RequestState(ctx, request)
 	if err != nil {
-		return fsm.Step{}, err
+		return fsm.Step{}, transient(fmt.Errorf("request state: %w", err))
 	}
 	o, over := ended(rs)
 	if !over {
 		// Freeing now would forfeit the collateral: wait for the end.
-		return fsm.Step{}, retry.MarkTransient(fmt.Errorf("request %s still %s: payout waits for its end", a.ChainRequestID(), rs))
+		return fsm.Step{}, retry.MarkTransient(fmt.Errorf("request %s still %s: payout waits for its end", request, rs))
 	}
 	if o == fsm.RequestEnded {
 		o = fsm.Done
@@ -279,12 +286,15 @@ func (e *effects) Payout(ctx context.Context, a *fsm.Agent) (fsm.Step, error) {
 		if info, err := e.market.GetSlot(ctx, slot); err == nil {
 			collateral = info.Collateral // what comes back besides the earnings
 		}
-		rc, err := e.market.FreeSlot(ctx, slot)
-		if err != nil && !errors.Is(err, contracts.ErrSlotNotFilled) {
-			return fsm.Step{}, transient(fmt.Errorf("free slot: %w", err))
+		rc, err := e.market.PayoutSlot(ctx, slot)
+		switch {
+		case errors.Is(err, contracts.ErrRequestNotEnded):
+			return fsm.Step{}, retry.MarkTransient(fmt.Errorf("payout landed before the request's end (a reorganisation set the chain's time back); it waits for the end: %w", err))
+		case err != nil && !errors.Is(err, contracts.ErrSlotNotFilled):
+			return fsm.Step{}, transient(fmt.Errorf("payout: %w", err))
 		}
 		detail = e.payoutDetail(ctx, rc, collateral)
-		e.log.Info("payout: "+detail, "slotId", slot, "requestId", a.ChainRequestID())
+		e.log.Info("payout: "+detail, "slotId", slot, "requestId", request)
 	}
 	if err := e.data.RemoveHostedSlot(proof.Hash(slot)); err != nil && !errors.Is(err, datastore.ErrNotFound) {
 		e.log.Warn("payout done; could not remove the slot's files", "slotId", slot, "err", err)

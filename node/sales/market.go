@@ -10,7 +10,7 @@ import (
 )
 
 // Market is what the host role asks of the Marketplace: its transactions
-// (reserve, fill, prove, free) and the views that decide them.
+// (reserve, fill, prove, collect) and the views that decide them.
 // contracts.EthMarket is the real one.
 type Market interface {
 	Address() common.Address // the Marketplace contract
@@ -26,7 +26,10 @@ type Market interface {
 	ApproveFill(ctx context.Context, id contracts.RequestID, index uint64) error
 	FillSlot(ctx context.Context, id contracts.RequestID, index uint64, slotRoot common.Hash, rootPath []common.Hash, p contracts.Proof) (*types.Receipt, error)
 	SubmitProof(ctx context.Context, slot contracts.SlotID, p contracts.Proof) (*types.Receipt, error)
-	FreeSlot(ctx context.Context, slot contracts.SlotID) (*types.Receipt, error)
+	// PayoutSlot collects an ended request's slot; it reverts with
+	// contracts.ErrRequestNotEnded, never giving the slot up, if it lands
+	// before the end (a reorganisation can stamp its block earlier).
+	PayoutSlot(ctx context.Context, slot contracts.SlotID) (*types.Receipt, error)
 
 	GetRequest(ctx context.Context, id contracts.RequestID) (contracts.Request, error)
 	RequestState(ctx context.Context, id contracts.RequestID) (contracts.RequestState, error)

@@ -10,7 +10,9 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
 
+	"github.com/slotd/slotd/contracts"
 	"github.com/slotd/slotd/persist"
+	"github.com/slotd/slotd/retry"
 )
 
 // Reorged tells the manager that the chain reorganised (the node calls it
@@ -103,8 +105,9 @@ func (m *Manager) mustResend(rec persist.TxRecord) bool {
 // mustResend; the caller holds its purpose lock. The failed transaction
 // had no effect, so this cannot double one; the estimate is the
 // contract's own check that the purpose is still to be done. When the
-// chain refuses it, that is surfaced as an error, for the operator: the
-// purpose's owner has moved on.
+// chain refuses it for good, that is surfaced as an error, for the
+// operator: the purpose's owner has moved on. A refusal that time lifts
+// (Config.NotYet) or an RPC failure leaves it owed, tried again each poll.
 func (m *Manager) resendFailed(ctx context.Context, rec *persist.TxRecord, failure error) error {
 	old := new(types.Transaction)
 	if err := old.UnmarshalBinary(rec.Raw); err != nil {
@@ -116,14 +119,15 @@ func (m *Manager) resendFailed(ctx context.Context, rec *persist.TxRecord, failu
 	reorged := rec.Reorged
 	next, err := m.create(ctx, rec.Purpose, old.To(), old.Data())
 	if err != nil {
-		m.log.Error("a transaction that must happen was reorganised out and reverted where it landed again; the chain refuses it now, so it is not sent anew",
-			"purpose", rec.Purpose, "hash", common.Hash(rec.Hash), "revert", failure, "err", err)
+		m.oweOrGiveUp(rec, failure, err)
 		return err
 	}
 	next.Reorged = reorged
 	if err := m.put(ctx, next); err != nil {
+		m.owe(rec.Purpose, true)
 		return err
 	}
+	m.owe(rec.Purpose, false)
 	m.log.Warn("a transaction that must happen was reorganised out and reverted where it landed again; sent anew",
 		"purpose", rec.Purpose, "failed", common.Hash(rec.Hash), "new", common.Hash(next.Hash), "nonce", next.Nonce, "revert", failure)
 	*rec = next
@@ -178,5 +182,61 @@ func (m *Manager) reestimatePending(ctx context.Context) {
 		if err != nil && ctx.Err() == nil {
 			m.log.Warn("pending transaction not updated after a reorg", "purpose", p, "err", err)
 		}
+	}
+}
+
+// owe adds purpose to the must-happen records whose resend is still to
+// be made (or, with yes false, takes it off).
+func (m *Manager) owe(purpose string, yes bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if yes {
+		m.owed[purpose] = struct{}{}
+		return
+	}
+	delete(m.owed, purpose)
+}
+
+// oweOrGiveUp judges the chain's refusal (err) to send rec anew: a
+// refusal time lifts (a payout landed before its request's end on the
+// branch it landed on) or an RPC failure keeps it owed; any other is the
+// chain's final word.
+func (m *Manager) oweOrGiveUp(rec *persist.TxRecord, failure, err error) {
+	later := !retry.IsFinal(err) && !errors.Is(err, contracts.ErrReverted) || m.cfg.NotYet != nil && m.cfg.NotYet(err)
+	m.owe(rec.Purpose, later)
+	if later {
+		m.log.Warn("a transaction that must happen was reorganised out and reverted where it landed again; the chain does not take it yet, so it is tried again each poll",
+			"purpose", rec.Purpose, "hash", common.Hash(rec.Hash), "revert", failure, "err", err)
+		return
+	}
+	m.log.Error("a transaction that must happen was reorganised out and reverted where it landed again; the chain refuses it now, so it is not sent anew",
+		"purpose", rec.Purpose, "hash", common.Hash(rec.Hash), "revert", failure, "err", err)
+}
+
+// tendOwed tries each owed resend again: with its receipt read anew (a
+// further reorganisation may have settled it), then sent anew if the
+// chain takes it now.
+func (m *Manager) tendOwed(ctx context.Context) {
+	m.mu.Lock()
+	owed := make([]string, 0, len(m.owed))
+	for p := range m.owed {
+		owed = append(owed, p)
+	}
+	m.mu.Unlock()
+	for _, p := range owed {
+		if ctx.Err() != nil {
+			return
+		}
+		unlock := m.purposes.lock(p)
+		rec, err := m.record(p)
+		switch {
+		case err == nil && m.mustResend(rec):
+			if m.resendIfStillFailed(ctx, &rec) == nil {
+				m.owe(p, false) // sent anew, pending again or settled after all
+			}
+		case err == nil || errors.Is(err, persist.ErrNotFound):
+			m.owe(p, false) // sent anew by a Send, or pruned
+		}
+		unlock()
 	}
 }

@@ -3,6 +3,7 @@ package txmgr_test
 import (
 	"context"
 	"crypto/ecdsa"
+	"errors"
 	"math/big"
 	"strings"
 	"sync/atomic"
@@ -11,9 +12,11 @@ import (
 
 	"github.com/ethereum/go-ethereum"
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/crypto"
 
+	"github.com/slotd/slotd/contracts"
 	"github.com/slotd/slotd/contracts/bindings"
 	"github.com/slotd/slotd/node/txmgr"
 	"github.com/slotd/slotd/persist"
@@ -327,6 +330,73 @@ func TestStalledNonceIsSentAgainUntold(t *testing.T) {
 				}
 			}
 			t.Logf("the gap closed %d blocks after the sends", head-from)
+		})
+	}
+}
+
+// revertData is an RPC error carrying a contract's revert data, as
+// geth's estimate answers a call that reverts.
+type revertData string
+
+func (e revertData) Error() string          { return "execution reverted" }
+func (e revertData) ErrorData() interface{} { return string(e) }
+
+// refuseEstimates fails gas estimates as told by refuse, by number
+// (counting from 1); nil passes.
+type refuseEstimates struct {
+	*client
+	refuse func(n int32) error
+	calls  atomic.Int32
+}
+
+func (c *refuseEstimates) EstimateGas(ctx context.Context, msg ethereum.CallMsg) (uint64, error) {
+	if err := c.refuse(c.calls.Add(1)); err != nil {
+		return 0, err
+	}
+	return c.client.EstimateGas(ctx, msg)
+}
+
+// TestMustHappenRefusedForNowIsSentOnceTheChainTakesIt: as
+// TestMustHappenRevertAfterReorgIsSentAnew, but the chain refuses the
+// resend for a while: a payout that a reorganisation moved into a block
+// stamped before its request's end is refused with RequestNotEnded until
+// the chain's time passes the end again (campaign seed 16), or the RPC
+// fails at that moment. The manager tries it again each poll and sends it
+// once the estimate passes; the old code gave it up at the first refusal
+// and the payout was lost.
+func TestMustHappenRefusedForNowIsSentOnceTheChainTakesIt(t *testing.T) {
+	notEnded := revertData(hexutil.Encode(crypto.Keccak256([]byte("RequestNotEnded()"))[:4]))
+	for name, refusal := range map[string]error{"not ended yet": notEnded, "RPC down": context.DeadlineExceeded} {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t)
+			c := &refuseEstimates{client: &client{Client: e.Chain}, refuse: func(n int32) error {
+				switch {
+				case n == 2: // the re-estimate: the stale signing lands again and reverts
+					return context.DeadlineExceeded
+				case n >= 3 && n <= 5: // the resends
+					return refusal
+				}
+				return nil
+			}}
+			s, _ := e.store()
+			m := e.manager(c, s, func(cfg *txmgr.Config) {
+				cfg.Resend = func(p string) bool { return strings.HasPrefix(p, "mint:") }
+				cfg.NotYet = func(err error) bool { return errors.Is(err, contracts.ErrRequestNotEnded) }
+			})
+			to, parent, data := cheapThenDear(t, e)
+			rc, err := m.Send(e.Ctx, "mint:payout", &e.Dep.Token, data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			forkOut(t, e, parent, rc.TxHash)
+			m.Reorged()
+
+			waitFor(t, func() bool {
+				return e.balance(to).Cmp(big.NewInt(5)) == 0 && record(t, s, "mint:payout").Status == persist.TxMined
+			})
+			if n := c.calls.Load(); n < 6 {
+				t.Fatalf("%d estimates: the resend went out before the chain took it", n)
+			}
 		})
 	}
 }

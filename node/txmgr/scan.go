@@ -9,14 +9,16 @@ import (
 // scanRecords reads what Start needs of every stored record: the next
 // nonce (above chainNext, the chain's pending nonce, if our own records
 // say so), the pending purposes of this key and of others, and the
-// settled records whose signed bytes are still to be dropped.
+// settled records whose signed bytes are still to be dropped, and the
+// failed must-happen ones a resend may be owed for (tried again once: a
+// refusal for good takes them off).
 //
 // A host holding 10,000 slots has thousands of records, mostly proofs
 // whose signed bytes are kilobytes: the scan skips decoding those bytes,
 // and tells a previous key's record from ours by the sender the record
 // names. Only a record written before records named it has its
 // signature recovered, from the whole record.
-func (m *Manager) scanRecords(chainNext uint64) (next uint64, pending, foreign []string, compact map[string]uint64, err error) {
+func (m *Manager) scanRecords(chainNext uint64) (next uint64, pending, foreign, owed []string, compact map[string]uint64, err error) {
 	next, compact = chainNext, map[string]uint64{}
 	err = m.cfg.Store.View(func(tx *persist.Tx) error {
 		return tx.ForEachTxRecordUnsigned("", func(r persist.TxRecord, signed bool) error {
@@ -39,6 +41,9 @@ func (m *Manager) scanRecords(chainNext uint64) (next uint64, pending, foreign [
 			if r.Status == persist.TxPending {
 				pending = append(pending, r.Purpose)
 			}
+			if r.Status == persist.TxFailed && r.Reorged > 0 && signed && m.cfg.Resend != nil && m.cfg.Resend(r.Purpose) {
+				owed = append(owed, r.Purpose)
+			}
 			if (r.Status == persist.TxMined || r.Status == persist.TxReplaced) && (signed || len(r.Previous) > 0) {
 				compact[r.Purpose] = r.Block // compactable, had it its bytes
 			}
@@ -46,9 +51,9 @@ func (m *Manager) scanRecords(chainNext uint64) (next uint64, pending, foreign [
 		})
 	})
 	if err != nil {
-		return 0, nil, nil, nil, fmt.Errorf("txmgr: read tx records: %w", err)
+		return 0, nil, nil, nil, nil, fmt.Errorf("txmgr: read tx records: %w", err)
 	}
-	return next, pending, foreign, compact, nil
+	return next, pending, foreign, owed, compact, nil
 }
 
 // foreignUnsigned is foreign for a record read without its signed bytes

@@ -109,6 +109,7 @@ func (m *Manager) tendAll(ctx context.Context) {
 		}
 	}
 	m.trouble.Note(m.log, failed, "pending", len(purposes))
+	m.tendOwed(ctx)
 	for _, p := range waited {
 		if stalled != "" {
 			break

@@ -126,6 +126,11 @@ type Config struct {
 	// accepts it at estimation, and logs an error if not. Nil: none; a
 	// revert of a transaction nobody waits for is then only logged.
 	Resend func(purpose string) bool
+	// NotYet reports whether the chain's refusal of such a resend is one
+	// that time lifts (a payout whose request has not ended on the branch
+	// it landed on): the manager then tries it again each poll, as it
+	// does after an RPC failure, instead of giving it up. Nil: none.
+	NotYet func(err error) bool
 	// ReconcileLater makes Start return once it knows the nonce and leave
 	// the reconcile of pending records to the background loop's first
 	// pass. That reconcile costs a receipt read and a store commit per
@@ -178,6 +183,7 @@ type Manager struct {
 	signedAt  map[string]uint64    // pending purposes signed in this run: the head then
 	sentHead  map[string]uint64    // pending purposes: the head at their last broadcast
 	unlogged  map[string]struct{}  // purposes RevertedLog put back, until a poll sees them pending
+	owed      map[string]struct{}  // must-happen purposes whose resend the chain did not take yet (reorg.go)
 	stop      context.CancelFunc
 	done      chan struct{}
 	reorged   chan struct{} // Reorged's poke: look for orphans now
@@ -244,7 +250,7 @@ func New(cfg Config) (*Manager, error) {
 	return &Manager{
 		cfg: cfg, log: log, from: crypto.PubkeyToAddress(cfg.Key.PublicKey),
 		pending: map[string]struct{}{}, waiting: map[string]int{}, broadcast: map[string]time.Time{},
-		compact: map[string]uint64{}, signedAt: map[string]uint64{}, sentHead: map[string]uint64{}, unlogged: map[string]struct{}{}, reorged: make(chan struct{}, 1),
+		compact: map[string]uint64{}, signedAt: map[string]uint64{}, sentHead: map[string]uint64{}, unlogged: map[string]struct{}{}, owed: map[string]struct{}{}, reorged: make(chan struct{}, 1),
 		trouble: outage.Log{What: "checking pending transactions"},
 	}, nil
 }
@@ -276,7 +282,7 @@ func (m *Manager) Start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("txmgr: nonce of %s: %w", m.from, err)
 	}
-	next, pending, foreign, compact, err := m.scanRecords(chainNext)
+	next, pending, foreign, owed, compact, err := m.scanRecords(chainNext)
 	if err != nil {
 		return err
 	}
@@ -287,6 +293,9 @@ func (m *Manager) Start(ctx context.Context) error {
 	m.chainID, m.signer, m.next = id, types.LatestSignerForChainID(id), next
 	for _, p := range pending {
 		m.pending[p] = struct{}{}
+	}
+	for _, p := range owed {
+		m.owed[p] = struct{}{}
 	}
 	m.compact = compact
 	m.started = true
