@@ -186,15 +186,18 @@ func (m *Manager) reestimatePending(ctx context.Context) {
 }
 
 // owe adds purpose to the must-happen records whose resend is still to
-// be made (or, with yes false, takes it off).
-func (m *Manager) owe(purpose string, yes bool) {
+// be made (or, with yes false, takes it off), and reports whether it was
+// owed before.
+func (m *Manager) owe(purpose string, yes bool) (before bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	_, before = m.owed[purpose]
 	if yes {
 		m.owed[purpose] = struct{}{}
-		return
+	} else {
+		delete(m.owed, purpose)
 	}
-	delete(m.owed, purpose)
+	return before
 }
 
 // oweOrGiveUp judges the chain's refusal (err) to send rec anew: a
@@ -203,7 +206,9 @@ func (m *Manager) owe(purpose string, yes bool) {
 // chain's final word.
 func (m *Manager) oweOrGiveUp(rec *persist.TxRecord, failure, err error) {
 	later := !retry.IsFinal(err) && !errors.Is(err, contracts.ErrReverted) || m.cfg.NotYet != nil && m.cfg.NotYet(err)
-	m.owe(rec.Purpose, later)
+	if m.owe(rec.Purpose, later) && later {
+		return // said when it was first owed; each poll's retry would repeat it
+	}
 	if later {
 		m.log.Warn("a transaction that must happen was reorganised out and reverted where it landed again; the chain does not take it yet, so it is tried again each poll",
 			"purpose", rec.Purpose, "hash", common.Hash(rec.Hash), "revert", failure, "err", err)

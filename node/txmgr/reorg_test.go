@@ -400,3 +400,44 @@ func TestMustHappenRefusedForNowIsSentOnceTheChainTakesIt(t *testing.T) {
 		})
 	}
 }
+
+// TestOwedResendSurvivesARestart: the node stops while the chain still
+// refuses the resend; the next run finds the failed must-happen record in
+// the store and sends it once the chain takes it. Kept only in memory,
+// the payout would be lost to the restart.
+func TestOwedResendSurvivesARestart(t *testing.T) {
+	notEnded := revertData(hexutil.Encode(crypto.Keccak256([]byte("RequestNotEnded()"))[:4]))
+	e := newEnv(t)
+	c := &refuseEstimates{client: &client{Client: e.Chain}, refuse: func(n int32) error {
+		switch {
+		case n == 2:
+			return context.DeadlineExceeded
+		case n >= 3:
+			return notEnded // for as long as this run lasts
+		}
+		return nil
+	}}
+	s, _ := e.store()
+	tune := func(cfg *txmgr.Config) {
+		cfg.Resend = func(p string) bool { return strings.HasPrefix(p, "mint:") }
+		cfg.NotYet = func(err error) bool { return errors.Is(err, contracts.ErrRequestNotEnded) }
+	}
+	m1 := e.manager(c, s, tune)
+	to, parent, data := cheapThenDear(t, e)
+	rc, err := m1.Send(e.Ctx, "mint:payout", &e.Dep.Token, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forkOut(t, e, parent, rc.TxHash)
+	m1.Reorged()
+	waitFor(t, func() bool { return c.calls.Load() >= 4 }) // refused at least twice
+	m1.Stop()
+	if r := record(t, s, "mint:payout"); r.Status != persist.TxFailed {
+		t.Fatalf("record %s before the restart, want failed", r.Status)
+	}
+
+	e.manager(&client{Client: e.Chain}, s, tune)
+	waitFor(t, func() bool {
+		return e.balance(to).Cmp(big.NewInt(5)) == 0 && record(t, s, "mint:payout").Status == persist.TxMined
+	})
+}

@@ -33,7 +33,10 @@
 // pending (looked for at once when the node calls Reorged): re-signed at
 // its nonce with fresh gas if its old limit no longer covers it, and, for
 // a purpose Config.Resend says must happen, sent anew if it then reverts
-// with nobody waiting (reorg.go).
+// with nobody waiting; when the chain does not take it yet (Config.NotYet:
+// a payout a reorganisation moved before its request's end) or the RPC
+// fails, it stays owed and is tried again each poll, and after a restart
+// (reorg.go).
 package txmgr
 
 import (
