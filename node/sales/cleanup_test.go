@@ -11,6 +11,7 @@ import (
 
 	"github.com/slotd/slotd/contracts"
 	ct "github.com/slotd/slotd/contracts/contractstest"
+	"github.com/slotd/slotd/node/sales"
 	"github.com/slotd/slotd/node/transfer"
 	"github.com/slotd/slotd/persist"
 )
@@ -129,4 +130,57 @@ func TestStartSweepsEndedSalesData(t *testing.T) {
 	if len(slotFiles(t, dir, unknown)) != 2 {
 		t.Fatal("the sweep deleted data no sale in the store knows of")
 	}
+}
+
+// TestFailedDeleteOfEndedSaleIsRetried: the disk refuses to delete a lost
+// sale's files (a full or read-only data dir; here a directory that is not
+// empty stands where the slot's tree goes). Once the disk takes it again,
+// the running node deletes the rest within DropRetry; before, only the
+// next start's sweep did, and the campaign found slot data left for ended
+// sales on hosts that were not restarted.
+func TestFailedDeleteOfEndedSaleIsRetried(t *testing.T) {
+	e := ct.NewEnv(t, ct.TestConfig())
+	clientData, m := importDataset(t, 100_000, 1, 0)
+	serve := transfer.Handler(clientData)
+	providers := serveProviders(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Range") != "" {
+			<-r.Context().Done() // the download hangs until the sale ends
+			return
+		}
+		serve.ServeHTTP(w, r)
+	}))
+
+	dir := t.TempDir()
+	h := startHostWith(t, e, e.Hosts[0], dir, func(c *sales.Config) { c.DropRetry = 100 * time.Millisecond })
+	ctx := context.Background()
+	req := contracts.Request{Client: e.Client.Addr, Expiry: 200, Nonce: [32]byte{13},
+		Ask: contracts.Ask{Slots: 1, SlotSize: m.SlotSize, Duration: 400, ProofProbability: big.NewInt(1),
+			PricePerBytePerSecond: big.NewInt(1), CollateralPerByte: big.NewInt(10)},
+		Content: contracts.Content{Cid: providers, MerkleRoot: m.CID}}
+	id, _, err := e.Client.M.RequestStorage(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slot := contracts.GetSlotID(id, 0)
+	stopMining := e.AutoMine(100 * time.Millisecond)
+	defer stopMining()
+	waitFor(t, "our partial download on disk", 20*time.Second, func() bool { return len(slotFiles(t, dir, slot)) > 0 })
+	// Where the tree goes, a directory with a file in it: removing it fails.
+	tree := filepath.Join(dir, "data", "slots", slot.Hex()+".tree")
+	if err := os.MkdirAll(filepath.Join(tree, "block"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+
+	fillFromDataset(t, e, e.Hosts[1], id, 0, clientData, m)
+	waitFor(t, "our sale to end ignored", 20*time.Second, func() bool { return agentState(h.store, slot) == "ignored" })
+	time.Sleep(500 * time.Millisecond) // deletes fail meanwhile
+	if len(slotFiles(t, dir, slot)) == 0 {
+		t.Fatal("the slot's files went although the disk refused: the test needs the delete to fail")
+	}
+	if err := os.Remove(filepath.Join(tree, "block")); err != nil { // the disk takes deletes again
+		t.Fatal(err)
+	}
+	waitFor(t, "the ended sale's files and progress record deleted without a restart", 10*time.Second, func() bool {
+		return len(slotFiles(t, dir, slot)) == 0 && !downloadRecord(h.store, slot)
+	})
 }

@@ -46,8 +46,11 @@ type Config struct {
 	// at once (0: 1), so that one host's outage cannot fail a request.
 	MaxSlotsPerRequest int
 	Poll               time.Duration
-	Log                hclog.Logger
-	Metrics            *metrics.Metrics
+	// DropRetry is how often the data of ended sales that a failed delete
+	// left (a full or read-only disk) is deleted again (default 30 s).
+	DropRetry time.Duration
+	Log       hclog.Logger
+	Metrics   *metrics.Metrics
 	// Committed hears every agent transition as it commits (crash tests).
 	Committed func(persist.Agent)
 	// Submitter sends the proving scheduler's proofs without waiting for
@@ -104,6 +107,11 @@ type Sales struct {
 	bgMu  sync.Mutex
 	bgCtx context.Context // nil outside Run
 	wg    sync.WaitGroup
+
+	// undropped are the ended sales whose data a delete failed to remove
+	// (dropSlotData); Run deletes them again every DropRetry.
+	undroppedMu sync.Mutex
+	undropped   map[persist.ID]struct{}
 }
 
 // New opens the queue and the agents' registry from the store.
@@ -190,7 +198,7 @@ func (s *Sales) Run(ctx context.Context) error {
 		}
 		defer workers.Stop()
 	}
-	<-ctx.Done()
+	s.redropEvery(ctx, s.cfg.DropRetry)
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/big"
 	"sync"
+	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
@@ -141,6 +142,17 @@ func (sc *scheduler) run(ctx context.Context) {
 	}
 }
 
+// callLimit bounds the chain calls of one round's reads, and those of its
+// sends, to half a proof period (2 s to 30 s): a call the RPC never
+// answers (a websocket it dropped without a word) would otherwise hold
+// this round and every later one, and the proofs of all the periods it
+// spans (campaign seed 127705438747614: a minute without a proof after a
+// 1.6 s RPC outage). The next head's round reads again. Building the
+// proofs, which is the host's own work, is not under it.
+func (sc *scheduler) callLimit(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, min(max(time.Duration(sc.proofs.Period)*time.Second/2, 2*time.Second), 30*time.Second))
+}
+
 // due is one proof the round will send.
 type due struct {
 	id        persist.ID
@@ -168,6 +180,9 @@ func (sc *scheduler) round(ctx context.Context, head persist.Head) {
 		sc.settle(ctx, id, st)
 	}
 	sc.keepHashes(cur, head)
+	sendCtx := ctx
+	ctx, cancel := sc.callLimit(ctx)
+	defer cancel()
 	clock := contracts.ProofClock{Proofs: sc.proofs, Block: head.Number + sc.conf, Time: head.Time, Hash: sc.hashAt(ctx)}
 	landing := clock
 	landing.Block++
@@ -221,7 +236,7 @@ func (sc *scheduler) round(ctx context.Context, head persist.Head) {
 			dues = append(dues, d)
 		}
 	}
-	sc.send(ctx, dues)
+	sc.send(sendCtx, dues)
 }
 
 // recheckSent reads the tx record of every proof sent for period and not
@@ -523,8 +538,15 @@ func (sc *scheduler) judge(ctx context.Context, head persist.Head, clock, landin
 	verify := ps.verify && ps.sent == period+1
 	ps.verify = false
 	if st.ProofReceived {
-		ps.sent, ps.purpose = period+1, ""
 		sc.markDue(id, period)
+		if ps.sent > period+1 {
+			// Our proof of a later period proved this one: a reorganisation
+			// set chain time back (a branch stamped earlier) and it landed
+			// here. Keep what was sent, so that the later period, when it
+			// comes again, checks its record and proves it anew.
+			return due{}, false
+		}
+		ps.sent, ps.purpose = period+1, ""
 		return due{}, false
 	}
 	if ps.sent == period+1 && !verify {
@@ -619,6 +641,8 @@ func (sc *scheduler) send(ctx context.Context, dues []due) {
 	if len(calls) == 0 {
 		return
 	}
+	ctx, cancel := sc.callLimit(ctx)
+	defer cancel()
 	for i, err := range sc.submit.SubmitAll(ctx, calls) {
 		sc.sent(built[i], err)
 	}

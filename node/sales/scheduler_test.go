@@ -774,3 +774,40 @@ func contentPath(ds ct.Dataset, index uint64) ([][32]byte, error) {
 	}
 	return out, nil
 }
+
+// hangingStatuses is a Market whose first slot status read is never
+// answered: the call waits until its context ends, as one does on a
+// websocket the RPC dropped without a word.
+type hangingStatuses struct {
+	sales.Market
+	calls atomic.Int32
+}
+
+func (m *hangingStatuses) SlotStatuses(ctx context.Context, slots []contracts.SlotID, markPeriod uint64) ([]contracts.SlotStatus, error) {
+	if m.calls.Add(1) == 1 {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
+	return m.Market.SlotStatuses(ctx, slots, markPeriod)
+}
+
+// TestUnansweredReadHoldsNoLaterRound: a status read the RPC never answers
+// ends with its round's deadline, and the next rounds prove every period.
+// The old scheduler waited on it for good, and proved nothing more
+// (campaign seed 127705438747614: a minute without a proof after a 1.6 s
+// RPC outage, two periods marked missing).
+func TestUnansweredReadHoldsNoLaterRound(t *testing.T) {
+	e := proofEnv(t, 8, 0) // rounds' reads are cut off after 4 s
+	dir := t.TempDir()
+	ids := seedProving(t, e, e.Hosts[0], 1, 1, dir)
+	var m *hangingStatuses
+	h := startProving(t, e, e.Hosts[0], dir, func(c *sales.Config) {
+		m = &hangingStatuses{Market: c.Market}
+		c.Market = m
+	})
+	h.ids = ids
+	_, _, due, proved := provePeriods(t, e, h, 2)
+	if m.calls.Load() < 2 || due == 0 || proved != due {
+		t.Fatalf("%d status reads; %d proofs due, %d received", m.calls.Load(), due, proved)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"time"
 
 	"github.com/slotd/slotd/contracts"
 	"github.com/slotd/slotd/contracts/proof"
@@ -18,7 +19,8 @@ import (
 // dropSlotData deletes what a sale kept on disk for slot (its data and
 // tree, or a partial download and its progress): an ended sale's bytes are
 // back in their availability, so they must be back on the disk too. A
-// failure is logged; the next start's sweep tries again.
+// failure is logged and tried again every DropRetry (redrop), and by the
+// next start's sweep.
 func (s *Sales) dropSlotData(ctx context.Context, slot persist.ID) {
 	err := s.cfg.Data.RemoveHostedSlot(proof.Hash(slot))
 	if errors.Is(err, datastore.ErrNotFound) {
@@ -30,8 +32,62 @@ func (s *Sales) dropSlotData(ctx context.Context, slot persist.ID) {
 			return err
 		})
 	}
+	s.undroppedMu.Lock()
 	if err != nil {
-		s.log.Warn("could not delete an ended sale's slot data; the next start tries again", "slotId", contracts.SlotID(slot), "err", err)
+		if s.undropped == nil {
+			s.undropped = map[persist.ID]struct{}{}
+		}
+		s.undropped[slot] = struct{}{}
+	} else {
+		delete(s.undropped, slot)
+	}
+	s.undroppedMu.Unlock()
+	if err != nil {
+		s.log.Warn("could not delete an ended sale's slot data; tried again in a while", "slotId", contracts.SlotID(slot), "err", err)
+	}
+}
+
+// redropEvery deletes the data that failed deletes left, every interval
+// (default 30 s), until ctx ends.
+func (s *Sales) redropEvery(ctx context.Context, interval time.Duration) {
+	if interval <= 0 {
+		interval = 30 * time.Second
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			s.redrop(ctx)
+		}
+	}
+}
+
+// redrop deletes again the data of each ended sale a delete failed for.
+// It holds sellMu, as a sale's start does, so that a new sale of the same
+// slot cannot begin between the check that the sale ended and the delete.
+func (s *Sales) redrop(ctx context.Context) {
+	s.undroppedMu.Lock()
+	ids := make([]persist.ID, 0, len(s.undropped))
+	for id := range s.undropped {
+		ids = append(ids, id)
+	}
+	s.undroppedMu.Unlock()
+	for _, id := range ids {
+		s.sellMu.Lock()
+		var a persist.Agent
+		err := s.cfg.Store.View(func(tx *persist.Tx) (err error) { a, err = tx.Agent(id); return err })
+		switch {
+		case err == nil && fsm.IsEnd(a.State), errors.Is(err, persist.ErrNotFound):
+			s.dropSlotData(ctx, id)
+		case err == nil: // sold again: the new sale owns the slot's files
+			s.undroppedMu.Lock()
+			delete(s.undropped, id)
+			s.undroppedMu.Unlock()
+		}
+		s.sellMu.Unlock()
 	}
 }
 
