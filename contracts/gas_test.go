@@ -137,7 +137,13 @@ func measure(t *testing.T, cfg contracts.Config) map[string]*gasLine {
 		}
 		if p > 0 {
 			rc, err := e.Validator.M.MarkProofAsMissing(e.Ctx, lazy, p)
-			if !errors.Is(err, contracts.ErrProofNotRequired) {
+			switch st, _ := e.Client.M.SlotState(e.Ctx, lazy); {
+			case errors.Is(err, contracts.ErrProofNotRequired):
+			case err == nil && st != contracts.SlotStateFilled:
+				// The mark that reaches maxNumberOfSlashes frees the slot
+				// too: another cost, apart from the ceiling's.
+				add("markProofAsMissing-freeing", rc, err)
+			default:
 				add("markProofAsMissing", rc, err)
 			}
 		}
