@@ -11,6 +11,7 @@ import (
 
 	"github.com/slotd/slotd/contracts"
 	ct "github.com/slotd/slotd/contracts/contractstest"
+	"github.com/slotd/slotd/node/datastore"
 	"github.com/slotd/slotd/node/sales"
 	"github.com/slotd/slotd/node/transfer"
 	"github.com/slotd/slotd/persist"
@@ -42,6 +43,33 @@ func downloadRecord(s *persist.Store, slot contracts.SlotID) bool {
 // from the disk too; on a small server they would add up with every race
 // lost.
 func TestLostSaleLeavesNoData(t *testing.T) {
+	l := startLosingDownload(t, 12, nil)
+	defer l.stopMining()
+	l.loseToAnother(t)
+	// The data goes when the agent's download returns (Release runs after
+	// its side effect), a moment after the end commits.
+	waitFor(t, "the lost sale's partial download and progress record deleted", 10*time.Second, func() bool {
+		return len(slotFiles(t, l.dir, l.slot)) == 0 && !downloadRecord(l.h.store, l.slot)
+	})
+}
+
+// losingDownload is a host downloading a slot whose provider hangs on
+// the data, which another host can then fill.
+type losingDownload struct {
+	e          *ct.Env
+	h          *host
+	dir        string
+	id         contracts.RequestID
+	slot       contracts.SlotID
+	clientData *datastore.Store
+	m          *datastore.Manifest
+	stopMining func()
+}
+
+// startLosingDownload starts our host (its config changed by set), posts
+// a one-slot request under nonce and waits for our partial download.
+func startLosingDownload(t *testing.T, nonce byte, set func(*sales.Config)) *losingDownload {
+	t.Helper()
 	e := ct.NewEnv(t, ct.TestConfig())
 	clientData, m := importDataset(t, 100_000, 1, 0)
 	// The provider answers everything but the slot's data ranges, which
@@ -54,30 +82,28 @@ func TestLostSaleLeavesNoData(t *testing.T) {
 		}
 		serve.ServeHTTP(w, r)
 	}))
-
 	dir := t.TempDir()
-	h := startHost(t, e, e.Hosts[0], dir)
-	ctx := context.Background()
-	req := contracts.Request{Client: e.Client.Addr, Expiry: 200, Nonce: [32]byte{12},
+	h := startHostWith(t, e, e.Hosts[0], dir, set)
+	req := contracts.Request{Client: e.Client.Addr, Expiry: 200, Nonce: [32]byte{nonce},
 		Ask: contracts.Ask{Slots: 1, SlotSize: m.SlotSize, Duration: 400, ProofProbability: big.NewInt(1),
 			PricePerBytePerSecond: big.NewInt(1), CollateralPerByte: big.NewInt(10)},
 		Content: contracts.Content{Cid: providers, MerkleRoot: m.CID}}
-	id, _, err := e.Client.M.RequestStorage(ctx, req)
+	id, _, err := e.Client.M.RequestStorage(context.Background(), req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	slot := contracts.GetSlotID(id, 0)
-	stopMining := e.AutoMine(100 * time.Millisecond)
-	defer stopMining()
-	waitFor(t, "our partial download on disk", 20*time.Second, func() bool { return len(slotFiles(t, dir, slot)) > 0 })
+	l := &losingDownload{e: e, h: h, dir: dir, id: id, slot: contracts.GetSlotID(id, 0), clientData: clientData, m: m,
+		stopMining: e.AutoMine(100 * time.Millisecond)}
+	waitFor(t, "our partial download on disk", 20*time.Second, func() bool { return len(slotFiles(t, dir, l.slot)) > 0 })
+	return l
+}
 
-	fillFromDataset(t, e, e.Hosts[1], id, 0, clientData, m)
-	waitFor(t, "our sale to end ignored", 20*time.Second, func() bool { return agentState(h.store, slot) == "ignored" })
-	// The data goes when the agent's download returns (Release runs after
-	// its side effect), a moment after the end commits.
-	waitFor(t, "the lost sale's partial download and progress record deleted", 10*time.Second, func() bool {
-		return len(slotFiles(t, dir, slot)) == 0 && !downloadRecord(h.store, slot)
-	})
+// loseToAnother has another host fill the slot and waits for our sale to
+// end ignored.
+func (l *losingDownload) loseToAnother(t *testing.T) {
+	t.Helper()
+	fillFromDataset(t, l.e, l.e.Hosts[1], l.id, 0, l.clientData, l.m)
+	waitFor(t, "our sale to end ignored", 20*time.Second, func() bool { return agentState(l.h.store, l.slot) == "ignored" })
 }
 
 // TestStartSweepsEndedSalesData: data an ended sale left (the node stopped
@@ -139,48 +165,23 @@ func TestStartSweepsEndedSalesData(t *testing.T) {
 // next start's sweep did, and the campaign found slot data left for ended
 // sales on hosts that were not restarted.
 func TestFailedDeleteOfEndedSaleIsRetried(t *testing.T) {
-	e := ct.NewEnv(t, ct.TestConfig())
-	clientData, m := importDataset(t, 100_000, 1, 0)
-	serve := transfer.Handler(clientData)
-	providers := serveProviders(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Range") != "" {
-			<-r.Context().Done() // the download hangs until the sale ends
-			return
-		}
-		serve.ServeHTTP(w, r)
-	}))
-
-	dir := t.TempDir()
-	h := startHostWith(t, e, e.Hosts[0], dir, func(c *sales.Config) { c.DropRetry = 100 * time.Millisecond })
-	ctx := context.Background()
-	req := contracts.Request{Client: e.Client.Addr, Expiry: 200, Nonce: [32]byte{13},
-		Ask: contracts.Ask{Slots: 1, SlotSize: m.SlotSize, Duration: 400, ProofProbability: big.NewInt(1),
-			PricePerBytePerSecond: big.NewInt(1), CollateralPerByte: big.NewInt(10)},
-		Content: contracts.Content{Cid: providers, MerkleRoot: m.CID}}
-	id, _, err := e.Client.M.RequestStorage(ctx, req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	slot := contracts.GetSlotID(id, 0)
-	stopMining := e.AutoMine(100 * time.Millisecond)
-	defer stopMining()
-	waitFor(t, "our partial download on disk", 20*time.Second, func() bool { return len(slotFiles(t, dir, slot)) > 0 })
+	l := startLosingDownload(t, 13, func(c *sales.Config) { c.DropRetry = 100 * time.Millisecond })
+	defer l.stopMining()
 	// Where the tree goes, a directory with a file in it: removing it fails.
-	tree := filepath.Join(dir, "data", "slots", slot.Hex()+".tree")
+	tree := filepath.Join(l.dir, "data", "slots", l.slot.Hex()+".tree")
 	if err := os.MkdirAll(filepath.Join(tree, "block"), 0o755); err != nil {
 		t.Fatal(err)
 	}
 
-	fillFromDataset(t, e, e.Hosts[1], id, 0, clientData, m)
-	waitFor(t, "our sale to end ignored", 20*time.Second, func() bool { return agentState(h.store, slot) == "ignored" })
+	l.loseToAnother(t)
 	time.Sleep(500 * time.Millisecond) // deletes fail meanwhile
-	if len(slotFiles(t, dir, slot)) == 0 {
+	if len(slotFiles(t, l.dir, l.slot)) == 0 {
 		t.Fatal("the slot's files went although the disk refused: the test needs the delete to fail")
 	}
 	if err := os.Remove(filepath.Join(tree, "block")); err != nil { // the disk takes deletes again
 		t.Fatal(err)
 	}
 	waitFor(t, "the ended sale's files and progress record deleted without a restart", 10*time.Second, func() bool {
-		return len(slotFiles(t, dir, slot)) == 0 && !downloadRecord(h.store, slot)
+		return len(slotFiles(t, l.dir, l.slot)) == 0 && !downloadRecord(l.h.store, l.slot)
 	})
 }
